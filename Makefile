@@ -1,0 +1,47 @@
+# derive: `make pdf` and `make test` set everything up on a fresh machine.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+OUT    := build
+# make pdf CONFIG=variant.toml builds a variant of the assignment.
+CONFIG ?=
+CONFIG_ARG := $(if $(CONFIG),--config $(CONFIG))
+SOURCES := $(shell find derive templates -type f \( -name '*.py' -o -name '*.j2' -o -name '*.toml' \)) pyproject.toml
+
+.PHONY: pdf tex overleaf test stress bench tex-tools venv clean
+.DELETE_ON_ERROR:
+
+pdf: $(OUT)/solutions.pdf
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+venv: $(STAMP)
+
+tex-tools:
+	@sh scripts/ensure-tex.sh
+
+$(OUT)/solutions.pdf: $(STAMP) $(SOURCES) $(CONFIG)
+	@sh scripts/ensure-tex.sh
+	$(BIN)/derive build --out $(OUT) $(CONFIG_ARG)
+
+tex: $(STAMP)
+	$(BIN)/derive build --no-pdf --out $(OUT) $(CONFIG_ARG)
+
+overleaf: tex
+
+test: $(STAMP) tex-tools
+	$(BIN)/python -m pytest -q
+
+stress: $(STAMP)
+	$(BIN)/python scripts/stress.py
+
+bench: $(STAMP) tex-tools
+	$(BIN)/python scripts/bench.py
+
+clean:
+	rm -rf $(OUT) .pytest_cache .hypothesis

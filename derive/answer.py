@@ -1,0 +1,69 @@
+"""What every question returns: its derivation as data, and the checks run on it.
+
+A derivation is a list of rows (left side, relation, right side, a short note) holding
+SymPy objects or trusted LaTeX; the printer and the templates decide how they look.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from pylatex.utils import NoEscape
+
+Tex = NoEscape  # trusted LaTeX written by derive itself; every plain str is escaped
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of an aligned derivation: `lhs rel rhs` with an optional note."""
+
+    lhs: Any
+    rhs: Any
+    rel: str = "="
+    note: str | Tex = ""
+
+
+@dataclass(frozen=True)
+class Terms:
+    """A sum written out term by term, `factor (t1 + t2 + ...) - minus`; long ones elide the middle."""
+
+    terms: tuple[Any, ...]
+    factor: Any = None
+    minus: Any = None
+    show: int = 12
+
+
+@dataclass(frozen=True)
+class Check:
+    """A numeric or exact comparison of a derived result with an independent computation."""
+
+    question: str
+    name: str
+    method: str
+    max_error: float
+    tolerance: float
+
+    @property
+    def passed(self) -> bool:
+        return math.isfinite(self.max_error) and self.max_error <= self.tolerance
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "name": self.name,
+            "method": self.method,
+            "max_error": self.max_error,
+            "tolerance": self.tolerance,
+            "passed": self.passed,
+        }
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A check that could not run here (an optional dependency is missing), and why."""
+
+    question: str
+    name: str
+    reason: str

@@ -1,0 +1,136 @@
+"""The pipeline, top to bottom: config -> answers -> checks -> LaTeX -> PDF -> outputs."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from derive import __version__
+from derive.answer import Check, Skipped
+from derive.config import Config, load
+from derive.errors import CheckFailed, UsageError
+from derive.latex.compile import compile_pdf
+from derive.latex.render import render
+from derive.questions import QUESTIONS
+
+Progress = Callable[[str], None]
+OUTPUTS = ("solutions.tex", "answers.json", "overleaf.zip", "solutions.pdf")
+
+
+@dataclass(frozen=True)
+class Solved:
+    config: Config
+    answers: dict[str, Any]
+    checks: list[Check]
+    skipped: list[Skipped]
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+def solve(config: Config, progress: Progress = _quiet) -> Solved:
+    """Derive every question's answer from the config, then run every check on it."""
+    answers, checks, skipped = {}, [], []
+    for q in QUESTIONS:
+        progress(f"deriving question {q.number} ({q.title.lower()})")
+        answers[q.key] = q.derive(config)
+    for q in QUESTIONS:
+        progress(f"checking question {q.number}")
+        for result in q.verify(answers[q.key], config):
+            (checks if isinstance(result, Check) else skipped).append(result)
+    return Solved(config, answers, checks, skipped)
+
+
+def failures(solved: Solved) -> list[Check]:
+    return [c for c in solved.checks if not c.passed]
+
+
+def answers_json(solved: Solved) -> str:
+    data: dict[str, Any] = {"derive_version": __version__}
+    for q in QUESTIONS:
+        data[q.key] = q.as_json(solved.answers[q.key])
+    data["checks"] = [c.as_json() for c in solved.checks]
+    data["skipped_checks"] = [
+        {"question": s.question, "name": s.name, "reason": s.reason} for s in solved.skipped
+    ]
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def latex_source(solved: Solved) -> str:
+    return render("solutions.tex.j2", version=__version__, config=solved.config, questions=QUESTIONS,
+                  answers=solved.answers, checks=solved.checks, skipped=solved.skipped)
+
+
+def overleaf_zip(source: str) -> bytes:
+    """main.tex at the root; fixed timestamps and order, so the bytes are stable."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        info = zipfile.ZipInfo("main.tex", date_time=(1980, 1, 1, 0, 0, 0))
+        info.external_attr = 0o644 << 16
+        info.compress_type = zipfile.ZIP_DEFLATED
+        archive.writestr(info, source.encode("utf-8"))
+    return buffer.getvalue()
+
+
+def check_failed_message(failed: list[Check]) -> str:
+    first = failed[0]
+    more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
+    return (f"check failed: question {first.question}, {first.name} ({first.method}): "
+            f"max error {first.max_error:.3g} > tolerance {first.tolerance:.3g}{more}")
+
+
+def build(config_path: Path | None, out_dir: Path, pdf: bool = True,
+          progress: Progress = _quiet) -> dict[str, Path]:
+    """Build every output; write them only when everything succeeded."""
+    config = load(config_path)  # bad input fails here, before any progress line
+    _check_out_dir(out_dir)
+    solved = solve(config, progress)
+    failed = failures(solved)
+    if failed:
+        raise CheckFailed(check_failed_message(failed))
+    progress("rendering LaTeX")
+    source = latex_source(solved)
+    outputs: dict[str, bytes] = {
+        "solutions.tex": source.encode("utf-8"),
+        "answers.json": answers_json(solved).encode("utf-8"),
+        "overleaf.zip": overleaf_zip(source),
+    }
+    if pdf:
+        progress("compiling the PDF (latexmk)")
+        outputs["solutions.pdf"] = compile_pdf(source)
+    progress(f"writing {', '.join(outputs)} to {out_dir}")
+    return write_outputs(out_dir, outputs, remove=[] if pdf else ["solutions.pdf"])
+
+
+def _check_out_dir(out_dir: Path) -> None:
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"--out {out_dir}: exists and is not a folder")
+
+
+def write_outputs(out_dir: Path, outputs: dict[str, bytes], remove: list[str]) -> dict[str, Path]:
+    """Write each file to a temporary name, then rename all into place.
+
+    A build without a PDF removes an older solutions.pdf, which would no longer match.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    staged = []
+    try:
+        for name, data in outputs.items():
+            tmp = out_dir / f".{name}.tmp-{os.getpid()}"
+            tmp.write_bytes(data)
+            staged.append((tmp, out_dir / name))
+        for tmp, final in staged:
+            os.replace(tmp, final)
+    finally:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+    for name in remove:
+        (out_dir / name).unlink(missing_ok=True)
+    return {name: out_dir / name for name in outputs}

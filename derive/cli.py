@@ -1,0 +1,67 @@
+"""Command line: `derive build` and `derive check`. Exit 0 ok, 1 check/LaTeX failure, 2 bad input."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from derive.build import build, check_failed_message, failures, solve
+from derive.config import load
+from derive.errors import DeriveError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line and exit 2, as for bad config
+        self.exit(2, f"derive: {message}\n")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="derive", description="Derive, show and check the assignment's answers.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    b = sub.add_parser("build", help="write solutions.tex, answers.json, overleaf.zip and solutions.pdf")
+    b.add_argument("--config", type=Path, help="a TOML config (default: the assignment as printed)")
+    b.add_argument("--out", type=Path, default=Path("build"), help="output folder (default: build)")
+    b.add_argument("--no-pdf", action="store_true", help="skip LaTeX compilation")
+    c = sub.add_parser("check", help="run every verification and print one line per check")
+    c.add_argument("--config", type=Path, help="a TOML config (default: the assignment as printed)")
+    return p
+
+
+def _progress(message: str) -> None:
+    print(f"derive: {message}", file=sys.stderr, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = parser().parse_args(argv)
+    except SystemExit as exc:  # argparse has printed its one line (or --help)
+        return int(exc.code or 0)
+    try:
+        if args.command == "build":
+            written = build(args.config, args.out, pdf=not args.no_pdf, progress=_progress)
+            _progress("done: " + ", ".join(str(p) for p in written.values()))
+            return 0
+        solved = solve(load(args.config))
+        for c in solved.checks:
+            status = "ok  " if c.passed else "FAIL"
+            print(f"{status} {c.question:>4}  {c.name}: {c.method}; max error {c.max_error:.3g} "
+                  f"(tolerance {c.tolerance:.3g})")
+        for s in solved.skipped:
+            print(f"skip {s.question:>4}  {s.name}: {s.reason}")
+        failed = failures(solved)
+        print(f"{len(solved.checks) - len(failed)} passed, {len(failed)} failed, {len(solved.skipped)} skipped")
+        if failed:
+            print(f"derive: {check_failed_message(failed)}", file=sys.stderr)
+            return 1
+        return 0
+    except DeriveError as exc:
+        print(f"derive: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("derive: interrupted; earlier outputs are unchanged", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

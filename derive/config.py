@@ -1,0 +1,288 @@
+"""The config: TOML -> frozen, validated dataclasses with exact numbers.
+
+Every table is optional; what is left out takes the packaged default (the assignment as
+printed, `default.toml`). Unknown keys, wrong types and out-of-range values raise
+ConfigError naming the key.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import sympy as sp
+
+from derive import values as v
+from derive.errors import ConfigError
+
+Tensor = tuple[tuple[tuple[sp.Rational, ...], ...], ...]
+Matrix = tuple[tuple[sp.Rational, ...], ...]
+Path_ = tuple[str, ...]
+
+TENSOR_MAX_ENTRIES = 4096
+TENSOR_MAX_MAGNITUDE = 10**15
+BIRNN_MAX_MAGNITUDE = 100
+ACTIVATIONS = ("tanh", "sigmoid")
+
+
+@dataclass(frozen=True)
+class DocumentConfig:
+    title: str
+
+
+@dataclass(frozen=True)
+class NormalizationConfig:
+    tensor: Tensor
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        return len(self.tensor), len(self.tensor[0]), len(self.tensor[0][0])
+
+
+@dataclass(frozen=True)
+class DecodingConfig:
+    beam_width: int
+    steps: int
+    vocabulary_size: int
+    tree: dict[Path_, sp.Rational]
+
+
+@dataclass(frozen=True)
+class BirnnInstance:
+    W_f: Matrix
+    U_f: Matrix
+    V_f: Matrix
+    W_b: Matrix
+    U_b: Matrix
+    V_b: Matrix
+    x: Matrix
+    z: Matrix
+    h0_f: tuple[sp.Rational, ...]
+    h_end_b: tuple[sp.Rational, ...]
+
+
+@dataclass(frozen=True)
+class BirnnConfig:
+    activation: str
+    hidden_size: int
+    steps: int
+    seed: int
+    instance: BirnnInstance | None
+
+
+@dataclass(frozen=True)
+class LoraConfig:
+    d: int
+    r: int
+    n: int
+    heads: int
+    bits: int
+
+
+@dataclass(frozen=True)
+class Config:
+    document: DocumentConfig
+    normalization: NormalizationConfig
+    decoding: DecodingConfig
+    birnn: BirnnConfig
+    lora: LoraConfig
+
+
+SECTIONS = ("document", "normalization", "decoding", "birnn", "lora")
+
+
+def default_text() -> str:
+    return resources.files("derive").joinpath("default.toml").read_text(encoding="utf-8")
+
+
+def parse_toml(text: str, source: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text, parse_float=Decimal)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(source, f"not valid TOML: {exc}") from None
+
+
+def load(path: Path | None) -> Config:
+    """Read a config file (None: the packaged default) over the defaults."""
+    defaults = parse_toml(default_text(), "default.toml")
+    if path is None:
+        return from_dict(defaults, defaults)
+    name = str(path)
+    if not path.exists():
+        raise ConfigError(name, "no such config file")
+    if not path.is_file():
+        raise ConfigError(name, "is not a file")
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(name, f"not UTF-8 (byte {exc.start})") from None
+    except OSError as exc:
+        raise ConfigError(name, f"cannot be read ({exc.strerror})") from None
+    return from_dict(parse_toml(text, name), defaults)
+
+
+def from_dict(raw: dict[str, Any], defaults: dict[str, Any]) -> Config:
+    v.reject_unknown(raw, "", set(SECTIONS))
+    merged = {name: v.table(raw.get(name, defaults.get(name, {})), name) for name in SECTIONS}
+    return Config(
+        document=_document(merged["document"]),
+        normalization=_normalization(merged["normalization"], defaults["normalization"]),
+        decoding=_decoding(merged["decoding"], defaults["decoding"]),
+        birnn=_birnn(merged["birnn"], defaults["birnn"]),
+        lora=_lora(merged["lora"], defaults["lora"]),
+    )
+
+
+def _document(raw: dict[str, Any]) -> DocumentConfig:
+    v.reject_unknown(raw, "document", {"title"})
+    title = raw.get("title", "Assignment 2, theoretical part: verified solutions")
+    if not isinstance(title, str) or not title.strip():
+        raise ConfigError("document.title", "must be a non-empty string")
+    if len(title) > 200 or "\n" in title:
+        raise ConfigError("document.title", "must be one line of at most 200 characters")
+    return DocumentConfig(title=title)
+
+
+def _normalization(raw: dict[str, Any], default: dict[str, Any]) -> NormalizationConfig:
+    v.reject_unknown(raw, "normalization", {"tensor"})
+    key = "normalization.tensor"
+    value = raw.get("tensor", default["tensor"])
+    if not isinstance(value, list) or not value:
+        raise ConfigError(key, "must be a non-empty 3-D array (batch x channels x features)")
+    shape: tuple[int, int] | None = None
+    out = []
+    for i, sample in enumerate(value):
+        if not isinstance(sample, list) or not sample or not all(isinstance(r, list) for r in sample):
+            raise ConfigError(key, f"sample {i} must be a non-empty array of arrays (3-D tensor)")
+        row_shape = (len(sample), len(sample[0]))
+        if any(len(r) != row_shape[1] for r in sample) or row_shape[1] == 0:
+            raise ConfigError(key, f"sample {i} is ragged or empty: every channel needs the same length")
+        if shape is not None and row_shape != shape:
+            raise ConfigError(key, f"sample {i} has shape {row_shape}, sample 0 has {shape}: not rectangular")
+        shape = row_shape
+        out.append(
+            tuple(
+                tuple(v.rational(x, f"{key}[{i}][{c}][{f}]", TENSOR_MAX_MAGNITUDE) for f, x in enumerate(r))
+                for c, r in enumerate(sample)
+            )
+        )
+    assert shape is not None
+    if len(out) * shape[0] * shape[1] > TENSOR_MAX_ENTRIES:
+        raise ConfigError(key, f"has more than {TENSOR_MAX_ENTRIES} entries")
+    return NormalizationConfig(tensor=tuple(out))
+
+
+def _decoding(raw: dict[str, Any], default: dict[str, Any]) -> DecodingConfig:
+    v.reject_unknown(raw, "decoding", {"beam_width", "steps", "vocabulary_size", "tree"})
+    beam_width = v.integer(raw.get("beam_width", default["beam_width"]), "decoding.beam_width", 1, 10**6)
+    vocabulary_size = v.integer(
+        raw.get("vocabulary_size", default["vocabulary_size"]), "decoding.vocabulary_size", 2, 10**12
+    )
+    tree_raw = v.table(raw.get("tree", default["tree"]), "decoding.tree")
+    tree = _tree(tree_raw)
+    depth = max(len(p) for p in tree)
+    if "steps" in raw or "tree" not in raw:
+        steps = v.integer(raw.get("steps", default["steps"]), "decoding.steps", 1, 10**6)
+    else:
+        steps = depth
+    if steps > depth:
+        raise ConfigError("decoding.steps", f"is {steps}, deeper than the tree (depth {depth})")
+    for path in sorted(tree):
+        if len(path) < steps and not any(p[: len(path)] == path and len(p) == len(path) + 1 for p in tree):
+            raise ConfigError(
+                v.path_key("decoding.tree", " ".join(path)),
+                f"has no child, but every node above depth steps = {steps} needs one",
+            )
+    words = {w for p in tree for w in p}
+    if vocabulary_size < len(words) + 1:
+        raise ConfigError(
+            "decoding.vocabulary_size",
+            f"is {vocabulary_size}, smaller than the tree's {len(words)} words plus <BOS>",
+        )
+    return DecodingConfig(beam_width, steps, vocabulary_size, tree)
+
+
+def _tree(raw: dict[str, Any]) -> dict[Path_, sp.Rational]:
+    if not raw:
+        raise ConfigError("decoding.tree", "must list at least one edge")
+    if len(raw) > 200_000:
+        raise ConfigError("decoding.tree", "has more than 200000 edges")
+    tree: dict[Path_, sp.Rational] = {}
+    for text, value in raw.items():
+        key = v.path_key("decoding.tree", text)
+        words = tuple(text.split(" "))
+        if any(not w for w in words):
+            raise ConfigError(key, "words must be non-empty and separated by single spaces")
+        if any(ch.isspace() for w in words for ch in w) or any(not ch.isprintable() for ch in text):
+            raise ConfigError(key, "words must not contain whitespace other than single spaces")
+        if len(text) > 1000:
+            raise ConfigError(key, "path is longer than 1000 characters")
+        logp = v.rational(value, key)
+        if logp > 0:
+            raise ConfigError(key, f"is a log-probability and must be <= 0, got {value}")
+        if logp < -1000:
+            raise ConfigError(key, f"must be at least -1000, got {value}")
+        tree[words] = logp
+    for path in sorted(tree):
+        if len(path) > 1 and path[:-1] not in tree:
+            prefix = " ".join(path[:-1])
+            raise ConfigError(v.path_key("decoding.tree", " ".join(path)), f'its prefix "{prefix}" is not listed')
+    children: dict[Path_, list[sp.Rational]] = {}
+    for path, logp in tree.items():
+        children.setdefault(path[:-1], []).append(logp)
+    for parent, logps in sorted(children.items()):
+        total = sp.Add(*[sp.exp(q) for q in logps]).evalf(60)
+        if total > 1:
+            where = v.path_key("decoding.tree", " ".join(parent)) if parent else "decoding.tree"
+            whose = "its children's" if parent else "the first words'"
+            raise ConfigError(where, f"{whose} probabilities sum to {float(total):.6g}, more than 1")
+    return tree
+
+
+def _birnn(raw: dict[str, Any], default: dict[str, Any]) -> BirnnConfig:
+    v.reject_unknown(raw, "birnn", {"activation", "hidden_size", "steps", "seed", "instance"})
+    activation = v.choice(raw.get("activation", default["activation"]), "birnn.activation", ACTIVATIONS)
+    d = v.integer(raw.get("hidden_size", default["hidden_size"]), "birnn.hidden_size", 1, 16)
+    steps = v.integer(raw.get("steps", default["steps"]), "birnn.steps", 1, 12)
+    seed = v.integer(raw.get("seed", default["seed"]), "birnn.seed", 0, 2**32 - 1)
+    instance = None
+    if "instance" in raw:
+        instance = _instance(v.table(raw["instance"], "birnn.instance"), d, steps)
+    return BirnnConfig(activation, d, steps, seed, instance)
+
+
+def _instance(raw: dict[str, Any], d: int, steps: int) -> BirnnInstance:
+    key = "birnn.instance"
+    square = ("W_f", "U_f", "V_f", "W_b", "U_b", "V_b")
+    v.reject_unknown(raw, key, {*square, "x", "z", "h0_f", "h_end_b"})
+    for name in (*square, "x", "z"):
+        if name not in raw:
+            raise ConfigError(
+                f"{key}.{name}", "is missing (an explicit instance gives all of W_f, U_f, V_f, W_b, U_b, V_b, x, z)"
+            )
+    bound = BIRNN_MAX_MAGNITUDE
+    mats = {name: v.matrix(raw[name], f"{key}.{name}", d, d, bound) for name in square}
+    zero = tuple(sp.Integer(0) for _ in range(d))
+    return BirnnInstance(
+        **mats,
+        x=v.matrix(raw["x"], f"{key}.x", steps, d, bound),
+        z=v.matrix(raw["z"], f"{key}.z", steps, d, bound),
+        h0_f=v.vector(raw["h0_f"], f"{key}.h0_f", d, bound) if "h0_f" in raw else zero,
+        h_end_b=v.vector(raw["h_end_b"], f"{key}.h_end_b", d, bound) if "h_end_b" in raw else zero,
+    )
+
+
+def _lora(raw: dict[str, Any], default: dict[str, Any]) -> LoraConfig:
+    v.reject_unknown(raw, "lora", {"d", "r", "n", "heads", "bits"})
+
+    def get(name: str, high: int, low: int = 1) -> int:
+        return v.integer(raw.get(name, default[name]), f"lora.{name}", low, high)
+
+    d, r, n, heads, bits = get("d", 10**6), get("r", 10**6), get("n", 10**7), get("heads", 4096), get("bits", 16, 2)
+    if r >= d:
+        raise ConfigError("lora.r", f"must be below d = {d} (a low rank), got {r}")
+    return LoraConfig(d, r, n, heads, bits)

@@ -1,0 +1,1 @@
+"""LaTeX: the printer (notation), rendering (templates, escaping) and compilation."""

@@ -1,0 +1,115 @@
+"""Rendering: a Jinja environment with LaTeX-safe delimiters and one escaping choke point.
+
+Every `\\VAR{...}` goes through `finalize`: trusted LaTeX (`Tex`) passes as it is, SymPy
+objects go through derive's printer, plain strings are escaped, anything else is an error.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import sympy as sp
+from pylatex.utils import escape_latex
+
+from derive.answer import Terms, Tex
+from derive.latex.printer import decimal, decimal_matrix, tex
+
+# Characters pdflatex typesets with inputenc/T1 and lmodern: ASCII and Latin-1/Latin Extended-A.
+_TYPESET = range(0x20, 0x17F + 1)
+
+
+def escape(text: str) -> Tex:
+    """The one escaping choke point for text that did not come from derive itself."""
+    out = []
+    for ch in text:
+        if ord(ch) in _TYPESET and ch not in "\u00ad":
+            out.append(escape_latex(ch) if ord(ch) < 0x80 else ch)
+        else:
+            out.append(rf"\texttt{{<U+{ord(ch):04X}>}}")
+    return Tex("".join(out))
+
+
+def terms_tex(value: Terms) -> str:
+    parts = [tex(t) for t in value.terms]
+    if len(parts) > value.show:
+        head = value.show - 2
+        parts = [*parts[:head], r"\cdots", *parts[-2:]]
+    body = ""
+    for i, part in enumerate(parts):
+        if i and part.startswith("-"):
+            body += " - " + part[1:].lstrip()
+        else:
+            body += (" + " if i else "") + part
+    if value.factor is not None:
+        body = rf"{tex(value.factor)}\left({body}\right)"
+    if value.minus is not None:
+        body += " - " + tex(value.minus)
+    return body
+
+
+def finalize(value: Any) -> str:
+    if isinstance(value, Tex):
+        return str(value)
+    if isinstance(value, str):
+        return str(escape(value))
+    if isinstance(value, bool):
+        raise TypeError("a bare boolean reached the template; say what it means")
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    if isinstance(value, Terms):
+        return terms_tex(value)
+    if isinstance(value, sp.Basic):
+        return tex(value)
+    raise TypeError(f"cannot put a {type(value).__name__} into LaTeX: {value!r}")
+
+
+def template_dir() -> Path:
+    """Templates ship inside the wheel as derive/templates; in a source tree they are ../templates."""
+    here = Path(__file__).resolve().parent.parent
+    for candidate in (here / "templates", here.parent / "templates"):
+        if (candidate / "solutions.tex.j2").is_file():
+            return candidate
+    raise FileNotFoundError(f"derive's templates are missing (looked in {here / 'templates'})")
+
+
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(template_dir())),
+        block_start_string=r"\BLOCK{",
+        block_end_string="}",
+        variable_start_string=r"\VAR{",
+        variable_end_string="}",
+        comment_start_string=r"\#{",
+        comment_end_string="}",
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+        finalize=finalize,
+    )
+    env.filters["tex"] = lambda expr: Tex(tex(expr))
+    env.filters["dec"] = lambda expr, digits=6: Tex(decimal(expr, digits))
+    env.filters["esc"] = escape
+    # Template macros return plain strings built from already-finalized pieces.
+    env.filters["trusted"] = Tex
+    env.filters["approx"] = lambda m, digits=4: Tex(decimal_matrix(m, digits))
+    env.filters["sci"] = lambda x: Tex(_sci(x))
+    return env
+
+
+def _sci(x: float) -> str:
+    if x == 0:
+        return "0"
+    if x != x or x in (float("inf"), float("-inf")):
+        return r"\text{" + str(x) + "}"
+    mant, exp = f"{x:.1e}".split("e")
+    return rf"{mant}\times 10^{{{int(exp)}}}"
+
+
+def render(name: str, **context: Any) -> str:
+    return environment().get_template(name).render(**context)

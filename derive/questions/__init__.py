@@ -1,0 +1,28 @@
+"""The questions: each module derives its answer from the config, verifies it, and says
+how it appears in answers.json. None of them knows about LaTeX files or paths."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from derive.config import Config
+from derive.questions import normalization
+from derive.verify import CheckList
+
+
+@dataclass(frozen=True)
+class Question:
+    key: str  # the answers.json key and the template's name
+    number: str
+    title: str
+    derive: Callable[[Config], Any]
+    verify: Callable[[Any, Config], CheckList]
+    as_json: Callable[[Any], dict[str, Any]]
+
+
+QUESTIONS: tuple[Question, ...] = (
+    Question("normalization", "1", "Normalization", normalization.derive, normalization.verify,
+             normalization.as_json),
+)

@@ -1,0 +1,162 @@
+"""Question 1: batch, layer and instance normalization statistics of an (N, C, L) tensor.
+
+Each statistic is computed exactly by SymPy over its reduced axes; the biased (population)
+variance is used, as in training-time normalization. Checked against NumPy and, where
+installed, against PyTorch's normalization functions.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from derive.answer import Check, Row, Terms, Tex
+from derive.config import Config
+from derive.verify import CheckList, compare, with_torch
+
+# kind -> (reduced axes, what a group is, index names of a group)
+KINDS: dict[str, tuple[tuple[int, ...], str]] = {
+    "batch": ((0, 2), "per channel over the batch and the features"),
+    "layer": ((1, 2), "per sample over the channels and the features"),
+    "instance": ((2,), "per sample and channel over the features"),
+}
+AXIS_NAMES = ("n", "c", "l")
+
+
+@dataclass(frozen=True)
+class Group:
+    """One set of entries that share a statistic, with its worked computation."""
+
+    index: tuple[int, ...]  # keepdims index: 0 on reduced axes
+    values: tuple[sp.Rational, ...]
+    mean: sp.Rational
+    variance: sp.Rational
+    mean_rows: tuple[Row, ...]
+    variance_rows: tuple[Row, ...]
+
+    @property
+    def rows(self) -> list[Row]:
+        return [*self.mean_rows, *self.variance_rows]
+
+
+@dataclass(frozen=True)
+class Statistic:
+    kind: str
+    axes: tuple[int, ...]
+    description: str
+    count: int
+    mean: np.ndarray  # object array of Rationals, keepdims shape
+    variance: np.ndarray
+    groups: tuple[Group, ...]
+
+    def matrix(self, which: str) -> sp.ImmutableMatrix:
+        """The statistic as an (N or 1) x (C or 1) matrix: the feature axis is always reduced."""
+        array = self.mean if which == "mean" else self.variance
+        return sp.ImmutableMatrix(array[:, :, 0].tolist())
+
+
+@dataclass(frozen=True)
+class NormalizationAnswer:
+    tensor: np.ndarray  # object array of Rationals, (N, C, L)
+    statistics: tuple[Statistic, ...]
+
+    def statistic(self, kind: str) -> Statistic:
+        return next(s for s in self.statistics if s.kind == kind)
+
+
+def derive(config: Config) -> NormalizationAnswer:
+    tensor = np.array(config.normalization.tensor, dtype=object)
+    return NormalizationAnswer(tensor, tuple(_statistic(tensor, kind) for kind in KINDS))
+
+
+def _statistic(tensor: np.ndarray, kind: str) -> Statistic:
+    axes, description = KINDS[kind]
+    keep_shape = tuple(1 if a in axes else s for a, s in enumerate(tensor.shape))
+    count = int(np.prod([tensor.shape[a] for a in axes]))
+    mean = np.empty(keep_shape, dtype=object)
+    variance = np.empty(keep_shape, dtype=object)
+    groups = []
+    for index in itertools.product(*(range(s) for s in keep_shape)):
+        selector = tuple(slice(None) if a in axes else i for a, i in enumerate(index))
+        values = tuple(tensor[selector].ravel())
+        group = _group(index, values, axes)
+        mean[index], variance[index] = group.mean, group.variance
+        groups.append(group)
+    return Statistic(kind, axes, description, count, mean, variance, tuple(groups))
+
+
+def _group(index: tuple[int, ...], values: tuple[sp.Rational, ...], axes: tuple[int, ...]) -> Group:
+    m = sp.Integer(len(values))
+    label = ",".join(f"{AXIS_NAMES[a]}={index[a] + 1}" for a in range(3) if a not in axes)
+    mu, sigma2 = sp.Symbol(rf"\mu_{{{label}}}"), sp.Symbol(rf"\sigma^2_{{{label}}}")
+    total = sp.Add(*values)
+    mean = total / m
+    squares = sp.Add(*[v**2 for v in values])
+    variance = squares / m - mean**2
+    # The definition, evaluated independently, must agree with the shortcut used to show work.
+    assert variance == sp.Add(*[(v - mean) ** 2 for v in values]) / m
+    inv = sp.Rational(1, len(values))
+    approx = Tex(r"\approx")
+    mean_rows = [Row(mu, Terms(values, factor=inv))]
+    if mean.q != m:  # the fraction reduces: show it before reducing
+        mean_rows.append(Row(None, sp.Mul(total, sp.Pow(m, -1, evaluate=False), evaluate=False)))
+    mean_rows += [Row(None, mean), Row(None, sp.Float(mean, 4), rel=approx)] if mean.q != 1 else [Row(None, mean)]
+    variance_rows = [
+        Row(sigma2, Terms(tuple(sp.Pow(v, 2, evaluate=False) for v in values), factor=inv,
+                          minus=sp.Pow(mean, 2, evaluate=False))),
+        Row(None, sp.Add(squares / m, sp.Mul(-1, sp.Pow(mean, 2, evaluate=False), evaluate=False),
+                         evaluate=False)),
+        Row(None, variance),
+    ]
+    if variance.q != 1:
+        variance_rows.append(Row(None, sp.Float(variance, 4), rel=approx))
+    return Group(index, values, mean, variance, tuple(mean_rows), tuple(variance_rows))
+
+
+def as_json(answer: NormalizationAnswer) -> dict[str, Any]:
+    def strings(array: np.ndarray) -> Any:
+        return np.vectorize(str, otypes=[object])(array).tolist()
+
+    return {
+        s.kind: {"axes": list(s.axes), "mean": strings(s.mean), "variance": strings(s.variance)}
+        for s in answer.statistics
+    }
+
+
+def verify(answer: NormalizationAnswer, config: Config) -> CheckList:
+    x = answer.tensor.astype(float)
+    checks: CheckList = []
+    for s in answer.statistics:
+        checks.append(compare("1", f"{s.kind} mean", f"numpy.mean over axes {s.axes}",
+                              s.mean.astype(float), x.mean(axis=s.axes, keepdims=True), 1e-12, relative=True))
+        checks.append(compare("1", f"{s.kind} variance", f"numpy.var (ddof=0) over axes {s.axes}",
+                              s.variance.astype(float), x.var(axis=s.axes, keepdims=True), 1e-12, relative=True))
+    checks.extend(with_torch("1", "normalized outputs (PyTorch)", lambda torch: _torch_checks(torch, answer)))
+    return checks
+
+
+EPS = 1e-5
+
+
+def _torch_checks(torch: Any, answer: NormalizationAnswer) -> list[Check]:
+    """PyTorch's normalization outputs against normalizing with the derived statistics."""
+    fn = torch.nn.functional
+    x = torch.tensor(answer.tensor.astype(float), dtype=torch.float64)
+    _, channels, length = x.shape
+    runs = {
+        "batch": lambda: fn.batch_norm(x, None, None, training=True, eps=EPS),
+        "layer": lambda: fn.layer_norm(x, (channels, length), eps=EPS),
+        "instance": lambda: fn.instance_norm(x, eps=EPS),
+    }
+    checks = []
+    for s in answer.statistics:
+        with np.errstate(invalid="ignore"):  # a negative variance gives NaN, and the check fails
+            ours = (answer.tensor.astype(float) - s.mean.astype(float)) / np.sqrt(s.variance.astype(float) + EPS)
+        theirs = runs[s.kind]().numpy()
+        checks.append(compare("1", f"{s.kind} norm output", f"torch {s.kind}_norm (float64, eps=1e-5)",
+                              ours, theirs, 1e-8))
+    return checks

@@ -1,0 +1,43 @@
+"""Shared helpers: configs written to temporary files, the CLI run in-process."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from derive import cli, config
+
+needs_tex = pytest.mark.skipif(
+    shutil.which("latexmk") is None or shutil.which("pdftotext") is None,
+    reason="latexmk/pdftotext not installed (make test installs them)",
+)
+
+
+@pytest.fixture
+def write_config(tmp_path: Path):
+    def write(text: str, name: str = "config.toml") -> Path:
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture
+def load_text(write_config):
+    def load(text: str) -> config.Config:
+        return config.load(write_config(text))
+
+    return load
+
+
+@pytest.fixture
+def run(capsys):
+    def run_cli(*args: str) -> tuple[int, str, str]:
+        code = cli.main(list(args))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run_cli

@@ -1,0 +1,104 @@
+"""End to end: the CLI, the outputs, exit codes, and failure safety."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from derive import build as build_module
+from derive.answer import Check
+from tests.conftest import needs_tex
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def test_tex_only_build(tmp_path, run):
+    code, _, err = run("build", "--no-pdf", "--out", str(tmp_path))
+    assert code == 0, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["answers.json", "overleaf.zip", "solutions.tex"]
+    answers = json.loads((tmp_path / "answers.json").read_text())
+    assert answers["normalization"]["batch"]["mean"] == [[["31/12"], ["35/12"]]]
+    assert all(c["passed"] for c in answers["checks"])
+    with zipfile.ZipFile(tmp_path / "overleaf.zip") as z:
+        assert z.namelist() == ["main.tex"]
+        assert z.read("main.tex") == (tmp_path / "solutions.tex").read_bytes()
+
+
+def test_bad_config_exit_2_one_line_and_outputs_untouched(tmp_path, write_config, run):
+    out = tmp_path / "out"
+    assert run("build", "--no-pdf", "--out", str(out))[0] == 0
+    before = _snapshot(out)
+    bad = write_config("[lora]\nr = 0\n")
+    code, stdout, err = run("build", "--no-pdf", "--out", str(out), "--config", str(bad))
+    assert code == 2
+    assert err == "derive: lora.r: must be between 1 and 1000000, got 0\n"
+    assert _snapshot(out) == before
+
+
+def test_failed_check_exit_1_and_no_outputs(tmp_path, run, monkeypatch):
+    planted = Check("1", "planted", "a check that fails", 1.0, 1e-9)
+    real_solve = build_module.solve
+
+    def solve_with_failure(config, progress=build_module._quiet):
+        solved = real_solve(config, progress)
+        return build_module.Solved(solved.config, solved.answers, [*solved.checks, planted], solved.skipped)
+
+    monkeypatch.setattr(build_module, "solve", solve_with_failure)
+    code, _, err = run("build", "--no-pdf", "--out", str(tmp_path / "out"))
+    assert code == 1
+    assert err.splitlines()[-1] == (
+        "derive: check failed: question 1, planted (a check that fails): max error 1 > tolerance 1e-09")
+    assert not (tmp_path / "out").exists()
+
+
+def test_check_command_prints_one_line_per_check(run):
+    code, out, _ = run("check")
+    lines = out.splitlines()
+    assert code == 0
+    assert lines[-1].endswith("failed, 0 skipped") or "skipped" in lines[-1]
+    assert all(line.startswith(("ok  ", "skip")) for line in lines[:-1])
+
+
+def test_usage_error_is_exit_2(run):
+    code, _, err = run("build", "--bogus")
+    assert code == 2
+    assert len(err.splitlines()) == 1
+
+
+@needs_tex
+@pytest.mark.e2e
+def test_pdf_build_and_latex_error_safety(tmp_path, run, monkeypatch):
+    out = tmp_path / "out"
+    code, _, err = run("build", "--out", str(out))
+    assert code == 0, err
+    text = subprocess.run(["pdftotext", "-layout", str(out / "solutions.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    assert "Question 1" in text and "2.583" in text and "1.576" in text and "Verification" in text
+    before = _snapshot(out)
+    broken = "\\documentclass{article}\n\\begin{document}\n\\undefinedmacro\n\\end{document}\n"
+    monkeypatch.setattr(build_module, "latex_source", lambda solved: broken)
+    code, _, err = run("build", "--out", str(out))
+    assert code == 1
+    assert err.splitlines()[-1] == (
+        "derive: LaTeX failed: solutions.tex:3: Undefined control sequence. [l.3 \\undefinedmacro]")
+    assert _snapshot(out) == before
+
+
+@needs_tex
+@pytest.mark.e2e
+def test_overleaf_bundle_compiles_alone_with_pdflatex(tmp_path, run):
+    assert run("build", "--no-pdf", "--out", str(tmp_path))[0] == 0
+    folder = tmp_path / "overleaf"
+    with zipfile.ZipFile(tmp_path / "overleaf.zip") as z:
+        z.extractall(folder)
+    for _ in range(2):
+        done = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "main.tex"],
+                              cwd=folder, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        assert done.returncode == 0, done.stdout[-2000:]
+    assert (folder / "main.pdf").stat().st_size > 10_000

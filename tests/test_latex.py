@@ -1,0 +1,88 @@
+"""The LaTeX layer: notation, the escaping choke point, and error extraction from logs."""
+
+from __future__ import annotations
+
+import pytest
+import sympy as sp
+from sympy.matrices.expressions.diagonal import DiagMatrix
+
+from derive.answer import Terms, Tex
+from derive.latex.compile import first_error
+from derive.latex.printer import NotationError, decimal, tex
+from derive.latex.render import escape, finalize
+
+d = sp.Symbol("d")
+H = sp.MatrixSymbol(r"h^{(f)}_{t}", d, 1)
+U = sp.MatrixSymbol(r"U^{(f)}", d, d)
+X = sp.MatrixSymbol(r"x_{t}", d, 1)
+
+
+@pytest.mark.parametrize(
+    ("expr", "expected"),
+    [
+        (DiagMatrix(sp.OneMatrix(d, 1) - sp.HadamardPower(H, 2)) * U,
+         r"\operatorname{diag}\left(\mathbf{1} - h^{(f)}_{t} \odot h^{(f)}_{t}\right) U^{(f)}"),
+        (U.T * H, r"{U^{(f)}}^{\top} h^{(f)}_{t}"),
+        (sp.HadamardProduct(H, sp.OneMatrix(d, 1) - H, evaluate=False) * X.T,
+         r"\left(\left(\mathbf{1} - h^{(f)}_{t}\right) \odot h^{(f)}_{t}\right) {x_{t}}^{\top}"),
+        ((U * H).applyfunc(sp.tanh), r"\tanh\left(U^{(f)} h^{(f)}_{t}\right)"),
+        (sp.Rational(-31, 12), r"- \frac{31}{12}"),
+    ],
+)
+def test_notation(expr, expected):
+    assert tex(expr) == expected
+
+
+def test_no_lambda_notation_leaks():
+    derivative = (U * H).applyfunc(sp.tanh).diff(H)  # SymPy's own result holds a Lambda
+    with pytest.raises(NotationError):
+        tex(derivative)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (r"\input{/etc/passwd}", r"\textbackslash{}input\{/etc/passwd\}"),
+        ("^^5cinput", r"\^{}\^{}5cinput"),
+        ("50% & #1 ~ $x_1$", r"50\% \& \#1 \textasciitilde{} \$x\_1\$"),
+        ("café", "café"),
+        ("α", r"\texttt{<U+03B1>}"),
+    ],
+)
+def test_escape(text, expected):
+    assert escape(text) == expected
+
+
+def test_finalize_refuses_what_it_cannot_print():
+    assert finalize(Tex(r"\alpha")) == r"\alpha"
+    assert finalize("a_b") == r"a\_b"
+    terms = Terms((sp.Integer(2), sp.Integer(-3)), factor=sp.Rational(1, 2))
+    assert finalize(terms) == r"\frac{1}{2}\left(2 - 3\right)"
+    with pytest.raises(TypeError):
+        finalize({"a": 1})
+    with pytest.raises(TypeError):
+        finalize(True)
+
+
+def test_decimal():
+    assert decimal(sp.Rational(31, 12), 4) == "2.583"
+    assert decimal(sp.Integer(10) ** 20, 3) == r"1\times 10^{20}"
+
+
+LOG = """This is pdfTeX
+(./solutions.tex
+./solutions.tex:42: Undefined control sequence.
+l.42 \\foo
+          bar
+"""
+LOG_BANG = """! LaTeX Error: File `nothere.sty' not found.
+
+Type X to quit or <RETURN> to proceed,
+l.7 \\usepackage
+"""
+
+
+def test_first_error():
+    assert first_error(LOG, "solutions.tex") == r"solutions.tex:42: Undefined control sequence. [l.42 \foo]"
+    assert first_error(LOG_BANG, "solutions.tex") == (
+        r"solutions.tex:7: LaTeX Error: File `nothere.sty' not found. [l.7 \usepackage]")

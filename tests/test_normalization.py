@@ -1,0 +1,113 @@
+"""Question 1: exact statistics against values worked out independently, and its checks."""
+
+from __future__ import annotations
+
+import dataclasses
+import statistics
+from fractions import Fraction
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from derive import config
+from derive.questions import normalization as q1
+from derive.verify import torch_module
+
+ASSIGNMENT = {  # from SPEC.md and worked by hand
+    ("batch", "mean"): [[["31/12"], ["35/12"]]],
+    ("batch", "variance"): [[["227/144"], ["179/144"]]],
+    ("layer", "mean"): [[["19/6"]], [["2"]], [["5/2"]], [["10/3"]]],
+    ("layer", "variance"): [[["65/36"]], [["1"]], [["11/12"]], [["8/9"]]],
+}
+
+
+def test_assignment_values():
+    answer = q1.as_json(q1.derive(config.load(None)))
+    for (kind, stat), expected in ASSIGNMENT.items():
+        assert answer[kind][stat] == expected
+    assert answer["batch"]["axes"] == [0, 2]
+    assert answer["layer"]["axes"] == [1, 2]
+    assert answer["instance"]["axes"] == [2]
+    assert answer["instance"]["mean"][0] == [["8/3"], ["11/3"]]
+    assert answer["instance"]["variance"][0] == [["26/9"], ["2/9"]]
+
+
+def test_other_tensor_negative_decimal_and_constant(load_text):
+    c = load_text("[normalization]\ntensor = [[[1, 1, 1], [-0.5, 0.5, 1.5]]]\n")
+    answer = q1.as_json(q1.derive(c))
+    assert answer["instance"]["mean"] == [[["1"], ["1/2"]]]
+    assert answer["instance"]["variance"] == [[["0"], ["2/3"]]]
+    assert answer["layer"]["mean"] == [[["3/4"]]]
+    assert answer["layer"]["variance"] == [[["19/48"]]]
+    assert answer["batch"]["variance"] == [[["0"], ["2/3"]]]
+
+
+def _fractions(tensor):
+    return [[[Fraction(str(v)) for v in row] for row in sample] for sample in tensor]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_matches_python_statistics_on_random_tensors(seed, load_text):
+    rng = np.random.default_rng(seed)
+    n, c, length = rng.integers(1, 5, size=3)
+    tensor = (rng.integers(-40, 40, size=(n, c, length)) / 4).tolist()
+    answer = q1.derive(load_text(f"[normalization]\ntensor = {tensor}\n"))
+    data = _fractions(tensor)
+    for i in range(n):
+        for j in range(c):
+            group = data[i][j]
+            stat = answer.statistic("instance")
+            assert stat.mean[i, j, 0] == sp.Rational(statistics.mean(group))
+            assert stat.variance[i, j, 0] == sp.Rational(statistics.pvariance(group))
+        flat = [v for row in data[i] for v in row]
+        assert answer.statistic("layer").variance[i, 0, 0] == sp.Rational(statistics.pvariance(flat))
+    for j in range(c):
+        flat = [v for i in range(n) for v in data[i][j]]
+        assert answer.statistic("batch").mean[0, j, 0] == sp.Rational(statistics.mean(flat))
+
+
+def _plant(answer, kind, **changes):
+    stats = tuple(dataclasses.replace(s, **changes) if s.kind == kind else s for s in answer.statistics)
+    return dataclasses.replace(answer, statistics=stats)
+
+
+def _failed(checks):
+    return {c.name for c in checks if hasattr(c, "passed") and not c.passed}
+
+
+def test_checks_pass_on_the_derived_answer():
+    c = config.load(None)
+    assert _failed(q1.verify(q1.derive(c), c)) == set()
+
+
+@pytest.mark.parametrize(
+    ("kind", "stat", "planted", "caught"),
+    [
+        ("batch", "variance", lambda s: s.variance * sp.Rational(12, 11), "batch variance"),  # unbiased
+        ("layer", "mean", lambda s: s.mean + sp.Rational(1, 100), "layer mean"),
+        ("instance", "variance", lambda s: -s.variance, "instance variance"),  # a sign
+    ],
+)
+def test_planted_errors_are_caught(kind, stat, planted, caught):
+    c = config.load(None)
+    answer = q1.derive(c)
+    wrong = _plant(answer, kind, **{stat: planted(answer.statistic(kind))})
+    failed = _failed(q1.verify(wrong, c))
+    assert caught in failed
+
+
+def test_wrong_axes_are_caught():
+    c = config.load(None)
+    answer = q1.derive(c)
+    wrong = _plant(answer, "layer", axes=(0, 1))  # claims the numbers belong to other axes
+    assert "layer mean" in _failed(q1.verify(wrong, c))
+
+
+@pytest.mark.skipif(torch_module() is None, reason="PyTorch not installed (pip install 'derive[crosscheck]')")
+def test_torch_catches_a_wrong_statistic():
+    c = config.load(None)
+    answer = q1.derive(c)
+    wrong = _plant(answer, "batch", mean=answer.statistic("batch").mean + 1)
+    checks = q1._torch_checks(torch_module(), wrong)
+    assert [ch.name for ch in checks if not ch.passed] == ["batch norm output"]
