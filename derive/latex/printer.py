@@ -87,9 +87,13 @@ class Printer(LatexPrinter):
         raise NotationError(f"lambda has no textbook notation: {expr}")
 
     def _print_Indexed(self, expr: sp.Indexed) -> str:
+        """x_{t} indexed by k prints as x_{t,k}; U^{(f)} indexed by i, j as U^{(f)}_{i,j}."""
         base = self._print(expr.base.label)
         indices = ",".join(self._print(i) for i in expr.indices)
-        return f"{{{base}}}_{{{indices}}}"
+        head, sep, tail = base.rpartition("_{")
+        if sep and tail.endswith("}") and "{" not in tail[:-1]:
+            return f"{{{head}_{{{tail[:-1]},{indices}}}}}"
+        return f"{{{base}_{{{indices}}}}}"
 
 
 PRINTER = Printer()

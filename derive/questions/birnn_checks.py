@@ -1,0 +1,150 @@
+"""Question 3's checks: the closed forms against three independent computations.
+
+1. Exact: the fully unrolled loss of a small BiRNN (d = 2, T = 3) built from explicit
+   matrices of symbols, differentiated entry by entry by SymPy, compared at exact random
+   rational points (evaluated to 40 digits).
+2. Numeric: central finite differences of a NumPy forward pass, float64.
+3. PyTorch autograd: torch.nn.RNN(bidirectional=True, bias=False) for tanh, an explicit
+   graph for sigmoid, float64.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from derive.answer import Check
+from derive.config import BirnnConfig, Config
+from derive.questions.birnn import (
+    Activation,
+    BirnnAnswer,
+    ClosedForms,
+    evaluate_forms,
+    exact_apply,
+    float_apply,
+    instance_values,
+)
+from derive.verify import CheckList, compare, max_rel_error, with_torch
+
+EXACT_D, EXACT_T = 2, 3
+DIGITS = 40
+
+
+def verify(answer: BirnnAnswer, config: Config) -> CheckList:
+    forms, act = answer.derivation.forms, answer.derivation.activation
+    floats = {k: a.astype(float) for k, a in answer.values.items()}
+    ev = evaluate_forms(forms, act, floats, float_apply)
+    checks: CheckList = [*exact_checks(forms, act, answer.config.seed)]
+    checks += finite_difference_checks(ev, floats, act.name)
+    checks += with_torch("3.3", "gradients (PyTorch autograd)", lambda torch: torch_checks(torch, ev, floats, act.name))
+    return checks
+
+
+def exact_checks(forms: ClosedForms, act: Activation, seed: int) -> list[Check]:
+    d, steps = EXACT_D, EXACT_T
+    v = instance_values(BirnnConfig(act.name, d, steps, seed, None))
+    w = sp.Matrix(d, d, lambda i, j: sp.Symbol(f"w_{i}{j}"))
+    u = sp.Matrix(d, d, lambda i, j: sp.Symbol(f"u_{i}{j}"))
+    m = {k: sp.Matrix(a) for k, a in v.items()}
+    f = act.function
+    hf, hb = {0: m["h0_f"]}, {steps + 1: m["h_end_b"]}
+    xs = {t: m["x"].row(t - 1).T for t in range(1, steps + 1)}
+    for t in range(1, steps + 1):
+        hf[t] = (m["W_f"] * xs[t] + u * hf[t - 1]).applyfunc(f)
+    for t in range(steps, 0, -1):
+        hb[t] = (w * xs[t] + m["U_b"] * hb[t + 1]).applyfunc(f)
+    loss = sp.Add(*[
+        sp.Add(*(m["z"].row(t - 1).T - m["V_f"] * hf[t] - m["V_b"] * hb[t]).applyfunc(lambda e: e**2))
+        for t in range(1, steps + 1)
+    ])
+    targets = [*w, *u]
+    derivatives = [loss.diff(sym) for sym in targets]  # exact, symbolic, entry by entry
+    point = [m["W_b"][i, j] for i in range(d) for j in range(d)] + [m["U_f"][i, j] for i in range(d) for j in range(d)]
+    with mpmath.workdps(DIGITS + 10):
+        # Shared subexpressions (cse) keep the evaluation of the large derivatives fast.
+        values = sp.lambdify(targets, derivatives, modules="mpmath", cse=True)(
+            *[mpmath.mpf(q.p) / q.q for q in point])
+        by_diff_w = np.array(values[: d * d], dtype=object).reshape(d, d)
+        by_diff_u = np.array(values[d * d:], dtype=object).reshape(d, d)
+        precise = {k: np.vectorize(lambda q: sp.Float(q, DIGITS + 20), otypes=[object])(a) for k, a in v.items()}
+        ev = evaluate_forms(forms, act, precise, exact_apply)
+        closed_w = np.vectorize(mpmath.mpf, otypes=[object])(ev.grad_W_b)
+        closed_u = np.vectorize(mpmath.mpf, otypes=[object])(ev.grad_U_f)
+    method = f"SymPy diff of the unrolled loss, d={d}, T={steps}, at random rationals, {DIGITS} digits"
+
+    def err(a: np.ndarray, b: np.ndarray) -> float:
+        return float(max(abs(p - q) for p, q in zip(a.ravel(), b.ravel(), strict=True)))  # noqa: B023
+
+    return [
+        Check("3.3", "grad W_b: closed form vs symbolic", method, err(closed_w, by_diff_w), 1e-30),
+        Check("3.3", "grad U_f: closed form vs symbolic", method, err(closed_u, by_diff_u), 1e-30),
+    ]
+
+
+def numpy_loss(v: dict[str, np.ndarray], activation: str) -> float:
+    """The loss by a direct NumPy forward pass (written from the assignment, not the closed forms)."""
+    f = np.tanh if activation == "tanh" else (lambda a: 1.0 / (1.0 + np.exp(-a)))
+    steps = v["x"].shape[0]
+    hf, hb = [v["h0_f"].ravel()], [v["h_end_b"].ravel()]
+    for t in range(steps):
+        hf.append(f(v["W_f"] @ v["x"][t] + v["U_f"] @ hf[-1]))
+    for t in reversed(range(steps)):
+        hb.append(f(v["W_b"] @ v["x"][t] + v["U_b"] @ hb[-1]))
+    hb = hb[1:][::-1]
+    return float(sum(np.sum((v["z"][t] - v["V_f"] @ hf[t + 1] - v["V_b"] @ hb[t]) ** 2) for t in range(steps)))
+
+
+def finite_difference_checks(ev: Any, floats: dict[str, np.ndarray], activation: str) -> list[Check]:
+    step = 1e-6
+    checks = [compare("3.3", "loss", "NumPy forward pass", ev.loss, numpy_loss(floats, activation), 1e-12,
+                      relative=True)]
+    for key, closed in (("W_b", ev.grad_W_b), ("U_f", ev.grad_U_f)):
+        fd = np.zeros_like(floats[key])
+        for idx in np.ndindex(*fd.shape):
+            plus, minus = dict(floats), dict(floats)
+            plus[key], minus[key] = floats[key].copy(), floats[key].copy()
+            plus[key][idx] += step
+            minus[key][idx] -= step
+            fd[idx] = (numpy_loss(plus, activation) - numpy_loss(minus, activation)) / (2 * step)
+        checks.append(Check("3.3", f"grad {key}: closed form vs finite differences",
+                            "central differences, h=1e-6, float64 (rel.)",
+                            max_rel_error(closed, fd), 1e-6))
+    return checks
+
+
+def torch_checks(torch: Any, ev: Any, v: dict[str, np.ndarray], activation: str) -> list[Check]:
+    t = {k: torch.tensor(a, dtype=torch.float64) for k, a in v.items()}
+    d = v["W_f"].shape[0]
+    if activation == "tanh":
+        rnn = torch.nn.RNN(d, d, bias=False, bidirectional=True, dtype=torch.float64)
+        with torch.no_grad():
+            rnn.weight_ih_l0.copy_(t["W_f"])
+            rnn.weight_hh_l0.copy_(t["U_f"])
+            rnn.weight_ih_l0_reverse.copy_(t["W_b"])
+            rnn.weight_hh_l0_reverse.copy_(t["U_b"])
+        h0 = torch.stack([t["h0_f"].ravel(), t["h_end_b"].ravel()])
+        out, _ = rnn(t["x"], h0)
+        y = out[:, :d] @ t["V_f"].T + out[:, d:] @ t["V_b"].T
+        ((t["z"] - y) ** 2).sum().backward()
+        grad_w, grad_u = rnn.weight_ih_l0_reverse.grad, rnn.weight_hh_l0.grad
+        method = "torch.nn.RNN(bidirectional=True, bias=False) autograd, float64 (rel.)"
+    else:
+        w, u = t["W_b"].clone().requires_grad_(), t["U_f"].clone().requires_grad_()
+        steps = v["x"].shape[0]
+        hf, hb = [t["h0_f"].ravel()], [t["h_end_b"].ravel()]
+        for s in range(steps):
+            hf.append(torch.sigmoid(t["W_f"] @ t["x"][s] + u @ hf[-1]))
+        for s in reversed(range(steps)):
+            hb.append(torch.sigmoid(w @ t["x"][s] + t["U_b"] @ hb[-1]))
+        hb = hb[1:][::-1]
+        loss = sum(((t["z"][s] - t["V_f"] @ hf[s + 1] - t["V_b"] @ hb[s]) ** 2).sum() for s in range(steps))
+        loss.backward()
+        grad_w, grad_u = w.grad, u.grad
+        method = "explicit torch graph (sigmoid) autograd, float64 (rel.)"
+    return [
+        compare("3.3", "grad W_b: closed form vs PyTorch", method, ev.grad_W_b, grad_w.numpy(), 1e-10, relative=True),
+        compare("3.3", "grad U_f: closed form vs PyTorch", method, ev.grad_U_f, grad_u.numpy(), 1e-10, relative=True),
+    ]

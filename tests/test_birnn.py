@@ -1,0 +1,159 @@
+"""Question 3: the derived closed forms, the graph, and checks that catch planted errors."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+
+import numpy as np
+import pytest
+import sympy as sp
+from sympy.matrices.expressions.diagonal import DiagMatrix
+
+from derive import build, config
+from derive.errors import ConfigError
+from derive.questions import birnn as q3
+from derive.questions import birnn_checks as c3
+from derive.verify import torch_module
+
+H = sp.Symbol("h")
+
+
+@pytest.mark.parametrize(("name", "expected"), [("tanh", 1 - H**2), ("sigmoid", H * (1 - H))])
+def test_activation_derivative_in_the_hidden_state(name, expected):
+    assert sp.expand(q3.derive_activation(name).in_output - expected) == 0
+
+
+@pytest.mark.parametrize("name", ["tanh", "sigmoid"])
+def test_closed_form_structure(name):
+    dv = q3.derive_forms(name)
+    act, forms = dv.activation, dv.forms
+    assert forms.jac_f == DiagMatrix(act.of(q3.hf(1))) * q3.U_f
+    assert forms.jac_b == DiagMatrix(act.of(q3.hb(-1))) * q3.U_b
+    assert sp.simplify(forms.local_f - 2 * q3.V_f.T * (q3.y() - q3.z())).is_ZeroMatrix
+
+
+def _config(activation="tanh", **birnn):
+    base = config.load(None)
+    return dataclasses.replace(base, birnn=dataclasses.replace(base.birnn, activation=activation, **birnn))
+
+
+def test_graph_edges_are_the_assignment_dependencies():
+    steps = 4
+    expected = set()
+    for t in range(1, steps + 1):
+        expected |= {
+            (f"x_{{{t}}}", f"h^{{(f)}}_{{{t}}}", "W^{(f)}"),
+            (f"h^{{(f)}}_{{{t - 1}}}", f"h^{{(f)}}_{{{t}}}", "U^{(f)}"),
+            (f"x_{{{t}}}", f"h^{{(b)}}_{{{t}}}", "W^{(b)}"),
+            (f"h^{{(b)}}_{{{t + 1}}}", f"h^{{(b)}}_{{{t}}}", "U^{(b)}"),
+            (f"h^{{(f)}}_{{{t}}}", f"y_{{{t}}}", "V^{(f)}"), (f"h^{{(b)}}_{{{t}}}", f"y_{{{t}}}", "V^{(b)}"),
+            (f"y_{{{t}}}", f"L_{{{t}}}", ""),
+        }
+    g = q3.graph(steps)
+    assert set(g.edges) == expected
+    assert "h^{(f)}_{0}" in g.nodes and "h^{(b)}_{5}" in g.nodes
+
+
+def test_drawn_edges_equal_the_model_edges():
+    solved = build.solve(_config(steps=3))
+    source = build.latex_source(solved)
+    names = dict(re.findall(r"\\node\[n[^\]]*\] \((n\d+)\) at \([^)]*\) \{\$(.*?)\$\};", source))
+    drawn = {(names[a], names[b], w) for a, w, b in
+             re.findall(r"\\draw\[e\] \((n\d+)\) -- node\[[^\]]*\] \{\$(.*?)\$\} \((n\d+)\);", source)}
+    assert drawn == set(q3.graph(3).edges)
+
+
+def _failed(checks):
+    return {c.name for c in checks if hasattr(c, "passed") and not c.passed}
+
+
+PLANTS = {
+    "transposed Jacobian": lambda f: dataclasses.replace(f, jac_f=f.jac_f.T),
+    "missing diag": lambda f: dataclasses.replace(f, jac_b=q3.U_b),
+    "wrong sign": lambda f: dataclasses.replace(f, local_b=-f.local_b),
+    "dropped boundary term": lambda f: dataclasses.replace(f, boundary_f=sp.ZeroMatrix(q3.D, 1)),
+}
+
+
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid"])
+def test_checks_pass_on_the_derived_forms(activation):
+    cfg = _config(activation)
+    assert _failed(c3.verify(q3.derive(cfg), cfg)) == set()
+
+
+@pytest.mark.parametrize("plant", PLANTS)
+def test_planted_errors_fail_every_check(plant):
+    cfg = _config()
+    answer = q3.derive(cfg)
+    wrong_forms = PLANTS[plant](answer.derivation.forms)
+    wrong = dataclasses.replace(answer, derivation=dataclasses.replace(answer.derivation, forms=wrong_forms))
+    failed = _failed(c3.verify(wrong, cfg))
+    touched = {"W_b"} if plant in ("missing diag", "wrong sign") else {"U_f"}
+    for key in touched:
+        assert f"grad {key}: closed form vs symbolic" in failed
+        assert f"grad {key}: closed form vs finite differences" in failed
+        if torch_module() is not None:
+            assert f"grad {key}: closed form vs PyTorch" in failed
+
+
+def _fd(values, activation, key, step=1e-6):
+    """Finite differences with a forward pass written here, independently of derive."""
+    def loss(v):
+        f = np.tanh if activation == "tanh" else (lambda a: 1 / (1 + np.exp(-a)))
+        T = v["x"].shape[0]
+        hf = [v["h0_f"]]
+        for t in range(T):
+            hf.append(f(v["W_f"] @ v["x"][t] + v["U_f"] @ hf[-1]))
+        hb = {T: v["h_end_b"]}
+        for t in reversed(range(T)):
+            hb[t] = f(v["W_b"] @ v["x"][t] + v["U_b"] @ hb[t + 1])
+        return sum(np.sum((v["z"][t] - v["V_f"] @ hf[t + 1] - v["V_b"] @ hb[t]) ** 2) for t in range(T))
+
+    out = np.zeros_like(values[key])
+    for idx in np.ndindex(*out.shape):
+        plus = {k: a.copy() for k, a in values.items()}
+        minus = {k: a.copy() for k, a in values.items()}
+        plus[key][idx] += step
+        minus[key][idx] -= step
+        out[idx] = (loss(plus) - loss(minus)) / (2 * step)
+    return out
+
+
+def test_unseen_explicit_instance_sigmoid(write_config, run, tmp_path):
+    rng = np.random.default_rng(123)
+    d, T = 2, 4
+    inst = {k: np.round(rng.normal(size=(d, d)), 2) for k in ("W_f", "U_f", "V_f", "W_b", "U_b", "V_b")}
+    inst |= {"x": np.round(rng.normal(size=(T, d)), 2), "z": np.round(rng.normal(size=(T, d)), 2),
+             "h0_f": np.array([0.3, -0.2]), "h_end_b": np.array([-0.1, 0.4])}
+    lines = [f"{k} = {json.dumps(v.tolist())}" for k, v in inst.items()]
+    path = write_config("[birnn]\nactivation = \"sigmoid\"\nhidden_size = 2\nsteps = 4\n[birnn.instance]\n"
+                        + "\n".join(lines) + "\n")
+    code, _, err = run("build", "--no-pdf", "--config", str(path), "--out", str(tmp_path / "out"))
+    assert code == 0, err
+    got = json.loads((tmp_path / "out" / "answers.json").read_text())["birnn"]["instance"]
+    for key in ("W_b", "U_f"):
+        expected = _fd(inst, "sigmoid", key)
+        assert np.allclose(got[f"grad_{key}"], expected, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[birnn]\nhidden_size = 0\n", r"^birnn\.hidden_size: must be between 1 and 16, got 0$"),
+        ("[birnn]\nsteps = -1\n", r"^birnn\.steps: must be between 1 and 12, got -1$"),
+        ("[birnn]\nactivation = \"relu\"\n", r'^birnn\.activation: must be one of "tanh", "sigmoid", got "relu"$'),
+        ("[birnn]\nhidden_size = 1\nsteps = 1\n[birnn.instance]\nW_f = [[1, 2]]\nU_f = [[1]]\nV_f = [[1]]\n"
+         "W_b = [[1]]\nU_b = [[1]]\nV_b = [[1]]\nx = [[1]]\nz = [[1]]\n",
+         r"^birnn\.instance\.W_f: must be a 1 x 1 array, row 0 has 2 entries$"),
+        ("[birnn]\nhidden_size = 1\nsteps = 2\n[birnn.instance]\nW_f = [[1]]\nU_f = [[1]]\nV_f = [[1]]\n"
+         "W_b = [[1]]\nU_b = [[1]]\nV_b = [[1]]\nx = [[1], [2], [3]]\nz = [[1], [2]]\n",
+         r"^birnn\.instance\.x: must be a 2 x 1 array, got 3 rows$"),
+        ("[birnn]\nhidden_size = 1\n[birnn.instance]\nW_f = [[1]]\n",
+         r"^birnn\.instance\.U_f: is missing \(an explicit instance gives all of"),
+    ],
+)
+def test_bad_input(load_text, text, message):
+    with pytest.raises(ConfigError, match=message):
+        load_text(text)
