@@ -72,6 +72,12 @@ class Printer(LatexPrinter):
         name = self._print(body.func(sp.Symbol("_")))[: -len(r"{\left(_ \right)}")]
         return rf"{name}\left({self._print(expr.expr)}\right)"
 
+    def _print_Add(self, expr: sp.Add, order: str | None = None) -> str:
+        """Positive terms first (N - 1, 1 - h^2); symbolic terms in lex order, numbers as written."""
+        terms = expr.as_ordered_terms(order="lex") if expr.free_symbols else list(expr.args)
+        terms.sort(key=lambda a: a.could_extract_minus_sign())
+        return super()._print_Add(sp.Add(*terms, evaluate=False), order="none")
+
     def _print_MatAdd(self, expr: sp.MatAdd) -> str:
         # Positive terms first: 1 - h (.) h, not -h (.) h + 1.
         terms = sorted(expr.args, key=lambda a: a.could_extract_minus_sign())

@@ -99,6 +99,8 @@ def environment() -> jinja2.Environment:
     env.filters["trusted"] = Tex
     env.filters["approx"] = lambda m, digits=4: Tex(decimal_matrix(m, digits))
     env.filters["sci"] = lambda x: Tex(_sci(x))
+    env.filters["exp"] = sp.exp
+    env.filters["fixed"] = lambda x, digits=2: Tex(f"{float(x):.{digits}f}")
     return env
 
 

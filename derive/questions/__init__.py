@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from derive.config import Config
-from derive.questions import birnn, birnn_checks, normalization
+from derive.questions import birnn, birnn_checks, decoding, normalization
 from derive.verify import CheckList
 
 
@@ -25,5 +25,6 @@ class Question:
 QUESTIONS: tuple[Question, ...] = (
     Question("normalization", "1", "Normalization", normalization.derive, normalization.verify,
              normalization.as_json),
+    Question("decoding", "2", "Decoding", decoding.derive, decoding.verify, decoding.as_json),
     Question("birnn", "3", "RNNs", birnn.derive, birnn_checks.verify, birnn.as_json),
 )

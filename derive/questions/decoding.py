@@ -1,0 +1,248 @@
+"""Question 2: decoding. Counts and costs are SymPy expressions; greedy and beam search run
+on the config's tree and are checked against exhaustive search and an instrumented
+Algorithm 1."""
+
+from __future__ import annotations
+
+import itertools
+import random
+from dataclasses import dataclass
+from typing import Any
+
+import sympy as sp
+
+from derive.answer import Check
+from derive.bigo import big_o, dominant_terms
+from derive.config import Config, DecodingConfig
+from derive.questions import search
+from derive.questions.search import Hypothesis, Step
+from derive.verify import CheckList, count_check
+
+N, T, B = sp.symbols("N T B", integer=True, positive=True)
+t, b = sp.symbols("t b", integer=True, positive=True)
+RATE = 10**18  # sequences scored per second: an exaflop machine spending one operation per sequence
+SECONDS_PER_YEAR = sp.Rational(36525, 100) * 86400
+AGE_OF_UNIVERSE_YEARS = sp.Rational(13787, 1000) * 10**9  # Planck 2018
+
+
+@dataclass(frozen=True)
+class CostModel:
+    """Operations of Algorithm 1 per step and in total, and its peak storage."""
+
+    per_step: dict[str, sp.Expr]
+    totals: dict[str, sp.Expr]
+    time: sp.Expr
+    space: sp.Expr
+    time_big_o: sp.Expr
+    space_big_o: sp.Expr
+    dominant: list[sp.Expr]
+
+
+def cost_model() -> CostModel:
+    per_step = {
+        "scores": sp.summation(sp.summation(1, (sp.Symbol("j"), 1, N)), (b, 1, B)),
+        "comparisons": sp.summation(B * N - b, (b, 1, B)),
+        "words written": sp.summation(t + 1, (b, 1, B)) + B * t,
+    }
+    totals = {k: sp.factor(sp.summation(v, (t, 1, T))) for k, v in per_step.items()}
+    time = sp.expand(sp.Add(*totals.values()))
+    space = B * N + 2 * B * (T + 1) + 2 * B
+    order = [(B, N)]
+    return CostModel(per_step, totals, time, sp.expand(space), big_o(time, [T, B, N], order),
+                     big_o(space, [T, B, N], order), dominant_terms(time, [T, B, N], order))
+
+
+@dataclass(frozen=True)
+class Feasibility:
+    steps: int
+    count: int
+    log10: float
+    years: sp.Expr
+    universes: sp.Expr
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """Where greedy left the optimal path, and what the beam missed, from this tree's numbers."""
+
+    greedy_gap: sp.Rational
+    diverge_step: int | None
+    greedy_word: tuple[str, sp.Rational] | None
+    optimal_word: tuple[str, sp.Rational] | None
+    beam_found_optimum: bool
+    missed: list[tuple[Hypothesis, int]]  # better sequences outside the beam, and the step they were pruned
+
+
+@dataclass(frozen=True)
+class DecodingAnswer:
+    config: DecodingConfig
+    count: sp.Expr
+    count_no_bos: sp.Expr
+    feasibility: list[Feasibility]
+    cost: CostModel
+    cost_numbers: dict[str, int]
+    greedy: Hypothesis
+    greedy_steps: list[Step]
+    beams: list[Hypothesis]
+    beam_steps: list[Step]
+    ranking: list[Hypothesis]  # exhaustive, best first
+    literal_first: list[Hypothesis]
+    shortfall: Shortfall
+
+    @property
+    def optimum(self) -> Hypothesis:
+        return self.ranking[0]
+
+    @property
+    def tree_layout(self) -> dict[search.Path, tuple[float, float]] | None:
+        return layout(self.config.tree, self.config.steps)
+
+    def on_path(self, path: search.Path, hypotheses: list[Hypothesis]) -> bool:
+        """Whether the edge into `path` lies on one of the hypotheses."""
+        return any(h.words[: len(path)] == path for h in hypotheses)
+
+
+def derive(config: Config) -> DecodingAnswer:
+    cfg = config.decoding
+    count = sp.Product(N, (t, 1, T)).doit()  # N choices at each of the T positions after <BOS>
+    count_no_bos = sp.Product(N - 1, (t, 1, T)).doit()
+    feasibility = []
+    for steps in sorted({5, 10, 20, cfg.steps}):
+        total = cfg.vocabulary_size**steps
+        years = sp.Rational(total, RATE) / SECONDS_PER_YEAR
+        feasibility.append(Feasibility(steps, total, float(sp.log(total, 10).evalf(15)), years,
+                                       years / AGE_OF_UNIVERSE_YEARS))
+    cost = cost_model()
+    at = {N: cfg.vocabulary_size, B: cfg.beam_width, T: cfg.steps}
+    numbers = {k: int(v.subs(at)) for k, v in cost.totals.items()}
+    numbers["space"] = int(cost.space.subs(at))
+    best_greedy, greedy_steps = search.greedy(cfg.tree, cfg.steps)
+    beams, beam_steps = search.beam_search(cfg.tree, cfg.steps, cfg.beam_width)
+    ranking = search.exhaustive(cfg.tree, cfg.steps)
+    return DecodingAnswer(cfg, count, count_no_bos, feasibility, cost, numbers, best_greedy, greedy_steps,
+                          beams, beam_steps, ranking, search.literal_first_step(cfg.tree, cfg.beam_width),
+                          _shortfall(cfg, best_greedy, beams, beam_steps, ranking))
+
+
+def _shortfall(cfg: DecodingConfig, greedy: Hypothesis, beams: list[Hypothesis], steps: list[Step],
+               ranking: list[Hypothesis]) -> Shortfall:
+    best = ranking[0]
+    diverge = next((k for k in range(cfg.steps) if greedy.words[k] != best.words[k]), None)
+    gw = ow = None
+    if diverge is not None:
+        gw = (greedy.words[diverge], cfg.tree[greedy.words[: diverge + 1]])
+        ow = (best.words[diverge], cfg.tree[best.words[: diverge + 1]])
+    kept_words = {h.words for h in beams}
+    worst_kept = max(search.rank(h) for h in beams)
+    missed = []
+    for h in ranking:
+        if search.rank(h) < worst_kept and h.words not in kept_words:
+            pruned = next(s.t for s in steps if h.words[: s.t] not in {k.words for k in s.kept})
+            missed.append((h, pruned))
+    return Shortfall(best.score - greedy.score, None if diverge is None else diverge + 1, gw, ow,
+                     beams[0].words == best.words, missed)
+
+
+def _words(h: Hypothesis) -> dict[str, Any]:
+    return {"words": list(h.words), "log_likelihood": str(h.score)}
+
+
+def as_json(answer: DecodingAnswer) -> dict[str, Any]:
+    return {
+        "num_sequences": str(answer.count),
+        "num_sequences_without_repeated_bos": str(answer.count_no_bos),
+        "greedy": _words(answer.greedy),
+        "beam": [_words(h) for h in answer.beams],
+        "optimum": _words(answer.optimum),
+        "complexity": {
+            "time": f"O({answer.cost.time_big_o})",
+            "space": f"O({answer.cost.space_big_o})",
+            "time_exact": str(answer.cost.time),
+            "space_exact": str(answer.cost.space),
+            "selection": "the b-th largest score by a linear scan over the candidates not yet taken",
+        },
+    }
+
+
+# --- Checks --------------------------------------------------------------------------------------
+
+GRID = [(steps, width, vocab) for steps in (1, 2, 3, 4) for width in (1, 2, 3) for vocab in (2, 3, 5) if width <= vocab]
+
+
+def verify(answer: DecodingAnswer, config: Config) -> CheckList:
+    cfg = config.decoding
+    checks: CheckList = []
+    pairs = [(len(list(itertools.product(range(n), repeat=s))), int(answer.count.subs({N: n, T: s})))
+             for n in (2, 3, 4) for s in (1, 2, 3)]
+    checks.append(count_check("2.1", "number of sequences", "enumeration, N in 2..4, T in 1..3", pairs))
+    measured: dict[str, list[tuple[int, int]]] = {k: [] for k in (*answer.cost.totals, "space")}
+    rng = random.Random(0)
+    for steps, width, vocab in GRID:
+        _, counter = search.algorithm1(lambda prefix, j: rng.random(), vocab, steps, width)
+        at = {T: steps, B: width, N: vocab}
+        got = {"scores": counter.scores, "comparisons": counter.comparisons,
+               "words written": counter.words_written, "space": counter.peak_space}
+        for key, formula in (*answer.cost.totals.items(), ("space", answer.cost.space)):
+            measured[key].append((got[key], int(formula.subs(at))))
+    for key, pairs in measured.items():
+        checks.append(count_check("2.3", f"Algorithm 1: {key}", f"instrumented run, {len(GRID)} (T, B, N)", pairs))
+    tree = cfg.tree
+    checks.append(_same("2.4", "greedy = beam search with B = 1", "beam search, B = 1",
+                        [answer.greedy], _beam_by_sets(tree, cfg.steps, 1)))
+    checks.append(_same("2.4", "beam search result", "independent beam (prefix sets per depth)",
+                        answer.beams, _beam_by_sets(tree, cfg.steps, cfg.beam_width)))
+    leaves = sum(1 for p in tree if len(p) == cfg.steps)
+    checks.append(_same("2.4", "beam with B = #leaves = exhaustive ranking", "enumeration of all paths",
+                        search.beam_search(tree, cfg.steps, leaves)[0], answer.ranking))
+    edges = [abs(h.score - sp.Add(*[tree[h.words[:k]] for k in range(1, len(h.words) + 1)]))
+             for h in [answer.greedy, *answer.beams, answer.optimum]]
+    checks.append(Check("2.4", "log-likelihoods = sums of edge log-probabilities", "exact sum along each path",
+                        float(max(edges)), 0.0))
+    return checks
+
+
+def _beam_by_sets(tree: search.Tree, steps: int, width: int) -> list[Hypothesis]:
+    """Beam search restated: at depth k keep the best `width` paths whose prefix was kept."""
+    def score(path: search.Path) -> sp.Rational:
+        return sp.Add(*[tree[path[:k]] for k in range(1, len(path) + 1)])
+
+    kept: set[search.Path] = {()}
+    for depth in range(1, steps + 1):
+        ranked = sorted((p for p in tree if len(p) == depth and p[:-1] in kept), key=lambda p: (-score(p), p))
+        kept = set(ranked[:width])
+    return sorted((Hypothesis(p, score(p)) for p in kept), key=search.rank)
+
+
+def _same(question: str, name: str, method: str, got: list[Hypothesis], expected: list[Hypothesis]) -> Check:
+    """0 when both lists hold the same paths with the same scores in the same order, else 1."""
+    same = [(h.words, h.score) for h in got] == [(h.words, h.score) for h in expected]
+    return Check(question, name, method, 0.0 if same else 1.0, 0.0)
+
+
+MAX_DRAWN_NODES = 60
+
+
+def layout(tree: search.Tree, steps: int) -> dict[search.Path, tuple[float, float]] | None:
+    """Positions for drawing the tree left to right: leaves stacked in path order, parents
+    centred on their children. None when the tree is too large to draw legibly."""
+    nodes = sorted(p for p in tree if len(p) <= steps)
+    if len(nodes) > MAX_DRAWN_NODES:
+        return None
+    index = search.children_index({p: tree[p] for p in nodes})
+    pos: dict[search.Path, tuple[float, float]] = {}
+    row = 0
+
+    def place(path: search.Path) -> float:
+        nonlocal row
+        kids = sorted(index.get(path, []))
+        if not kids:
+            y = -row
+            row += 1
+        else:
+            ys = [place(k) for k in kids]
+            y = (ys[0] + ys[-1]) / 2
+        pos[path] = (len(path), y)
+        return y
+
+    place(())
+    return pos

@@ -1,0 +1,139 @@
+"""Decoding algorithms on a tree of log-probabilities, and Algorithm 1 instrumented.
+
+A tree maps word paths (the words after <BOS>) to log p(last word | the words before).
+Ordering everywhere: higher score first, ties broken by the lexicographic order of paths.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+Path = tuple[str, ...]
+Tree = dict[Path, sp.Rational]
+
+
+@dataclass(frozen=True)
+class Hypothesis:
+    words: Path
+    score: sp.Rational
+
+
+@dataclass(frozen=True)
+class Candidate:
+    words: Path
+    parent_score: sp.Rational
+    logp: sp.Rational
+    score: sp.Rational
+    kept: bool
+
+
+@dataclass(frozen=True)
+class Step:
+    t: int
+    candidates: tuple[Candidate, ...]  # best first
+    kept: tuple[Hypothesis, ...]
+
+
+def rank(h: Hypothesis | Candidate) -> tuple[sp.Rational, Path]:
+    return (-h.score, h.words)
+
+
+def children_index(tree: Tree) -> dict[Path, list[Path]]:
+    index: dict[Path, list[Path]] = defaultdict(list)
+    for path in tree:
+        index[path[:-1]].append(path)
+    return index
+
+
+def beam_search(tree: Tree, steps: int, width: int) -> tuple[list[Hypothesis], list[Step]]:
+    """Beam search from the single hypothesis <BOS>: the B best hypotheses at depth `steps`."""
+    index = children_index(tree)
+    beams = [Hypothesis((), sp.Integer(0))]
+    table = []
+    for t in range(1, steps + 1):
+        candidates = [(Hypothesis(path, h.score + tree[path]), h.score)
+                      for h in beams for path in index.get(h.words, [])]
+        ordered = sorted(candidates, key=lambda c: rank(c[0]))
+        kept = [c[0] for c in ordered[:width]]
+        table.append(Step(t, tuple(Candidate(c.words, ps, tree[c.words], c.score, i < width)
+                                   for i, (c, ps) in enumerate(ordered)), tuple(kept)))
+        beams = kept
+    return beams, table
+
+
+def greedy(tree: Tree, steps: int) -> tuple[Hypothesis, list[Step]]:
+    """Greedy decoding: at each step the most likely next word (ties: lexicographic)."""
+    beams, table = beam_search(tree, steps, 1)
+    return beams[0], table
+
+
+def exhaustive(tree: Tree, steps: int) -> list[Hypothesis]:
+    """Every path of depth `steps`, scored by summing its edges, best first."""
+    paths = [p for p in tree if len(p) == steps]
+    scored = [Hypothesis(p, sp.Add(*[tree[p[:k]] for k in range(1, steps + 1)])) for p in paths]
+    return sorted(scored, key=rank)
+
+
+def literal_first_step(tree: Tree, width: int) -> list[Hypothesis]:
+    """Algorithm 1 taken literally: B identical <BOS> beams; what its first step keeps."""
+    index = children_index(tree)
+    scores = [Hypothesis(path, tree[path]) for _ in range(width) for path in index[()]]
+    return sorted(scores, key=rank)[:width]
+
+
+@dataclass
+class Counter:
+    """Operations of Algorithm 1 as printed: scores, comparisons, words written; peak storage."""
+
+    scores: int = 0
+    comparisons: int = 0
+    words_written: int = 0
+    peak_space: int = 0
+    log: list[str] = field(default_factory=list)
+
+
+def algorithm1(logp: Callable[[tuple[int, ...], int], float], vocabulary: int, steps: int, width: int,
+               bos: int = 0) -> tuple[list[tuple[int, ...]], Counter]:
+    """Algorithm 1 exactly as printed, on a full language model over `vocabulary` words.
+
+    The b-th largest score is found by a linear scan over the candidates not yet taken
+    (selection by repeated scanning); partial sequences are copied word by word.
+    """
+    count = Counter()
+    seqs = [[bos] for _ in range(width)]
+    ll = [0.0] * width
+    for t in range(1, steps + 1):
+        s = [[0.0] * vocabulary for _ in range(width)]
+        for b in range(width):
+            for j in range(vocabulary):
+                s[b][j] = ll[b] + logp(tuple(seqs[b]), j)
+                count.scores += 1
+        count.peak_space = max(count.peak_space, width * vocabulary + 2 * width * (t + 1) + 2 * width)
+        taken: set[tuple[int, int]] = set()
+        saved, new_words, new_ll = [], [], []
+        for _ in range(width):
+            best: tuple[int, int] | None = None
+            for b2 in range(width):
+                for j in range(vocabulary):
+                    if (b2, j) in taken:
+                        continue
+                    if best is None:
+                        best = (b2, j)
+                        continue
+                    count.comparisons += 1
+                    if s[b2][j] > s[best[0]][best[1]]:
+                        best = (b2, j)
+            assert best is not None
+            taken.add(best)
+            saved.append(list(seqs[best[0]]))  # save the partial sequence w_{0:t-1}: t words
+            new_words.append(best[1])  # add the word j: one word
+            new_ll.append(s[best[0]][best[1]])
+            count.words_written += t + 1
+        seqs = [list(w) + [j] for w, j in zip(saved, new_words, strict=True)]  # assign: t words each
+        count.words_written += width * t
+        ll = new_ll
+    return [tuple(s) for s in seqs], count

@@ -1,0 +1,177 @@
+"""Question 2: decoding results, cost model, property tests against brute force, bad input."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import json
+from fractions import Fraction
+
+import pytest
+import sympy as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from derive import config
+from derive.errors import ConfigError
+from derive.questions import decoding as q2
+from derive.questions import search
+
+
+def test_default_tree_results():
+    a = q2.derive(config.load(None))
+    assert (a.greedy.words, a.greedy.score) == (("the", "cat", "sat"), sp.Rational(-12, 5))
+    assert [(h.words, h.score) for h in a.beams] == [
+        (("a", "dog", "barked"), sp.Rational(-3, 2)), (("the", "cat", "sat"), sp.Rational(-12, 5))]
+    assert a.optimum.words == ("a", "dog", "barked")
+    assert [h.words for h in a.literal_first] == [("the",), ("the",)]
+    assert a.shortfall.missed[0][0].words == ("the", "dog", "ran")
+
+
+def test_cost_model_formulas():
+    c = q2.cost_model()
+    N, T, B = q2.N, q2.T, q2.B
+    assert sp.expand(c.totals["comparisons"] - T * (B**2 * N - B * (B + 1) / 2)) == 0
+    assert sp.expand(c.totals["words written"] - B * T * (T + 2)) == 0
+    assert c.time_big_o == B**2 * N * T + B * T**2
+    assert c.space_big_o == B * N + B * T
+
+
+def _failed(checks):
+    return {c.name for c in checks if not c.passed}
+
+
+def test_checks_pass():
+    cfg = config.load(None)
+    assert _failed(q2.verify(q2.derive(cfg), cfg)) == set()
+
+
+def _plant_cost(cost, **totals):
+    return dataclasses.replace(cost, totals={**cost.totals, **totals})
+
+
+@pytest.mark.parametrize(
+    ("plant", "caught"),
+    [
+        (lambda a: dataclasses.replace(a, count=q2.N ** (q2.T + 1)), "number of sequences"),
+        (lambda a: dataclasses.replace(a, cost=_plant_cost(a.cost, comparisons=q2.B**2 * q2.N * q2.T)),
+         "Algorithm 1: comparisons"),
+        (lambda a: dataclasses.replace(a, cost=_plant_cost(a.cost, **{"words written": q2.B * q2.T**2})),
+         "Algorithm 1: words written"),
+        (lambda a: dataclasses.replace(a, cost=dataclasses.replace(a.cost, space=q2.B * q2.N)), "Algorithm 1: space"),
+        (lambda a: dataclasses.replace(a, beams=a.beams[::-1]), "beam search result"),
+        (lambda a: dataclasses.replace(a, greedy=a.beams[0]), "greedy = beam search with B = 1"),
+        (lambda a: dataclasses.replace(a, greedy=dataclasses.replace(a.greedy, score=a.greedy.score + 1)),
+         "log-likelihoods = sums of edge log-probabilities"),
+    ],
+)
+def test_planted_errors_are_caught(plant, caught):
+    cfg = config.load(None)
+    assert caught in _failed(q2.verify(plant(q2.derive(cfg)), cfg))
+
+
+# --- Property tests: an independent brute force, written here ---------------------------------
+
+def _score(tree, path):
+    return sum(tree[path[:k]] for k in range(1, len(path) + 1))
+
+
+def _key(tree, path):
+    return (-_score(tree, path), path)
+
+
+def _brute_beam(tree, steps, width):
+    beams = [()]
+    for depth in range(1, steps + 1):
+        pool = [p for p in tree if len(p) == depth and p[:-1] in beams]
+        beams = sorted(pool, key=lambda p: _key(tree, p))[:width]
+    return beams
+
+
+def _brute_greedy(tree, steps):
+    path = ()
+    for _ in range(steps):
+        kids = [p for p in tree if len(p) == len(path) + 1 and p[:-1] == path]
+        path = min(kids, key=lambda p: (-tree[p], p))
+    return path
+
+
+@st.composite
+def trees(draw):
+    steps = draw(st.integers(1, 3))
+    words = ["a", "b", "c"]
+    logps = st.sampled_from([Fraction(-k, 4) for k in range(2, 12)])  # small set: ties are frequent
+    tree = {}
+
+    def grow(prefix):
+        kids = draw(st.lists(st.sampled_from(words), min_size=1, max_size=3, unique=True))
+        for w in kids:
+            tree[prefix + (w,)] = draw(logps)
+            if len(prefix) + 1 < steps:
+                grow(prefix + (w,))
+
+    grow(())
+    return {k: sp.Rational(v.numerator, v.denominator) for k, v in tree.items()}, steps, draw(st.integers(1, 4))
+
+
+@settings(max_examples=150, deadline=None)
+@given(trees())
+def test_against_brute_force(case):
+    tree, steps, width = case
+    best, _ = search.greedy(tree, steps)
+    assert best.words == _brute_greedy(tree, steps)
+    beams, _ = search.beam_search(tree, steps, width)
+    assert [h.words for h in beams] == _brute_beam(tree, steps, width)
+    assert all(h.score == _score(tree, h.words) for h in beams)
+    leaves = [p for p in tree if len(p) == steps]
+    optimum = min(leaves, key=lambda p: _key(tree, p))
+    assert search.exhaustive(tree, steps)[0].words == optimum
+    assert [h.words for h in search.beam_search(tree, steps, len(leaves))[0]] == sorted(
+        leaves, key=lambda p: _key(tree, p))
+    assert search.beam_search(tree, steps, 1)[0][0].words == best.words
+
+
+def test_algorithm1_counts_match_formulas_beyond_the_checked_grid():
+    c = q2.cost_model()
+    for steps, width, vocab in itertools.product((5,), (4,), (6, 7)):
+        _, counter = search.algorithm1(lambda p, j: float((hash(p) + j) % 7), vocab, steps, width)
+        at = {q2.T: steps, q2.B: width, q2.N: vocab}
+        assert counter.comparisons == c.totals["comparisons"].subs(at)
+        assert counter.peak_space == c.space.subs(at)
+
+
+def test_unseen_tree_with_ties_and_latex_words(write_config, run, tmp_path):
+    path = write_config('[decoding]\nbeam_width = 2\n[decoding.tree]\n"x" = -1.0\n"y" = -1.0\n'
+                        '"x 50%" = -0.5\n"x a_b" = -1.7\n"y {z}" = -0.5\n')
+    code, _, err = run("build", "--no-pdf", "--config", str(path), "--out", str(tmp_path))
+    assert code == 0, err
+    d = json.loads((tmp_path / "answers.json").read_text())["decoding"]
+    assert d["greedy"] == {"words": ["x", "50%"], "log_likelihood": "-3/2"}
+    assert d["beam"] == [{"words": ["x", "50%"], "log_likelihood": "-3/2"},
+                         {"words": ["y", "{z}"], "log_likelihood": "-3/2"}]
+    tex = (tmp_path / "solutions.tex").read_text()
+    assert r"x 50\%" in tex and r"y \{z\}" in tex
+
+
+@pytest.mark.parametrize(
+    ("tree", "extra", "message"),
+    [
+        ('"a b" = -1\n', "", r'^decoding\.tree\["a b"\]: its prefix "a" is not listed$'),
+        ('"a" = 0.5\n', "", r"^decoding\.tree\.a: is a log-probability and must be <= 0, got 0\.5$"),
+        ('"a" = "x"\n', "", r"^decoding\.tree\.a: must be a number, got a string$"),
+        ('"a" = -0.1\n"b" = -0.2\n', "", r"^decoding\.tree: the first words' probabilities sum to 1\.72"),
+        ('"a" = -1\n"a b" = -0.1\n"a c" = -0.2\n', "",
+         r"^decoding\.tree\.a: its children's probabilities sum to 1\.72.*, more than 1$"),
+        ('"a" = -1\n"b" = -1\n"a c" = -1\n', "steps = 2\n",
+         r"^decoding\.tree\.b: has no child, but every node above depth steps = 2 needs one$"),
+        ('"a" = -1\n', "steps = 2\n", r"^decoding\.steps: is 2, deeper than the tree \(depth 1\)$"),
+        ('"a" = -1\n', "beam_width = 0\n", r"^decoding\.beam_width: must be between 1 and 1000000, got 0$"),
+        ('"a" = -1\n', "beam_width = 1.5\n", r"^decoding\.beam_width: must be an integer, got a number$"),
+        ('"a  b" = -1\n', "", r'^decoding\.tree\["a  b"\]: words must be non-empty and separated by single spaces$'),
+        ('"a\\tb" = -1\n', "", r'^decoding\.tree\["a\\tb"\]: words must not contain whitespace'),
+        ('" a" = -1\n', "", r'^decoding\.tree\[" a"\]: words must be non-empty'),
+    ],
+)
+def test_bad_trees(load_text, tree, extra, message):
+    with pytest.raises(ConfigError, match=message):
+        load_text(f"[decoding]\n{extra}[decoding.tree]\n{tree}")
