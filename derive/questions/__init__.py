@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from derive.config import Config
-from derive.questions import birnn, birnn_checks, decoding, normalization
+from derive.questions import birnn, birnn_checks, decoding, lora, lora_checks, normalization
 from derive.verify import CheckList
 
 
@@ -27,4 +27,5 @@ QUESTIONS: tuple[Question, ...] = (
              normalization.as_json),
     Question("decoding", "2", "Decoding", decoding.derive, decoding.verify, decoding.as_json),
     Question("birnn", "3", "RNNs", birnn.derive, birnn_checks.verify, birnn.as_json),
+    Question("lora", "4", "Low-rank adaptation", lora.derive, lora_checks.verify, lora.as_json),
 )

@@ -1,0 +1,107 @@
+"""Question 4: the cost model's totals, O forms, choices, and checks that catch planted errors."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+import sympy as sp
+
+from derive import config
+from derive.errors import ConfigError
+from derive.questions import lora as q4
+from derive.questions import lora_checks as c4
+from derive.verify import torch_module
+
+n, d, r, h, m = q4.n, q4.d, q4.r, q4.h, q4.m
+
+
+def test_totals_worked_by_hand():
+    costs = q4.costs()
+    # LFFN: X W (n d^2), X A and (XA) B^T (n d r each), one n x d addition; QLoRA dequantizes W (d^2).
+    assert costs["ffn", "lora"].time == sp.expand(n * d**2 + 2 * n * d * r + n * d)
+    assert costs["ffn", "qlora"].time == sp.expand(n * d**2 + 2 * n * d * r + n * d + d**2)
+    # MHA: per head 3 adapted projections, Q K^T and S V (n^2 d each), scaling n^2, softmax 3n^2 - n;
+    # then W^O (hd x d): n h d^2.
+    per_head = 3 * (n * d**2 + 2 * n * d * r + n * d) + 2 * n**2 * d + n**2 + 3 * n**2 - n
+    assert costs["mha", "lora"].time == sp.expand(h * per_head + n * h * d**2)
+    assert costs["mha", "qlora"].time == sp.expand(h * per_head + n * h * d**2 + 4 * h * d**2)
+    assert costs["mha", "lora"].trainable == 6 * h * d * r
+    assert costs["ffn", "qlora"].frozen_bits == m * d**2 + 32
+
+
+@pytest.mark.parametrize(
+    ("module", "method", "time_o", "space_o"),
+    [("ffn", "lora", n * d**2, d * r), ("ffn", "qlora", n * d**2, d * r),
+     ("mha", "lora", h * n * d**2 + h * n**2 * d, h * d * r), ("mha", "qlora", h * n * d**2 + h * n**2 * d, h * d * r)],
+)
+def test_big_o(module, method, time_o, space_o):
+    cost = q4.costs()[module, method]
+    assert cost.time_big_o == time_o
+    assert cost.space_big_o == space_o
+
+
+def test_choice_table():
+    choice = q4.as_json(q4.derive(config.load(None)))["choice"]
+    assert choice == {"memory_limit": {"mha": "QLoRA", "lffn": "QLoRA"},
+                      "faster_inference": {"mha": "LoRA", "lffn": "LoRA"},
+                      "both": {"mha": "QLoRA", "lffn": "LoRA"}}
+
+
+def _failed(checks):
+    return {c.name for c in checks if hasattr(c, "passed") and not c.passed}
+
+
+def test_checks_pass():
+    cfg = config.load(None)
+    assert _failed(c4.verify(q4.derive(cfg), cfg)) == set()
+
+
+def _drop(cost, predicate):
+    return q4.with_ops(cost, [op for op in cost.ops if not predicate(op)])
+
+
+def _w_o_square(cost):
+    return q4.with_ops(cost, [dataclasses.replace(op, madds=n * d * d) if "W^{O}" in op.name and op.madds != 0 else op
+                              for op in cost.ops])
+
+
+PLANTS = {
+    "missing dequantization": (("ffn", "qlora"), lambda c: _drop(c, lambda op: "dequantize" in op.name),
+                               "LFFN QLoRA: elementwise ops"),
+    "W^O taken as d x d": (("mha", "lora"), _w_o_square, "MHA LoRA: multiply-adds"),
+    "dropped adapter product": (("mha", "qlora"), lambda c: _drop(c, lambda op: "(B^{K})" in op.name),
+                                "MHA QLoRA: multiply-adds"),
+}
+
+
+@pytest.mark.parametrize("plant", PLANTS)
+def test_planted_errors_are_caught(plant):
+    key, change, caught = PLANTS[plant]
+    cfg = config.load(None)
+    answer = q4.derive(cfg)
+    wrong = dataclasses.replace(answer, costs={**answer.costs, key: change(answer.costs[key])})
+    failed = _failed(c4.verify(wrong, cfg))
+    assert caught in failed
+    if torch_module() is not None and key[1] == "lora":
+        assert "MHA: FLOPs = 2 x multiply-adds" in failed
+
+
+def test_quantization_check_fails_for_a_wrong_scale(monkeypatch):
+    monkeypatch.setattr(c4, "quantize", lambda w, bits: ((w / 0.5).round(), 0.4))
+    assert not c4.quantization_check(4).passed
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[lora]\nd = 0\n", r"^lora\.d: must be between 1 and 1000000, got 0$"),
+        ("[lora]\nd = 16\nr = 16\n", r"^lora\.r: must be below d = 16 \(a low rank\), got 16$"),
+        ("[lora]\nheads = 2.0\n", r"^lora\.heads: must be an integer, got a number$"),
+        ("[lora]\nbits = 17\n", r"^lora\.bits: must be between 2 and 16, got 17$"),
+        ("[lora]\nn = -5\n", r"^lora\.n: must be between 1 and 10000000, got -5$"),
+    ],
+)
+def test_bad_input(load_text, text, message):
+    with pytest.raises(ConfigError, match=message):
+        load_text(text)
