@@ -104,7 +104,7 @@ def build(config_path: Path | None, out_dir: Path, pdf: bool = True,
     }
     if pdf:
         progress("compiling the PDF (latexmk)")
-        outputs["solutions.pdf"] = compile_pdf(source)
+        outputs["solutions.pdf"] = compile_pdf(source).pdf
     progress(f"writing {', '.join(outputs)} to {out_dir}")
     return write_outputs(out_dir, outputs, remove=[] if pdf else ["solutions.pdf"])
 

@@ -114,14 +114,16 @@ def load(path: Path | None) -> Config:
     name = str(path)
     if not path.exists():
         raise ConfigError(name, "no such config file")
-    if not path.is_file():
-        raise ConfigError(name, "is not a file")
+    if path.is_dir():
+        raise ConfigError(name, "is a directory, not a config file")
     try:
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(name, f"not UTF-8 (byte {exc.start})") from None
     except OSError as exc:
         raise ConfigError(name, f"cannot be read ({exc.strerror})") from None
+    if not text.strip():
+        raise ConfigError(name, "is empty (leave out --config to build the assignment as printed)")
     return from_dict(parse_toml(text, name), defaults)
 
 

@@ -62,7 +62,7 @@ def test_bad_input_names_the_key(load_text, text, message):
 def test_missing_file_and_directory(tmp_path):
     with pytest.raises(ConfigError, match=r"nope\.toml: no such config file$"):
         config.load(tmp_path / "nope.toml")
-    with pytest.raises(ConfigError, match=r": is not a file$"):
+    with pytest.raises(ConfigError, match=r": is a directory, not a config file$"):
         config.load(tmp_path)
 
 

@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from derive.errors import LatexError
@@ -33,8 +34,16 @@ def hardened_env() -> dict[str, str]:
     return env
 
 
-def compile_pdf(source: str, name: str = "solutions.tex", timeout: float = TIMEOUT_SECONDS) -> bytes:
-    """Compile LaTeX source to PDF bytes; raise LatexError with the log's first error."""
+@dataclass(frozen=True)
+class Compiled:
+    pdf: bytes
+    files_read: tuple[str, ...]  # absolute paths, from TeX's recorder (.fls)
+    files_written: tuple[str, ...]
+    folder: str  # the temporary folder it ran in (removed afterwards)
+
+
+def compile_pdf(source: str, name: str = "solutions.tex", timeout: float = TIMEOUT_SECONDS) -> Compiled:
+    """Compile LaTeX source to PDF in a fresh folder; raise LatexError with the log's first error."""
     if shutil.which("latexmk") is None or shutil.which("pdflatex") is None:
         raise LatexError(
             f"latexmk/pdflatex not found: install {TEX_PACKAGES} (Debian), "
@@ -55,7 +64,19 @@ def compile_pdf(source: str, name: str = "solutions.tex", timeout: float = TIMEO
         if done.returncode != 0 or not pdf.is_file():
             text = log.read_text(encoding="latin-1") if log.is_file() else done.stdout.decode("latin-1")
             raise LatexError(f"LaTeX failed: {first_error(text, name)}")
-        return pdf.read_bytes()
+        read, written = _recorded(folder, folder / Path(name).with_suffix(".fls"))
+        return Compiled(pdf.read_bytes(), read, written, str(folder))
+
+
+def _recorded(folder: Path, fls: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The files TeX opened, made absolute against the folder it ran in."""
+    read, written = set(), set()
+    for line in fls.read_text(encoding="latin-1").splitlines() if fls.is_file() else []:
+        kind, _, path = line.partition(" ")
+        if kind in ("INPUT", "OUTPUT"):
+            full = str((folder / path).resolve()) if not path.startswith("/") else str(Path(path).resolve())
+            (read if kind == "INPUT" else written).add(full)
+    return tuple(sorted(read)), tuple(sorted(written))
 
 
 def first_error(log: str, name: str) -> str:

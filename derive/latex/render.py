@@ -18,13 +18,21 @@ from derive.latex.printer import decimal, decimal_matrix, tex
 
 # Characters pdflatex typesets with inputenc/T1 and lmodern: ASCII and Latin-1/Latin Extended-A.
 _TYPESET = range(0x20, 0x17F + 1)
+# Text glyphs for characters that T1 turns into accents or ligatures (`` -> a curly quote,
+# << -> a guillemet), so that user text reads back from the PDF as it was written.
+_GLYPHS = {
+    "^": r"\textasciicircum{}", "~": r"\textasciitilde{}", "`": r"\textasciigrave{}", "'": r"\textquotesingle{}",
+    "<": r"\textless{}", ">": r"\textgreater{}", '"': r"\textquotedbl{}", "|": r"\textbar{}",
+}
 
 
 def escape(text: str) -> Tex:
     """The one escaping choke point for text that did not come from derive itself."""
     out = []
     for ch in text:
-        if ord(ch) in _TYPESET and ch not in "\u00ad":
+        if ch in _GLYPHS:
+            out.append(_GLYPHS[ch])
+        elif ord(ch) in _TYPESET and ch != "\u00ad":
             out.append(escape_latex(ch) if ord(ch) < 0x80 else ch)
         else:
             out.append(rf"\texttt{{<U+{ord(ch):04X}>}}")

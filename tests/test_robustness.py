@@ -1,0 +1,181 @@
+"""Robustness: bad input, LaTeX injection, hardened compilation, reproducibility, failure safety."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from derive.errors import LatexError
+from derive.latex import compile as latex_compile
+from tests.conftest import needs_tex
+
+CORPUS = Path(__file__).parent / "bad_configs"
+EXPECTED = [line.split("\t") for line in (CORPUS / "expected.txt").read_text().splitlines()]
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    from derive import cli
+
+    out = tmp_path_factory.mktemp("existing")
+    assert cli.main(["build", "--no-pdf", "--out", str(out)]) == 0
+    return out
+
+
+def test_corpus_is_large_and_complete():
+    assert len(EXPECTED) >= 40
+    assert sorted(name for name, _ in EXPECTED) == sorted(p.name for p in CORPUS.glob("*.toml"))
+
+
+@pytest.mark.parametrize(("name", "pattern"), EXPECTED, ids=[name for name, _ in EXPECTED])
+def test_bad_config_one_line_exit_2_outputs_untouched(name, pattern, built, run):
+    before = _snapshot(built)
+    code, out, err = run("build", "--no-pdf", "--config", str(CORPUS / name), "--out", str(built))
+    assert code == 2
+    assert out == ""
+    lines = err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("derive: "), err
+    assert re.search(pattern, lines[0][len("derive: "):]), lines[0]
+    assert _snapshot(built) == before
+
+
+@pytest.mark.parametrize("target", ["missing.toml", "."])
+def test_missing_file_and_directory(target, built, run, tmp_path):
+    path = tmp_path / target
+    code, _, err = run("check", "--config", str(path))
+    assert code == 2
+    assert err.count("\n") == 1 and ("no such config file" in err or "is a directory" in err)
+
+
+def test_real_process_prints_no_traceback(built):
+    for name in ("tensor_ragged.toml", "non_utf8.toml", "broken_toml.toml"):
+        done = subprocess.run([sys.executable, "-m", "derive", "build", "--no-pdf", "--config", str(CORPUS / name),
+                               "--out", str(built)], capture_output=True, text=True)
+        assert done.returncode == 2
+        assert "Traceback" not in done.stderr and len(done.stderr.splitlines()) == 1
+
+
+HOSTILE = [
+    r"\input{/etc/passwd}", "^^5cinput^^7b/etc/hostname^^7d", r"\immediate\write18{touch${IFS}/tmp/derive-pwned}",
+    r"\catcode`\%=12", r"\openout1=/tmp/derive-pwned.tex", "{unbalanced", "}}", "%comment", "~tilde", "#hash",
+    "$math$", "a&b", "under_score", "back\\slash", "a--b", "<<x>>", "``q''", '"dq"', "!`", "a|b",
+    "café", "Über", "α",
+]
+
+
+def _hostile_config(write_config) -> Path:
+    lines = "\n".join(f"{_toml_string(w)} = -4" for w in HOSTILE)
+    title = _toml_string(TITLE)
+    return write_config(f"[document]\ntitle = {title}\n[decoding]\nsteps = 1\nbeam_width = 3\n"
+                        f"[decoding.tree]\n{lines}\n")
+
+
+TITLE = r"Key \input{/etc/passwd} 100% #1 ~ é"
+
+
+def _toml_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+@needs_tex
+@pytest.mark.e2e
+def test_hostile_words_appear_literally_and_nothing_outside_is_touched(write_config, run, tmp_path, monkeypatch):
+    seen = {}
+    real = latex_compile.compile_pdf
+
+    def recording(source, *args, **kwargs):
+        seen["result"] = real(source, *args, **kwargs)
+        return seen["result"]
+
+    monkeypatch.setattr("derive.build.compile_pdf", recording)
+    for leftover in ("/tmp/derive-pwned", "/tmp/derive-pwned.tex"):
+        Path(leftover).unlink(missing_ok=True)
+    code, _, err = run("build", "--config", str(_hostile_config(write_config)), "--out", str(tmp_path))
+    assert code == 0, err
+    text = subprocess.run(["pdftotext", str(tmp_path / "solutions.pdf"), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    for word in HOSTILE:
+        assert (word if word != "α" else "<U+03B1>") in text, word
+    assert TITLE in text
+    assert "root:" not in text
+    compiled = seen["result"]
+    tex_trees = ("/usr/share/texlive/", "/usr/share/texmf/", "/var/lib/texmf/", "/etc/texmf/", "/usr/share/fonts/")
+    for path in compiled.files_read:
+        assert path.startswith(compiled.folder) or path.startswith(tex_trees), path
+    assert all(path.startswith(compiled.folder) for path in compiled.files_written)
+    assert not Path("/tmp/derive-pwned").exists() and not Path("/tmp/derive-pwned.tex").exists()
+
+
+@needs_tex
+@pytest.mark.parametrize("attack", [r"\input{/etc/hostname}", r"\input{../../../../etc/hostname}"])
+def test_hardened_compile_refuses_to_read_outside(attack):
+    source = "\\documentclass{article}\n\\begin{document}\n" + attack + "\n\\end{document}\n"
+    with pytest.raises(LatexError, match=r"solutions\.tex:3: .*hostname"):
+        latex_compile.compile_pdf(source)
+
+
+@needs_tex
+def test_hardened_compile_runs_no_shell(tmp_path):
+    marker = tmp_path / "ran"
+    source = ("\\documentclass{article}\n\\begin{document}\n\\immediate\\write18{touch " + str(marker) + "}\nx\n"
+              "\\end{document}\n")
+    latex_compile.compile_pdf(source)
+    assert not marker.exists()
+
+
+@needs_tex
+@pytest.mark.e2e
+def test_two_builds_are_byte_identical(run, tmp_path):
+    a, b = tmp_path / "a", tmp_path / "deeper" / "b"
+    assert run("build", "--out", str(a))[0] == 0
+    assert run("build", "--out", str(b))[0] == 0
+    assert _snapshot(a) == _snapshot(b)
+    assert sorted(_snapshot(a)) == ["answers.json", "overleaf.zip", "solutions.pdf", "solutions.tex"]
+
+
+def test_missing_latexmk_one_line_and_outputs_untouched(built, run, monkeypatch):
+    before = _snapshot(built)
+    monkeypatch.setattr(latex_compile.shutil, "which", lambda name: None)
+    code, _, err = run("build", "--out", str(built))
+    assert code == 1
+    assert err.splitlines()[-1].startswith("derive: latexmk/pdflatex not found: install texlive-latex-base")
+    assert "--no-pdf" in err.splitlines()[-1]
+    assert _snapshot(built) == before
+
+
+@needs_tex
+@pytest.mark.e2e
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL])
+def test_interrupted_build_leaves_outputs_intact(sig, built, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    for name, data in _snapshot(built).items():
+        (out / name).write_bytes(data)
+    before = _snapshot(out)
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    proc = subprocess.Popen([sys.executable, "-m", "derive", "build", "--out", str(out)],
+                            env={**os.environ, "TMPDIR": str(scratch)}, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    deadline = time.monotonic() + 120
+    while not any(scratch.glob("derive-latex-*/*.log")) and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.02)
+    assert proc.poll() is None, "the build ended before LaTeX started"
+    os.killpg(proc.pid, sig)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode != 0
+    if sig == signal.SIGINT:
+        assert err.splitlines()[-1] == "derive: interrupted; earlier outputs are unchanged"
+        assert not any(scratch.iterdir())  # the temporary LaTeX folder was removed
+    assert _snapshot(out) == before  # no new, partial or temporary file in the output folder
