@@ -51,7 +51,7 @@ def torch_module() -> Any | None:
     return torch
 
 
-def with_torch(question: str, name: str, run: Callable[[Any], list[Check]]) -> CheckList:
+def with_torch(question: str, name: str, run: Callable[[Any], CheckList]) -> CheckList:
     torch = torch_module()
     if torch is None:
         return [Skipped(question, name, "PyTorch is not installed (pip install 'derive[crosscheck]')")]

@@ -111,3 +111,14 @@ def test_torch_catches_a_wrong_statistic():
     wrong = _plant(answer, "batch", mean=answer.statistic("batch").mean + 1)
     checks = q1._torch_checks(torch_module(), wrong)
     assert [ch.name for ch in checks if not ch.passed] == ["batch norm output"]
+
+
+def test_single_value_groups_are_solved_and_torch_says_why_it_cannot_check(load_text):
+    c = load_text("[normalization]\ntensor = [[[5], [7]]]\n")  # N = L = 1: one value per batch/instance group
+    answer = q1.derive(c)
+    assert q1.as_json(answer)["batch"]["variance"] == [[["0"], ["0"]]]
+    results = q1.verify(answer, c)
+    assert _failed(results) == set()
+    if torch_module() is not None:
+        skipped = {r.name for r in results if not hasattr(r, "passed")}
+        assert skipped == {"batch norm output", "instance norm output"}

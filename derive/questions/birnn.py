@@ -9,6 +9,7 @@ scalar component form. The closed forms are the objects that the checks evaluate
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -210,7 +211,9 @@ class Derivation:
         }
 
 
+@functools.cache
 def derive_forms(activation: str) -> Derivation:
+    """The whole derivation; a pure function of the activation, so computed once per process."""
     act = derive_activation(activation)
     # 3.2(a): local gradients through y_t, the scalar loss wrapped as a trace (never indexed).
     loss_t = sp.Trace((z() - y()).T * (z() - y()))

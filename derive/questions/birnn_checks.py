@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import mpmath
@@ -19,9 +20,11 @@ import sympy as sp
 from derive.answer import Check
 from derive.config import BirnnConfig, Config
 from derive.questions.birnn import (
+    INSTANCE_KEYS,
     Activation,
     BirnnAnswer,
     ClosedForms,
+    derive_activation,
     evaluate_forms,
     exact_apply,
     float_apply,
@@ -43,30 +46,42 @@ def verify(answer: BirnnAnswer, config: Config) -> CheckList:
     return checks
 
 
-def exact_checks(forms: ClosedForms, act: Activation, seed: int) -> list[Check]:
+@functools.cache
+def unrolled_gradient(activation: str) -> tuple[list[sp.Symbol], Any]:
+    """The fully unrolled loss of a d = 2, T = 3 BiRNN, built from matrices of scalar symbols
+    (weights, inputs, targets, initial states), differentiated by SymPy entry by entry with
+    respect to W_b and U_f. Depends only on the activation, so it is built once per process."""
     d, steps = EXACT_D, EXACT_T
-    v = instance_values(BirnnConfig(act.name, d, steps, seed, None))
-    w = sp.Matrix(d, d, lambda i, j: sp.Symbol(f"w_{i}{j}"))
-    u = sp.Matrix(d, d, lambda i, j: sp.Symbol(f"u_{i}{j}"))
-    m = {k: sp.Matrix(a) for k, a in v.items()}
-    f = act.function
+    f = derive_activation(activation).function
+
+    def symbols(name: str, rows: int, cols: int) -> sp.Matrix:
+        return sp.Matrix(rows, cols, lambda i, j: sp.Symbol(f"{name}_{i}_{j}"))
+
+    m = {k: symbols(k, d, d) for k in ("W_f", "U_f", "V_f", "W_b", "U_b", "V_b")}
+    m |= {"x": symbols("x", steps, d), "z": symbols("z", steps, d), "h0_f": symbols("h0_f", d, 1),
+          "h_end_b": symbols("h_end_b", d, 1)}
     hf, hb = {0: m["h0_f"]}, {steps + 1: m["h_end_b"]}
     xs = {t: m["x"].row(t - 1).T for t in range(1, steps + 1)}
     for t in range(1, steps + 1):
-        hf[t] = (m["W_f"] * xs[t] + u * hf[t - 1]).applyfunc(f)
+        hf[t] = (m["W_f"] * xs[t] + m["U_f"] * hf[t - 1]).applyfunc(f)
     for t in range(steps, 0, -1):
-        hb[t] = (w * xs[t] + m["U_b"] * hb[t + 1]).applyfunc(f)
-    loss = sp.Add(*[
-        sp.Add(*(m["z"].row(t - 1).T - m["V_f"] * hf[t] - m["V_b"] * hb[t]).applyfunc(lambda e: e**2))
-        for t in range(1, steps + 1)
-    ])
-    targets = [*w, *u]
-    derivatives = [loss.diff(sym) for sym in targets]  # exact, symbolic, entry by entry
-    point = [m["W_b"][i, j] for i in range(d) for j in range(d)] + [m["U_f"][i, j] for i in range(d) for j in range(d)]
+        hb[t] = (m["W_b"] * xs[t] + m["U_b"] * hb[t + 1]).applyfunc(f)
+    loss = sp.Add(*[sp.Add(*(m["z"].row(t - 1).T - m["V_f"] * hf[t] - m["V_b"] * hb[t]).applyfunc(lambda e: e**2))
+                    for t in range(1, steps + 1)])
+    derivatives = [loss.diff(sym) for sym in [*m["W_b"], *m["U_f"]]]
+    args = [sym for key in INSTANCE_KEYS for sym in m[key]]
+    # Shared subexpressions (cse) keep evaluating the large derivatives fast.
+    return args, sp.lambdify(args, derivatives, modules="mpmath", cse=True)
+
+
+def exact_checks(forms: ClosedForms, act: Activation, seed: int) -> list[Check]:
+    d, steps = EXACT_D, EXACT_T
+    v = instance_values(BirnnConfig(act.name, d, steps, seed, None))
+    args, gradient = unrolled_gradient(act.name)
+    point = [q for key in INSTANCE_KEYS for q in sp.Matrix(v[key])]
+    assert len(point) == len(args)
     with mpmath.workdps(DIGITS + 10):
-        # Shared subexpressions (cse) keep the evaluation of the large derivatives fast.
-        values = sp.lambdify(targets, derivatives, modules="mpmath", cse=True)(
-            *[mpmath.mpf(q.p) / q.q for q in point])
+        values = gradient(*[mpmath.mpf(q.p) / q.q for q in point])  # at exact rationals
         by_diff_w = np.array(values[: d * d], dtype=object).reshape(d, d)
         by_diff_u = np.array(values[d * d:], dtype=object).reshape(d, d)
         precise = {k: np.vectorize(lambda q: sp.Float(q, DIGITS + 20), otypes=[object])(a) for k, a in v.items()}
@@ -76,7 +91,7 @@ def exact_checks(forms: ClosedForms, act: Activation, seed: int) -> list[Check]:
     method = f"SymPy diff of the unrolled loss, d={d}, T={steps}, at random rationals, {DIGITS} digits"
 
     def err(a: np.ndarray, b: np.ndarray) -> float:
-        return float(max(abs(p - q) for p, q in zip(a.ravel(), b.ravel(), strict=True)))  # noqa: B023
+        return float(max(abs(p - q) for p, q in zip(a.ravel(), b.ravel(), strict=True)))
 
     return [
         Check("3.3", "grad W_b: closed form vs symbolic", method, err(closed_w, by_diff_w), 1e-30),

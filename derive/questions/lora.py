@@ -4,6 +4,7 @@ memory; the choice table derived by a stated rule; figures for the config's mode
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -110,7 +111,9 @@ def mha_cost(quantized: bool) -> ModuleCost:
     return ModuleCost(tuple(ops), 3 * h * 2 * d * r, 3 * h * d**2 + h * d * d, 3 * h + 1, quantized)
 
 
+@functools.lru_cache(maxsize=1)
 def costs() -> dict[tuple[str, str], ModuleCost]:
+    """The symbolic cost model (no config input): computed once per process; do not mutate."""
     return {(mod, meth): (ffn_cost if mod == "ffn" else mha_cost)(meth == "qlora")
             for mod in MODULES for meth in METHODS}
 
