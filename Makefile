@@ -9,8 +9,8 @@ CONFIG ?=
 CONFIG_ARG := $(if $(CONFIG),--config $(CONFIG))
 SOURCES := $(shell find derive templates -type f \( -name '*.py' -o -name '*.j2' -o -name '*.toml' \)) pyproject.toml
 
-.PHONY: pdf tex overleaf test stress bench tex-tools venv clean
-.DELETE_ON_ERROR:
+.PHONY: pdf tex overleaf test stress bench tex-tools venv clean FORCE
+# No .DELETE_ON_ERROR: derive writes atomically, and a failed build must keep the earlier PDF.
 
 pdf: $(OUT)/solutions.pdf
 
@@ -25,7 +25,13 @@ venv: $(STAMP)
 tex-tools:
 	@sh scripts/ensure-tex.sh
 
-$(OUT)/solutions.pdf: $(STAMP) $(SOURCES) $(CONFIG)
+# Which config the outputs were built from: rewritten only when it changes, so that switching
+# CONFIG rebuilds while an unchanged one does not.
+$(OUT)/.config-used: FORCE
+	@mkdir -p $(OUT)
+	@echo '$(CONFIG)' | cmp -s - $@ || echo '$(CONFIG)' > $@
+
+$(OUT)/solutions.pdf: $(STAMP) $(SOURCES) $(CONFIG) $(OUT)/.config-used
 	@sh scripts/ensure-tex.sh
 	$(BIN)/derive build --out $(OUT) $(CONFIG_ARG)
 

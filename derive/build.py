@@ -17,7 +17,9 @@ from derive.config import Config, load
 from derive.errors import CheckFailed, UsageError
 from derive.latex.compile import compile_pdf
 from derive.latex.render import render
+from derive.parallel import TorchWorker
 from derive.questions import QUESTIONS
+from derive.verify import TorchJob
 
 Progress = Callable[[str], None]
 OUTPUTS = ("solutions.tex", "answers.json", "overleaf.zip", "solutions.pdf")
@@ -36,16 +38,27 @@ def _quiet(_: str) -> None:
 
 
 def solve(config: Config, progress: Progress = _quiet) -> Solved:
-    """Derive every question's answer from the config, then run every check on it."""
-    answers, checks, skipped = {}, [], []
-    for q in QUESTIONS:
-        progress(f"deriving question {q.number} ({q.title.lower()})")
-        answers[q.key] = q.derive(config)
-    for q in QUESTIONS:
-        progress(f"checking question {q.number}")
-        for result in q.verify(answers[q.key], config):
-            (checks if isinstance(result, Check) else skipped).append(result)
-    return Solved(config, answers, checks, skipped)
+    """Derive every question's answer from the config, then run every check on it.
+
+    The PyTorch cross-checks go to a worker process that imports PyTorch during the
+    derivations and runs each question's jobs while the next question is checked here.
+    """
+    answers: dict[str, Any] = {}
+    results: list[Check | Skipped] = []
+    with TorchWorker() as worker:
+        for q in QUESTIONS:
+            progress(f"deriving question {q.number} ({q.title.lower()})")
+            answers[q.key] = q.derive(config)
+        for q in QUESTIONS:
+            progress(f"checking question {q.number}")
+            planned = q.plan(answers[q.key], config)
+            worker.submit([p for p in planned if isinstance(p, TorchJob)])
+            results += [p for p in planned if not isinstance(p, TorchJob)]
+        results += worker.results()
+    order = {q.number: i for i, q in enumerate(QUESTIONS)}
+    results.sort(key=lambda c: order[c.question.split(".")[0]])  # stable: each question's checks together
+    return Solved(config, answers, [c for c in results if isinstance(c, Check)],
+                  [c for c in results if isinstance(c, Skipped)])
 
 
 def failures(solved: Solved) -> list[Check]:

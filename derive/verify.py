@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -51,8 +52,33 @@ def torch_module() -> Any | None:
     return torch
 
 
-def with_torch(question: str, name: str, run: Callable[[Any], CheckList]) -> CheckList:
-    torch = torch_module()
+@dataclass(frozen=True)
+class TorchJob:
+    """A PyTorch cross-check to run later, possibly in another process: a module-level
+    function and plain (picklable) numeric arguments; it returns checks."""
+
+    question: str
+    name: str
+    fn: Callable[..., CheckList]
+    args: tuple[Any, ...]
+
+
+Planned = list[Check | Skipped | TorchJob]
+NO_TORCH = "PyTorch is not installed (pip install 'derive[crosscheck]')"
+
+
+def torch_job(question: str, name: str, fn: Callable[..., CheckList], *args: Any) -> TorchJob:
+    return TorchJob(question, name, fn, args)
+
+
+def run_torch_jobs(jobs: list[TorchJob], torch: Any | None) -> CheckList:
     if torch is None:
-        return [Skipped(question, name, "PyTorch is not installed (pip install 'derive[crosscheck]')")]
-    return list(run(torch))
+        return [Skipped(job.question, job.name, NO_TORCH) for job in jobs]
+    return [result for job in jobs for result in job.fn(torch, *job.args)]
+
+
+def resolve(planned: Planned) -> CheckList:
+    """Run a question's planned checks here and now, PyTorch jobs included."""
+    jobs = [p for p in planned if isinstance(p, TorchJob)]
+    done = run_torch_jobs(jobs, torch_module()) if jobs else []
+    return [p for p in planned if not isinstance(p, TorchJob)] + done

@@ -109,7 +109,7 @@ def test_torch_catches_a_wrong_statistic():
     c = config.load(None)
     answer = q1.derive(c)
     wrong = _plant(answer, "batch", mean=answer.statistic("batch").mean + 1)
-    checks = q1._torch_checks(torch_module(), wrong)
+    checks = q1.torch_checks(torch_module(), *q1.torch_payload(wrong))
     assert [ch.name for ch in checks if not ch.passed] == ["batch norm output"]
 
 

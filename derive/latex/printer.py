@@ -78,16 +78,27 @@ class Printer(LatexPrinter):
         terms.sort(key=lambda a: a.could_extract_minus_sign())
         return super()._print_Add(sp.Add(*terms, evaluate=False), order="none")
 
+    def _print_MatMul(self, expr: sp.MatMul) -> str:
+        """Factors side by side; a negative numeric coefficient becomes a leading minus."""
+        negative, positive = _split_sign(expr)
+        args = positive.args if isinstance(positive, sp.MatMul) else (positive,)
+        parts = []
+        for arg in args:
+            text = self._print(arg)
+            if isinstance(arg, (sp.MatAdd, sp.Add, sp.HadamardProduct)):
+                text = rf"\left({text}\right)"
+            parts.append(text)
+        return ("- " if negative else "") + " ".join(parts)
+
     def _print_MatAdd(self, expr: sp.MatAdd) -> str:
-        # Positive terms first: 1 - h (.) h, not -h (.) h + 1.
-        terms = sorted(expr.args, key=lambda a: a.could_extract_minus_sign())
-        out = self._print(terms[0])
-        for term in terms[1:]:
-            if term.could_extract_minus_sign():
-                out += " - " + self._print(-term)
-            else:
-                out += " + " + self._print(term)
-        return out
+        """Positive terms first: 1 - h (.) h, not -h (.) h + 1. Signs are read off the numeric
+        coefficient (asking SymPy's assumptions about matrix terms is slow)."""
+        terms = sorted((_split_sign(a) for a in expr.args), key=lambda t: t[0])
+        parts = []
+        for i, (negative, term) in enumerate(terms):
+            sign = ("-" if i == 0 else " - ") if negative else ("" if i == 0 else " + ")
+            parts.append(sign + self._print(term))
+        return "".join(parts)
 
     def _print_Lambda(self, expr: sp.Lambda) -> str:
         raise NotationError(f"lambda has no textbook notation: {expr}")
@@ -100,6 +111,16 @@ class Printer(LatexPrinter):
         if sep and tail.endswith("}") and "{" not in tail[:-1]:
             return f"{{{head}_{{{tail[:-1]},{indices}}}}}"
         return f"{{{base}_{{{indices}}}}}"
+
+
+def _split_sign(term: sp.Basic) -> tuple[bool, sp.Basic]:
+    """(True, -term) for a matrix term with a negative numeric coefficient, else (False, term)."""
+    if isinstance(term, sp.MatMul) and term.args[0].is_Number and term.args[0] < 0:
+        coeff, rest = -term.args[0], term.args[1:]
+        if coeff == 1:
+            return True, rest[0] if len(rest) == 1 else sp.MatMul(*rest, evaluate=False)
+        return True, sp.MatMul(coeff, *rest, evaluate=False)
+    return False, term
 
 
 PRINTER = Printer()

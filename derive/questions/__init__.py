@@ -9,7 +9,7 @@ from typing import Any
 
 from derive.config import Config
 from derive.questions import birnn, birnn_checks, decoding, lora, lora_checks, normalization
-from derive.verify import CheckList
+from derive.verify import Planned
 
 
 @dataclass(frozen=True)
@@ -18,14 +18,14 @@ class Question:
     number: str
     title: str
     derive: Callable[[Config], Any]
-    verify: Callable[[Any, Config], CheckList]
+    plan: Callable[[Any, Config], Planned]  # the checks; PyTorch ones deferred as TorchJob
     as_json: Callable[[Any], dict[str, Any]]
 
 
 QUESTIONS: tuple[Question, ...] = (
-    Question("normalization", "1", "Normalization", normalization.derive, normalization.verify,
+    Question("normalization", "1", "Normalization", normalization.derive, normalization.plan,
              normalization.as_json),
-    Question("decoding", "2", "Decoding", decoding.derive, decoding.verify, decoding.as_json),
-    Question("birnn", "3", "RNNs", birnn.derive, birnn_checks.verify, birnn.as_json),
-    Question("lora", "4", "Low-rank adaptation", lora.derive, lora_checks.verify, lora.as_json),
+    Question("decoding", "2", "Decoding", decoding.derive, decoding.plan, decoding.as_json),
+    Question("birnn", "3", "RNNs", birnn.derive, birnn_checks.plan, birnn.as_json),
+    Question("lora", "4", "Low-rank adaptation", lora.derive, lora_checks.plan, lora.as_json),
 )

@@ -95,11 +95,12 @@ def derive_activation(name: str) -> Activation:
     coeffs = sp.symbols("c0:3")
     poly = sum(c * H**k for k, c in enumerate(coeffs))
     equations = [fp.subs(A, k) - poly.subs(H, f.subs(A, k)) for k in (0, 1, 2)]
-    solution = sp.solve(equations, coeffs, dict=True)
-    if len(solution) != 1:
+    solutions = sp.linsolve(equations, coeffs)
+    if len(solutions) != 1:
         raise ArithmeticError(f"f' of {name} is not a quadratic polynomial in f")
-    in_output = sp.factor_terms(poly.subs(solution[0]))
-    if sp.simplify((fp - in_output.subs(H, f)).rewrite(sp.exp)) != 0:
+    (values,) = solutions
+    in_output = sp.factor_terms(poly.subs(dict(zip(coeffs, [sp.simplify(v) for v in values], strict=True))))
+    if sp.cancel((fp - in_output.subs(H, f)).rewrite(sp.exp)) != 0:  # the identity, for every a
         raise ArithmeticError(f"f' of {name} does not equal {in_output} at every a")
     fa = DISPLAY[name](A)
     rows = [
@@ -160,11 +161,15 @@ def _pre_b(o: int) -> sp.MatrixExpr:
 def _in_states(expr: sp.MatrixExpr, act: Activation, pre: sp.MatrixExpr, state: sp.MatrixSymbol) -> sp.MatrixExpr:
     """Replace SymPy's f'(pre-activation) (a Lambda applied elementwise) by f' written in h."""
     def is_fprime(node: Any) -> bool:
+        # Structural comparison first (fast); simplification only where the forms differ.
         return (isinstance(node, ElementwiseApplyFunction)
-                and sp.simplify(node.function(A) - act.derivative) == 0
-                and isinstance(sp.simplify(node.expr - pre), sp.ZeroMatrix))
+                and (node.function(A) == act.derivative or sp.simplify(node.function(A) - act.derivative) == 0)
+                and (node.expr == sp.MatAdd(*pre.args) or isinstance(sp.simplify(node.expr - pre), sp.ZeroMatrix)))
 
-    return expr.replace(is_fprime, lambda node: act.of(state))
+    out = expr.replace(is_fprime, lambda node: act.of(state))
+    if any(isinstance(node, ElementwiseApplyFunction) for node in sp.preorder_traversal(out)):
+        raise ArithmeticError(f"f' of the pre-activation was not rewritten in the hidden state: {out}")
+    return out
 
 
 def _scalar_common(expr: sp.MatrixExpr) -> tuple[sp.Integer, sp.MatrixExpr]:
@@ -187,28 +192,29 @@ class Derivation:
     jacobian_rows: dict[str, tuple[Row, ...]]
     weight_rows: dict[str, tuple[Row, ...]]
 
-    @property
-    def recursion_rows(self) -> dict[str, tuple[Row, ...]]:
-        """The backward recursions for the total gradients, with their boundary conditions."""
-        f = self.forms
-        at_end = {y(): _m("y_{T}"), z(): _m("z_{T}")}
-        at_start = {y(): _m("y_{1}"), z(): _m("z_{1}")}
-        return {
-            "f": (
-                Row(gf(), sp.MatAdd(f.local_f, sp.MatMul(f.jac_f.T, gf(1)), evaluate=False),
-                    note=Tex(r"for $t = T-1, \dots, 1$")),
-                Row(None, sp.MatAdd(f.local_f, sp.MatMul(f.jac_f.T.doit(), gf(1)), evaluate=False)),
-                Row(_m(r"\nabla_{h^{(f)}_{T}} L"), f.boundary_f.xreplace(at_end),
-                    note=Tex(r"boundary: $h^{(f)}_T$ has no successor")),
-            ),
-            "b": (
-                Row(gb(), sp.MatAdd(f.local_b, sp.MatMul(f.jac_b.T, gb(-1)), evaluate=False),
-                    note=Tex(r"for $t = 2, \dots, T$")),
-                Row(None, sp.MatAdd(f.local_b, sp.MatMul(f.jac_b.T.doit(), gb(-1)), evaluate=False)),
-                Row(_m(r"\nabla_{h^{(b)}_{1}} L"), f.boundary_b.xreplace(at_start),
-                    note=Tex(r"boundary: $h^{(b)}_1$ has no successor")),
-            ),
-        }
+    recursion_rows: dict[str, tuple[Row, ...]]  # the total-gradient recursions and boundaries
+
+
+def _recursion_rows(f: ClosedForms) -> dict[str, tuple[Row, ...]]:
+    """The backward recursions for the total gradients, with their boundary conditions."""
+    at_end = {y(): _m("y_{T}"), z(): _m("z_{T}")}
+    at_start = {y(): _m("y_{1}"), z(): _m("z_{1}")}
+    return {
+        "f": (
+            Row(gf(), sp.MatAdd(f.local_f, sp.MatMul(f.jac_f.T, gf(1)), evaluate=False),
+                note=Tex(r"for $t = T-1, \dots, 1$")),
+            Row(None, sp.MatAdd(f.local_f, sp.MatMul(f.jac_f.T.doit(), gf(1)), evaluate=False)),
+            Row(_m(r"\nabla_{h^{(f)}_{T}} L"), f.boundary_f.xreplace(at_end),
+                note=Tex(r"boundary: $h^{(f)}_T$ has no successor")),
+        ),
+        "b": (
+            Row(gb(), sp.MatAdd(f.local_b, sp.MatMul(f.jac_b.T, gb(-1)), evaluate=False),
+                note=Tex(r"for $t = 2, \dots, T$")),
+            Row(None, sp.MatAdd(f.local_b, sp.MatMul(f.jac_b.T.doit(), gb(-1)), evaluate=False)),
+            Row(_m(r"\nabla_{h^{(b)}_{1}} L"), f.boundary_b.xreplace(at_start),
+                note=Tex(r"boundary: $h^{(b)}_1$ has no successor")),
+        ),
+    }
 
 
 @functools.cache
@@ -241,7 +247,8 @@ def derive_forms(activation: str) -> Derivation:
     term_U_f, rows_uf = _weight_term(act, U_f, _pre_f(0), hf(0), gf(0))
     forms = ClosedForms(local_f, local_b, jac_f, jac_b, local_f, local_b, term_W_b, term_U_f)
     entries = {"f": _entry_rows(act, "f"), "b": _entry_rows(act, "b")}
-    return Derivation(act, forms, local_rows, entries, {"f": rows_f, "b": rows_b}, {"W_b": rows_wb, "U_f": rows_uf})
+    return Derivation(act, forms, local_rows, entries, {"f": rows_f, "b": rows_b}, {"W_b": rows_wb, "U_f": rows_uf},
+                      _recursion_rows(forms))
 
 
 def _jacobian(act: Activation, pre: sp.MatrixExpr, wrt: sp.MatrixSymbol, out: sp.MatrixSymbol,

@@ -30,28 +30,32 @@ from derive.questions.birnn import (
     float_apply,
     instance_values,
 )
-from derive.verify import CheckList, compare, max_rel_error, with_torch
+from derive.verify import CheckList, Planned, compare, max_rel_error, resolve, torch_job
 
 EXACT_D, EXACT_T = 2, 3
 DIGITS = 40
 
 
 def verify(answer: BirnnAnswer, config: Config) -> CheckList:
+    return resolve(plan(answer, config))
+
+
+def plan(answer: BirnnAnswer, config: Config) -> Planned:
     forms, act = answer.derivation.forms, answer.derivation.activation
     floats = {k: a.astype(float) for k, a in answer.values.items()}
     ev = evaluate_forms(forms, act, floats, float_apply)
-    checks: CheckList = [*exact_checks(forms, act, answer.config.seed)]
+    checks: Planned = [*exact_checks(forms, act, answer.config.seed)]
     checks += finite_difference_checks(ev, floats, act.name)
-    checks += with_torch("3.3", "gradients (PyTorch autograd)", lambda torch: torch_checks(torch, ev, floats, act.name))
+    checks.append(torch_job("3.3", "gradients (PyTorch autograd)", torch_checks, ev.grad_W_b.astype(float),
+                            ev.grad_U_f.astype(float), floats, act.name))
     return checks
 
 
 @functools.cache
-def unrolled_gradient(activation: str) -> tuple[list[sp.Symbol], Any]:
+def unrolled_gradient(activation: str, d: int = EXACT_D, steps: int = EXACT_T) -> tuple[list[sp.Symbol], Any]:
     """The fully unrolled loss of a d = 2, T = 3 BiRNN, built from matrices of scalar symbols
     (weights, inputs, targets, initial states), differentiated by SymPy entry by entry with
-    respect to W_b and U_f. Depends only on the activation, so it is built once per process."""
-    d, steps = EXACT_D, EXACT_T
+    respect to W_b and U_f. Depends only on the activation and the sizes: built once per process."""
     f = derive_activation(activation).function
 
     def symbols(name: str, rows: int, cols: int) -> sp.Matrix:
@@ -130,7 +134,8 @@ def finite_difference_checks(ev: Any, floats: dict[str, np.ndarray], activation:
     return checks
 
 
-def torch_checks(torch: Any, ev: Any, v: dict[str, np.ndarray], activation: str) -> list[Check]:
+def torch_checks(torch: Any, grad_w_b: np.ndarray, grad_u_f: np.ndarray, v: dict[str, np.ndarray],
+                 activation: str) -> CheckList:
     t = {k: torch.tensor(a, dtype=torch.float64) for k, a in v.items()}
     d = v["W_f"].shape[0]
     if activation == "tanh":
@@ -160,6 +165,6 @@ def torch_checks(torch: Any, ev: Any, v: dict[str, np.ndarray], activation: str)
         grad_w, grad_u = w.grad, u.grad
         method = "explicit torch graph (sigmoid) autograd, float64 (rel.)"
     return [
-        compare("3.3", "grad W_b: closed form vs PyTorch", method, ev.grad_W_b, grad_w.numpy(), 1e-10, relative=True),
-        compare("3.3", "grad U_f: closed form vs PyTorch", method, ev.grad_U_f, grad_u.numpy(), 1e-10, relative=True),
+        compare("3.3", "grad W_b: closed form vs PyTorch", method, grad_w_b, grad_w.numpy(), 1e-10, relative=True),
+        compare("3.3", "grad U_f: closed form vs PyTorch", method, grad_u_f, grad_u.numpy(), 1e-10, relative=True),
     ]

@@ -17,7 +17,7 @@ from derive.bigo import big_o, dominant_terms
 from derive.config import Config, DecodingConfig
 from derive.questions import search
 from derive.questions.search import Hypothesis, Step
-from derive.verify import CheckList, count_check
+from derive.verify import CheckList, Planned, count_check, resolve
 
 N, T, B = sp.symbols("N T B", integer=True, positive=True)
 t, b = sp.symbols("t b", integer=True, positive=True)
@@ -173,8 +173,12 @@ GRID = [(steps, width, vocab) for steps in (1, 2, 3, 4) for width in (1, 2, 3) f
 
 
 def verify(answer: DecodingAnswer, config: Config) -> CheckList:
+    return resolve(plan(answer, config))
+
+
+def plan(answer: DecodingAnswer, config: Config) -> Planned:
     cfg = config.decoding
-    checks: CheckList = []
+    checks: Planned = []
     pairs = [(len(list(itertools.product(range(n), repeat=s))), int(answer.count.subs({N: n, T: s})))
              for n in (2, 3, 4) for s in (1, 2, 3)]
     checks.append(count_check("2.1", "number of sequences", "enumeration, N in 2..4, T in 1..3", pairs))

@@ -15,7 +15,7 @@ import numpy as np
 from derive.answer import Check
 from derive.config import Config
 from derive.questions.lora import LoraAnswer, d, h, n, r
-from derive.verify import CheckList, count_check, with_torch
+from derive.verify import CheckList, Planned, count_check, resolve, torch_job
 
 GRID = [(3, 4, 2, 1), (5, 6, 2, 2), (4, 8, 3, 3), (2, 5, 1, 2), (7, 3, 1, 1)]  # (n, d, r, h)
 
@@ -91,8 +91,12 @@ def count_mha(size: tuple[int, int, int, int], bits: int | None) -> Counter:
 
 
 def verify(answer: LoraAnswer, config: Config) -> CheckList:
+    return resolve(plan(answer, config))
+
+
+def plan(answer: LoraAnswer, config: Config) -> Planned:
     bits = config.lora.bits
-    checks: CheckList = []
+    checks: Planned = []
     for mod, counter in (("ffn", count_ffn), ("mha", count_mha)):
         for meth in ("lora", "qlora"):
             cost = answer.costs[mod, meth]
@@ -104,7 +108,10 @@ def verify(answer: LoraAnswer, config: Config) -> CheckList:
                 checks.append(count_check("4.4", f"{label}: {what}", f"instrumented NumPy pass, {len(GRID)} sizes",
                                           pairs))
     checks.append(quantization_check(bits))
-    checks += with_torch("4.4", "FLOPs and trainable parameters (PyTorch)", lambda torch: torch_checks(torch, answer))
+    expected = {mod: [(size, 2 * _at(answer.costs[mod, "lora"].madds, size), _at(answer.costs[mod, "lora"].trainable,
+                                                                              size)) for size in GRID]
+                for mod in ("ffn", "mha")}
+    checks.append(torch_job("4.4", "FLOPs and trainable parameters (PyTorch)", torch_checks, expected))
     return checks
 
 
@@ -123,20 +130,21 @@ def quantization_check(bits: int) -> Check:
                  ratio, 1.0 + 1e-12)
 
 
-def torch_checks(torch: Any, answer: LoraAnswer) -> list[Check]:
+def torch_checks(torch: Any, expected: dict[str, list[tuple[tuple[int, int, int, int], int, int]]]) -> CheckList:
+    """FlopCounterMode's FLOPs against 2 x the model's multiply-adds, and the modules'
+    requires_grad parameters against the model's space, at each size."""
     from torch.utils.flop_counter import FlopCounterMode
 
-    checks = []
-    for mod in ("ffn", "mha"):
+    checks: CheckList = []
+    for mod, cases in expected.items():
         flops, params = [], []
-        for size in GRID:
+        for size, model_flops, model_params in cases:
             module = _torch_module(torch, mod, size)
             x = torch.randn(size[0], size[1], dtype=torch.float64)
             with FlopCounterMode(display=False) as counter:
                 module(x)
-            flops.append((counter.get_total_flops(), 2 * _at(answer.costs[mod, "lora"].madds, size)))
-            trainable = sum(p.numel() for p in module.parameters() if p.requires_grad)
-            params.append((trainable, _at(answer.costs[mod, "lora"].trainable, size)))
+            flops.append((counter.get_total_flops(), model_flops))
+            params.append((sum(p.numel() for p in module.parameters() if p.requires_grad), model_params))
         label = "LFFN" if mod == "ffn" else "MHA"
         checks.append(count_check("4.4", f"{label}: FLOPs = 2 x multiply-adds", "torch FlopCounterMode", flops))
         checks.append(count_check("4.4", f"{label}: trainable parameters = space", "torch requires_grad parameters",

@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from derive.answer import Check, Row, Skipped, Terms, Tex
+from derive.answer import Row, Skipped, Terms, Tex
 from derive.config import Config
-from derive.verify import CheckList, compare, with_torch
+from derive.verify import CheckList, Planned, compare, resolve, torch_job
 
 # kind -> (reduced axes, what a group is, index names of a group)
 KINDS: dict[str, tuple[tuple[int, ...], str]] = {
@@ -128,38 +128,47 @@ def as_json(answer: NormalizationAnswer) -> dict[str, Any]:
 
 
 def verify(answer: NormalizationAnswer, config: Config) -> CheckList:
+    return resolve(plan(answer, config))
+
+
+def plan(answer: NormalizationAnswer, config: Config) -> Planned:
     x = answer.tensor.astype(float)
-    checks: CheckList = []
+    checks: Planned = []
     for s in answer.statistics:
         checks.append(compare("1", f"{s.kind} mean", f"numpy.mean over axes {s.axes}",
                               s.mean.astype(float), x.mean(axis=s.axes, keepdims=True), 1e-12, relative=True))
         checks.append(compare("1", f"{s.kind} variance", f"numpy.var (ddof=0) over axes {s.axes}",
                               s.variance.astype(float), x.var(axis=s.axes, keepdims=True), 1e-12, relative=True))
-    checks.extend(with_torch("1", "normalized outputs (PyTorch)", lambda torch: _torch_checks(torch, answer)))
+    checks.append(torch_job("1", "normalized outputs (PyTorch)", torch_checks, *torch_payload(answer)))
     return checks
 
 
 EPS = 1e-5
 
 
-def _torch_checks(torch: Any, answer: NormalizationAnswer) -> list[Check | Skipped]:
+def torch_payload(answer: NormalizationAnswer) -> tuple[np.ndarray, list[tuple[str, int, np.ndarray, np.ndarray]]]:
+    """The tensor and the derived statistics as floats: all the PyTorch check needs."""
+    stats = [(s.kind, s.count, s.mean.astype(float), s.variance.astype(float)) for s in answer.statistics]
+    return answer.tensor.astype(float), stats
+
+
+def torch_checks(torch: Any, x: np.ndarray, stats: list[tuple[str, int, np.ndarray, np.ndarray]]) -> CheckList:
     """PyTorch's normalization outputs against normalizing with the derived statistics."""
     fn = torch.nn.functional
-    x = torch.tensor(answer.tensor.astype(float), dtype=torch.float64)
-    _, channels, length = x.shape
+    t = torch.tensor(x, dtype=torch.float64)
+    _, channels, length = t.shape
     runs = {
-        "batch": lambda: fn.batch_norm(x, None, None, training=True, eps=EPS),
-        "layer": lambda: fn.layer_norm(x, (channels, length), eps=EPS),
-        "instance": lambda: fn.instance_norm(x, eps=EPS),
+        "batch": lambda: fn.batch_norm(t, None, None, training=True, eps=EPS),
+        "layer": lambda: fn.layer_norm(t, (channels, length), eps=EPS),
+        "instance": lambda: fn.instance_norm(t, eps=EPS),
     }
-    checks: list[Check | Skipped] = []
-    for s in answer.statistics:
-        if s.kind in ("batch", "instance") and s.count == 1:  # torch refuses to normalize single values
-            checks.append(Skipped("1", f"{s.kind} norm output", f"PyTorch's {s.kind}_norm needs more than one value"))
+    checks: CheckList = []
+    for kind, count, mean, variance in stats:
+        if kind in ("batch", "instance") and count == 1:  # torch refuses to normalize single values
+            checks.append(Skipped("1", f"{kind} norm output", f"PyTorch's {kind}_norm needs more than one value"))
             continue
         with np.errstate(invalid="ignore"):  # a negative variance gives NaN, and the check fails
-            ours = (answer.tensor.astype(float) - s.mean.astype(float)) / np.sqrt(s.variance.astype(float) + EPS)
-        theirs = runs[s.kind]().numpy()
-        checks.append(compare("1", f"{s.kind} norm output", f"torch {s.kind}_norm (float64, eps=1e-5)",
-                              ours, theirs, 1e-8))
+            ours = (x - mean) / np.sqrt(variance + EPS)
+        checks.append(compare("1", f"{kind} norm output", f"torch {kind}_norm (float64, eps=1e-5)",
+                              ours, runs[kind]().numpy(), 1e-8))
     return checks

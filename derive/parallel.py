@@ -1,0 +1,83 @@
+"""A worker process for the PyTorch cross-checks.
+
+Importing PyTorch takes longer than deriving every answer. The worker is forked before the
+derivations start, imports PyTorch while the parent derives, then runs the PyTorch jobs while
+the parent runs the other checks. Jobs and results cross the pipe pickled (module-level
+functions, plain numbers). The jobs run in this process instead where fork is unavailable,
+and where PyTorch is already imported: there is no import left to hide, and forking a
+process whose PyTorch thread pools are running can deadlock the child.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import multiprocessing
+import signal
+import sys
+from types import TracebackType
+from typing import Any
+
+from derive.verify import CheckList, TorchJob, run_torch_jobs, torch_module
+
+
+def _serve(conn: Any) -> None:
+    """Import PyTorch, then run each batch of jobs received until None; answer once at the end."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and ends this process
+    try:
+        torch = torch_module()
+        results: CheckList = []
+        while (jobs := conn.recv()) is not None:
+            results += run_torch_jobs(jobs, torch)
+        conn.send(("ok", results))
+    except Exception as exc:
+        conn.send(("error", f"{type(exc).__name__}: {exc}"))
+    finally:
+        conn.close()
+
+
+class TorchWorker:
+    def __init__(self) -> None:
+        self._proc: Any = None
+        usable = ("fork" in multiprocessing.get_all_start_methods() and "torch" not in sys.modules
+                  and importlib.util.find_spec("torch") is not None)
+        if usable:
+            ctx = multiprocessing.get_context("fork")
+            self._conn, child = ctx.Pipe()
+            self._proc = ctx.Process(target=_serve, args=(child,), daemon=True)
+            self._proc.start()
+            child.close()
+        self._jobs: list[TorchJob] = []
+
+    def submit(self, jobs: list[TorchJob]) -> None:
+        """Hand over a batch of jobs; without a worker they wait and run in results()."""
+        if self._proc is None:
+            self._jobs += jobs
+        elif jobs:
+            self._conn.send(jobs)
+
+    def results(self) -> CheckList:
+        """Every submitted job's checks, in the order submitted."""
+        if self._proc is None:
+            return run_torch_jobs(self._jobs, torch_module()) if self._jobs else []
+        self._conn.send(None)
+        try:
+            status, payload = self._conn.recv()
+        except EOFError:
+            raise RuntimeError("the PyTorch check process ended without an answer") from None
+        if status != "ok":
+            raise RuntimeError(f"a PyTorch check failed to run: {payload}")
+        return payload
+
+    def close(self) -> None:
+        if self._proc is not None:
+            self._conn.close()
+            if self._proc.is_alive():
+                self._proc.terminate()
+            self._proc.join()
+            self._proc = None
+
+    def __enter__(self) -> TorchWorker:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()

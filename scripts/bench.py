@@ -1,0 +1,162 @@
+"""`make bench`: where the time of a build goes, as medians of repeated runs.
+
+Stages are timed cold (per-process caches cleared) in this process; whole commands in
+subprocesses. The floor is latexmk alone on the produced solutions.tex in a fresh folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+
+
+def median(fn: Callable[[], Any], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def command(args: list[str], **kwargs: Any) -> Callable[[], None]:
+    def run() -> None:
+        subprocess.run(args, check=True, capture_output=True, **kwargs)
+
+    return run
+
+
+def row(label: str, seconds: float) -> None:
+    print(f"{label:<58} {seconds:8.3f} s", flush=True)
+
+
+def clear_caches() -> None:
+    """derive's per-process caches and SymPy's own, so that each run is cold."""
+    from sympy.core.cache import clear_cache
+
+    from derive.questions import birnn, birnn_checks, decoding, lora
+
+    for cached in (birnn.derive_forms, birnn_checks.unrolled_gradient, decoding.cost_model, lora.costs):
+        cached.cache_clear()
+    clear_cache()
+
+
+def stages(runs: int) -> str:
+    from derive import build, config
+    from derive.latex.compile import compile_pdf
+    from derive.questions import QUESTIONS
+    from derive.verify import resolve
+
+    cfg = config.load(None)
+    answers: dict[str, Any] = {}
+    for q in QUESTIONS:
+        def derive_q(q: Any = q) -> None:
+            clear_caches()
+            answers[q.key] = q.derive(cfg)
+        row(f"derive question {q.number} ({q.key})", median(derive_q, runs))
+    for q in QUESTIONS:
+        def check_q(q: Any = q) -> None:
+            clear_caches()
+            resolve(q.plan(answers[q.key], cfg))
+        row(f"checks of question {q.number} (serial, PyTorch imported)", median(check_q, runs))
+
+    solve = [PY, "-c", "import time; from derive import build, config; c = config.load(None); "
+             "t = time.perf_counter(); build.solve(c); print(time.perf_counter() - t)"]
+    times = [float(subprocess.run(solve, check=True, capture_output=True, text=True).stdout) for _ in range(runs)]
+    row("all derivations + all checks (build.solve, fresh process)", statistics.median(times))
+    solved = build.solve(cfg)
+    row("rendering (Jinja + printer)", median(lambda: build.latex_source(solved), runs))
+    source = build.latex_source(solved)
+    row("compiling (hardened latexmk in a fresh folder)", median(lambda: compile_pdf(source), runs))
+    return source
+
+
+def scale(runs: int) -> None:
+    from derive.questions import birnn_checks, search
+
+    for d, steps in ((2, 3), (2, 4), (2, 5), (3, 3), (3, 4)):
+        def exact(d: int = d, steps: int = steps) -> None:
+            birnn_checks.unrolled_gradient.cache_clear()
+            birnn_checks.unrolled_gradient("tanh", d, steps)
+        row(f"Q3 exact symbolic reference, d={d}, T={steps} (tanh)", median(exact, 1))
+    from derive import config
+    from derive.questions import birnn
+
+    for d in (2, 3, 4):
+        for steps in (3, 5, 8):
+            base = config.load(None)
+            cfg = base.__class__(**{**base.__dict__, "birnn": base.birnn.__class__(
+                "tanh", d, steps, 0, None)})
+            answer = birnn.derive(cfg)
+            row(f"Q3 derive + checks at d={d}, T={steps} (reference cached)",
+                median(lambda cfg=cfg, answer=answer: (birnn.derive(cfg), birnn_checks.plan(answer, cfg)), runs))
+    tree = random_tree(100_000, random.Random(0))
+    depth = max(len(p) for p in tree)
+    row(f"beam search B=5 on a {len(tree):,}-node tree (depth {depth})",
+        median(lambda: search.beam_search(tree, depth, 5), runs))
+    row("greedy on the same tree", median(lambda: search.greedy(tree, depth), runs))
+    row("exhaustive search on the same tree", median(lambda: search.exhaustive(tree, depth), runs))
+
+
+def random_tree(size: int, rng: random.Random) -> dict[tuple[str, ...], Any]:
+    """A complete tree of branching 10 and depth 5 (111,110 nodes): every node above depth 5 has children."""
+    import sympy as sp
+
+    tree: dict[tuple[str, ...], Any] = {}
+    frontier: list[tuple[str, ...]] = [()]
+    while len(tree) < size:
+        nxt = []
+        for parent in frontier:
+            for k in range(10):
+                path = (*parent, f"w{k}")
+                tree[path] = sp.Rational(-rng.randint(231, 900), 100)  # e^-2.31 * 10 < 1
+                nxt.append(path)
+        frontier = nxt
+    return tree
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--skip-scale", action="store_true")
+    args = parser.parse_args()
+    runs = args.runs
+    print(f"derive benchmark: median of {runs} runs")
+    row("import derive.build (fresh interpreter)", median(command([PY, "-c", "import derive.build"]), runs))
+    row("import torch (fresh interpreter)", median(command([PY, "-c", "import torch"]), runs))
+    source = stages(runs)
+    with tempfile.TemporaryDirectory() as tmp:
+        whole = median(command([str(ROOT / ".venv/bin/derive"), "build", "--out", tmp]), runs)
+        row("whole `derive build` (fresh process)", whole)
+        floor_dir = Path(tmp) / "floor"
+
+        def latexmk_alone() -> None:
+            shutil.rmtree(floor_dir, ignore_errors=True)
+            floor_dir.mkdir()
+            (floor_dir / "solutions.tex").write_text(source, encoding="utf-8")
+            subprocess.run(["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", "solutions.tex"],
+                           cwd=floor_dir, check=True, capture_output=True, stdin=subprocess.DEVNULL)
+        floor = median(latexmk_alone, runs)
+        row("floor: latexmk alone on solutions.tex, fresh folder", floor)
+    subprocess.run(["make", "-s", "pdf"], cwd=ROOT, check=True, capture_output=True)
+    row("`make pdf` with nothing changed", median(command(["make", "-s", "pdf"], cwd=ROOT), runs))
+    print(f"{'ratio whole build / latexmk alone':<58} {whole / floor:8.2f}")
+    if not args.skip_scale:
+        scale(runs)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
