@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib.util
 import multiprocessing
+import os
 import signal
 import sys
 from types import TracebackType
@@ -23,6 +24,7 @@ from derive.verify import CheckList, TorchJob, run_torch_jobs, torch_module
 def _serve(conn: Any) -> None:
     """Import PyTorch, then run each batch of jobs received until None; answer once at the end."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and ends this process
+    os.environ["OMP_NUM_THREADS"] = "1"  # small checks: leave the other core to the parent
     try:
         torch = torch_module()
         results: CheckList = []

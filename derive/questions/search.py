@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 import sympy as sp
 
@@ -38,8 +39,10 @@ class Step:
     kept: tuple[Hypothesis, ...]
 
 
-def rank(h: Hypothesis | Candidate) -> tuple[sp.Rational, Path]:
-    return (-h.score, h.words)
+def rank(h: Hypothesis | Candidate) -> tuple[Fraction, Path]:
+    """Sort key: higher score first, then the lexicographic order of the path. Exact, as a
+    Python Fraction (comparing SymPy numbers is slow)."""
+    return (-Fraction(int(h.score.p), int(h.score.q)), h.words)
 
 
 def children_index(tree: Tree) -> dict[Path, list[Path]]:
@@ -73,9 +76,10 @@ def greedy(tree: Tree, steps: int) -> tuple[Hypothesis, list[Step]]:
 
 def exhaustive(tree: Tree, steps: int) -> list[Hypothesis]:
     """Every path of depth `steps`, scored by summing its edges, best first."""
-    paths = [p for p in tree if len(p) == steps]
-    scored = [Hypothesis(p, sp.Add(*[tree[p[:k]] for k in range(1, steps + 1)])) for p in paths]
-    return sorted(scored, key=rank)
+    scores: dict[Path, sp.Rational] = {(): sp.Integer(0)}
+    for path in sorted((p for p in tree if len(p) <= steps), key=len):  # parents before children
+        scores[path] = scores[path[:-1]] + tree[path]
+    return sorted((Hypothesis(p, s) for p, s in scores.items() if len(p) == steps), key=rank)
 
 
 def literal_first_step(tree: Tree, width: int) -> list[Hypothesis]:
