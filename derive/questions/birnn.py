@@ -43,32 +43,19 @@ def _t(offset: int) -> str:
     return "t" if offset == 0 else f"t{offset:+d}"
 
 
-def x(o: int = 0) -> sp.MatrixSymbol:
-    return _m(rf"x_{{{_t(o)}}}")
+class Vector:
+    """A d x 1 quantity at time t + offset: `hf(1)` is h^(f)_{t+1}. `of` wraps the name (a gradient)."""
+
+    def __init__(self, name: str, of: str = "{}") -> None:
+        self.name, self.of = name, of
+
+    def __call__(self, offset: int = 0) -> sp.MatrixSymbol:
+        return _m(self.of.format(f"{self.name}_{{{_t(offset)}}}"))
 
 
-def z(o: int = 0) -> sp.MatrixSymbol:
-    return _m(rf"z_{{{_t(o)}}}")
-
-
-def y(o: int = 0) -> sp.MatrixSymbol:
-    return _m(rf"y_{{{_t(o)}}}")
-
-
-def hf(o: int = 0) -> sp.MatrixSymbol:
-    return _m(rf"h^{{(f)}}_{{{_t(o)}}}")
-
-
-def hb(o: int = 0) -> sp.MatrixSymbol:
-    return _m(rf"h^{{(b)}}_{{{_t(o)}}}")
-
-
-def gf(o: int = 0) -> sp.MatrixSymbol:
-    return _m(rf"\nabla_{{h^{{(f)}}_{{{_t(o)}}}}} L")
-
-
-def gb(o: int = 0) -> sp.MatrixSymbol:
-    return _m(rf"\nabla_{{h^{{(b)}}_{{{_t(o)}}}}} L")
+x, z, y = Vector("x"), Vector("z"), Vector("y")
+hf, hb = Vector("h^{(f)}"), Vector("h^{(b)}")
+gf, gb = Vector("h^{(f)}", of=r"\nabla_{{{}}} L"), Vector("h^{(b)}", of=r"\nabla_{{{}}} L")
 
 
 @dataclass(frozen=True)
