@@ -4,8 +4,9 @@ Importing PyTorch takes longer than deriving every answer. The worker is forked 
 derivations start, imports PyTorch while the parent derives, then runs the PyTorch jobs while
 the parent runs the other checks. Jobs and results cross the pipe pickled (module-level
 functions, plain numbers). The jobs run in this process instead where fork is unavailable,
-and where PyTorch is already imported: there is no import left to hide, and forking a
-process whose PyTorch thread pools are running can deadlock the child.
+where PyTorch is already imported (there is no import left to hide, and forking a process
+whose PyTorch thread pools are running can deadlock the child), and in daemonic processes
+(a multiprocessing pool's workers), which may not have children.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class TorchWorker:
     def __init__(self) -> None:
         self._proc: Any = None
         usable = ("fork" in multiprocessing.get_all_start_methods() and "torch" not in sys.modules
+                  and not multiprocessing.current_process().daemon  # a pool's worker may not fork
                   and importlib.util.find_spec("torch") is not None)
         if usable:
             ctx = multiprocessing.get_context("fork")

@@ -32,8 +32,13 @@ def max_rel_error(got: Any, expected: Any) -> float:
 
 
 def compare(question: str, name: str, method: str, got: Any, expected: Any,
-            tolerance: float, relative: bool = False) -> Check:
-    err = max_rel_error(got, expected) if relative else max_abs_error(got, expected)
+            tolerance: float, relative: bool = False, scale: float | None = None) -> Check:
+    """Largest difference: absolute, relative to the largest |expected| (relative=True), or
+    relative to a given scale (the magnitude of the data the result was computed from)."""
+    if scale is not None:
+        err = max_abs_error(got, expected) / max(scale, 1e-300)
+    else:
+        err = max_rel_error(got, expected) if relative else max_abs_error(got, expected)
     return Check(question, name, method, err, tolerance)
 
 

@@ -157,3 +157,11 @@ def test_unseen_explicit_instance_sigmoid(write_config, run, tmp_path):
 def test_bad_input(load_text, text, message):
     with pytest.raises(ConfigError, match=message):
         load_text(text)
+
+
+def test_small_gradient_next_to_a_large_loss_passes_finite_differences():
+    """Found by make stress: a gradient entry of 5e-4 beside a loss of 3.4 (float64 round-off)."""
+    cfg = _config("sigmoid", hidden_size=1, steps=2, seed=947583)
+    answer = q3.derive(cfg)
+    assert abs(answer.evaluation.grad_U_f[0, 0]) < 1e-3 < answer.evaluation.loss
+    assert _failed(c3.verify(answer, cfg)) == set()

@@ -122,3 +122,12 @@ def test_single_value_groups_are_solved_and_torch_says_why_it_cannot_check(load_
     if torch_module() is not None:
         skipped = {r.name for r in results if not hasattr(r, "passed")}
         assert skipped == {"batch norm output", "instance norm output"}
+
+
+def test_constant_tensor_zero_variances_pass_their_checks(load_text):
+    c = load_text("[normalization]\ntensor = [[[-5.92, -5.92, -5.92]], [[-5.92, -5.92, -5.92]]]\n")
+    answer = q1.derive(c)
+    assert q1.as_json(answer)["layer"]["variance"] == [[["0"]], [["0"]]]
+    assert _failed(q1.verify(answer, c)) == set()
+    wrong = _plant(answer, "layer", variance=answer.statistic("layer").variance + sp.Rational(1, 10**6))
+    assert "layer variance" in _failed(q1.verify(wrong, c))

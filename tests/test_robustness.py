@@ -179,3 +179,10 @@ def test_interrupted_build_leaves_outputs_intact(sig, built, tmp_path):
         assert err.splitlines()[-1] == "derive: interrupted; earlier outputs are unchanged"
         assert not any(scratch.iterdir())  # the temporary LaTeX folder was removed
     assert _snapshot(out) == before  # no new, partial or temporary file in the output folder
+
+
+def test_stress_script_checks_generated_variants_in_worker_processes():
+    done = subprocess.run([sys.executable, "scripts/stress.py", "--count", "6", "--workers", "2"],
+                          cwd=Path(__file__).parent.parent, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.splitlines()[-1] == "6 passed, 0 failed"
