@@ -46,9 +46,9 @@ def clear_caches() -> None:
     """derive's per-process caches and SymPy's own, so that each run is cold."""
     from sympy.core.cache import clear_cache
 
-    from derive.questions import birnn, birnn_checks, decoding, lora
+    from derive.questions import birnn_checks, birnn_model, decoding, lora
 
-    for cached in (birnn.derive_forms, birnn_checks.unrolled_gradient, decoding.cost_model, lora.costs):
+    for cached in (birnn_model.derive_forms, birnn_checks.unrolled_gradient, decoding.cost_model, lora.costs):
         cached.cache_clear()
     clear_cache()
 

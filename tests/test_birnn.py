@@ -15,6 +15,7 @@ from derive import build, config
 from derive.errors import ConfigError
 from derive.questions import birnn as q3
 from derive.questions import birnn_checks as c3
+from derive.questions import birnn_model as m3
 from derive.verify import torch_module
 
 H = sp.Symbol("h")
@@ -22,16 +23,16 @@ H = sp.Symbol("h")
 
 @pytest.mark.parametrize(("name", "expected"), [("tanh", 1 - H**2), ("sigmoid", H * (1 - H))])
 def test_activation_derivative_in_the_hidden_state(name, expected):
-    assert sp.expand(q3.derive_activation(name).in_output - expected) == 0
+    assert sp.expand(m3.derive_activation(name).in_output - expected) == 0
 
 
 @pytest.mark.parametrize("name", ["tanh", "sigmoid"])
 def test_closed_form_structure(name):
-    dv = q3.derive_forms(name)
+    dv = m3.derive_forms(name)
     act, forms = dv.activation, dv.forms
-    assert forms.jac_f == DiagMatrix(act.of(q3.hf(1))) * q3.U_f
-    assert forms.jac_b == DiagMatrix(act.of(q3.hb(-1))) * q3.U_b
-    assert sp.simplify(forms.local_f - 2 * q3.V_f.T * (q3.y() - q3.z())).is_ZeroMatrix
+    assert forms.jac_f == DiagMatrix(act.of(m3.hf(1))) * m3.U_f
+    assert forms.jac_b == DiagMatrix(act.of(m3.hb(-1))) * m3.U_b
+    assert sp.simplify(forms.local_f - 2 * m3.V_f.T * (m3.y() - m3.z())).is_ZeroMatrix
 
 
 def _config(activation="tanh", **birnn):
@@ -71,9 +72,9 @@ def _failed(checks):
 
 PLANTS = {
     "transposed Jacobian": lambda f: dataclasses.replace(f, jac_f=f.jac_f.T),
-    "missing diag": lambda f: dataclasses.replace(f, jac_b=q3.U_b),
+    "missing diag": lambda f: dataclasses.replace(f, jac_b=m3.U_b),
     "wrong sign": lambda f: dataclasses.replace(f, local_b=-f.local_b),
-    "dropped boundary term": lambda f: dataclasses.replace(f, boundary_f=sp.ZeroMatrix(q3.D, 1)),
+    "dropped boundary term": lambda f: dataclasses.replace(f, boundary_f=sp.ZeroMatrix(m3.D, 1)),
 }
 
 

@@ -19,17 +19,9 @@ import sympy as sp
 
 from derive.answer import Check
 from derive.config import BirnnConfig, Config
-from derive.questions.birnn import (
-    INSTANCE_KEYS,
-    Activation,
-    BirnnAnswer,
-    ClosedForms,
-    derive_activation,
-    evaluate_forms,
-    exact_apply,
-    float_apply,
-    instance_values,
-)
+from derive.questions.birnn import BirnnAnswer
+from derive.questions.birnn_instance import INSTANCE_KEYS, evaluate_forms, exact_apply, float_apply, instance_values
+from derive.questions.birnn_model import Activation, ClosedForms, derive_activation
 from derive.verify import CheckList, Planned, compare, resolve, torch_job
 
 EXACT_D, EXACT_T = 2, 3

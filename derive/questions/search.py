@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 
 import sympy as sp
@@ -97,7 +97,6 @@ class Counter:
     comparisons: int = 0
     words_written: int = 0
     peak_space: int = 0
-    log: list[str] = field(default_factory=list)
 
 
 def algorithm1(logp: Callable[[tuple[int, ...], int], float], vocabulary: int, steps: int, width: int,

@@ -1,0 +1,113 @@
+"""Question 3 on a concrete instance: the config's (or a seeded random) values, and the
+closed forms evaluated on them by the two backward recursions, exactly or in float64."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from derive.config import BirnnConfig, BirnnInstance
+from derive.matexpr import evaluate
+from derive.questions.birnn_model import (
+    WEIGHTS,
+    A,
+    Activation,
+    ClosedForms,
+    V_b,
+    V_f,
+    _pre_b,
+    _pre_f,
+    gb,
+    gf,
+    hb,
+    hf,
+    x,
+    y,
+    z,
+)
+
+INSTANCE_KEYS = ("W_f", "U_f", "V_f", "W_b", "U_b", "V_b", "x", "z", "h0_f", "h_end_b")
+
+
+def instance_values(cfg: BirnnConfig) -> dict[str, np.ndarray]:
+    """The config's explicit instance, or a seeded random one (two decimals, kept exact)."""
+    d, steps = cfg.hidden_size, cfg.steps
+    if cfg.instance is not None:
+        inst: BirnnInstance = cfg.instance
+        out = {k: np.array(getattr(inst, k), dtype=object) for k in INSTANCE_KEYS}
+    else:
+        rng = np.random.default_rng(cfg.seed)
+        scale = {"x": 1.0, "z": 1.0, "h0_f": 0.5, "h_end_b": 0.5}
+        shapes = {**{k: (d, d) for k in WEIGHTS}, "x": (steps, d), "z": (steps, d), "h0_f": (d,), "h_end_b": (d,)}
+        out = {}
+        for k in INSTANCE_KEYS:
+            raw = np.round(rng.normal(0.0, scale.get(k, 0.6), size=shapes[k]) * 100).astype(int)
+            out[k] = np.vectorize(lambda v: sp.Rational(int(v), 100), otypes=[object])(raw)
+    out["h0_f"] = out["h0_f"].reshape(d, 1)
+    out["h_end_b"] = out["h_end_b"].reshape(d, 1)
+    return out
+
+
+def float_apply(func: sp.Lambda, array: np.ndarray) -> np.ndarray:
+    return sp.lambdify(A, func(A), "numpy")(array.astype(float))
+
+
+def exact_apply(func: sp.Lambda, array: np.ndarray) -> np.ndarray:
+    return np.vectorize(lambda v: func(v), otypes=[object])(array)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    loss: Any
+    grad_W_b: np.ndarray
+    grad_U_f: np.ndarray
+    g_f: dict[int, np.ndarray]
+    g_b: dict[int, np.ndarray]
+
+
+def forward(act: Activation, v: dict[str, np.ndarray], apply: Any) -> dict[str, dict[int, np.ndarray]]:
+    """The model's own equations, evaluated: h^(f)_t, h^(b)_t and y_t for t = 1..T."""
+    steps = v["x"].shape[0]
+    xs = {t: v["x"][t - 1].reshape(-1, 1) for t in range(1, steps + 1)}
+    states: dict[str, dict[int, np.ndarray]] = {"x": xs, "hf": {0: v["h0_f"]}, "hb": {steps + 1: v["h_end_b"]}}
+    weights = {WEIGHTS[k]: v[k] for k in WEIGHTS}
+    for t in range(1, steps + 1):
+        env = {**weights, x(0): xs[t], hf(-1): states["hf"][t - 1]}
+        states["hf"][t] = evaluate(_pre_f(0).applyfunc(act.function), env, apply)
+    for t in range(steps, 0, -1):
+        env = {**weights, x(0): xs[t], hb(1): states["hb"][t + 1]}
+        states["hb"][t] = evaluate(_pre_b(0).applyfunc(act.function), env, apply)
+    y_def = V_f * hf() + V_b * hb()
+    states["y"] = {t: evaluate(y_def, {**weights, hf(): states["hf"][t], hb(): states["hb"][t]})
+                   for t in range(1, steps + 1)}
+    states["z"] = {t: v["z"][t - 1].reshape(-1, 1) for t in range(1, steps + 1)}
+    return states
+
+
+def evaluate_forms(forms: ClosedForms, act: Activation, v: dict[str, np.ndarray], apply: Any) -> Evaluation:
+    """The loss and both weight gradients from the closed forms, by the two recursions."""
+    s = forward(act, v, apply)
+    steps = len(s["x"])
+    weights = {WEIGHTS[k]: v[k] for k in WEIGHTS}
+
+    def env(t: int) -> dict[sp.MatrixSymbol, np.ndarray]:
+        out = dict(weights)
+        for o in (-1, 0, 1):
+            for name, sym in (("x", x), ("hf", hf), ("hb", hb), ("y", y), ("z", z)):
+                if t + o in s[name]:
+                    out[sym(o)] = s[name][t + o]
+        return out
+
+    g_f = {steps: evaluate(forms.boundary_f, env(steps), apply)}
+    for t in range(steps - 1, 0, -1):
+        g_f[t] = evaluate(forms.local_f, env(t), apply) + evaluate(forms.jac_f, env(t), apply).T @ g_f[t + 1]
+    g_b = {1: evaluate(forms.boundary_b, env(1), apply)}
+    for t in range(2, steps + 1):
+        g_b[t] = evaluate(forms.local_b, env(t), apply) + evaluate(forms.jac_b, env(t), apply).T @ g_b[t - 1]
+    grad_w = sum(evaluate(forms.term_W_b, {**env(t), gb(): g_b[t]}, apply) for t in range(1, steps + 1))
+    grad_u = sum(evaluate(forms.term_U_f, {**env(t), gf(): g_f[t]}, apply) for t in range(1, steps + 1))
+    loss = sum(((s["z"][t] - s["y"][t]) ** 2).sum() for t in range(1, steps + 1))
+    return Evaluation(loss, grad_w, grad_u, g_f, g_b)
