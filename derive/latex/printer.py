@@ -103,6 +103,12 @@ class Printer(LatexPrinter):
     def _print_Lambda(self, expr: sp.Lambda) -> str:
         raise NotationError(f"lambda has no textbook notation: {expr}")
 
+    def _print_Pow(self, expr: sp.Pow) -> str:
+        """(h^{(f)}_{t,i})^2: a power of a symbol that already carries a superscript gets parentheses."""
+        if isinstance(expr.base, sp.Indexed) and "^" in self._print(expr.base.base.label) and expr.exp.is_Integer:
+            return rf"\left({self._print(expr.base)}\right)^{{{self._print(expr.exp)}}}"
+        return super()._print_Pow(expr)
+
     def _print_Indexed(self, expr: sp.Indexed) -> str:
         """x_{t} indexed by k prints as x_{t,k}; U^{(f)} indexed by i, j as U^{(f)}_{i,j}."""
         base = self._print(expr.base.label)

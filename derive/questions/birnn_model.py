@@ -18,6 +18,7 @@ from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.matrices.expressions.diagonal import DiagMatrix
 
 from derive.answer import Row, Tex
+from derive.latex.printer import tex
 
 D = sp.Symbol("d", integer=True, positive=True)
 A = sp.Symbol("a")  # a pre-activation
@@ -291,7 +292,7 @@ def _entry_rows(act: Activation, direction: str) -> tuple[Row, ...]:
     fprime = sp.Function("f'")
     lhs = sp.Symbol(rf"\left(\frac{{\partial {state(dst).name}}}{{\partial {state(src).name}}}\right)_{{ij}}")
     return (
-        Row(a_i, pre, note=Tex(rf"so that ${{{state(dst).name}}}_{{i}} = f(a_{{{_t(dst)},i}})$")),
+        Row(a_i, pre, note=Tex(rf"so that ${tex(hdst[i])} = f(a_{{{_t(dst)},i}})$")),
         Row(sp.Derivative(a_i, hsrc[j]), d_pre, note="SymPy, component by component"),
         Row(None, d_pre_done, note=Tex(r"for $1 \le j \le d$")),
         Row(lhs, fprime(a_i) * sp.Derivative(a_i, hsrc[j]), note="chain rule"),
