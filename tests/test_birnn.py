@@ -166,3 +166,11 @@ def test_small_gradient_next_to_a_large_loss_passes_finite_differences():
     answer = q3.derive(cfg)
     assert abs(answer.evaluation.grad_U_f[0, 0]) < 1e-3 < answer.evaluation.loss
     assert _failed(c3.verify(answer, cfg)) == set()
+
+
+def test_a_wrong_loss_is_caught():
+    cfg = _config()
+    answer = q3.derive(cfg)
+    floats = {k: a.astype(float) for k, a in answer.values.items()}
+    wrong = dataclasses.replace(answer.evaluation, loss=answer.evaluation.loss * 1.001)
+    assert "loss" in _failed(c3.finite_difference_checks(wrong, floats, "tanh"))

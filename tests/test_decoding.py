@@ -59,6 +59,8 @@ def _plant_cost(cost, **totals):
         (lambda a: dataclasses.replace(a, cost=_plant_cost(a.cost, **{"words written": q2.B * q2.T**2})),
          "Algorithm 1: words written"),
         (lambda a: dataclasses.replace(a, cost=dataclasses.replace(a.cost, space=q2.B * q2.N)), "Algorithm 1: space"),
+        (lambda a: dataclasses.replace(a, cost=_plant_cost(a.cost, scores=q2.N * q2.T)), "Algorithm 1: scores"),
+        (lambda a: dataclasses.replace(a, ranking=a.ranking[::-1]), "beam with B = #leaves = exhaustive ranking"),
         (lambda a: dataclasses.replace(a, beams=a.beams[::-1]), "beam search result"),
         (lambda a: dataclasses.replace(a, greedy=a.beams[0]), "greedy = beam search with B = 1"),
         (lambda a: dataclasses.replace(a, greedy=dataclasses.replace(a.greedy, score=a.greedy.score + 1)),

@@ -105,3 +105,13 @@ def test_quantization_check_fails_for_a_wrong_scale(monkeypatch):
 def test_bad_input(load_text, text, message):
     with pytest.raises(ConfigError, match=message):
         load_text(text)
+
+
+@pytest.mark.skipif(torch_module() is None, reason="PyTorch not installed (pip install 'derive[crosscheck]')")
+def test_a_wrong_space_formula_is_caught_by_torch():
+    cfg = config.load(None)
+    answer = q4.derive(cfg)
+    key = ("mha", "lora")
+    wrong_cost = dataclasses.replace(answer.costs[key], trainable=2 * h * d * r)  # adapters on one projection only
+    wrong = dataclasses.replace(answer, costs={**answer.costs, key: wrong_cost})
+    assert "MHA: trainable parameters = space" in _failed(c4.verify(wrong, cfg))
