@@ -67,3 +67,6 @@ class Skipped:
     question: str
     name: str
     reason: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {"question": self.question, "name": self.name, "reason": self.reason}

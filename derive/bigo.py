@@ -36,18 +36,3 @@ def big_o(expr: sp.Expr, variables: Sequence[sp.Symbol],
         if not any(_dominates(k, m, order) and _dominates(m, k, order) for k in kept):
             kept.append(m)
     return sp.Add(*[sp.Mul(*[s**e for s, e in m.items()]) for m in kept])
-
-
-def dominant_terms(expr: sp.Expr, variables: Sequence[sp.Symbol],
-                   order: Sequence[tuple[sp.Symbol, sp.Symbol]] = ()) -> list[sp.Expr]:
-    """The terms of `expr`, with their coefficients, whose monomials survive in big_o."""
-    def exponents(mono: tuple[int, ...]) -> dict[sp.Symbol, int]:
-        return dict(zip(variables, mono, strict=True))
-
-    kept = [exponents(sp.Poly(f, *variables).monoms()[0]) for f in sp.Add.make_args(big_o(expr, variables, order))]
-    out = []
-    for mono, coeff in sp.Poly(sp.expand(expr), *variables).terms():
-        e = exponents(mono)
-        if coeff > 0 and any(_dominates(k, e, order) and _dominates(e, k, order) for k in kept):
-            out.append(coeff * sp.Mul(*[s**p for s, p in e.items()]))
-    return out

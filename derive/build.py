@@ -22,7 +22,6 @@ from derive.questions import QUESTIONS
 from derive.verify import TorchJob
 
 Progress = Callable[[str], None]
-OUTPUTS = ("solutions.tex", "answers.json", "overleaf.zip", "solutions.pdf")
 
 
 @dataclass(frozen=True)
@@ -70,9 +69,7 @@ def answers_json(solved: Solved) -> str:
     for q in QUESTIONS:
         data[q.key] = q.as_json(solved.answers[q.key])
     data["checks"] = [c.as_json() for c in solved.checks]
-    data["skipped_checks"] = [
-        {"question": s.question, "name": s.name, "reason": s.reason} for s in solved.skipped
-    ]
+    data["skipped_checks"] = [s.as_json() for s in solved.skipped]
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 

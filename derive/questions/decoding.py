@@ -13,7 +13,7 @@ from typing import Any
 import sympy as sp
 
 from derive.answer import Check
-from derive.bigo import big_o, dominant_terms
+from derive.bigo import big_o
 from derive.config import Config, DecodingConfig
 from derive.questions import search
 from derive.questions.search import Hypothesis, Step
@@ -36,7 +36,6 @@ class CostModel:
     space: sp.Expr
     time_big_o: sp.Expr
     space_big_o: sp.Expr
-    dominant: list[sp.Expr]
 
 
 @functools.lru_cache(maxsize=1)
@@ -52,7 +51,7 @@ def cost_model() -> CostModel:
     space = B * N + 2 * B * (T + 1) + 2 * B
     order = [(B, N)]
     return CostModel(per_step, totals, time, sp.expand(space), big_o(time, [T, B, N], order),
-                     big_o(space, [T, B, N], order), dominant_terms(time, [T, B, N], order))
+                     big_o(space, [T, B, N], order))
 
 
 @dataclass(frozen=True)

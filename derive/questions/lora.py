@@ -11,7 +11,7 @@ from typing import Any
 import sympy as sp
 
 from derive.answer import Tex
-from derive.bigo import big_o, dominant_terms
+from derive.bigo import big_o
 from derive.config import Config, LoraConfig
 
 n, d, r, h, m = sp.symbols("n d r h m", integer=True, positive=True)
@@ -56,10 +56,6 @@ class ModuleCost:
     @property
     def time_big_o(self) -> sp.Expr:
         return big_o(self.time, VARIABLES, ORDER)
-
-    @property
-    def dominant(self) -> list[sp.Expr]:
-        return dominant_terms(self.time, VARIABLES, ORDER)
 
     @property
     def space_big_o(self) -> sp.Expr:
@@ -132,24 +128,26 @@ class LoraAnswer:
     saving_per_time: dict[str, sp.Expr]
     figures: dict[str, Any]
 
-    @property
-    def at(self) -> dict[sp.Symbol, int]:
-        c = self.config
-        return {n: c.n, d: c.d, r: c.r, h: c.heads, m: c.bits}
-
-    def value(self, expr: sp.Expr) -> int:
-        return int(sp.sympify(expr).subs(self.at))
-
 
 NAMES = {"ffn": "LFFN", "mha": "MHA", "lora": "LoRA", "qlora": "QLoRA"}
+Point = dict[sp.Symbol, int]
 
 
-def choose(table: dict[tuple[str, str], ModuleCost], at: dict[sp.Symbol, int]) -> tuple[dict[str, dict[str, Choice]],
-                                                                                          dict[str, sp.Expr]]:
+def point(c: LoraConfig) -> Point:
+    """The config's concrete model, as values of the cost model's symbols."""
+    return {n: c.n, d: c.d, r: c.r, h: c.heads, m: c.bits}
+
+
+def value(expr: sp.Expr, at: Point) -> int:
+    return int(sp.sympify(expr).subs(at))
+
+
+def choose(table: dict[tuple[str, str], ModuleCost], at: Point) -> tuple[dict[str, dict[str, Choice]],
+                                                                          dict[str, sp.Expr]]:
     """The decision rule: memory limit -> fewer frozen bits; faster inference -> less forward time;
     both -> quantize the fewest modules that reach half of the possible memory saving, largest first."""
     def v(expr: sp.Expr) -> int:
-        return int(sp.sympify(expr).subs(at))
+        return value(expr, at)
 
     saving = {mod: table[mod, "lora"].frozen_bits - table[mod, "qlora"].frozen_bits for mod in MODULES}
     added = {mod: table[mod, "qlora"].time - table[mod, "lora"].time for mod in MODULES}
@@ -175,12 +173,11 @@ def choose(table: dict[tuple[str, str], ModuleCost], at: dict[sp.Symbol, int]) -
 
 def derive(config: Config) -> LoraAnswer:
     table = costs()
-    c = config.lora
-    at = {n: c.n, d: c.d, r: c.r, h: c.heads, m: c.bits}
+    at = point(config.lora)
     choice, per_time = choose(table, at)
 
     def v(expr: sp.Expr) -> int:
-        return int(sp.sympify(expr).subs(at))
+        return value(expr, at)
 
     figures = {
         "trainable": {mod: v(table[mod, "lora"].trainable) for mod in MODULES},
@@ -192,7 +189,7 @@ def derive(config: Config) -> LoraAnswer:
         "adapter_share": {mod: v(2 * n * d * r * (1 if mod == "ffn" else 3 * h)) / v(table[mod, "lora"].time)
                           for mod in MODULES},
     }
-    return LoraAnswer(c, table, choice, per_time, figures)
+    return LoraAnswer(config.lora, table, choice, per_time, figures)
 
 
 def as_json(answer: LoraAnswer) -> dict[str, Any]:

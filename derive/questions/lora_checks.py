@@ -46,13 +46,12 @@ def quantize(w: np.ndarray, bits: int) -> tuple[np.ndarray, float]:
     return np.rint(w / delta).astype(np.int32), delta
 
 
-class Projection:
-    """A frozen d x d matrix with rank-r adapters; quantized to m bits for QLoRA."""
+class Frozen:
+    """A pretrained matrix: FP32 for LoRA; stored as m-bit integers and a scale for QLoRA."""
 
-    def __init__(self, rng: np.random.Generator, dim: int, rank: int, bits: int | None) -> None:
-        self.w = rng.normal(size=(dim, dim))
-        self.a, self.b = rng.normal(size=(dim, rank)), rng.normal(size=(dim, rank))
-        self.q = quantize(self.w, bits) if bits else None
+    def __init__(self, w: np.ndarray, bits: int | None) -> None:
+        self.w = w
+        self.q = quantize(w, bits) if bits else None
 
     def weight(self, c: Counter) -> np.ndarray:
         if self.q is None:
@@ -60,8 +59,16 @@ class Projection:
         w_int, delta = self.q
         return c.elementwise(delta * w_int.astype(float))  # dequantize before the matmul
 
+
+class Projection:
+    """A frozen d x d matrix with rank-r adapters."""
+
+    def __init__(self, rng: np.random.Generator, dim: int, rank: int, bits: int | None) -> None:
+        self.frozen = Frozen(rng.normal(size=(dim, dim)), bits)
+        self.a, self.b = rng.normal(size=(dim, rank)), rng.normal(size=(dim, rank))
+
     def __call__(self, x: np.ndarray, c: Counter) -> np.ndarray:
-        w = self.weight(c)
+        w = self.frozen.weight(c)
         return c.elementwise(c.mm(x, w) + c.mm(c.mm(x, self.a), self.b.T))
 
 
@@ -82,11 +89,8 @@ def count_mha(size: tuple[int, int, int, int], bits: int | None) -> Counter:
         scores = c.elementwise(c.mm(q, k.T) / np.sqrt(dim))
         outs.append(c.mm(c.softmax(scores), v))
     concat = np.concatenate(outs, axis=1)  # n x hd: no arithmetic
-    w_o = rng.normal(size=(heads * dim, dim))  # W^O is hd x d
-    if bits:
-        w_int, delta = quantize(w_o, bits)
-        w_o = c.elementwise(delta * w_int.astype(float))
-    c.mm(concat, w_o)
+    w_o = Frozen(rng.normal(size=(heads * dim, dim)), bits)  # W^O is hd x d
+    c.mm(concat, w_o.weight(c))
     return c
 
 

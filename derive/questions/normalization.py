@@ -18,7 +18,7 @@ from derive.answer import Row, Skipped, Terms, Tex
 from derive.config import Config
 from derive.verify import CheckList, Planned, compare, resolve, torch_job
 
-# kind -> (reduced axes, what a group is, index names of a group)
+# kind -> (reduced axes, what one group of entries sharing a statistic is)
 KINDS: dict[str, tuple[tuple[int, ...], str]] = {
     "batch": ((0, 2), "per channel over the batch and the features"),
     "layer": ((1, 2), "per sample over the channels and the features"),
