@@ -36,24 +36,28 @@ def _quiet(_: str) -> None:
     return None
 
 
-def solve(config: Config, progress: Progress = _quiet) -> Solved:
+def solve(config: Config, progress: Progress = _quiet, worker: TorchWorker | None = None) -> Solved:
     """Derive every question's answer from the config, then run every check on it.
 
     The PyTorch cross-checks go to a worker process that imports PyTorch during the
-    derivations and runs each question's jobs while the next question is checked here.
+    derivations and runs each question's jobs while the next question is checked here. The
+    `derive` command passes a worker it started before importing SymPy; without one, solve
+    starts its own.
     """
+    if worker is None:
+        with TorchWorker() as own:
+            return solve(config, progress, own)
     answers: dict[str, Any] = {}
     results: list[Check | Skipped] = []
-    with TorchWorker() as worker:
-        for q in QUESTIONS:
-            progress(f"deriving question {q.number} ({q.title.lower()})")
-            answers[q.key] = q.derive(config)
-        for q in QUESTIONS:
-            progress(f"checking question {q.number}")
-            planned = q.plan(answers[q.key], config)
-            worker.submit([p for p in planned if isinstance(p, TorchJob)])
-            results += [p for p in planned if not isinstance(p, TorchJob)]
-        results += worker.results()
+    for q in QUESTIONS:
+        progress(f"deriving question {q.number} ({q.title.lower()})")
+        answers[q.key] = q.derive(config)
+    for q in QUESTIONS:
+        progress(f"checking question {q.number}")
+        planned = q.plan(answers[q.key], config)
+        worker.submit([p for p in planned if isinstance(p, TorchJob)])
+        results += [p for p in planned if not isinstance(p, TorchJob)]
+    results += worker.results()
     order = {q.number: i for i, q in enumerate(QUESTIONS)}
     results.sort(key=lambda c: order[c.question.split(".")[0]])  # stable: each question's checks together
     return Solved(config, answers, [c for c in results if isinstance(c, Check)],
@@ -97,11 +101,11 @@ def check_failed_message(failed: list[Check]) -> str:
 
 
 def build(config_path: Path | None, out_dir: Path, pdf: bool = True,
-          progress: Progress = _quiet) -> dict[str, Path]:
+          progress: Progress = _quiet, worker: TorchWorker | None = None) -> dict[str, Path]:
     """Build every output; write them only when everything succeeded."""
     config = load(config_path)  # bad input fails here, before any progress line
     _check_out_dir(out_dir)
-    solved = solve(config, progress)
+    solved = solve(config, progress, worker)
     failed = failures(solved)
     if failed:
         raise CheckFailed(check_failed_message(failed))

@@ -6,9 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from derive.build import build, check_failed_message, failures, solve
-from derive.config import load
 from derive.errors import DeriveError
+from derive.parallel import TorchWorker
 
 
 class _Parser(argparse.ArgumentParser):
@@ -37,12 +36,21 @@ def main(argv: list[str] | None = None) -> int:
         args = parser().parse_args(argv)
     except SystemExit as exc:  # argparse has printed its one line (or --help)
         return int(exc.code or 0)
+    # First the PyTorch worker, so that it imports PyTorch while this process imports SymPy.
+    with TorchWorker() as worker:
+        return _run(args, worker)
+
+
+def _run(args: argparse.Namespace, worker: TorchWorker) -> int:
     try:
+        from derive.build import build, check_failed_message, failures, solve
+        from derive.config import load
+
         if args.command == "build":
-            written = build(args.config, args.out, pdf=not args.no_pdf, progress=_progress)
+            written = build(args.config, args.out, pdf=not args.no_pdf, progress=_progress, worker=worker)
             _progress("done: " + ", ".join(str(p) for p in written.values()))
             return 0
-        solved = solve(load(args.config))
+        solved = solve(load(args.config), worker=worker)
         for c in solved.checks:
             status = "ok  " if c.passed else "FAIL"
             print(f"{status} {c.question:>4}  {c.name}: {c.method}; max error {c.max_error:.3g} "

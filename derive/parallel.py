@@ -1,12 +1,15 @@
 """A worker process for the PyTorch cross-checks.
 
-Importing PyTorch takes longer than deriving every answer. The worker is forked before the
-derivations start, imports PyTorch while the parent derives, then runs the PyTorch jobs while
-the parent runs the other checks. Jobs and results cross the pipe pickled (module-level
-functions, plain numbers). The jobs run in this process instead where fork is unavailable,
-where PyTorch is already imported (there is no import left to hide, and forking a process
-whose PyTorch thread pools are running can deadlock the child), and in daemonic processes
-(a multiprocessing pool's workers), which may not have children.
+Importing PyTorch takes longer than importing derive and deriving every answer. The `derive`
+command forks the worker first thing, before SymPy is imported; the worker imports PyTorch
+while the parent imports SymPy and derives, then runs the PyTorch jobs while the parent runs
+the other checks. Jobs and results cross the pipe pickled: functions of derive.crosscheck
+(which imports no SymPy) and plain numbers. The jobs run in this process instead where fork
+is unavailable, where PyTorch is already imported (there is no import left to hide, and forking
+a process whose PyTorch thread pools are running can deadlock the child), and in daemonic
+processes (a multiprocessing pool's workers), which may not have children.
+
+This module imports only the standard library, so that starting the worker costs nothing.
 """
 
 from __future__ import annotations
@@ -17,9 +20,10 @@ import os
 import signal
 import sys
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from derive.verify import CheckList, TorchJob, run_torch_jobs, torch_module
+if TYPE_CHECKING:
+    from derive.verify import CheckList, TorchJob
 
 
 def _serve(conn: Any) -> None:
@@ -27,11 +31,15 @@ def _serve(conn: Any) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and ends this process
     os.environ["OMP_NUM_THREADS"] = "1"  # small checks: leave the other core to the parent
     try:
+        from derive.verify import run_torch_jobs, torch_module
+
         torch = torch_module()
         results: CheckList = []
         while (jobs := conn.recv()) is not None:
             results += run_torch_jobs(jobs, torch)
         conn.send(("ok", results))
+    except EOFError:  # the parent has gone
+        pass
     except Exception as exc:
         conn.send(("error", f"{type(exc).__name__}: {exc}"))
     finally:
@@ -62,7 +70,10 @@ class TorchWorker:
     def results(self) -> CheckList:
         """Every submitted job's checks, in the order submitted."""
         if self._proc is None:
-            return run_torch_jobs(self._jobs, torch_module()) if self._jobs else []
+            from derive.verify import run_torch_jobs, torch_module
+
+            jobs, self._jobs = self._jobs, []
+            return run_torch_jobs(jobs, torch_module()) if jobs else []
         self._conn.send(None)
         try:
             status, payload = self._conn.recv()

@@ -93,7 +93,7 @@ def test_planted_errors_fail_every_check(plant):
     failed = _failed(c3.verify(wrong, cfg))
     touched = {"W_b"} if plant in ("missing diag", "wrong sign") else {"U_f"}
     for key in touched:
-        assert f"grad {key}: closed form vs symbolic" in failed
+        assert f"grad {key}: closed form vs complex step" in failed
         assert f"grad {key}: closed form vs finite differences" in failed
         if torch_module() is not None:
             assert f"grad {key}: closed form vs PyTorch" in failed
@@ -174,3 +174,27 @@ def test_a_wrong_loss_is_caught():
     floats = {k: a.astype(float) for k, a in answer.values.items()}
     wrong = dataclasses.replace(answer.evaluation, loss=answer.evaluation.loss * 1.001)
     assert "loss" in _failed(c3.finite_difference_checks(wrong, floats, "tanh"))
+
+
+def test_complex_step_matches_finite_differences_written_here():
+    """The high-precision reference itself, against this file's own finite differences."""
+    import mpmath
+
+    cfg = _config("sigmoid", hidden_size=2, steps=3)
+    values = q3.derive(cfg).values
+    floats = {k: a.astype(float).reshape(-1) if k in ("h0_f", "h_end_b") else a.astype(float)
+              for k, a in values.items()}
+    with mpmath.workdps(c3.DIGITS):
+        mp = {k: np.vectorize(lambda q: mpmath.mpf(q.p) / q.q, otypes=[object])(a) for k, a in values.items()}
+        for key in ("W_b", "U_f"):
+            entries = c3.checked_entries(2, 0)
+            ref = np.array([float(g) for g in c3.complex_step_gradient(mp, "sigmoid", key, entries)])
+            fd = _fd(floats, "sigmoid", key)
+            assert np.allclose(ref, [fd[idx] for idx in entries], rtol=1e-6, atol=1e-8)
+
+
+def test_large_sizes_check_a_seeded_sample_of_entries():
+    small, large = c3.checked_entries(4, seed=3), c3.checked_entries(9, seed=3)
+    assert small == [(i, j) for i in range(4) for j in range(4)]
+    assert len(set(large)) == c3.ENTRIES and all(0 <= i < 9 and 0 <= j < 9 for i, j in large)
+    assert large == c3.checked_entries(9, seed=3) != c3.checked_entries(9, seed=4)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from derive import config
+from derive import config, crosscheck
 from derive.questions import normalization as q1
 from derive.verify import torch_module
 
@@ -109,7 +109,7 @@ def test_torch_catches_a_wrong_statistic():
     c = config.load(None)
     answer = q1.derive(c)
     wrong = _plant(answer, "batch", mean=answer.statistic("batch").mean + 1)
-    checks = q1.torch_checks(torch_module(), *q1.torch_payload(wrong))
+    checks = crosscheck.normalization_outputs(torch_module(), *q1.torch_payload(wrong))
     assert [ch.name for ch in checks if not ch.passed] == ["batch norm output"]
 
 

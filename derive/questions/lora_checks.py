@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from derive import crosscheck
 from derive.answer import Check
 from derive.config import Config
 from derive.questions.lora import LoraAnswer, d, h, n, r
@@ -115,7 +116,8 @@ def plan(answer: LoraAnswer, config: Config) -> Planned:
     expected = {mod: [(size, 2 * _at(answer.costs[mod, "lora"].madds, size), _at(answer.costs[mod, "lora"].trainable,
                                                                               size)) for size in GRID]
                 for mod in ("ffn", "mha")}
-    checks.append(torch_job("4.4", "FLOPs and trainable parameters (PyTorch)", torch_checks, expected))
+    checks.append(torch_job("4.4", "FLOPs and trainable parameters (PyTorch)", crosscheck.lora_counts,
+                            expected))
     return checks
 
 
@@ -132,55 +134,3 @@ def quantization_check(bits: int) -> Check:
         ratio = float("inf")
     return Check("4.4", f"{bits}-bit quantization error", "max |dequant(quant(W)) - W| / (Delta/2), 64x64",
                  ratio, 1.0 + 1e-12)
-
-
-def torch_checks(torch: Any, expected: dict[str, list[tuple[tuple[int, int, int, int], int, int]]]) -> CheckList:
-    """FlopCounterMode's FLOPs against 2 x the model's multiply-adds, and the modules'
-    requires_grad parameters against the model's space, at each size."""
-    from torch.utils.flop_counter import FlopCounterMode
-
-    checks: CheckList = []
-    for mod, cases in expected.items():
-        flops, params = [], []
-        for size, model_flops, model_params in cases:
-            module = _torch_module(torch, mod, size)
-            x = torch.randn(size[0], size[1], dtype=torch.float64)
-            with FlopCounterMode(display=False) as counter:
-                module(x)
-            flops.append((counter.get_total_flops(), model_flops))
-            params.append((sum(p.numel() for p in module.parameters() if p.requires_grad), model_params))
-        label = "LFFN" if mod == "ffn" else "MHA"
-        checks.append(count_check("4.4", f"{label}: FLOPs = 2 x multiply-adds", "torch FlopCounterMode", flops))
-        checks.append(count_check("4.4", f"{label}: trainable parameters = space", "torch requires_grad parameters",
-                                  params))
-    return checks
-
-
-def _torch_module(torch: Any, mod: str, size: tuple[int, int, int, int]) -> Any:
-    nn = torch.nn
-    _, dim, rank, heads = size
-
-    class Adapted(nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.w = nn.Parameter(torch.randn(dim, dim, dtype=torch.float64), requires_grad=False)
-            self.a = nn.Parameter(torch.randn(dim, rank, dtype=torch.float64))
-            self.b = nn.Parameter(torch.randn(dim, rank, dtype=torch.float64))
-
-        def forward(self, x: Any) -> Any:
-            return x @ self.w + (x @ self.a) @ self.b.T
-
-    class MHA(nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.proj = nn.ModuleList(Adapted() for _ in range(3 * heads))
-            self.w_o = nn.Parameter(torch.randn(heads * dim, dim, dtype=torch.float64), requires_grad=False)
-
-        def forward(self, x: Any) -> Any:
-            outs = []
-            for i in range(heads):
-                q, k, v = (self.proj[3 * i + j](x) for j in range(3))
-                outs.append(torch.softmax(q @ k.T / dim**0.5, dim=-1) @ v)
-            return torch.cat(outs, dim=1) @ self.w_o
-
-    return Adapted() if mod == "ffn" else MHA()

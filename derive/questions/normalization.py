@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from derive.answer import Row, Skipped, Terms, Tex
+from derive import crosscheck
+from derive.answer import Row, Terms, Tex
 from derive.config import Config
 from derive.verify import CheckList, Planned, compare, resolve, torch_job
 
@@ -140,36 +141,13 @@ def plan(answer: NormalizationAnswer, config: Config) -> Planned:
                               s.mean.astype(float), x.mean(axis=s.axes, keepdims=True), 1e-12, scale=size))
         checks.append(compare("1", f"{s.kind} variance", f"numpy.var (ddof=0) over axes {s.axes} (rel. to max|x|^2)",
                               s.variance.astype(float), x.var(axis=s.axes, keepdims=True), 1e-12, scale=size**2))
-    checks.append(torch_job("1", "normalized outputs (PyTorch)", torch_checks, *torch_payload(answer)))
+    checks.append(torch_job("1", "normalized outputs (PyTorch)", crosscheck.normalization_outputs,
+                            *torch_payload(answer)))
     return checks
 
-
-EPS = 1e-5
 
 
 def torch_payload(answer: NormalizationAnswer) -> tuple[np.ndarray, list[tuple[str, int, np.ndarray, np.ndarray]]]:
     """The tensor and the derived statistics as floats: all the PyTorch check needs."""
     stats = [(s.kind, s.count, s.mean.astype(float), s.variance.astype(float)) for s in answer.statistics]
     return answer.tensor.astype(float), stats
-
-
-def torch_checks(torch: Any, x: np.ndarray, stats: list[tuple[str, int, np.ndarray, np.ndarray]]) -> CheckList:
-    """PyTorch's normalization outputs against normalizing with the derived statistics."""
-    fn = torch.nn.functional
-    t = torch.tensor(x, dtype=torch.float64)
-    _, channels, length = t.shape
-    runs = {
-        "batch": lambda: fn.batch_norm(t, None, None, training=True, eps=EPS),
-        "layer": lambda: fn.layer_norm(t, (channels, length), eps=EPS),
-        "instance": lambda: fn.instance_norm(t, eps=EPS),
-    }
-    checks: CheckList = []
-    for kind, count, mean, variance in stats:
-        if kind in ("batch", "instance") and count == 1:  # torch refuses to normalize single values
-            checks.append(Skipped("1", f"{kind} norm output", f"PyTorch's {kind}_norm needs more than one value"))
-            continue
-        with np.errstate(invalid="ignore"):  # a negative variance gives NaN, and the check fails
-            ours = (x - mean) / np.sqrt(variance + EPS)
-        checks.append(compare("1", f"{kind} norm output", f"torch {kind}_norm (float64, eps=1e-5)",
-                              ours, runs[kind]().numpy(), 1e-8))
-    return checks

@@ -1,0 +1,127 @@
+"""The PyTorch cross-checks, one function per question.
+
+They run in a worker process that is started before SymPy is imported (derive/parallel.py),
+so this module imports only NumPy and derive's check types: unpickling a job there must not
+import the questions. Each function takes the torch module and plain numbers, returns checks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from derive.answer import Skipped
+from derive.verify import CheckList, compare, count_check
+
+EPS = 1e-5  # the normalizations' epsilon, PyTorch's default
+
+
+def normalization_outputs(torch: Any, x: np.ndarray, stats: list[tuple[str, int, np.ndarray, np.ndarray]]) -> CheckList:
+    """PyTorch's normalization outputs against normalizing with the derived statistics."""
+    fn = torch.nn.functional
+    t = torch.tensor(x, dtype=torch.float64)
+    _, channels, length = t.shape
+    runs = {
+        "batch": lambda: fn.batch_norm(t, None, None, training=True, eps=EPS),
+        "layer": lambda: fn.layer_norm(t, (channels, length), eps=EPS),
+        "instance": lambda: fn.instance_norm(t, eps=EPS),
+    }
+    checks: CheckList = []
+    for kind, count, mean, variance in stats:
+        if kind in ("batch", "instance") and count == 1:  # torch refuses to normalize single values
+            checks.append(Skipped("1", f"{kind} norm output", f"PyTorch's {kind}_norm needs more than one value"))
+            continue
+        with np.errstate(invalid="ignore"):  # a negative variance gives NaN, and the check fails
+            ours = (x - mean) / np.sqrt(variance + EPS)
+        checks.append(compare("1", f"{kind} norm output", f"torch {kind}_norm (float64, eps=1e-5)",
+                              ours, runs[kind]().numpy(), 1e-8))
+    return checks
+
+
+def birnn_gradients(torch: Any, grad_w_b: np.ndarray, grad_u_f: np.ndarray, v: dict[str, np.ndarray],
+                 activation: str) -> CheckList:
+    t = {k: torch.tensor(a, dtype=torch.float64) for k, a in v.items()}
+    d = v["W_f"].shape[0]
+    if activation == "tanh":
+        rnn = torch.nn.RNN(d, d, bias=False, bidirectional=True, dtype=torch.float64)
+        with torch.no_grad():
+            rnn.weight_ih_l0.copy_(t["W_f"])
+            rnn.weight_hh_l0.copy_(t["U_f"])
+            rnn.weight_ih_l0_reverse.copy_(t["W_b"])
+            rnn.weight_hh_l0_reverse.copy_(t["U_b"])
+        h0 = torch.stack([t["h0_f"].ravel(), t["h_end_b"].ravel()])
+        out, _ = rnn(t["x"], h0)
+        y = out[:, :d] @ t["V_f"].T + out[:, d:] @ t["V_b"].T
+        ((t["z"] - y) ** 2).sum().backward()
+        grad_w, grad_u = rnn.weight_ih_l0_reverse.grad, rnn.weight_hh_l0.grad
+        method = "torch.nn.RNN(bidirectional=True, bias=False) autograd, float64 (rel.)"
+    else:
+        w, u = t["W_b"].clone().requires_grad_(), t["U_f"].clone().requires_grad_()
+        steps = v["x"].shape[0]
+        hf, hb = [t["h0_f"].ravel()], [t["h_end_b"].ravel()]
+        for s in range(steps):
+            hf.append(torch.sigmoid(t["W_f"] @ t["x"][s] + u @ hf[-1]))
+        for s in reversed(range(steps)):
+            hb.append(torch.sigmoid(w @ t["x"][s] + t["U_b"] @ hb[-1]))
+        hb = hb[1:][::-1]
+        loss = sum(((t["z"][s] - t["V_f"] @ hf[s + 1] - t["V_b"] @ hb[s]) ** 2).sum() for s in range(steps))
+        loss.backward()
+        grad_w, grad_u = w.grad, u.grad
+        method = "explicit torch graph (sigmoid) autograd, float64 (rel.)"
+    return [
+        compare("3.3", "grad W_b: closed form vs PyTorch", method, grad_w_b, grad_w.numpy(), 1e-10, relative=True),
+        compare("3.3", "grad U_f: closed form vs PyTorch", method, grad_u_f, grad_u.numpy(), 1e-10, relative=True),
+    ]
+
+
+def lora_counts(torch: Any, expected: dict[str, list[tuple[tuple[int, int, int, int], int, int]]]) -> CheckList:
+    """FlopCounterMode's FLOPs against 2 x the model's multiply-adds, and the modules'
+    requires_grad parameters against the model's space, at each size."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    checks: CheckList = []
+    for mod, cases in expected.items():
+        flops, params = [], []
+        for size, model_flops, model_params in cases:
+            module = _lora_module(torch, mod, size)
+            x = torch.randn(size[0], size[1], dtype=torch.float64)
+            with FlopCounterMode(display=False) as counter:
+                module(x)
+            flops.append((counter.get_total_flops(), model_flops))
+            params.append((sum(p.numel() for p in module.parameters() if p.requires_grad), model_params))
+        label = "LFFN" if mod == "ffn" else "MHA"
+        checks.append(count_check("4.4", f"{label}: FLOPs = 2 x multiply-adds", "torch FlopCounterMode", flops))
+        checks.append(count_check("4.4", f"{label}: trainable parameters = space", "torch requires_grad parameters",
+                                  params))
+    return checks
+
+
+def _lora_module(torch: Any, mod: str, size: tuple[int, int, int, int]) -> Any:
+    nn = torch.nn
+    _, dim, rank, heads = size
+
+    class Adapted(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.w = nn.Parameter(torch.randn(dim, dim, dtype=torch.float64), requires_grad=False)
+            self.a = nn.Parameter(torch.randn(dim, rank, dtype=torch.float64))
+            self.b = nn.Parameter(torch.randn(dim, rank, dtype=torch.float64))
+
+        def forward(self, x: Any) -> Any:
+            return x @ self.w + (x @ self.a) @ self.b.T
+
+    class MHA(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.proj = nn.ModuleList(Adapted() for _ in range(3 * heads))
+            self.w_o = nn.Parameter(torch.randn(heads * dim, dim, dtype=torch.float64), requires_grad=False)
+
+        def forward(self, x: Any) -> Any:
+            outs = []
+            for i in range(heads):
+                q, k, v = (self.proj[3 * i + j](x) for j in range(3))
+                outs.append(torch.softmax(q @ k.T / dim**0.5, dim=-1) @ v)
+            return torch.cat(outs, dim=1) @ self.w_o
+
+    return Adapted() if mod == "ffn" else MHA()
