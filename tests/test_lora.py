@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 import sympy as sp
 
-from derive import config
+from derive import config, crosscheck
 from derive.errors import ConfigError
 from derive.questions import lora as q4
 from derive.questions import lora_checks as c4
@@ -115,3 +115,29 @@ def test_a_wrong_space_formula_is_caught_by_torch():
     wrong_cost = dataclasses.replace(answer.costs[key], trainable=2 * h * d * r)  # adapters on one projection only
     wrong = dataclasses.replace(answer, costs={**answer.costs, key: wrong_cost})
     assert "MHA: trainable parameters = space" in _failed(c4.verify(wrong, cfg))
+
+
+@pytest.mark.skipif(torch_module() is None, reason="PyTorch not installed (pip install 'derive[crosscheck]')")
+@pytest.mark.parametrize("mod", ["ffn", "mha"])
+def test_forward_flops_agree_with_flop_counter_mode(mod):
+    """The cheap count (PyTorch's mm formula on each matmul it runs) equals FlopCounterMode's."""
+    torch = torch_module()
+    from torch.utils.flop_counter import FlopCounterMode
+
+    for size in c4.GRID:
+        module = crosscheck._lora_module(torch, mod, size)
+        x = torch.randn(size[0], size[1], dtype=torch.float64)
+        with FlopCounterMode(display=False) as counter:
+            module(x)
+        assert crosscheck.forward_flops(torch, module, x) == counter.get_total_flops() > 0
+
+
+@pytest.mark.skipif(torch_module() is None, reason="PyTorch not installed (pip install 'derive[crosscheck]')")
+def test_an_uncounted_operation_stops_the_flop_count():
+    torch = torch_module()
+    x = torch.randn(3, 4, dtype=torch.float64)
+    with pytest.raises(ValueError, match="uncounted operation"):
+        crosscheck.forward_flops(torch, lambda v: torch.exp(v) @ v.T, x)
+    with pytest.raises(ValueError, match="uncounted 3-D"):
+        batched = torch.ones(1, 4, 2, dtype=x.dtype)
+        crosscheck.forward_flops(torch, lambda v: v @ batched, x.reshape(1, 3, 4))

@@ -3,6 +3,7 @@ closed forms evaluated on them by the two backward recursions, exactly or in flo
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,8 +52,13 @@ def instance_values(cfg: BirnnConfig) -> dict[str, np.ndarray]:
     return out
 
 
+@functools.cache
+def _numpy_function(func: sp.Lambda) -> Any:
+    return sp.lambdify(A, func(A), "numpy")
+
+
 def float_apply(func: sp.Lambda, array: np.ndarray) -> np.ndarray:
-    return sp.lambdify(A, func(A), "numpy")(array.astype(float))
+    return _numpy_function(func)(array.astype(float))
 
 
 def exact_apply(func: sp.Lambda, array: np.ndarray) -> np.ndarray:

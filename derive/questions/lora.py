@@ -151,7 +151,7 @@ def choose(table: dict[tuple[str, str], ModuleCost], at: Point) -> tuple[dict[st
 
     saving = {mod: table[mod, "lora"].frozen_bits - table[mod, "qlora"].frozen_bits for mod in MODULES}
     added = {mod: table[mod, "qlora"].time - table[mod, "lora"].time for mod in MODULES}
-    per_time = {mod: sp.simplify(saving[mod] / added[mod]) for mod in MODULES}
+    per_time = {mod: sp.expand(sp.cancel(saving[mod] / added[mod])) for mod in MODULES}  # a sum of terms
     out: dict[str, dict[str, Choice]] = {"memory_limit": {}, "faster_inference": {}, "both": {}}
     for mod in MODULES:
         lighter = "qlora" if v(saving[mod]) > 0 else "lora"
