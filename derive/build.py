@@ -15,13 +15,14 @@ from derive import __version__
 from derive.answer import Check, Skipped
 from derive.config import Config, load
 from derive.errors import CheckFailed, UsageError
-from derive.latex.compile import compile_pdf
+from derive.latex.compile import STATE_SUFFIXES, State, compile_pdf
 from derive.latex.render import render
 from derive.parallel import TorchWorker
 from derive.questions import QUESTIONS
 from derive.verify import TorchJob
 
 Progress = Callable[[str], None]
+LATEX_STATE = ".latex"  # in the output folder: LaTeX's aux files of the last PDF, to start the next from
 
 
 @dataclass(frozen=True)
@@ -116,11 +117,27 @@ def build(config_path: Path | None, out_dir: Path, pdf: bool = True,
         "answers.json": answers_json(solved).encode("utf-8"),
         "overleaf.zip": overleaf_zip(source),
     }
-    if pdf:
-        progress("compiling the PDF (latexmk)")
-        outputs["solutions.pdf"] = compile_pdf(source).pdf
+    if not pdf:
+        progress(f"writing {', '.join(outputs)} to {out_dir}")
+        return write_outputs(out_dir, outputs, remove=["solutions.pdf"])
+    progress("compiling the PDF (pdflatex)")
+    compiled = compile_pdf(source, state=read_latex_state(out_dir))
+    outputs["solutions.pdf"] = compiled.pdf
     progress(f"writing {', '.join(outputs)} to {out_dir}")
-    return write_outputs(out_dir, outputs, remove=[] if pdf else ["solutions.pdf"])
+    written = write_outputs(out_dir, outputs, remove=[])
+    write_outputs(out_dir / LATEX_STATE, {f"solutions{k}": v for k, v in compiled.state.items()}, remove=[])
+    return written
+
+
+def read_latex_state(out_dir: Path) -> State:
+    """LaTeX's files from the previous PDF build into this folder, if any (see compile.State)."""
+    folder = out_dir / LATEX_STATE
+    state = {}
+    for suffix in STATE_SUFFIXES:
+        path = folder / f"solutions{suffix}"
+        if path.is_file() and not path.is_symlink():
+            state[suffix] = path.read_bytes()
+    return state
 
 
 def _check_out_dir(out_dir: Path) -> None:

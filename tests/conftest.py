@@ -10,9 +10,14 @@ import pytest
 from derive import cli, config
 
 needs_tex = pytest.mark.skipif(
-    shutil.which("latexmk") is None or shutil.which("pdftotext") is None,
-    reason="latexmk/pdftotext not installed (make test installs them)",
+    shutil.which("pdflatex") is None or shutil.which("pdftotext") is None,
+    reason="pdflatex/pdftotext not installed (make test installs them)",
 )
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under a folder (the LaTeX state in .latex/ included), by relative path."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture

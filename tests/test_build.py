@@ -5,17 +5,12 @@ from __future__ import annotations
 import json
 import subprocess
 import zipfile
-from pathlib import Path
 
 import pytest
 
 from derive import build as build_module
 from derive.answer import Check
-from tests.conftest import needs_tex
-
-
-def _snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+from tests.conftest import needs_tex, snapshot
 
 
 def test_tex_only_build(tmp_path, run):
@@ -33,20 +28,20 @@ def test_tex_only_build(tmp_path, run):
 def test_bad_config_exit_2_one_line_and_outputs_untouched(tmp_path, write_config, run):
     out = tmp_path / "out"
     assert run("build", "--no-pdf", "--out", str(out))[0] == 0
-    before = _snapshot(out)
+    before = snapshot(out)
     bad = write_config("[lora]\nr = 0\n")
     code, stdout, err = run("build", "--no-pdf", "--out", str(out), "--config", str(bad))
     assert code == 2
     assert err == "derive: lora.r: must be between 1 and 1000000, got 0\n"
-    assert _snapshot(out) == before
+    assert snapshot(out) == before
 
 
 def test_failed_check_exit_1_and_no_outputs(tmp_path, run, monkeypatch):
     planted = Check("1", "planted", "a check that fails", 1.0, 1e-9)
     real_solve = build_module.solve
 
-    def solve_with_failure(config, progress=build_module._quiet):
-        solved = real_solve(config, progress)
+    def solve_with_failure(config, progress=build_module._quiet, worker=None):
+        solved = real_solve(config, progress, worker)
         return build_module.Solved(solved.config, solved.answers, [*solved.checks, planted], solved.skipped)
 
     monkeypatch.setattr(build_module, "solve", solve_with_failure)
@@ -86,14 +81,14 @@ def test_pdf_build_and_latex_error_safety(tmp_path, run, monkeypatch):
                      "Verification", "References"):
         assert expected in text, expected
     assert "FAIL" not in text
-    before = _snapshot(out)
+    before = snapshot(out)
     broken = "\\documentclass{article}\n\\begin{document}\n\\undefinedmacro\n\\end{document}\n"
     monkeypatch.setattr(build_module, "latex_source", lambda solved: broken)
     code, _, err = run("build", "--out", str(out))
     assert code == 1
     assert err.splitlines()[-1] == (
         "derive: LaTeX failed: solutions.tex:3: Undefined control sequence. [l.3 \\undefinedmacro]")
-    assert _snapshot(out) == before
+    assert snapshot(out) == before
 
 
 @needs_tex

@@ -14,14 +14,10 @@ import pytest
 
 from derive.errors import LatexError
 from derive.latex import compile as latex_compile
-from tests.conftest import needs_tex
+from tests.conftest import needs_tex, snapshot
 
 CORPUS = Path(__file__).parent / "bad_configs"
 EXPECTED = [line.split("\t") for line in (CORPUS / "expected.txt").read_text().splitlines()]
-
-
-def _snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
 
 
 @pytest.fixture(scope="module")
@@ -40,14 +36,14 @@ def test_corpus_is_large_and_complete():
 
 @pytest.mark.parametrize(("name", "pattern"), EXPECTED, ids=[name for name, _ in EXPECTED])
 def test_bad_config_one_line_exit_2_outputs_untouched(name, pattern, built, run):
-    before = _snapshot(built)
+    before = snapshot(built)
     code, out, err = run("build", "--no-pdf", "--config", str(CORPUS / name), "--out", str(built))
     assert code == 2
     assert out == ""
     lines = err.splitlines()
     assert len(lines) == 1 and lines[0].startswith("derive: "), err
     assert re.search(pattern, lines[0][len("derive: "):]), lines[0]
-    assert _snapshot(built) == before
+    assert snapshot(built) == before
 
 
 @pytest.mark.parametrize("target", ["missing.toml", "."])
@@ -126,6 +122,27 @@ def test_hardened_compile_refuses_to_read_outside(attack):
 
 
 @needs_tex
+def test_passes_repeat_until_the_references_settle():
+    source = ("\\documentclass{article}\n\\begin{document}\nsee section~\\ref{last}.\n"
+              "\\section{Last}\\label{last}\n\\end{document}\n")
+    compiled = latex_compile.compile_pdf(source)
+    text = subprocess.run(["pdftotext", "-", "-"], input=compiled.pdf, capture_output=True, check=True).stdout
+    assert b"see section 1." in text and b"??" not in text
+    assert compiled.passes == 2
+    again = latex_compile.compile_pdf(source, state=compiled.state)
+    assert again.passes == 1 and again.pdf == compiled.pdf
+
+
+@needs_tex
+def test_references_that_never_settle_stop_after_the_last_pass():
+    source = ("\\documentclass{article}\n\\makeatletter\\providecommand\\prev{0}\n"
+              "\\AtEndDocument{\\immediate\\write\\@auxout{\\gdef\\string\\prev{\\the\\numexpr\\prev+1}}}\n"
+              "\\makeatother\n\\begin{document}\n\\prev\n\\end{document}\n")
+    with pytest.raises(LatexError, match=r"still changing after 5 passes$"):
+        latex_compile.compile_pdf(source)
+
+
+@needs_tex
 def test_hardened_compile_runs_no_shell(tmp_path):
     marker = tmp_path / "ran"
     source = ("\\documentclass{article}\n\\begin{document}\n\\immediate\\write18{touch " + str(marker) + "}\nx\n"
@@ -140,18 +157,45 @@ def test_two_builds_are_byte_identical(run, tmp_path):
     a, b = tmp_path / "a", tmp_path / "deeper" / "b"
     assert run("build", "--out", str(a))[0] == 0
     assert run("build", "--out", str(b))[0] == 0
-    assert _snapshot(a) == _snapshot(b)
-    assert sorted(_snapshot(a)) == ["answers.json", "overleaf.zip", "solutions.pdf", "solutions.tex"]
+    assert snapshot(a) == snapshot(b)
+    assert sorted(snapshot(a)) == [".latex/solutions.aux", ".latex/solutions.out", "answers.json", "overleaf.zip",
+                                   "solutions.pdf", "solutions.tex"]
 
 
-def test_missing_latexmk_one_line_and_outputs_untouched(built, run, monkeypatch):
-    before = _snapshot(built)
+@needs_tex
+@pytest.mark.e2e
+def test_a_build_starts_from_the_last_ones_latex_state_and_gives_the_same_bytes(write_config, run, tmp_path,
+                                                                                 monkeypatch):
+    passes = []
+    real = latex_compile.compile_pdf
+
+    def counting(source, *args, **kwargs):
+        compiled = real(source, *args, **kwargs)
+        passes.append(compiled.passes)
+        return compiled
+
+    monkeypatch.setattr("derive.build.compile_pdf", counting)
+    kept, fresh = tmp_path / "kept", tmp_path / "fresh"
+    variant = write_config('[document]\ntitle = "A variant"\n[lora]\nr = 4\n')
+    assert run("build", "--out", str(kept))[0] == 0
+    assert run("build", "--out", str(kept), "--config", str(variant))[0] == 0
+    assert run("build", "--out", str(fresh), "--config", str(variant))[0] == 0
+    assert passes == [2, 1, 2]  # cold, from the kept state, cold
+    assert snapshot(kept) == snapshot(fresh)
+    (kept / ".latex" / "solutions.aux").write_text("\\undefinedmacro\n")  # damaged: costs a pass, not the build
+    (kept / ".latex" / "solutions.out").write_bytes(b"\xff" * 10)
+    assert run("build", "--out", str(kept), "--config", str(variant))[0] == 0
+    assert snapshot(kept) == snapshot(fresh)
+
+
+def test_missing_pdflatex_one_line_and_outputs_untouched(built, run, monkeypatch):
+    before = snapshot(built)
     monkeypatch.setattr(latex_compile.shutil, "which", lambda name: None)
     code, _, err = run("build", "--out", str(built))
     assert code == 1
-    assert err.splitlines()[-1].startswith("derive: latexmk/pdflatex not found: install texlive-latex-base")
+    assert err.splitlines()[-1].startswith("derive: pdflatex not found: install texlive-latex-base")
     assert "--no-pdf" in err.splitlines()[-1]
-    assert _snapshot(built) == before
+    assert snapshot(built) == before
 
 
 @needs_tex
@@ -160,9 +204,9 @@ def test_missing_latexmk_one_line_and_outputs_untouched(built, run, monkeypatch)
 def test_interrupted_build_leaves_outputs_intact(sig, built, tmp_path):
     out = tmp_path / "out"
     out.mkdir()
-    for name, data in _snapshot(built).items():
+    for name, data in snapshot(built).items():
         (out / name).write_bytes(data)
-    before = _snapshot(out)
+    before = snapshot(out)
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     proc = subprocess.Popen([sys.executable, "-m", "derive", "build", "--out", str(out)],
@@ -178,7 +222,7 @@ def test_interrupted_build_leaves_outputs_intact(sig, built, tmp_path):
     if sig == signal.SIGINT:
         assert err.splitlines()[-1] == "derive: interrupted; earlier outputs are unchanged"
         assert not any(scratch.iterdir())  # the temporary LaTeX folder was removed
-    assert _snapshot(out) == before  # no new, partial or temporary file in the output folder
+    assert snapshot(out) == before  # no new, partial or temporary file in the output folder
 
 
 def test_stress_script_checks_generated_variants_in_worker_processes():
