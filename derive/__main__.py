@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
+from derive.cli import entry
 
-from derive.cli import main
-
-sys.exit(main())
+entry()

@@ -2,6 +2,9 @@
 
 Stages are timed cold (per-process caches cleared) in this process; whole commands in
 subprocesses. The floor is latexmk alone on the produced solutions.tex in a fresh folder.
+A whole build is timed twice: into a fresh folder (cold: LaTeX starts from nothing) and
+after an edit (the config changes between runs into a kept folder, as in `make pdf` after
+each edit: LaTeX starts from the previous build's aux file and outline).
 """
 
 from __future__ import annotations
@@ -46,9 +49,10 @@ def clear_caches() -> None:
     """derive's per-process caches and SymPy's own, so that each run is cold."""
     from sympy.core.cache import clear_cache
 
-    from derive.questions import birnn_checks, birnn_model, decoding, lora
+    from derive.questions import birnn_checks, birnn_instance, birnn_model, decoding, lora
 
-    for cached in (birnn_model.derive_forms, birnn_checks.unrolled_gradient, decoding.cost_model, lora.costs):
+    for cached in (birnn_model.derive_forms, birnn_checks._mp_function, birnn_instance._numpy_function,
+                   decoding.cost_model, lora.costs):
         cached.cache_clear()
     clear_cache()
 
@@ -72,33 +76,41 @@ def stages(runs: int) -> str:
             resolve(q.plan(answers[q.key], cfg))
         row(f"checks of question {q.number} (serial, PyTorch imported)", median(check_q, runs))
 
-    solve = [PY, "-c", "import time; from derive import build, config; c = config.load(None); "
-             "t = time.perf_counter(); build.solve(c); print(time.perf_counter() - t)"]
+    # As the derive command runs them: the PyTorch worker starts before SymPy is imported.
+    solve = [PY, "-c", "import time; from derive.parallel import TorchWorker; w = TorchWorker(); "
+             "from derive import build, config; c = config.load(None); "
+             "t = time.perf_counter(); build.solve(c, worker=w); print(time.perf_counter() - t); w.close()"]
     times = [float(subprocess.run(solve, check=True, capture_output=True, text=True).stdout) for _ in range(runs)]
     row("all derivations + all checks (build.solve, fresh process)", statistics.median(times))
     solved = build.solve(cfg)
     row("rendering (Jinja + printer)", median(lambda: build.latex_source(solved), runs))
     source = build.latex_source(solved)
-    row("compiling (hardened latexmk in a fresh folder)", median(lambda: compile_pdf(source), runs))
+    cold = compile_pdf(source)
+    row(f"compiling, fresh folder ({cold.passes} pdflatex passes)", median(lambda: compile_pdf(source), runs))
+    warm = compile_pdf(source, state=cold.state)
+    row(f"compiling from the last build's LaTeX state ({warm.passes} pass)",
+        median(lambda: compile_pdf(source, state=cold.state), runs))
     return source
 
 
 def scale(runs: int) -> None:
-    from derive.questions import birnn_checks, search
-
-    for d, steps in ((2, 3), (2, 4), (2, 5), (3, 3), (3, 4)):
-        def exact(d: int = d, steps: int = steps) -> None:
-            clear_caches()
-            birnn_checks.unrolled_gradient("tanh", d, steps)
-        row(f"Q3 exact symbolic reference, d={d}, T={steps} (tanh)", median(exact, 1))
     from derive import config
-    from derive.questions import birnn
+    from derive.questions import birnn, birnn_checks, search
 
+    base = config.load(None)
+
+    def variant(d: int, steps: int) -> Any:
+        return base.__class__(**{**base.__dict__, "birnn": base.birnn.__class__("tanh", d, steps, 0, None)})
+
+    for d, steps in ((2, 3), (3, 3), (4, 8), (8, 12), (16, 12)):
+        answer = birnn.derive(variant(d, steps))
+        forms, act = answer.derivation.forms, answer.derivation.activation
+        row(f"Q3 complex-step check (50 digits), d={d}, T={steps}",
+            median(lambda forms=forms, act=act, answer=answer: birnn_checks.complex_step_checks(
+                forms, act, answer.values, 0), runs))
     for d in (2, 3, 4):
         for steps in (3, 5, 8):
-            base = config.load(None)
-            cfg = base.__class__(**{**base.__dict__, "birnn": base.birnn.__class__(
-                "tanh", d, steps, 0, None)})
+            cfg = variant(d, steps)
             answer = birnn.derive(cfg)
             row(f"Q3 derive + checks at d={d}, T={steps} (symbolic work cached)",
                 median(lambda cfg=cfg, answer=answer: (birnn.derive(cfg), birnn_checks.plan(answer, cfg)), runs))
@@ -108,6 +120,10 @@ def scale(runs: int) -> None:
         median(lambda: search.beam_search(tree, depth, 5), runs))
     row("greedy on the same tree", median(lambda: search.greedy(tree, depth), runs))
     row("exhaustive search on the same tree", median(lambda: search.exhaustive(tree, depth), runs))
+    count = 100
+    start = time.perf_counter()
+    subprocess.run([PY, str(ROOT / "scripts/stress.py"), "--count", str(count)], check=True, capture_output=True)
+    row(f"make stress, {count} variants (2 workers; the default 1,000 take about 10x)", time.perf_counter() - start)
 
 
 def random_tree(size: int, rng: random.Random) -> dict[tuple[str, ...], Any]:
@@ -139,9 +155,20 @@ def main() -> int:
     row("import derive.build (fresh interpreter)", median(command([PY, "-c", "import derive.build"]), runs))
     row("import torch (fresh interpreter)", median(command([PY, "-c", "import torch"]), runs))
     source = stages(runs)
+    derive = str(ROOT / ".venv/bin/derive")
     with tempfile.TemporaryDirectory() as tmp:
-        whole = median(command([str(ROOT / ".venv/bin/derive"), "build", "--out", tmp]), runs)
-        row("whole `derive build` (fresh process)", whole)
+        fresh = iter(range(runs))
+        cold = median(lambda: command([derive, "build", "--out", f"{tmp}/fresh{next(fresh)}"])(), runs)
+        row("whole `derive build`, fresh output folder", cold)
+        edits = [Path(tmp) / "a.toml", Path(tmp) / "b.toml"]
+        edits[0].write_text("[birnn]\nseed = 1\n")
+        edits[1].write_text("[birnn]\nseed = 2\n")
+        kept = f"{tmp}/kept"
+        command([derive, "build", "--out", kept])()
+        turn = iter(range(runs))
+        edit = median(lambda: command([derive, "build", "--out", kept, "--config", str(edits[next(turn) % 2])])(),
+                      runs)
+        row("whole `derive build` after a config edit, kept output folder", edit)
         floor_dir = Path(tmp) / "floor"
 
         def latexmk_alone() -> None:
@@ -154,7 +181,8 @@ def main() -> int:
         row("floor: latexmk alone (same hardened command), fresh folder", floor)
     subprocess.run(["make", "-s", "pdf"], cwd=ROOT, check=True, capture_output=True)
     row("`make pdf` with nothing changed", median(command(["make", "-s", "pdf"], cwd=ROOT), runs))
-    print(f"{'ratio whole build / latexmk alone':<58} {whole / floor:8.2f}")
+    print(f"{'ratio whole build after an edit / latexmk alone':<58} {edit / floor:8.2f}")
+    print(f"{'ratio whole build into a fresh folder / latexmk alone':<58} {cold / floor:8.2f}")
     if not args.skip_scale:
         scale(runs)
     return 0

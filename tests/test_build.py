@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import subprocess
+import sys
 import zipfile
 
 import pytest
@@ -58,6 +61,17 @@ def test_check_command_prints_one_line_per_check(run):
     assert code == 0
     assert lines[-1].endswith("failed, 0 skipped") or "skipped" in lines[-1]
     assert all(line.startswith(("ok  ", "skip")) for line in lines[:-1])
+
+
+def test_the_command_flushes_its_output_before_it_exits():
+    """`derive` ends with os._exit (no interpreter teardown): piped output must still arrive whole."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # a pipe: block-buffered stdout
+    done = subprocess.run([sys.executable, "-m", "derive", "check"], capture_output=True, text=True, timeout=300,
+                          env=env)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert re.fullmatch(r"(\d+) passed, 0 failed, \d+ skipped", lines[-1])
+    assert len(lines) - 1 == int(lines[-1].split()[0]) + int(lines[-1].split()[4])
 
 
 def test_usage_error_is_exit_2(run):
