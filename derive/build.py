@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -15,10 +16,10 @@ from derive import __version__
 from derive.answer import Check, Skipped
 from derive.config import Config, load
 from derive.errors import CheckFailed, UsageError
-from derive.latex.compile import STATE_SUFFIXES, State, compile_pdf
+from derive.latex.compile import STATE_SUFFIXES, STREAMING, State, Stream, compile_pdf
 from derive.latex.render import render
 from derive.parallel import TorchWorker
-from derive.questions import QUESTIONS
+from derive.questions import QUESTIONS, Question
 from derive.verify import TorchJob
 
 Progress = Callable[[str], None]
@@ -37,22 +38,25 @@ def _quiet(_: str) -> None:
     return None
 
 
-def solve(config: Config, progress: Progress = _quiet, worker: TorchWorker | None = None) -> Solved:
+def solve(config: Config, progress: Progress = _quiet, worker: TorchWorker | None = None,
+          derived: Callable[[Question, Any], None] | None = None) -> Solved:
     """Derive every question's answer from the config, then run every check on it.
 
     The PyTorch cross-checks go to a worker process that imports PyTorch during the
     derivations and runs each question's jobs while the next question is checked here. The
     `derive` command passes a worker it started before importing SymPy; without one, solve
-    starts its own.
+    starts its own. `derived` sees each answer as soon as it exists (the build typesets it).
     """
     if worker is None:
         with TorchWorker() as own:
-            return solve(config, progress, own)
+            return solve(config, progress, own, derived)
     answers: dict[str, Any] = {}
     results: list[Check | Skipped] = []
     for q in QUESTIONS:
         progress(f"deriving question {q.number} ({q.title.lower()})")
         answers[q.key] = q.derive(config)
+        if derived is not None:
+            derived(q, answers[q.key])
     for q in QUESTIONS:
         progress(f"checking question {q.number}")
         planned = q.plan(answers[q.key], config)
@@ -78,9 +82,24 @@ def answers_json(solved: Solved) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
+# The document in the order it is written: the head (preamble, title, introduction) needs only
+# the config, each question only its answer, the tail (verification appendix, references) the
+# checks. A PDF build hands each part to pdflatex as soon as it exists.
+def head_source(config: Config) -> str:
+    return render("head.tex.j2", version=__version__, config=config)
+
+
+def question_source(q: Question, answer: Any) -> str:
+    return render(f"{q.key}.tex.j2", answers={q.key: answer})
+
+
+def tail_source(solved: Solved) -> str:
+    return "\n" + render("tail.tex.j2", checks=solved.checks, skipped=solved.skipped)
+
+
 def latex_source(solved: Solved) -> str:
-    return render("solutions.tex.j2", version=__version__, config=solved.config, questions=QUESTIONS,
-                  answers=solved.answers, checks=solved.checks, skipped=solved.skipped)
+    questions = [question_source(q, solved.answers[q.key]) for q in QUESTIONS]
+    return head_source(solved.config) + "".join(questions) + tail_source(solved)
 
 
 def overleaf_zip(source: str) -> bytes:
@@ -106,22 +125,34 @@ def build(config_path: Path | None, out_dir: Path, pdf: bool = True,
     """Build every output; write them only when everything succeeded."""
     config = load(config_path)  # bad input fails here, before any progress line
     _check_out_dir(out_dir)
-    solved = solve(config, progress, worker)
-    failed = failures(solved)
-    if failed:
-        raise CheckFailed(check_failed_message(failed))
-    progress("rendering LaTeX")
-    source = latex_source(solved)
-    outputs: dict[str, bytes] = {
-        "solutions.tex": source.encode("utf-8"),
-        "answers.json": answers_json(solved).encode("utf-8"),
-        "overleaf.zip": overleaf_zip(source),
-    }
-    if not pdf:
-        progress(f"writing {', '.join(outputs)} to {out_dir}")
-        return write_outputs(out_dir, outputs, remove=["solutions.pdf"])
-    progress("compiling the PDF (pdflatex)")
-    compiled = compile_pdf(source, state=read_latex_state(out_dir))
+    state = read_latex_state(out_dir) if pdf else {}
+    with Stream(state=state) if pdf and STREAMING else contextlib.nullcontext() as stream:
+        if stream is not None:
+            progress("typesetting while deriving (pdflatex reads the document as it is written)")
+        parts: list[str] = []
+
+        def write(text: str) -> None:
+            parts.append(text)
+            if stream is not None:
+                stream.feed(text)
+
+        write(head_source(config))
+        solved = solve(config, progress, worker, derived=lambda q, answer: write(question_source(q, answer)))
+        failed = failures(solved)
+        if failed:
+            raise CheckFailed(check_failed_message(failed))
+        write(tail_source(solved))
+        source = "".join(parts)
+        outputs: dict[str, bytes] = {
+            "solutions.tex": source.encode("utf-8"),
+            "answers.json": answers_json(solved).encode("utf-8"),
+            "overleaf.zip": overleaf_zip(source),
+        }
+        if not pdf:
+            progress(f"writing {', '.join(outputs)} to {out_dir}")
+            return write_outputs(out_dir, outputs, remove=["solutions.pdf"])
+        progress("finishing the PDF (pdflatex)")
+        compiled = stream.finish(source) if stream is not None else compile_pdf(source, state=state)
     outputs["solutions.pdf"] = compiled.pdf
     progress(f"writing {', '.join(outputs)} to {out_dir}")
     written = write_outputs(out_dir, outputs, remove=[])

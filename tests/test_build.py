@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import zipfile
 
 import pytest
@@ -39,20 +40,27 @@ def test_bad_config_exit_2_one_line_and_outputs_untouched(tmp_path, write_config
     assert snapshot(out) == before
 
 
-def test_failed_check_exit_1_and_no_outputs(tmp_path, run, monkeypatch):
+@pytest.mark.parametrize("pdf", [pytest.param(True, marks=needs_tex), False])
+def test_failed_check_exit_1_and_no_outputs(tmp_path, run, monkeypatch, pdf):
+    """With a PDF, pdflatex is already typesetting when the check fails: it is stopped and its
+    temporary folder removed."""
     planted = Check("1", "planted", "a check that fails", 1.0, 1e-9)
     real_solve = build_module.solve
 
-    def solve_with_failure(config, progress=build_module._quiet, worker=None):
-        solved = real_solve(config, progress, worker)
+    def solve_with_failure(*args, **kwargs):
+        solved = real_solve(*args, **kwargs)
         return build_module.Solved(solved.config, solved.answers, [*solved.checks, planted], solved.skipped)
 
     monkeypatch.setattr(build_module, "solve", solve_with_failure)
-    code, _, err = run("build", "--no-pdf", "--out", str(tmp_path / "out"))
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    code, _, err = run("build", "--out", str(tmp_path / "out"), *([] if pdf else ["--no-pdf"]))
     assert code == 1
     assert err.splitlines()[-1] == (
         "derive: check failed: question 1, planted (a check that fails): max error 1 > tolerance 1e-09")
     assert not (tmp_path / "out").exists()
+    assert not any(scratch.iterdir())
 
 
 def test_check_command_prints_one_line_per_check(run):
@@ -96,12 +104,18 @@ def test_pdf_build_and_latex_error_safety(tmp_path, run, monkeypatch):
         assert expected in text, expected
     assert "FAIL" not in text
     before = snapshot(out)
-    broken = "\\documentclass{article}\n\\begin{document}\n\\undefinedmacro\n\\end{document}\n"
-    monkeypatch.setattr(build_module, "latex_source", lambda solved: broken)
+    real_question = build_module.question_source
+
+    def broken(q, answer):  # a template error in Question 2's section
+        return real_question(q, answer) + ("\\undefinedmacro\n" if q.key == "decoding" else "")
+
+    monkeypatch.setattr(build_module, "question_source", broken)
     code, _, err = run("build", "--out", str(out))
     assert code == 1
+    line = next(n for n, text in enumerate((out / "solutions.tex").read_text().splitlines(), 1)
+                if text.startswith("\\section{Question 3"))
     assert err.splitlines()[-1] == (
-        "derive: LaTeX failed: solutions.tex:3: Undefined control sequence. [l.3 \\undefinedmacro]")
+        f"derive: LaTeX failed: solutions.tex:{line}: Undefined control sequence. [l.{line} \\undefinedmacro]")
     assert snapshot(out) == before
 
 

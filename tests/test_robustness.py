@@ -7,6 +7,7 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -84,17 +85,28 @@ def _toml_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+@pytest.fixture
+def compilations(monkeypatch) -> list:
+    """Every Compiled a build produces (streamed or not), in order."""
+    seen: list = []
+    real_finish, real_compile = latex_compile.Stream.finish, latex_compile.compile_pdf
+
+    def finish(self, source):
+        seen.append(real_finish(self, source))
+        return seen[-1]
+
+    def compile_pdf(source, *args, **kwargs):
+        seen.append(real_compile(source, *args, **kwargs))
+        return seen[-1]
+
+    monkeypatch.setattr(latex_compile.Stream, "finish", finish)
+    monkeypatch.setattr("derive.build.compile_pdf", compile_pdf)
+    return seen
+
+
 @needs_tex
 @pytest.mark.e2e
-def test_hostile_words_appear_literally_and_nothing_outside_is_touched(write_config, run, tmp_path, monkeypatch):
-    seen = {}
-    real = latex_compile.compile_pdf
-
-    def recording(source, *args, **kwargs):
-        seen["result"] = real(source, *args, **kwargs)
-        return seen["result"]
-
-    monkeypatch.setattr("derive.build.compile_pdf", recording)
+def test_hostile_words_appear_literally_and_nothing_outside_is_touched(write_config, run, tmp_path, compilations):
     for leftover in ("/tmp/derive-pwned", "/tmp/derive-pwned.tex"):
         Path(leftover).unlink(missing_ok=True)
     code, _, err = run("build", "--config", str(_hostile_config(write_config)), "--out", str(tmp_path))
@@ -105,7 +117,7 @@ def test_hostile_words_appear_literally_and_nothing_outside_is_touched(write_con
         assert (word if word != "α" else "<U+03B1>") in text, word
     assert TITLE in text
     assert "root:" not in text
-    compiled = seen["result"]
+    compiled = compilations[-1]
     tex_trees = ("/usr/share/texlive/", "/usr/share/texmf/", "/var/lib/texmf/", "/etc/texmf/", "/usr/share/fonts/")
     for path in compiled.files_read:
         assert path.startswith(compiled.folder) or path.startswith(tex_trees), path
@@ -131,6 +143,27 @@ def test_passes_repeat_until_the_references_settle():
     assert compiled.passes == 2
     again = latex_compile.compile_pdf(source, state=compiled.state)
     assert again.passes == 1 and again.pdf == compiled.pdf
+
+
+@needs_tex
+def test_a_streamed_compilation_gives_the_bytes_of_a_plain_one(tmp_path, monkeypatch):
+    source = ("\\documentclass{article}\n\\begin{document}\nsee section~\\ref{last}.\n"
+              "\\section{Last}\\label{last}\n\\end{document}\n")
+    plain = latex_compile.compile_pdf(source)
+    with latex_compile.Stream() as stream:
+        for line in source.splitlines(keepends=True):
+            stream.feed(line)
+        streamed = stream.finish(source)
+    assert (streamed.pdf, streamed.passes, streamed.state) == (plain.pdf, plain.passes, plain.state)
+    with latex_compile.Stream() as stream:
+        stream.feed(source[:40])
+        with pytest.raises(ValueError, match="differs"):
+            stream.finish(source)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with latex_compile.Stream() as stream:  # abandoned half-way: pdflatex stopped, folder removed
+        stream.feed(source[:40])
+        proc = stream._proc
+    assert proc.poll() is not None and not any(tmp_path.iterdir())
 
 
 @needs_tex
@@ -165,22 +198,13 @@ def test_two_builds_are_byte_identical(run, tmp_path):
 @needs_tex
 @pytest.mark.e2e
 def test_a_build_starts_from_the_last_ones_latex_state_and_gives_the_same_bytes(write_config, run, tmp_path,
-                                                                                 monkeypatch):
-    passes = []
-    real = latex_compile.compile_pdf
-
-    def counting(source, *args, **kwargs):
-        compiled = real(source, *args, **kwargs)
-        passes.append(compiled.passes)
-        return compiled
-
-    monkeypatch.setattr("derive.build.compile_pdf", counting)
+                                                                                 compilations):
     kept, fresh = tmp_path / "kept", tmp_path / "fresh"
     variant = write_config('[document]\ntitle = "A variant"\n[lora]\nr = 4\n')
     assert run("build", "--out", str(kept))[0] == 0
     assert run("build", "--out", str(kept), "--config", str(variant))[0] == 0
     assert run("build", "--out", str(fresh), "--config", str(variant))[0] == 0
-    assert passes == [2, 1, 2]  # cold, from the kept state, cold
+    assert [c.passes for c in compilations] == [2, 1, 2]  # cold, from the kept state, cold
     assert snapshot(kept) == snapshot(fresh)
     (kept / ".latex" / "solutions.aux").write_text("\\undefinedmacro\n")  # damaged: costs a pass, not the build
     (kept / ".latex" / "solutions.out").write_bytes(b"\xff" * 10)

@@ -9,6 +9,8 @@ benchmark compares with.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import re
 import shutil
@@ -20,6 +22,11 @@ from pathlib import Path
 
 from derive.errors import LatexError
 
+try:
+    import fcntl
+except ImportError:  # Windows: no FIFOs either, so derive compiles without streaming
+    fcntl = None  # type: ignore[assignment]
+
 SOURCE_DATE_EPOCH = "1735689600"  # 2025-01-01: fixed, so two builds give the same bytes
 TIMEOUT_SECONDS = 300
 MAX_PASSES = 5
@@ -27,6 +34,8 @@ TEX_PACKAGES = "texlive-latex-base texlive-latex-recommended texlive-pictures te
 _FILE_LINE = re.compile(r"^(?:\./)?([^:\s]+\.tex):(\d+): (.*)$")
 _RERUN = re.compile(r"Rerun to get|Rerun LaTeX|Label\(s\) may have changed")
 _FLAGS = ["-interaction=nonstopmode", "-halt-on-error", "-file-line-error", "-no-shell-escape"]
+
+STREAMING = hasattr(os, "mkfifo")  # Stream below needs a FIFO
 
 # What one pass hands the next: the aux file and the outline. Seeded from the previous build,
 # they let a build stop after one pass when they do not change, as latexmk does in a kept folder.
@@ -36,7 +45,9 @@ State = dict[str, bytes]  # suffix -> content
 
 
 def pdflatex_command(name: str) -> list[str]:
-    return ["pdflatex", *_FLAGS, "-recorder", name]
+    # -no-parse-first-line: TeX would otherwise read the main file's first line for a %& format
+    # directive before reading the file, which a streamed source (a FIFO) cannot give twice.
+    return ["pdflatex", *_FLAGS, "-no-parse-first-line", "-recorder", name]
 
 
 def latexmk_command(name: str) -> list[str]:
@@ -63,6 +74,70 @@ class Compiled:
     state: State  # to seed the next compilation
 
 
+def _require_pdflatex() -> None:
+    if shutil.which("pdflatex") is None:
+        raise LatexError(
+            f"pdflatex not found: install {TEX_PACKAGES} (Debian), "
+            "or build without a PDF (--no-pdf, make tex, make overleaf)"
+        )
+
+
+class _Run:
+    """A temporary folder holding one compilation: the source, the seeded state, the passes."""
+
+    def __init__(self, name: str, state: State, timeout: float) -> None:
+        self._tmp = tempfile.TemporaryDirectory(prefix="derive-latex-")
+        self.folder, self.name, self.timeout = Path(self._tmp.name), name, timeout
+        self.deadline = time.monotonic() + timeout
+        stem = Path(name).stem
+        self.carried = {suffix: self.folder / (stem + suffix) for suffix in STATE_SUFFIXES}
+        for suffix, data in state.items():
+            if suffix in self.carried and len(data) <= STATE_MAX_BYTES:
+                self.carried[suffix].write_bytes(data)
+        self.pdf, self.log, self.fls = (self.folder / (stem + s) for s in (".pdf", ".log", ".fls"))
+        self.before = self._contents()
+        self.passes = 0
+
+    def _contents(self) -> dict[str, bytes | None]:
+        return {suffix: path.read_bytes() if path.is_file() else None for suffix, path in self.carried.items()}
+
+    def remaining(self) -> float:
+        return max(self.deadline - time.monotonic(), 0.001)
+
+    def popen(self) -> subprocess.Popen[bytes]:
+        self.before = self._contents()
+        self.passes += 1
+        return subprocess.Popen(pdflatex_command(self.name), cwd=self.folder, env=hardened_env(),
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def wait(self, proc: subprocess.Popen[bytes]) -> bool:
+        """The pass's end: raise on a LaTeX error; True when another pass is needed."""
+        try:
+            code = proc.wait(timeout=self.remaining())
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            raise LatexError(f"LaTeX did not finish within {self.timeout:g} s") from None
+        text = self.log.read_text(encoding="latin-1") if self.log.is_file() else ""
+        if code != 0 or not self.pdf.is_file():
+            raise LatexError(f"LaTeX failed: {first_error(text, self.name)}")
+        return self._contents() != self.before or bool(_RERUN.search(text))
+
+    def settle(self, rerun: bool) -> Compiled:
+        """Further passes until the aux file and outline stop changing."""
+        while rerun:
+            if self.passes == MAX_PASSES:
+                raise LatexError(f"LaTeX failed: {self.name}: cross-references still changing after "
+                                 f"{self.passes} passes")
+            rerun = self.wait(self.popen())
+        read, written = _recorded(self.folder, self.fls)
+        kept = {suffix: data for suffix, data in self._contents().items() if data is not None}
+        return Compiled(self.pdf.read_bytes(), read, written, str(self.folder), self.passes, kept)
+
+    def close(self) -> None:
+        self._tmp.cleanup()
+
+
 def compile_pdf(source: str, name: str = "solutions.tex", timeout: float = TIMEOUT_SECONDS,
                 state: State | None = None) -> Compiled:
     """Compile LaTeX source to PDF in a fresh folder; raise LatexError with the log's first error.
@@ -70,54 +145,112 @@ def compile_pdf(source: str, name: str = "solutions.tex", timeout: float = TIMEO
     `state` (from an earlier Compiled) seeds the folder; a compilation that fails with it is
     repeated without it, so a stale or damaged state can cost time but never a build.
     """
-    if shutil.which("pdflatex") is None:
-        raise LatexError(
-            f"pdflatex not found: install {TEX_PACKAGES} (Debian), "
-            "or build without a PDF (--no-pdf, make tex, make overleaf)"
-        )
-    deadline = time.monotonic() + timeout
+    _require_pdflatex()
     if state:
         try:
-            return _compile(source, name, deadline, timeout, state)
+            return _compile_file(source, name, timeout, state)
         except LatexError:
             pass
-    return _compile(source, name, deadline, timeout, {})
+    return _compile_file(source, name, timeout, {})
 
 
-def _compile(source: str, name: str, deadline: float, timeout: float, state: State) -> Compiled:
-    with tempfile.TemporaryDirectory(prefix="derive-latex-") as tmp:
-        folder = Path(tmp)
-        (folder / name).write_text(source, encoding="utf-8")
-        stem = Path(name).stem
-        carried = {suffix: folder / (stem + suffix) for suffix in STATE_SUFFIXES}
-        for suffix, data in state.items():
-            if suffix in carried and len(data) <= STATE_MAX_BYTES:
-                carried[suffix].write_bytes(data)
-        pdf, log = folder / (stem + ".pdf"), folder / (stem + ".log")
-        passes = 0
-        while passes < MAX_PASSES:
-            passes += 1
-            before = _contents(carried)
+def _compile_file(source: str, name: str, timeout: float, state: State) -> Compiled:
+    run = _Run(name, state, timeout)
+    try:
+        (run.folder / name).write_text(source, encoding="utf-8")
+        return run.settle(True)
+    finally:
+        run.close()
+
+
+class Stream:
+    """A compilation whose first pass starts before the source exists.
+
+    pdflatex reads the source from a FIFO as derive writes it piece by piece (`feed`), so TeX
+    loads its packages and typesets the first questions while the later ones are derived and
+    checked. `finish` ends the source, waits for the pass and runs any further passes on the
+    complete source as a plain file, exactly as compile_pdf would; `close` ends everything.
+    """
+
+    def __init__(self, name: str = "solutions.tex", state: State | None = None,
+                 timeout: float = TIMEOUT_SECONDS) -> None:
+        _require_pdflatex()
+        self._state = state or {}
+        self._run = _Run(name, self._state, timeout)
+        self._fifo = self._run.folder / name
+        os.mkfifo(self._fifo)
+        self._fed: list[str] = []
+        self._fd: int | None = None
+        self._broken = False
+        self._proc: subprocess.Popen[bytes] | None = self._run.popen()
+
+    def feed(self, text: str) -> None:
+        self._fed.append(text)
+        if self._broken or (self._fd is None and not self._open()):
+            self._broken = True  # pdflatex has stopped: finish() reports why
+            return
+        data = memoryview(text.encode("utf-8"))
+        try:
+            while data:
+                data = data[os.write(self._fd, data):]
+        except BrokenPipeError:
+            self._broken = True
+
+    def _open(self) -> bool:
+        """The FIFO's write end, once pdflatex has opened the read end."""
+        assert self._proc is not None
+        while True:
             try:
-                done = subprocess.run(pdflatex_command(name), cwd=folder, env=hardened_env(), stdin=subprocess.DEVNULL,
-                                      capture_output=True, timeout=max(deadline - time.monotonic(), 0.001),
-                                      check=False)
-            except subprocess.TimeoutExpired:
-                raise LatexError(f"LaTeX did not finish within {timeout:g} s") from None
-            text = log.read_text(encoding="latin-1") if log.is_file() else done.stdout.decode("latin-1")
-            if done.returncode != 0 or not pdf.is_file():
-                raise LatexError(f"LaTeX failed: {first_error(text, name)}")
-            if _contents(carried) == before and not _RERUN.search(text):
+                self._fd = os.open(self._fifo, os.O_WRONLY | os.O_NONBLOCK)
                 break
-        else:
-            raise LatexError(f"LaTeX failed: {name}: cross-references still changing after {passes} passes")
-        read, written = _recorded(folder, folder / (stem + ".fls"))
-        kept = {suffix: data for suffix, data in _contents(carried).items() if data is not None}
-        return Compiled(pdf.read_bytes(), read, written, str(folder), passes, kept)
+            except OSError as exc:
+                if exc.errno != errno.ENXIO:
+                    raise
+            if self._proc.poll() is not None or time.monotonic() > self._run.deadline:
+                return False
+            time.sleep(0.002)
+        os.set_blocking(self._fd, True)
+        with contextlib.suppress(OSError, AttributeError):  # room for the whole source: never wait on TeX
+            fcntl.fcntl(self._fd, fcntl.F_SETPIPE_SZ, 1 << 20)
+        return True
 
+    def _close_pipe(self) -> None:
+        if self._fd is None and not self._broken:
+            self._open()  # pdflatex may be waiting to open the source: let it see its end
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
-def _contents(files: dict[str, Path]) -> dict[str, bytes | None]:
-    return {suffix: path.read_bytes() if path.is_file() else None for suffix, path in files.items()}
+    def finish(self, source: str) -> Compiled:
+        if "".join(self._fed) != source:
+            raise ValueError("the streamed source differs from the finished source")
+        self._close_pipe()
+        assert self._proc is not None
+        proc, self._proc = self._proc, None
+        try:
+            rerun = self._run.wait(proc)
+            self._fifo.unlink()
+            self._fifo.write_text(source, encoding="utf-8")  # later passes read a plain file
+            return self._run.settle(rerun)
+        except LatexError:
+            if not self._state:
+                raise
+        return compile_pdf(source, self._run.name, self._run.timeout)  # once more, from scratch
+
+    def close(self) -> None:
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait()
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+        self._run.close()
+
+    def __enter__(self) -> Stream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def _recorded(folder: Path, fls: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:

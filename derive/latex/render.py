@@ -6,6 +6,7 @@ objects go through derive's printer, plain strings are escaped, anything else is
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -79,12 +80,14 @@ def template_dir() -> Path:
     """Templates ship inside the wheel as derive/templates; in a source tree they are ../templates."""
     here = Path(__file__).resolve().parent.parent
     for candidate in (here / "templates", here.parent / "templates"):
-        if (candidate / "solutions.tex.j2").is_file():
+        if (candidate / "head.tex.j2").is_file():
             return candidate
     raise FileNotFoundError(f"derive's templates are missing (looked in {here / 'templates'})")
 
 
+@functools.cache
 def environment() -> jinja2.Environment:
+    """One per process: Jinja compiles each template once."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(template_dir())),
         block_start_string=r"\BLOCK{",
