@@ -179,22 +179,23 @@ class Derivation:
     recursion_rows: dict[str, tuple[Row, ...]]  # the total-gradient recursions and boundaries
 
 
-def _recursion_rows(f: ClosedForms) -> dict[str, tuple[Row, ...]]:
-    """The backward recursions for the total gradients, with their boundary conditions."""
+def _recursion_rows(f: ClosedForms, jac_f_t: sp.MatrixExpr, jac_b_t: sp.MatrixExpr) -> dict[str, tuple[Row, ...]]:
+    """The backward recursions for the total gradients, with their boundary conditions; the
+    transposed Jacobians are SymPy's denominator-layout results (see _jacobian)."""
     at_end = {y(): _m("y_{T}"), z(): _m("z_{T}")}
     at_start = {y(): _m("y_{1}"), z(): _m("z_{1}")}
     return {
         "f": (
             Row(gf(), sp.MatAdd(f.local_f, sp.MatMul(f.jac_f.T, gf(1)), evaluate=False),
                 note=Tex(r"for $t = T-1, \dots, 1$")),
-            Row(None, sp.MatAdd(f.local_f, sp.MatMul(f.jac_f.T.doit(), gf(1)), evaluate=False)),
+            Row(None, sp.MatAdd(f.local_f, sp.MatMul(jac_f_t, gf(1)), evaluate=False)),
             Row(_m(r"\nabla_{h^{(f)}_{T}} L"), f.boundary_f.xreplace(at_end),
                 note=Tex(r"boundary: $h^{(f)}_T$ has no successor")),
         ),
         "b": (
             Row(gb(), sp.MatAdd(f.local_b, sp.MatMul(f.jac_b.T, gb(-1)), evaluate=False),
                 note=Tex(r"for $t = 2, \dots, T$")),
-            Row(None, sp.MatAdd(f.local_b, sp.MatMul(f.jac_b.T.doit(), gb(-1)), evaluate=False)),
+            Row(None, sp.MatAdd(f.local_b, sp.MatMul(jac_b_t, gb(-1)), evaluate=False)),
             Row(_m(r"\nabla_{h^{(b)}_{1}} L"), f.boundary_b.xreplace(at_start),
                 note=Tex(r"boundary: $h^{(b)}_1$ has no successor")),
         ),
@@ -225,31 +226,35 @@ def derive_forms(activation: str) -> Derivation:
             note=Tex(r"likewise, $\partial y_t/\partial h^{(b)}_t = V^{(b)}$")),
         Row(None, local_b),
     )
-    jac_f, rows_f = _jacobian(act, _pre_f(1), hf(0), hf(1), U_f)
-    jac_b, rows_b = _jacobian(act, _pre_b(-1), hb(0), hb(-1), U_b)
+    jac_f, jac_f_t, rows_f = _jacobian(act, _pre_f(1), hf(0), hf(1), U_f)
+    jac_b, jac_b_t, rows_b = _jacobian(act, _pre_b(-1), hb(0), hb(-1), U_b)
     term_W_b, rows_wb = _weight_term(act, W_b, _pre_b(0), hb(0), gb(0))
     term_U_f, rows_uf = _weight_term(act, U_f, _pre_f(0), hf(0), gf(0))
     forms = ClosedForms(local_f, local_b, jac_f, jac_b, local_f, local_b, term_W_b, term_U_f)
     entries = {"f": _entry_rows(act, "f"), "b": _entry_rows(act, "b")}
     return Derivation(act, forms, local_rows, entries, {"f": rows_f, "b": rows_b}, {"W_b": rows_wb, "U_f": rows_uf},
-                      _recursion_rows(forms))
+                      _recursion_rows(forms, jac_f_t, jac_b_t))
 
 
 def _jacobian(act: Activation, pre: sp.MatrixExpr, wrt: sp.MatrixSymbol, out: sp.MatrixSymbol,
-              recurrent: sp.MatrixSymbol) -> tuple[sp.MatrixExpr, tuple[Row, ...]]:
-    """d out / d wrt for out = f(pre): SymPy's denominator layout, transposed to numerator layout."""
+              recurrent: sp.MatrixSymbol) -> tuple[sp.MatrixExpr, sp.MatrixExpr, tuple[Row, ...]]:
+    """d out / d wrt for out = f(pre): SymPy's denominator layout, transposed to numerator layout.
+    Returns the Jacobian, its transpose (SymPy's result, in the states) and the rows shown."""
     denominator = pre.applyfunc(act.function).diff(wrt)
     numerator = denominator.T.doit()
     jac = _in_states(numerator, act, pre, out)
-    expected = DiagMatrix(act.of(out)) * recurrent
-    if jac != expected:
+    jac_t = _in_states(denominator, act, pre, out)
+    # Built unevaluated: an evaluated DiagMatrix product asks SymPy's SAT-based assumptions
+    # whether the vector is diagonal, a tenth of a second each time.
+    expected = sp.MatMul(DiagMatrix(act.of(out)), recurrent, evaluate=False)
+    if jac != expected or jac_t != sp.MatMul(recurrent.T, DiagMatrix(act.of(out)), evaluate=False):
         raise ArithmeticError(f"unexpected Jacobian form {jac}")
     lhs = sp.Symbol(rf"\frac{{\partial {out.name}}}{{\partial {wrt.name}}}")
     rows = (
         Row(lhs, _show_fprime(denominator.T, pre), note="numerator layout: transpose of SymPy's result"),
         Row(None, jac, note=Tex(r"$f'$ written in the hidden state")),
     )
-    return jac, rows
+    return jac, jac_t, rows
 
 
 def _weight_term(act: Activation, weight: sp.MatrixSymbol, pre: sp.MatrixExpr, state: sp.MatrixSymbol,
