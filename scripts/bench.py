@@ -49,10 +49,11 @@ def clear_caches() -> None:
     """derive's per-process caches and SymPy's own, so that each run is cold."""
     from sympy.core.cache import clear_cache
 
+    from derive.latex import render
     from derive.questions import birnn_checks, birnn_instance, birnn_model, decoding, lora
 
     for cached in (birnn_model.derive_forms, birnn_checks._mp_function, birnn_instance._numpy_function,
-                   decoding.cost_model, lora.costs):
+                   decoding.cost_model, lora.costs, render.environment):
         cached.cache_clear()
     clear_cache()
 
@@ -83,7 +84,7 @@ def stages(runs: int) -> str:
     times = [float(subprocess.run(solve, check=True, capture_output=True, text=True).stdout) for _ in range(runs)]
     row("all derivations + all checks (build.solve, fresh process)", statistics.median(times))
     solved = build.solve(cfg)
-    row("rendering (Jinja + printer)", median(lambda: build.latex_source(solved), runs))
+    row("rendering (Jinja + printer)", median(lambda: (clear_caches(), build.latex_source(solved)), runs))
     source = build.latex_source(solved)
     cold = compile_pdf(source)
     row(f"compiling, fresh folder ({cold.passes} pdflatex passes)", median(lambda: compile_pdf(source), runs))
