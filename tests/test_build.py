@@ -131,3 +131,12 @@ def test_overleaf_bundle_compiles_alone_with_pdflatex(tmp_path, run):
                               cwd=folder, capture_output=True, text=True, stdin=subprocess.DEVNULL)
         assert done.returncode == 0, done.stdout[-2000:]
     assert (folder / "main.pdf").stat().st_size > 10_000
+
+
+def test_the_command_and_the_pytorch_checks_import_no_sympy():
+    """The worker is forked before SymPy is imported and unpickles functions of derive.crosscheck:
+    none of these may pull SymPy in, or its import would no longer overlap PyTorch's."""
+    code = ("import sys, derive.cli, derive.parallel, derive.crosscheck, derive.verify; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'sympy'))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

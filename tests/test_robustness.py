@@ -167,6 +167,13 @@ def test_a_streamed_compilation_gives_the_bytes_of_a_plain_one(tmp_path, monkeyp
 
 
 @needs_tex
+def test_a_compilation_past_its_timeout_is_stopped():
+    source = "\\documentclass{article}\n\\begin{document}\n\\loop\\iftrue\\repeat\n\\end{document}\n"
+    with pytest.raises(LatexError, match=r"^LaTeX did not finish within 1 s$"):
+        latex_compile.compile_pdf(source, timeout=1)
+
+
+@needs_tex
 def test_references_that_never_settle_stop_after_the_last_pass():
     source = ("\\documentclass{article}\n\\makeatletter\\providecommand\\prev{0}\n"
               "\\AtEndDocument{\\immediate\\write\\@auxout{\\gdef\\string\\prev{\\the\\numexpr\\prev+1}}}\n"
