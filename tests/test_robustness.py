@@ -174,6 +174,19 @@ def test_a_compilation_past_its_timeout_is_stopped():
 
 
 @needs_tex
+def test_a_stream_never_waits_past_its_timeout_on_a_stuck_pdflatex():
+    """TeX loops while derive still has 3 MB to write, more than the FIFO holds."""
+    source = ("\\documentclass{article}\n\\begin{document}\n\\loop\\iftrue\\repeat\n"
+              + ("x" * 100 + "\n") * 30_000 + "\\end{document}\n")
+    start = time.monotonic()
+    with latex_compile.Stream(timeout=1) as stream:
+        stream.feed(source)
+        with pytest.raises(LatexError, match=r"^LaTeX did not finish within 1 s$"):
+            stream.finish(source)
+    assert time.monotonic() - start < 10
+
+
+@needs_tex
 def test_references_that_never_settle_stop_after_the_last_pass():
     source = ("\\documentclass{article}\n\\makeatletter\\providecommand\\prev{0}\n"
               "\\AtEndDocument{\\immediate\\write\\@auxout{\\gdef\\string\\prev{\\the\\numexpr\\prev+1}}}\n"

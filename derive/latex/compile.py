@@ -13,6 +13,7 @@ import contextlib
 import errno
 import os
 import re
+import select
 import shutil
 import subprocess
 import tempfile
@@ -192,7 +193,12 @@ class Stream:
         data = memoryview(text.encode("utf-8"))
         try:
             while data:
-                data = data[os.write(self._fd, data):]
+                try:
+                    data = data[os.write(self._fd, data):]
+                except BlockingIOError:  # TeX is behind: wait, but never past the deadline
+                    if not select.select([], [self._fd], [], self._run.remaining())[1]:
+                        self._broken = True  # finish() reports the timeout
+                        return
         except BrokenPipeError:
             self._broken = True
 
@@ -209,8 +215,7 @@ class Stream:
             if self._proc.poll() is not None or time.monotonic() > self._run.deadline:
                 return False
             time.sleep(0.002)
-        os.set_blocking(self._fd, True)
-        with contextlib.suppress(OSError, AttributeError):  # room for the whole source: never wait on TeX
+        with contextlib.suppress(OSError, AttributeError):  # room for the whole source: rarely wait on TeX
             fcntl.fcntl(self._fd, fcntl.F_SETPIPE_SZ, 1 << 20)
         return True
 
