@@ -16,7 +16,7 @@ from derive import __version__
 from derive.answer import Check, Skipped
 from derive.config import Config, load
 from derive.errors import CheckFailed, UsageError
-from derive.latex.compile import STATE_SUFFIXES, STREAMING, State, Stream, compile_pdf
+from derive.latex.compile import STATE_SUFFIXES, State, Stream
 from derive.latex.render import render
 from derive.parallel import TorchWorker
 from derive.questions import QUESTIONS, Question
@@ -125,8 +125,7 @@ def build(config_path: Path | None, out_dir: Path, pdf: bool = True,
     """Build every output; write them only when everything succeeded."""
     config = load(config_path)  # bad input fails here, before any progress line
     _check_out_dir(out_dir)
-    state = read_latex_state(out_dir) if pdf else {}
-    with Stream(state=state) if pdf and STREAMING else contextlib.nullcontext() as stream:
+    with Stream(state=read_latex_state(out_dir)) if pdf else contextlib.nullcontext() as stream:
         if stream is not None:
             progress("typesetting while deriving (pdflatex reads the document as it is written)")
         parts: list[str] = []
@@ -152,7 +151,7 @@ def build(config_path: Path | None, out_dir: Path, pdf: bool = True,
             progress(f"writing {', '.join(outputs)} to {out_dir}")
             return write_outputs(out_dir, outputs, remove=["solutions.pdf"])
         progress("finishing the PDF (pdflatex)")
-        compiled = stream.finish(source) if stream is not None else compile_pdf(source, state=state)
+        compiled = stream.finish(source)
     outputs["solutions.pdf"] = compiled.pdf
     progress(f"writing {', '.join(outputs)} to {out_dir}")
     written = write_outputs(out_dir, outputs, remove=[])

@@ -40,7 +40,7 @@ def normalization_outputs(torch: Any, x: np.ndarray, stats: list[tuple[str, int,
 
 
 def birnn_gradients(torch: Any, grad_w_b: np.ndarray, grad_u_f: np.ndarray, v: dict[str, np.ndarray],
-                 activation: str) -> CheckList:
+                    activation: str) -> CheckList:
     t = {k: torch.tensor(a, dtype=torch.float64) for k, a in v.items()}
     d = v["W_f"].shape[0]
     if activation == "tanh":

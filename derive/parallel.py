@@ -33,10 +33,10 @@ def _serve(conn: Any) -> None:
     try:
         from derive.verify import run_torch_jobs, torch_module
 
-        torch = torch_module()
+        torch_module()  # the import this process exists to hide
         results: CheckList = []
         while (jobs := conn.recv()) is not None:
-            results += run_torch_jobs(jobs, torch)
+            results += run_torch_jobs(jobs)
         conn.send(("ok", results))
     except EOFError:  # the parent has gone
         pass
@@ -70,10 +70,10 @@ class TorchWorker:
     def results(self) -> CheckList:
         """Every submitted job's checks, in the order submitted."""
         if self._proc is None:
-            from derive.verify import run_torch_jobs, torch_module
+            from derive.verify import run_torch_jobs
 
             jobs, self._jobs = self._jobs, []
-            return run_torch_jobs(jobs, torch_module()) if jobs else []
+            return run_torch_jobs(jobs)
         self._conn.send(None)
         try:
             status, payload = self._conn.recv()

@@ -76,7 +76,9 @@ def torch_job(question: str, name: str, fn: Callable[..., CheckList], *args: Any
     return TorchJob(question, name, fn, args)
 
 
-def run_torch_jobs(jobs: list[TorchJob], torch: Any | None) -> CheckList:
+def run_torch_jobs(jobs: list[TorchJob]) -> CheckList:
+    """Each job's checks; PyTorch is imported only when there is a job to run."""
+    torch = torch_module() if jobs else None
     if torch is None:
         return [Skipped(job.question, job.name, NO_TORCH) for job in jobs]
     return [result for job in jobs for result in job.fn(torch, *job.args)]
@@ -85,5 +87,4 @@ def run_torch_jobs(jobs: list[TorchJob], torch: Any | None) -> CheckList:
 def resolve(planned: Planned) -> CheckList:
     """Run a question's planned checks here and now, PyTorch jobs included."""
     jobs = [p for p in planned if isinstance(p, TorchJob)]
-    done = run_torch_jobs(jobs, torch_module()) if jobs else []
-    return [p for p in planned if not isinstance(p, TorchJob)] + done
+    return [p for p in planned if not isinstance(p, TorchJob)] + run_torch_jobs(jobs)

@@ -10,6 +10,7 @@ each edit: LaTeX starts from the previous build's aux file and outline).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import random
 import shutil
 import statistics
@@ -50,10 +51,10 @@ def clear_caches() -> None:
     from sympy.core.cache import clear_cache
 
     from derive.latex import render
-    from derive.questions import birnn_checks, birnn_instance, birnn_model, decoding, lora
+    from derive.questions import birnn_instance, birnn_model, decoding, lora
 
-    for cached in (birnn_model.derive_forms, birnn_checks._mp_function, birnn_instance._numpy_function,
-                   decoding.cost_model, lora.costs, render.environment):
+    for cached in (birnn_model.derive_forms, birnn_instance.elementwise_function, decoding.cost_model, lora.costs,
+                   render.environment):
         cached.cache_clear()
     clear_cache()
 
@@ -101,7 +102,8 @@ def scale(runs: int) -> None:
     base = config.load(None)
 
     def variant(d: int, steps: int) -> Any:
-        return base.__class__(**{**base.__dict__, "birnn": base.birnn.__class__("tanh", d, steps, 0, None)})
+        birnn = dataclasses.replace(base.birnn, activation="tanh", hidden_size=d, steps=steps, seed=0, instance=None)
+        return dataclasses.replace(base, birnn=birnn)
 
     for d, steps in ((2, 3), (3, 3), (4, 8), (8, 12), (16, 12)):
         answer = birnn.derive(variant(d, steps))

@@ -16,6 +16,7 @@ from derive.errors import ConfigError
 from derive.questions import birnn as q3
 from derive.questions import birnn_checks as c3
 from derive.questions import birnn_model as m3
+from derive.questions.birnn_instance import mp_values
 from derive.verify import torch_module
 
 H = sp.Symbol("h")
@@ -185,7 +186,7 @@ def test_complex_step_matches_finite_differences_written_here():
     floats = {k: a.astype(float).reshape(-1) if k in ("h0_f", "h_end_b") else a.astype(float)
               for k, a in values.items()}
     with mpmath.workdps(c3.DIGITS):
-        mp = {k: np.vectorize(lambda q: mpmath.mpf(q.p) / q.q, otypes=[object])(a) for k, a in values.items()}
+        mp = mp_values(values)
         for key in ("W_b", "U_f"):
             entries = c3.checked_entries(2, 0)
             ref = np.array([float(g) for g in c3.complex_step_gradient(mp, "sigmoid", key, entries)])

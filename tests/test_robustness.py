@@ -100,7 +100,7 @@ def compilations(monkeypatch) -> list:
         return seen[-1]
 
     monkeypatch.setattr(latex_compile.Stream, "finish", finish)
-    monkeypatch.setattr("derive.build.compile_pdf", compile_pdf)
+    monkeypatch.setattr(latex_compile, "compile_pdf", compile_pdf)  # Stream.finish's fallback
     return seen
 
 
@@ -171,6 +171,16 @@ def test_a_compilation_past_its_timeout_is_stopped():
     source = "\\documentclass{article}\n\\begin{document}\n\\loop\\iftrue\\repeat\n\\end{document}\n"
     with pytest.raises(LatexError, match=r"^LaTeX did not finish within 1 s$"):
         latex_compile.compile_pdf(source, timeout=1)
+
+
+@needs_tex
+def test_without_fifos_a_stream_compiles_the_finished_source(monkeypatch):
+    monkeypatch.setattr(latex_compile, "STREAMING", False)
+    source = "\\documentclass{article}\n\\begin{document}\nplain\n\\end{document}\n"
+    with latex_compile.Stream() as stream:
+        stream.feed(source)
+        compiled = stream.finish(source)
+    assert compiled.pdf == latex_compile.compile_pdf(source).pdf and compiled.passes == 2
 
 
 @needs_tex

@@ -36,7 +36,7 @@ _FILE_LINE = re.compile(r"^(?:\./)?([^:\s]+\.tex):(\d+): (.*)$")
 _RERUN = re.compile(r"Rerun to get|Rerun LaTeX|Label\(s\) may have changed")
 _FLAGS = ["-interaction=nonstopmode", "-halt-on-error", "-file-line-error", "-no-shell-escape"]
 
-STREAMING = hasattr(os, "mkfifo")  # Stream below needs a FIFO
+STREAMING = hasattr(os, "mkfifo")  # Stream below typesets while derive writes only through a FIFO
 
 # What one pass hands the next: the aux file and the outline. Seeded from the previous build,
 # they let a build stop after one pass when they do not change, as latexmk does in a kept folder.
@@ -171,22 +171,28 @@ class Stream:
     loads its packages and typesets the first questions while the later ones are derived and
     checked. `finish` ends the source, waits for the pass and runs any further passes on the
     complete source as a plain file, exactly as compile_pdf would; `close` ends everything.
+    Where there are no FIFOs (Windows), `feed` only collects and `finish` is compile_pdf.
     """
 
     def __init__(self, name: str = "solutions.tex", state: State | None = None,
                  timeout: float = TIMEOUT_SECONDS) -> None:
         _require_pdflatex()
-        self._state = state or {}
-        self._run = _Run(name, self._state, timeout)
-        self._fifo = self._run.folder / name
-        os.mkfifo(self._fifo)
+        self._name, self._timeout, self._state = name, timeout, state or {}
         self._fed: list[str] = []
         self._fd: int | None = None
         self._broken = False
-        self._proc: subprocess.Popen[bytes] | None = self._run.popen()
+        self._run: _Run | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
+        if STREAMING:
+            self._run = _Run(name, self._state, timeout)
+            self._fifo = self._run.folder / name
+            os.mkfifo(self._fifo)
+            self._proc = self._run.popen()
 
     def feed(self, text: str) -> None:
         self._fed.append(text)
+        if self._run is None:
+            return
         if self._broken or (self._fd is None and not self._open()):
             self._broken = True  # pdflatex has stopped: finish() reports why
             return
@@ -204,7 +210,7 @@ class Stream:
 
     def _open(self) -> bool:
         """The FIFO's write end, once pdflatex has opened the read end."""
-        assert self._proc is not None
+        assert self._proc is not None and self._run is not None
         while True:
             try:
                 self._fd = os.open(self._fifo, os.O_WRONLY | os.O_NONBLOCK)
@@ -229,6 +235,8 @@ class Stream:
     def finish(self, source: str) -> Compiled:
         if "".join(self._fed) != source:
             raise ValueError("the streamed source differs from the finished source")
+        if self._run is None:
+            return compile_pdf(source, self._name, self._timeout, self._state)
         self._close_pipe()
         assert self._proc is not None
         proc, self._proc = self._proc, None
@@ -240,7 +248,7 @@ class Stream:
         except LatexError:
             if not self._state:
                 raise
-        return compile_pdf(source, self._run.name, self._run.timeout)  # once more, from scratch
+        return compile_pdf(source, self._name, self._timeout)  # once more, from scratch
 
     def close(self) -> None:
         if self._proc is not None and self._proc.poll() is None:
@@ -249,7 +257,8 @@ class Stream:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
-        self._run.close()
+        if self._run is not None:
+            self._run.close()
 
     def __enter__(self) -> Stream:
         return self

@@ -11,20 +11,18 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any
 
 import mpmath
 import numpy as np
-import sympy as sp
 
 from derive import crosscheck
 from derive.answer import Check
 from derive.config import Config
 from derive.questions.birnn import BirnnAnswer
-from derive.questions.birnn_instance import evaluate_forms, float_apply
-from derive.questions.birnn_model import A, Activation, ClosedForms
+from derive.questions.birnn_instance import evaluate_forms, float_apply, mp_apply, mp_values
+from derive.questions.birnn_model import Activation, ClosedForms
 from derive.verify import CheckList, Planned, compare, resolve, torch_job
 
 DIGITS = 50
@@ -39,7 +37,7 @@ def verify(answer: BirnnAnswer, config: Config) -> CheckList:
 def plan(answer: BirnnAnswer, config: Config) -> Planned:
     forms, act = answer.derivation.forms, answer.derivation.activation
     floats = {k: a.astype(float) for k, a in answer.values.items()}
-    ev = evaluate_forms(forms, act, floats, float_apply)
+    ev = evaluate_forms(forms, act, floats, float_apply)  # not answer.evaluation: the forms under test
     checks: Planned = [*complex_step_checks(forms, act, answer.values, answer.config.seed)]
     checks += finite_difference_checks(ev, floats, act.name)
     checks.append(torch_job("3.3", "gradients (PyTorch autograd)", crosscheck.birnn_gradients,
@@ -71,24 +69,13 @@ def loss_of_states(v: dict[str, np.ndarray], states: dict[str, list[Any]]) -> An
                for t in range(steps))
 
 
+def activation_function(activation: str, tanh: Callable[[Any], Any], exp: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """The assignment's activation, typed from its definition, with a library's tanh and exp."""
+    return tanh if activation == "tanh" else (lambda a: 1 / (1 + exp(-a)))
+
+
 def numpy_loss(v: dict[str, np.ndarray], activation: str) -> float:
-    f = np.tanh if activation == "tanh" else (lambda a: 1.0 / (1.0 + np.exp(-a)))
-    return float(loss_of_states(v, forward_states(v, f)))
-
-
-def _mp_activation(activation: str) -> Callable[[np.ndarray], np.ndarray]:
-    f = mpmath.tanh if activation == "tanh" else (lambda a: 1 / (1 + mpmath.exp(-a)))
-    return np.vectorize(f, otypes=[object])
-
-
-@functools.cache
-def _mp_function(func: sp.Lambda) -> Callable[[np.ndarray], np.ndarray]:
-    return np.vectorize(sp.lambdify(A, func(A), "mpmath"), otypes=[object])
-
-
-def mp_apply(func: sp.Lambda, array: np.ndarray) -> np.ndarray:
-    """An elementwise function of the closed forms (f, f'), on an array of mpmath numbers."""
-    return _mp_function(func)(array)
+    return float(loss_of_states(v, forward_states(v, activation_function(activation, np.tanh, np.exp))))
 
 
 def checked_entries(d: int, seed: int) -> list[tuple[int, int]]:
@@ -104,7 +91,8 @@ def complex_step_gradient(v: dict[str, np.ndarray], activation: str, key: str,
                           entries: list[tuple[int, int]]) -> list[Any]:
     """d loss / d v[key][i, j] = Im L(v[key] + ih E_ij) / h for each entry (mpmath, current
     precision). Only the chain that the weight enters is recomputed."""
-    f, h = _mp_activation(activation), mpmath.mpf(STEP)
+    f = np.vectorize(activation_function(activation, mpmath.tanh, mpmath.exp), otypes=[object])
+    h = mpmath.mpf(STEP)
     chain = "b" if key in ("W_b", "U_b") else "f"
     fixed = forward_states(v, f)
     out = []
@@ -120,7 +108,7 @@ def complex_step_checks(forms: ClosedForms, act: Activation, values: dict[str, n
     d = values["W_f"].shape[0]
     entries = checked_entries(d, seed)
     with mpmath.workdps(DIGITS):
-        v = {k: np.vectorize(lambda q: mpmath.mpf(q.p) / q.q, otypes=[object])(a) for k, a in values.items()}
+        v = mp_values(values)
         closed = evaluate_forms(forms, act, v, mp_apply)
         checks = []
         for key, grad in (("W_b", closed.grad_W_b), ("U_f", closed.grad_U_f)):

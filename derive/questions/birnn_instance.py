@@ -7,6 +7,7 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
+import mpmath
 import numpy as np
 import sympy as sp
 
@@ -53,16 +54,25 @@ def instance_values(cfg: BirnnConfig) -> dict[str, np.ndarray]:
 
 
 @functools.cache
-def _numpy_function(func: sp.Lambda) -> Any:
-    return sp.lambdify(A, func(A), "numpy")
+def elementwise_function(func: sp.Lambda, module: str) -> Any:
+    """f or f' of the closed forms, compiled once per process: NumPy's ufuncs, or mpmath's
+    functions applied entry by entry to object arrays."""
+    compiled = sp.lambdify(A, func(A), module)
+    return compiled if module == "numpy" else np.vectorize(compiled, otypes=[object])
 
 
 def float_apply(func: sp.Lambda, array: np.ndarray) -> np.ndarray:
-    return _numpy_function(func)(array.astype(float))
+    return elementwise_function(func, "numpy")(array.astype(float))
 
 
-def exact_apply(func: sp.Lambda, array: np.ndarray) -> np.ndarray:
-    return np.vectorize(lambda v: func(v), otypes=[object])(array)
+def mp_apply(func: sp.Lambda, array: np.ndarray) -> np.ndarray:
+    """The same on an array of mpmath numbers (at the current precision)."""
+    return elementwise_function(func, "mpmath")(array)
+
+
+def mp_values(values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The instance's exact rationals as mpmath numbers at the current precision."""
+    return {k: np.vectorize(lambda q: mpmath.mpf(q.p) / q.q, otypes=[object])(a) for k, a in values.items()}
 
 
 @dataclass(frozen=True)
