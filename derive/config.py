@@ -7,6 +7,7 @@ ConfigError naming the key.
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass
 from decimal import Decimal
@@ -14,6 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import mpmath
 import sympy as sp
 
 from derive import values as v
@@ -26,6 +28,7 @@ Path_ = tuple[str, ...]
 TENSOR_MAX_ENTRIES = 4096
 TENSOR_MAX_MAGNITUDE = 10**15
 BIRNN_MAX_MAGNITUDE = 100
+TREE_SUM_MAX_BITS = 1 << 16
 ACTIVATIONS = ("tanh", "sigmoid")
 
 
@@ -193,12 +196,13 @@ def _decoding(raw: dict[str, Any], default: dict[str, Any]) -> DecodingConfig:
         steps = depth
     if steps > depth:
         raise ConfigError("decoding.steps", f"is {steps}, deeper than the tree (depth {depth})")
-    for path in sorted(tree):
-        if len(path) < steps and not any(p[: len(path)] == path and len(p) == len(path) + 1 for p in tree):
-            raise ConfigError(
-                v.path_key("decoding.tree", " ".join(path)),
-                f"has no child, but every node above depth steps = {steps} needs one",
-            )
+    parents = {path[:-1] for path in tree}
+    childless = sorted(p for p in tree if len(p) < steps and p not in parents)
+    if childless:
+        raise ConfigError(
+            v.path_key("decoding.tree", " ".join(childless[0])),
+            f"has no child, but every node above depth steps = {steps} needs one",
+        )
     words = {w for p in tree for w in p}
     if vocabulary_size < len(words) + 1:
         raise ConfigError(
@@ -213,36 +217,66 @@ def _tree(raw: dict[str, Any]) -> dict[Path_, sp.Rational]:
         raise ConfigError("decoding.tree", "must list at least one edge")
     if len(raw) > 200_000:
         raise ConfigError("decoding.tree", "has more than 200000 edges")
-    tree: dict[Path_, sp.Rational] = {}
+    tree: dict[Path_, int | Decimal] = {}
     for text, value in raw.items():
-        key = v.path_key("decoding.tree", text)
-        words = tuple(text.split(" "))
-        if any(not w for w in words):
-            raise ConfigError(key, "words must be non-empty and separated by single spaces")
-        if any(ch.isspace() for w in words for ch in w) or any(not ch.isprintable() for ch in text):
-            raise ConfigError(key, "words must not contain whitespace other than single spaces")
-        if len(text) > 1000:
-            raise ConfigError(key, "path is longer than 1000 characters")
-        logp = v.rational(value, key)
-        if logp > 0:
-            raise ConfigError(key, f"is a log-probability and must be <= 0, got {value}")
-        if logp < -1000:
-            raise ConfigError(key, f"must be at least -1000, got {value}")
+        words, logp = _edge(text, value)
         tree[words] = logp
-    for path in sorted(tree):
-        if len(path) > 1 and path[:-1] not in tree:
-            prefix = " ".join(path[:-1])
-            raise ConfigError(v.path_key("decoding.tree", " ".join(path)), f'its prefix "{prefix}" is not listed')
-    children: dict[Path_, list[sp.Rational]] = {}
+    orphans = sorted(path for path in tree if len(path) > 1 and path[:-1] not in tree)
+    if orphans:
+        prefix = " ".join(orphans[0][:-1])
+        raise ConfigError(v.path_key("decoding.tree", " ".join(orphans[0])), f'its prefix "{prefix}" is not listed')
+    children: dict[Path_, list[int | Decimal]] = {}
     for path, logp in tree.items():
         children.setdefault(path[:-1], []).append(logp)
     for parent, logps in sorted(children.items()):
-        total = sp.Add(*[sp.exp(q) for q in logps]).evalf(60)
-        if total > 1:
+        excess = _excess_over_one(logps)
+        if excess > 0:
             where = v.path_key("decoding.tree", " ".join(parent)) if parent else "decoding.tree"
             whose = "its children's" if parent else "the first words'"
-            raise ConfigError(where, f"{whose} probabilities sum to {float(total):.6g}, more than 1")
-    return tree
+            total = mpmath.nstr(1 + excess, 6) if excess > 1e-5 else f"1 + {mpmath.nstr(excess, 3)}"
+            raise ConfigError(where, f"{whose} probabilities sum to {total}, more than 1 (compared exactly)")
+    return {path: sp.Rational(*logp.as_integer_ratio()) for path, logp in tree.items()}
+
+
+def _edge(text: str, value: Any) -> tuple[Path_, int | Decimal]:
+    """One edge of the tree, validated; the key is spelled out only for a message."""
+    words = tuple(text.split(" "))
+    problem = None
+    if "" in words:
+        problem = "words must be non-empty and separated by single spaces"
+    elif not text.isprintable():  # white space other than " " is not printable
+        problem = "words must not contain whitespace other than single spaces"
+    elif len(text) > 1000:
+        problem = "path is longer than 1000 characters"
+    else:
+        plain = type(value) is int or (type(value) is Decimal and value.is_finite())
+        logp = value if plain else v.number(value, v.path_key("decoding.tree", text))
+        if logp > 0:
+            problem = f"is a log-probability and must be <= 0, got {value}"
+        elif logp < -1000:
+            problem = f"must be at least -1000, got {value}"
+        else:
+            return words, logp
+    raise ConfigError(v.path_key("decoding.tree", text), problem)
+
+
+def _excess_over_one(logps: list[int | Decimal]) -> float | mpmath.mpf:
+    """The sum of exp(q) minus 1, with its sign certain. By Lindemann-Weierstrass a sum of
+    exponentials of rationals is 1 only for a single q = 0, so refining an enclosure of the sum
+    (floats first, then interval arithmetic at doubling precision) decides every other case."""
+    if not any(logps):
+        return float(len(logps) - 1)
+    total = math.fsum(math.exp(float(q)) for q in logps)
+    if abs(total - 1) > 1e-12 * len(logps):
+        return total - 1
+    iv = mpmath.iv.__class__()  # a context of its own: precision is not shared state
+    iv.prec = 128
+    while iv.prec <= TREE_SUM_MAX_BITS:
+        enclosure = iv.fsum(iv.exp(iv.mpf(str(q))) for q in logps) - 1
+        if enclosure.a > 0 or enclosure.b < 0:
+            return mpmath.mpf(enclosure.mid.a)
+        iv.prec *= 2
+    raise ConfigError("decoding.tree", f"a node's probabilities sum too close to 1 to tell ({TREE_SUM_MAX_BITS} bits)")
 
 
 def _birnn(raw: dict[str, Any], default: dict[str, Any]) -> BirnnConfig:

@@ -46,16 +46,21 @@ def type_name(value: Any) -> str:
     return f"a {type(value).__name__}"
 
 
-def rational(value: Any, key: str, bound: int | None = None) -> sp.Rational:
-    """An exact number: TOML integers and decimals (read as Decimal) become Rationals."""
+def number(value: Any, key: str) -> int | Decimal:
+    """A TOML integer or decimal (read as Decimal), finite; not yet expanded to a Rational."""
     if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
         raise ConfigError(key, f"must be a number, got {type_name(value)}")
     if isinstance(value, Decimal) and not value.is_finite():
         raise ConfigError(key, f"must be a finite number, got {value}")
-    number = sp.Rational(str(value))
-    if bound is not None and abs(number) > bound:
+    return value
+
+
+def rational(value: Any, key: str, bound: int) -> sp.Rational:
+    """An exact number of magnitude at most `bound`, checked before the number is expanded."""
+    checked = number(value, key)
+    if abs(checked) > bound:
         raise ConfigError(key, f"must be at most {bound:g} in magnitude, got {value}")
-    return number
+    return sp.Rational(*checked.as_integer_ratio())
 
 
 def integer(value: Any, key: str, low: int, high: int) -> int:

@@ -123,6 +123,13 @@ def scale(runs: int) -> None:
         median(lambda: search.beam_search(tree, depth, 5), runs))
     row("greedy on the same tree", median(lambda: search.greedy(tree, depth), runs))
     row("exhaustive search on the same tree", median(lambda: search.exhaustive(tree, depth), runs))
+    chains = "\n".join(f'"w{i}" = -20\n"w{i} x{i}" = -0.5' for i in range(100_000))
+    chain_text = f"[decoding]\nvocabulary_size = 1000000\n[decoding.tree]\n{chains}\n"
+    raw = config.parse_toml(chain_text, "chains")
+    defaults = config.parse_toml(config.default_text(), "default.toml")
+    row("loading a 200,000-edge tree of two-word chains: TOML parsing (tomllib)",
+        median(lambda: config.parse_toml(chain_text, "chains"), runs))
+    row("the same: validation", median(lambda: config.from_dict(raw, defaults), runs))
     count = 100
     start = time.perf_counter()
     subprocess.run([PY, str(ROOT / "scripts/stress.py"), "--count", str(count)], check=True, capture_output=True)

@@ -163,7 +163,11 @@ def test_unseen_tree_with_ties_and_latex_words(write_config, run, tmp_path):
         ('"a" = "x"\n', "", r"^decoding\.tree\.a: must be a number, got a string$"),
         ('"a" = -0.1\n"b" = -0.2\n', "", r"^decoding\.tree: the first words' probabilities sum to 1\.72"),
         ('"a" = -1\n"a b" = -0.1\n"a c" = -0.2\n', "",
-         r"^decoding\.tree\.a: its children's probabilities sum to 1\.72.*, more than 1$"),
+         r"^decoding\.tree\.a: its children's probabilities sum to 1\.72.*, more than 1 \(compared exactly\)$"),
+        ('"a" = 0\n"b" = -150\n', "", r"^decoding\.tree: the first words' probabilities sum to 1 \+ 7\.18e-66, more"),
+        ('"a" = 0\n"b" = -1000\n', "", r"^decoding\.tree: the first words' probabilities sum to 1 \+ 5\.08e-435, more"),
+        ('"a" = -0.5\n"b" = -0.93275212956718852\n', "",
+         r"^decoding\.tree: the first words' probabilities sum to 1 \+ 2\.04e-17, more"),
         ('"a" = -1\n"b" = -1\n"a c" = -1\n', "steps = 2\n",
          r"^decoding\.tree\.b: has no child, but every node above depth steps = 2 needs one$"),
         ('"a" = -1\n', "steps = 2\n", r"^decoding\.steps: is 2, deeper than the tree \(depth 1\)$"),
@@ -177,3 +181,12 @@ def test_unseen_tree_with_ties_and_latex_words(write_config, run, tmp_path):
 def test_bad_trees(load_text, tree, extra, message):
     with pytest.raises(ConfigError, match=message):
         load_text(f"[decoding]\n{extra}[decoding.tree]\n{tree}")
+
+
+@pytest.mark.parametrize("tree", [
+    '"a" = 0\n',                                       # the one case where the sum is exactly 1
+    '"a" = -0.5\n"b" = -0.93275212956718858\n',       # 1 - 3.2e-18: closer to 1 than float precision
+    '"a" = -1e-100\n"b" = -1000\n',                    # 1 - 1e-100 + 5.1e-435: below 1 by about 1e-100
+])
+def test_trees_whose_sums_are_at_most_one_load(load_text, tree):
+    assert load_text(f"[decoding]\n[decoding.tree]\n{tree}").decoding.tree
