@@ -52,6 +52,7 @@ class DecodingConfig:
     steps: int
     vocabulary_size: int
     tree: dict[Path_, sp.Rational]
+    tree_is_default: bool  # the packaged illustrative tree, not one the user entered
 
 
 @dataclass(frozen=True)
@@ -209,7 +210,7 @@ def _decoding(raw: dict[str, Any], default: dict[str, Any]) -> DecodingConfig:
             "decoding.vocabulary_size",
             f"is {vocabulary_size}, smaller than the tree's {len(words)} words plus <BOS>",
         )
-    return DecodingConfig(beam_width, steps, vocabulary_size, tree)
+    return DecodingConfig(beam_width, steps, vocabulary_size, tree, tree == _tree(default["tree"]))
 
 
 def _tree(raw: dict[str, Any]) -> dict[Path_, sp.Rational]:

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from derive import config
 from derive.errors import ConfigError
+from derive.questions import beam_sort
 from derive.questions import decoding as q2
 from derive.questions import search
 
@@ -35,6 +36,28 @@ def test_cost_model_formulas():
     assert sp.expand(c.totals["words written"] - B * T * (T + 2)) == 0
     assert c.time_big_o == B**2 * N * T + B * T**2
     assert c.space_big_o == B * N + B * T
+
+
+def test_sort_cost_formulas():
+    s = beam_sort.sort_cost()
+    N, T, B = q2.N, q2.T, q2.B
+    # the worst case of top-down merge sort on n = 1..16 items (OEIS A001855)
+    assert [int(s.worst_case.subs(beam_sort.n, m)) for m in range(1, 17)] == [
+        0, 1, 3, 5, 8, 11, 14, 17, 21, 25, 29, 33, 37, 41, 45, 49]
+    assert s.powers_of_two == beam_sort.k * 2**beam_sort.k - 2**beam_sort.k + 1
+    assert s.totals["scores"] == B * N * T
+    assert s.per_step_big_o == B * N * sp.log(B * N)
+    assert s.time_big_o == B * N * T * sp.log(B * N)
+    assert q2.as_json(q2.derive(config.load(None)))["complexity"]["sorted"]["time"] == "O(B*N*T*log(B*N))"
+
+
+def _plant_sort(answer, **fields):
+    totals = fields.pop("totals", {})
+    cost = dataclasses.replace(answer.sort_cost, totals={**answer.sort_cost.totals, **totals}, **fields)
+    return dataclasses.replace(answer, sort_cost=cost)
+
+
+O_FORM_CHECK = f"sorting: counts / O-form at most {beam_sort.BOUND_FACTOR} (log base 2)"
 
 
 def _failed(checks):
@@ -60,6 +83,15 @@ def _plant_cost(cost, **totals):
          "Algorithm 1: words written"),
         (lambda a: dataclasses.replace(a, cost=dataclasses.replace(a.cost, space=q2.B * q2.N)), "Algorithm 1: space"),
         (lambda a: dataclasses.replace(a, cost=_plant_cost(a.cost, scores=q2.N * q2.T)), "Algorithm 1: scores"),
+        (lambda a: _plant_sort(a, worst_case=beam_sort.n * beam_sort.LEVELS), "sorting: merge-sort worst case W(n)"),
+        (lambda a: _plant_sort(a, worst_case=beam_sort.n * beam_sort.LEVELS - 2**beam_sort.LEVELS),
+         "sorting: W(n) solves its recurrence"),
+        (lambda a: _plant_sort(a, powers_of_two=beam_sort.k * 2**beam_sort.k), "sorting: W(n) solves its recurrence"),
+        (lambda a: _plant_sort(a, totals={"comparisons (sort)": q2.T * q2.B * q2.N}),
+         "sorting: comparisons at most the worst case"),
+        (lambda a: _plant_sort(a, totals={"scores": q2.N * q2.T}), "sorting: scores"),
+        (lambda a: _plant_sort(a, time_big_o=q2.B * q2.N * q2.T), O_FORM_CHECK),
+        (lambda a: _plant_sort(a, time_big_o=q2.B * q2.N * q2.T * sp.log(q2.B)), O_FORM_CHECK),
         (lambda a: dataclasses.replace(a, ranking=a.ranking[::-1]), "beam with B = #leaves = exhaustive ranking"),
         (lambda a: dataclasses.replace(a, beams=a.beams[::-1]), "beam search result"),
         (lambda a: dataclasses.replace(a, greedy=a.beams[0]), "greedy = beam search with B = 1"),

@@ -100,6 +100,9 @@ class Printer(LatexPrinter):
             parts.append(sign + self._print(term))
         return "".join(parts)
 
+    def _print_log2(self, expr: sp.Function) -> str:
+        return rf"\log_2\left({self._print(expr.args[0])}\right)"
+
     def _print_Lambda(self, expr: sp.Lambda) -> str:
         raise NotationError(f"lambda has no textbook notation: {expr}")
 

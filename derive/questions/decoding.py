@@ -15,7 +15,8 @@ import sympy as sp
 from derive.answer import Check
 from derive.bigo import big_o
 from derive.config import Config, DecodingConfig
-from derive.questions import search
+from derive.questions import beam_sort, search
+from derive.questions.beam_sort import SortCost
 from derive.questions.search import Hypothesis, Step
 from derive.verify import CheckList, Planned, count_check, resolve
 
@@ -83,6 +84,8 @@ class DecodingAnswer:
     feasibility: list[Feasibility]
     cost: CostModel
     cost_numbers: dict[str, int]
+    sort_cost: SortCost  # the common implementation: sort all B*N candidates each step
+    sort_numbers: dict[str, int]
     greedy: Hypothesis
     greedy_steps: list[Step]
     beams: list[Hypothesis]
@@ -94,6 +97,11 @@ class DecodingAnswer:
     @property
     def optimum(self) -> Hypothesis:
         return self.ranking[0]
+
+    @property
+    def sort_limits(self) -> dict[str, int]:
+        """The ranges the checks of the sort-based count cover, for the prose."""
+        return beam_sort.LIMITS
 
     @property
     def tree_layout(self) -> dict[search.Path, tuple[float, float]] | None:
@@ -118,11 +126,14 @@ def derive(config: Config) -> DecodingAnswer:
     at = {N: cfg.vocabulary_size, B: cfg.beam_width, T: cfg.steps}
     numbers = {k: int(v.subs(at)) for k, v in cost.totals.items()}
     numbers["space"] = int(cost.space.subs(at))
+    sort_cost = beam_sort.sort_cost()
+    sort_numbers = {key: int(v.subs(at)) for key, v in sort_cost.totals.items()}
     best_greedy, greedy_steps = search.greedy(cfg.tree, cfg.steps)
     beams, beam_steps = search.beam_search(cfg.tree, cfg.steps, cfg.beam_width)
     ranking = search.exhaustive(cfg.tree, cfg.steps)
-    return DecodingAnswer(cfg, count, count_no_bos, feasibility, cost, numbers, best_greedy, greedy_steps,
-                          beams, beam_steps, ranking, search.literal_first_step(cfg.tree, cfg.beam_width),
+    return DecodingAnswer(cfg, count, count_no_bos, feasibility, cost, numbers, sort_cost, sort_numbers,
+                          best_greedy, greedy_steps, beams, beam_steps, ranking,
+                          search.literal_first_step(cfg.tree, cfg.beam_width),
                           _shortfall(cfg, best_greedy, beams, beam_steps, ranking))
 
 
@@ -162,6 +173,7 @@ def as_json(answer: DecodingAnswer) -> dict[str, Any]:
             "time_exact": str(answer.cost.time),
             "space_exact": str(answer.cost.space),
             "selection": "the b-th largest score by a linear scan over the candidates not yet taken",
+            "sorted": beam_sort.as_json(answer.sort_cost),
         },
     }
 
@@ -192,6 +204,7 @@ def plan(answer: DecodingAnswer, config: Config) -> Planned:
             measured[key].append((got[key], int(formula.subs(at))))
     for key, pairs in measured.items():
         checks.append(count_check("2.3", f"Algorithm 1: {key}", f"instrumented run, {len(GRID)} (T, B, N)", pairs))
+    checks += beam_sort.plan(answer.sort_cost, GRID)
     tree = cfg.tree
     checks.append(_same("2.4", "greedy = beam search with B = 1", "beam search, B = 1",
                         [answer.greedy], _beam_by_sets(tree, cfg.steps, 1)))

@@ -140,3 +140,59 @@ def algorithm1(logp: Callable[[tuple[int, ...], int], float], vocabulary: int, s
         count.words_written += width * t
         ll = new_ll
     return [tuple(s) for s in seqs], count
+
+
+def merge_sort(items: list[tuple[float, int, int]], count: Counter) -> list[tuple[float, int, int]]:
+    """Top-down merge sort, best first (higher score, then lower (beam, word)); counts comparisons."""
+    if len(items) <= 1:
+        return items
+    middle = (len(items) + 1) // 2
+    left, right = merge_sort(items[:middle], count), merge_sort(items[middle:], count)
+    out = []
+    i = j = 0
+    while i < len(left) and j < len(right):
+        count.comparisons += 1
+        if (-left[i][0], left[i][1:]) <= (-right[j][0], right[j][1:]):
+            out.append(left[i])
+            i += 1
+        else:
+            out.append(right[j])
+            j += 1
+    return out + left[i:] + right[j:]
+
+
+def sort_beam(logp: Callable[[tuple[int, ...], int], float], vocabulary: int, steps: int, width: int,
+              bos: int = 0) -> tuple[list[tuple[int, ...]], Counter]:
+    """Beam search as usually implemented: every beam scores every word, all B*N candidates are
+    sorted (merge sort) and the first B kept; sequences are kept as back-pointers, not copied.
+
+    All B beams start at <BOS>, beams 2..B with a score of -1e9 (as Hugging Face transformers
+    does), so that every step has B*N candidates.
+    """
+    count = Counter()
+    pointers: list[list[tuple[int, int]]] = []  # per step: (parent beam, word) of each kept beam
+    ll = [0.0] + [-1e9] * (width - 1)
+    prefixes: list[tuple[int, ...]] = [(bos,)] * width
+    for _ in range(steps):
+        candidates = []
+        for b in range(width):
+            for j in range(vocabulary):
+                candidates.append((ll[b] + logp(prefixes[b], j), b, j))
+                count.scores += 1
+        kept = merge_sort(candidates, count)[:width]
+        pointers.append([(b, j) for _, b, j in kept])
+        ll = [s for s, _, _ in kept]
+        prefixes = [prefixes[b] + (j,) for _, b, j in kept]  # for the model's input only
+    return _read_back(pointers, bos), count
+
+
+def _read_back(pointers: list[list[tuple[int, int]]], bos: int) -> list[tuple[int, ...]]:
+    """The kept sequences, read from the back-pointers once at the end."""
+    sequences = []
+    for beam in range(len(pointers[-1]) if pointers else 0):
+        words = []
+        for step in reversed(pointers):
+            beam, word = step[beam]
+            words.append(word)
+        sequences.append((bos, *reversed(words)))
+    return sequences
