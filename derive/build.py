@@ -20,7 +20,7 @@ from derive.latex.compile import STATE_SUFFIXES, State, Stream
 from derive.latex.render import render
 from derive.parallel import TorchWorker
 from derive.questions import QUESTIONS, Question
-from derive.verify import TorchJob
+from derive.verify import TorchJob, torch_installed
 
 Progress = Callable[[str], None]
 LATEX_STATE = ".latex"  # in the output folder: LaTeX's aux files of the last PDF, to start the next from
@@ -89,8 +89,10 @@ def head_source(config: Config) -> str:
     return render("head.tex.j2", version=__version__, config=config)
 
 
-def question_source(q: Question, answer: Any) -> str:
-    return render(f"{q.key}.tex.j2", answers={q.key: answer})
+def question_source(q: Question, answer: Any, pytorch: bool) -> str:
+    """A question's section. `pytorch`: whether its PyTorch checks run, known before they do
+    (the section is typeset first); the prose names only checks that run."""
+    return render(f"{q.key}.tex.j2", answers={q.key: answer}, pytorch=pytorch)
 
 
 def tail_source(solved: Solved) -> str:
@@ -98,7 +100,7 @@ def tail_source(solved: Solved) -> str:
 
 
 def latex_source(solved: Solved) -> str:
-    questions = [question_source(q, solved.answers[q.key]) for q in QUESTIONS]
+    questions = [question_source(q, solved.answers[q.key], not solved.skipped) for q in QUESTIONS]
     return head_source(solved.config) + "".join(questions) + tail_source(solved)
 
 
@@ -120,6 +122,12 @@ def check_failed_message(failed: list[Check]) -> str:
             f"max error {first.max_error:.3g} > tolerance {first.tolerance:.3g}{more}")
 
 
+def unrun_message(skipped: list[Skipped]) -> str:
+    first = skipped[0]
+    return (f"PyTorch is installed but its checks did not run: question {first.question}, {first.name}: "
+            f"{first.reason}; the document would name checks that did not run")
+
+
 def build(config_path: Path | None, out_dir: Path, pdf: bool = True,
           progress: Progress = _quiet, worker: TorchWorker | None = None) -> dict[str, Path]:
     """Build every output; write them only when everything succeeded."""
@@ -135,11 +143,14 @@ def build(config_path: Path | None, out_dir: Path, pdf: bool = True,
             if stream is not None:
                 stream.feed(text)
 
+        pytorch = torch_installed()
         write(head_source(config))
-        solved = solve(config, progress, worker, derived=lambda q, answer: write(question_source(q, answer)))
+        solved = solve(config, progress, worker, derived=lambda q, answer: write(question_source(q, answer, pytorch)))
         failed = failures(solved)
         if failed:
             raise CheckFailed(check_failed_message(failed))
+        if pytorch and solved.skipped:
+            raise CheckFailed(unrun_message(solved.skipped))
         write(tail_source(solved))
         source = "".join(parts)
         outputs: dict[str, bytes] = {

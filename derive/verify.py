@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -46,6 +47,12 @@ def count_check(question: str, name: str, method: str, pairs: list[tuple[int, in
     """Exact agreement of integer counts: the error is the largest absolute difference."""
     err = max((abs(int(a) - int(b)) for a, b in pairs), default=0)
     return Check(question, name, method, float(err), 0.0)
+
+
+def torch_installed() -> bool:
+    """Whether PyTorch can be found, without importing it: known before any check runs, so the
+    document's prose can name the PyTorch checks (build.py refuses a build where they then skip)."""
+    return importlib.util.find_spec("torch") is not None
 
 
 def torch_module() -> Any | None:

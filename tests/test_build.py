@@ -106,8 +106,8 @@ def test_pdf_build_and_latex_error_safety(tmp_path, run, monkeypatch):
     before = snapshot(out)
     real_question = build_module.question_source
 
-    def broken(q, answer):  # a template error in Question 2's section
-        return real_question(q, answer) + ("\\undefinedmacro\n" if q.key == "decoding" else "")
+    def broken(q, answer, pytorch):  # a template error in Question 2's section
+        return real_question(q, answer, pytorch) + ("\\undefinedmacro\n" if q.key == "decoding" else "")
 
     monkeypatch.setattr(build_module, "question_source", broken)
     code, _, err = run("build", "--out", str(out))
