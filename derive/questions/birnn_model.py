@@ -179,6 +179,12 @@ class Derivation:
     recursion_rows: dict[str, tuple[Row, ...]]  # the total-gradient recursions and boundaries
 
 
+def _jacobian_name(direction: str, step: str) -> sp.MatrixSymbol:
+    """The Jacobian as a named d x d matrix, for the recursion as the question states it."""
+    h = rf"h^{{({direction})}}"
+    return sp.MatrixSymbol(rf"\left(\frac{{\partial {h}_{{{step}}}}}{{\partial {h}_{{t}}}}\right)", D, D)
+
+
 def _recursion_rows(f: ClosedForms, jac_f_t: sp.MatrixExpr, jac_b_t: sp.MatrixExpr) -> dict[str, tuple[Row, ...]]:
     """The backward recursions for the total gradients, with their boundary conditions; the
     transposed Jacobians are SymPy's denominator-layout results (see _jacobian)."""
@@ -186,16 +192,18 @@ def _recursion_rows(f: ClosedForms, jac_f_t: sp.MatrixExpr, jac_b_t: sp.MatrixEx
     at_start = {y(): _m("y_{1}"), z(): _m("z_{1}")}
     return {
         "f": (
-            Row(gf(), sp.MatAdd(f.local_f, sp.MatMul(f.jac_f.T, gf(1)), evaluate=False),
+            Row(gf(), sp.MatAdd(f.local_f, sp.MatMul(_jacobian_name("f", "t+1").T, gf(1)), evaluate=False),
                 note=Tex(r"for $t = T-1, \dots, 1$")),
-            Row(None, sp.MatAdd(f.local_f, sp.MatMul(jac_f_t, gf(1)), evaluate=False)),
+            Row(None, sp.MatAdd(f.local_f, sp.MatMul(jac_f_t, gf(1)), evaluate=False),
+                note="the Jacobian of (b), transposed"),
             Row(_m(r"\nabla_{h^{(f)}_{T}} L"), f.boundary_f.xreplace(at_end),
                 note=Tex(r"boundary: $h^{(f)}_T$ has no successor")),
         ),
         "b": (
-            Row(gb(), sp.MatAdd(f.local_b, sp.MatMul(f.jac_b.T, gb(-1)), evaluate=False),
+            Row(gb(), sp.MatAdd(f.local_b, sp.MatMul(_jacobian_name("b", "t-1").T, gb(-1)), evaluate=False),
                 note=Tex(r"for $t = 2, \dots, T$")),
-            Row(None, sp.MatAdd(f.local_b, sp.MatMul(jac_b_t, gb(-1)), evaluate=False)),
+            Row(None, sp.MatAdd(f.local_b, sp.MatMul(jac_b_t, gb(-1)), evaluate=False),
+                note="the Jacobian of (b), transposed"),
             Row(_m(r"\nabla_{h^{(b)}_{1}} L"), f.boundary_b.xreplace(at_start),
                 note=Tex(r"boundary: $h^{(b)}_1$ has no successor")),
         ),

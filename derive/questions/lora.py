@@ -144,7 +144,7 @@ def value(expr: sp.Expr, at: Point) -> int:
 
 def choose(table: dict[tuple[str, str], ModuleCost], at: Point) -> tuple[dict[str, dict[str, Choice]],
                                                                           dict[str, sp.Expr]]:
-    """The decision rule: memory limit -> fewer frozen bits; faster inference -> less forward time;
+    """The decision rule: memory limit -> fewer frozen bits; faster inference -> fewer operations per pass;
     both -> quantize the fewest modules that reach half of the possible memory saving, largest first."""
     def v(expr: sp.Expr) -> int:
         return value(expr, at)
@@ -165,7 +165,8 @@ def choose(table: dict[tuple[str, str], ModuleCost], at: Point) -> tuple[dict[st
             reached += v(saving[mod])
             share = v(saving[mod]) / total
             out["both"][mod] = Choice("qlora", f"{share:.0%} of the possible saving, for "
-                                      f"{v(added[mod]) / v(table[mod, 'lora'].time):.2%} more forward time")
+                                      f"{v(added[mod]) / v(table[mod, 'lora'].time):.2%} more operations per pass "
+                                      "(measured time overheads are larger: see 4.3)")
         else:
             out["both"][mod] = Choice("lora", f"only {v(saving[mod]) / total:.0%} of the saving: keep it fast")
     return out, per_time
