@@ -14,9 +14,8 @@ from hypothesis import strategies as st
 
 from derive import config
 from derive.errors import ConfigError
-from derive.questions import beam_sort
+from derive.questions import beam_sort, search
 from derive.questions import decoding as q2
-from derive.questions import search
 
 
 def test_default_tree_results():

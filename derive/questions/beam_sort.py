@@ -102,14 +102,14 @@ def plan(cost: SortCost, grid: list[tuple[int, int, int]]) -> Planned:
     checks.append(count_check("2.3", "sorting: W(n) solves its recurrence",
                               f"n = 2..{RECURRENCE_UP_TO}, and rsolve at n = 2^5", recurrence))
     o_form = cost.time_big_o.replace(sp.log, lambda arg: sp.log(arg, 2))  # the O-form's log in base 2
+    formulas = sp.lambdify((T, B, N), (cost.totals["scores"], cost.totals["comparisons (sort)"], o_form), "math")
     rng = random.Random(1)
     scores, excess, ratio = [], 0, 0.0
     for steps, width, vocab in grid:
         _, counter = search.sort_beam(lambda prefix, w: rng.random(), vocab, steps, width)
-        at = {T: steps, B: width, N: vocab}
-        scores.append((counter.scores, int(cost.totals["scores"].subs(at))))
-        excess = max(excess, counter.comparisons - int(cost.totals["comparisons (sort)"].subs(at)))
-        bound = float(o_form.subs(at))
+        derived_scores, derived_comparisons, bound = formulas(steps, width, vocab)
+        scores.append((counter.scores, int(derived_scores)))
+        excess = max(excess, counter.comparisons - int(derived_comparisons))
         ratio = max(ratio, (counter.scores + counter.comparisons) / bound if bound > 0 else math.inf)
     where = f"instrumented sort-based beam search, {len(grid)} (T, B, N)"
     checks.append(count_check("2.3", "sorting: scores", where, scores))
