@@ -100,7 +100,7 @@ def plan(cost: SortCost, grid: list[tuple[int, int, int]]) -> Planned:
                   for m in range(2, RECURRENCE_UP_TO + 1)]
     recurrence.append((int(cost.worst_case.subs(n, 2**k).subs(k, 5)), int(cost.powers_of_two.subs(k, 5))))
     checks.append(count_check("2.3", "sorting: W(n) solves its recurrence",
-                              f"n = 2..{RECURRENCE_UP_TO}, and rsolve at n = 2^5", recurrence))
+                              f"n = 2..{RECURRENCE_UP_TO}, and rsolve's form at n = 32", recurrence))
     o_form = cost.time_big_o.replace(sp.log, lambda arg: sp.log(arg, 2))  # the O-form's log in base 2
     formulas = sp.lambdify((T, B, N), (cost.totals["scores"], cost.totals["comparisons (sort)"], o_form), "math")
     rng = random.Random(1)
