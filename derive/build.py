@@ -20,7 +20,7 @@ from derive.latex.compile import STATE_SUFFIXES, State, Stream
 from derive.latex.render import render
 from derive.parallel import TorchWorker
 from derive.questions import QUESTIONS, Question
-from derive.verify import TorchJob, torch_installed
+from derive.verify import NO_TORCH, TorchJob, torch_installed
 
 Progress = Callable[[str], None]
 LATEX_STATE = ".latex"  # in the output folder: LaTeX's aux files of the last PDF, to start the next from
@@ -149,8 +149,9 @@ def build(config_path: Path | None, out_dir: Path, pdf: bool = True,
         failed = failures(solved)
         if failed:
             raise CheckFailed(check_failed_message(failed))
-        if pytorch and solved.skipped:
-            raise CheckFailed(unrun_message(solved.skipped))
+        unrun = [s for s in solved.skipped if s.reason == NO_TORCH]
+        if pytorch and unrun:  # found, yet not importable: the prose already named its checks
+            raise CheckFailed(unrun_message(unrun))
         write(tail_source(solved))
         source = "".join(parts)
         outputs: dict[str, bytes] = {

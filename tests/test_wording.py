@@ -79,6 +79,18 @@ def test_pytorch_found_but_not_run_is_refused(tmp_path, run, monkeypatch, write_
     assert snapshot(out) == before
 
 
+@needs_torch
+def test_a_check_pytorch_refuses_for_the_data_is_not_a_failure(tmp_path, run, write_config):
+    """One value per channel: PyTorch's batch_norm refuses it, the appendix lists the check as not
+    run with PyTorch's reason, and the build succeeds (no prose named that check)."""
+    cfg = write_config("[normalization]\ntensor = [[[1], [2]]]\n")
+    code, _, err = run("build", "--no-pdf", "--config", str(cfg), "--out", str(tmp_path))
+    assert code == 0, err
+    skipped = json.loads((tmp_path / "answers.json").read_text())["skipped_checks"]
+    reasons = [s["reason"] for s in skipped if s["question"] == "1"]
+    assert reasons[:1] == ["PyTorch's batch_norm needs more than one value"]
+
+
 TREE = '[decoding.tree]\n"x" = -0.5\n"y" = -1.0\n"x z" = -0.2\n"y z" = -0.1\n'
 
 
