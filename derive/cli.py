@@ -25,6 +25,14 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--no-pdf", action="store_true", help="skip LaTeX compilation")
     c = sub.add_parser("check", help="run every verification and print one line per check")
     c.add_argument("--config", type=Path, help="a TOML config (default: the assignment as printed)")
+    g = sub.add_parser("grade", help="score a submission (or a folder of them) against the derived answers")
+    g.add_argument("submission", type=Path, nargs="?", help="a submission TOML file (with --key)")
+    g.add_argument("--key", type=Path, help="the answers.json to grade against")
+    g.add_argument("--variants", type=Path, help="a `derive variants` folder (DIR/key.json)")
+    g.add_argument("--submissions", type=Path, help="a folder of <id>.toml submissions (with --variants)")
+    g.add_argument("--config", type=Path, help="a config whose [grading] table sets the tolerances")
+    g.add_argument("--format", choices=("text", "json", "csv"), default="text", help="report format (default: text)")
+    g.add_argument("--out", type=Path, help="batch mode: write the grades CSV here (and the reasons beside it)")
     return p
 
 
@@ -37,13 +45,19 @@ def main(argv: list[str] | None = None) -> int:
         args = parser().parse_args(argv)
     except SystemExit as exc:  # argparse has printed its one line (or --help)
         return int(exc.code or 0)
+    if args.command == "grade":  # grading derives nothing: no PyTorch worker
+        return _run(args, None)
     # First the PyTorch worker, so that it imports PyTorch while this process imports SymPy.
     with TorchWorker() as worker:
         return _run(args, worker)
 
 
-def _run(args: argparse.Namespace, worker: TorchWorker) -> int:
+def _run(args: argparse.Namespace, worker: TorchWorker | None) -> int:
     try:
+        if args.command == "grade":
+            from derive.grade.cli import run_grade
+
+            return run_grade(args)
         from derive.build import build, check_failed_message, failures, solve
         from derive.config import load
 

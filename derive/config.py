@@ -20,6 +20,7 @@ import sympy as sp
 
 from derive import values as v
 from derive.errors import ConfigError
+from derive.grade import policy as grading
 
 Tensor = tuple[tuple[tuple[sp.Rational, ...], ...], ...]
 Matrix = tuple[tuple[sp.Rational, ...], ...]
@@ -94,9 +95,10 @@ class Config:
     decoding: DecodingConfig
     birnn: BirnnConfig
     lora: LoraConfig
+    grading: grading.GradingPolicy = grading.GradingPolicy()  # used by `derive grade` only
 
 
-SECTIONS = ("document", "normalization", "decoding", "birnn", "lora")
+SECTIONS = ("document", "normalization", "decoding", "birnn", "lora", "grading")
 
 
 def default_text() -> str:
@@ -140,6 +142,7 @@ def from_dict(raw: dict[str, Any], defaults: dict[str, Any]) -> Config:
         decoding=_decoding(merged["decoding"], defaults["decoding"]),
         birnn=_birnn(merged["birnn"], defaults["birnn"]),
         lora=_lora(merged["lora"], defaults["lora"]),
+        grading=grading.parse(merged["grading"]),
     )
 
 

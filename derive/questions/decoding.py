@@ -22,6 +22,7 @@ from derive.verify import CheckList, Planned, count_check, resolve
 
 N, T, B = sp.symbols("N T B", integer=True, positive=True)
 t, b = sp.symbols("t b", integer=True, positive=True)
+ORDER = [(B, N)]  # the beam is no wider than the vocabulary
 RATE = 10**18  # sequences scored per second: an exaflop machine spending one operation per sequence
 SECONDS_PER_YEAR = sp.Rational(36525, 100) * 86400
 AGE_OF_UNIVERSE_YEARS = sp.Rational(13787, 1000) * 10**9  # Planck 2018
@@ -50,9 +51,8 @@ def cost_model() -> CostModel:
     totals = {k: sp.factor(sp.summation(v, (t, 1, T))) for k, v in per_step.items()}
     time = sp.expand(sp.Add(*totals.values()))
     space = B * N + 2 * B * (T + 1) + 2 * B
-    order = [(B, N)]
-    return CostModel(per_step, totals, time, sp.expand(space), big_o(time, [T, B, N], order),
-                     big_o(space, [T, B, N], order))
+    return CostModel(per_step, totals, time, sp.expand(space), big_o(time, [T, B, N], ORDER),
+                     big_o(space, [T, B, N], ORDER))
 
 
 @dataclass(frozen=True)

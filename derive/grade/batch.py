@@ -1,0 +1,81 @@
+"""Batch mode: every `<id>.toml` of a submissions folder graded against variant `<id>` of a
+variants folder (DIR/key.json, and DIR/<id>/config.toml for that variant's [grading] table).
+Missing submissions, unknown ids and malformed files are listed, not fatal."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from derive.errors import ConfigError
+from derive.grade.parts import format_points
+from derive.grade.policy import GradingPolicy
+from derive.grade.report import batch_csv, batch_details
+from derive.grade.submission import Report, grade, read_json, read_submission
+
+SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
+
+
+@dataclass(frozen=True)
+class Batch:
+    table: str  # one row per student
+    details: str  # one row per student and part, with the reasons
+    messages: tuple[str, ...]  # missing, unknown, malformed
+
+
+def _variants(folder: Path) -> list[tuple[str, dict[str, Any]]]:
+    key_path = folder / "key.json"
+    raw = read_json(key_path, "variants key")
+    if not isinstance(raw, list):
+        raise ConfigError(str(key_path), "must be a list of variants (SPEC's key.json)")
+    out = []
+    for i, entry in enumerate(raw):
+        if not isinstance(entry, dict) or not isinstance(entry.get("id"), str) or not isinstance(
+                entry.get("answers"), dict):
+            raise ConfigError(f"{key_path}[{i}]", 'must be {"id": "...", "answers": {...}}')
+        if not SAFE_ID.fullmatch(entry["id"]):
+            raise ConfigError(f"{key_path}[{i}].id", "must be letters, digits, '_', '.', '-' (a file name)")
+        out.append((entry["id"], entry["answers"]))
+    return out
+
+
+def _policy(folder: Path, student: str, fixed: GradingPolicy | None) -> GradingPolicy:
+    """--config's [grading] when given, else the variant's own config's, else the defaults."""
+    if fixed is not None:
+        return fixed
+    from derive.config import load
+
+    path = folder / student / "config.toml"
+    return load(path).grading if path.is_file() else GradingPolicy()
+
+
+def grade_batch(variants: Path, submissions: Path, fixed: GradingPolicy | None) -> Batch:
+    if not submissions.is_dir():
+        raise ConfigError(str(submissions), "no such submissions folder")
+    keyed = _variants(variants)
+    known = {student for student, _ in keyed}
+    messages = [f"unknown id: {p.name} (no variant {p.stem})" for p in sorted(submissions.glob("*.toml"))
+                if p.stem not in known]
+    columns: list[str] = []
+    rows: list[tuple[str, str, dict[str, str]]] = []
+    graded: list[tuple[str, Report]] = []
+    for student, key in keyed:
+        path = submissions / f"{student}.toml"
+        if not path.is_file():
+            messages.append(f"missing submission: {student} ({path.name})")
+            rows.append((student, "missing", {}))
+            continue
+        try:
+            report = grade(key, read_submission(path), _policy(variants, student, fixed), str(path))
+        except ConfigError as exc:
+            messages.append(f"not graded: {exc}")
+            rows.append((student, f"invalid: {exc.message}", {}))
+            continue
+        cells = {r.part.path: format_points(r.points) for r in report.results}
+        columns += [r.part.path for r in report.results if r.part.path not in columns]
+        cells |= {"total": format_points(report.total), "max": format_points(report.maximum)}
+        rows.append((student, "graded", cells))
+        graded.append((student, report))
+    return Batch(batch_csv(columns, rows), batch_details(graded), tuple(messages))

@@ -1,0 +1,55 @@
+"""The `grade` subcommand: one submission against a key, or a folder against a variants folder."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from derive.errors import UsageError
+from derive.grade.batch import grade_batch
+from derive.grade.policy import GradingPolicy
+from derive.grade.report import render
+from derive.grade.submission import grade, read_key, read_submission
+
+
+def _write(path: Path, text: str) -> None:
+    """Atomically: an interrupted run leaves the earlier file as it was."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise UsageError(f"--out: no such folder {folder}")
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def run_grade(args: argparse.Namespace) -> int:
+    fixed: GradingPolicy | None = None
+    if args.config is not None:
+        from derive.config import load
+
+        fixed = load(args.config).grading
+    if args.variants is not None or args.submissions is not None:
+        if args.variants is None or args.submissions is None or args.key is not None or args.submission:
+            raise UsageError("batch mode is --variants DIR --submissions DIR (no --key, no SUBMISSION)")
+        batch = grade_batch(args.variants, args.submissions, fixed)
+        for message in batch.messages:
+            print(f"derive: {message}", file=sys.stderr)
+        if args.out is None:
+            sys.stdout.write(batch.table)
+        else:
+            _write(args.out, batch.table)
+            _write(args.out.with_suffix(".reasons.csv"), batch.details)
+            print(f"derive: wrote {args.out} and {args.out.with_suffix('.reasons.csv')}", file=sys.stderr)
+        return 0
+    if args.key is None or args.submission is None:
+        raise UsageError("grade needs --key answers.json SUBMISSION, or --variants DIR --submissions DIR")
+    if args.out is not None:
+        raise UsageError("--out is for batch mode; redirect the report instead")
+    report = grade(read_key(args.key), read_submission(args.submission), fixed or GradingPolicy(),
+                   str(args.submission))
+    sys.stdout.write(render(report, args.format, f"{args.submission} graded against {args.key}"))
+    return 0

@@ -1,0 +1,70 @@
+"""Reports: text for people, JSON and CSV (`part,points,max,verdict,reason`) for scripts."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+
+from derive.grade.parts import format_points, split_lines
+from derive.grade.submission import Report
+
+FORMATS = ("text", "json", "csv")
+
+
+def text(report: Report, title: str) -> str:
+    rows = [(r.part.path, format_points(r.points), format_points(r.part.points), r.verdict, r.reason)
+            for r in report.results]
+    width = max(len(row[0]) for row in rows)
+    lines = [title, ""]
+    lines += [f"{p:<{width}}  {pts:>6} / {mx:<6} {v:<12} {why}" for p, pts, mx, v, why in rows]
+    lines += ["", f"total: {format_points(report.total)} / {format_points(report.maximum)}"]
+    lines += [f"note: {n}" for n in report.notes]
+    lines += ["", "points split:", *(f"  {line}" for line in split_lines([r.part for r in report.results]))]
+    return "\n".join(lines) + "\n"
+
+
+def as_json(report: Report) -> str:
+    parts = [{"part": r.part.path, "points": float(r.points), "max": float(r.part.points), "verdict": r.verdict,
+              "reason": r.reason} for r in report.results]
+    return json.dumps({"total": float(report.total), "max": float(report.maximum), "parts": parts,
+                       "notes": list(report.notes),
+                       "split": split_lines([r.part for r in report.results])}, indent=1) + "\n"
+
+
+def as_csv(report: Report) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["part", "points", "max", "verdict", "reason"])
+    for r in report.results:
+        writer.writerow([r.part.path, format_points(r.points), format_points(r.part.points), r.verdict, r.reason])
+    writer.writerow(["total", format_points(report.total), format_points(report.maximum), "", ""])
+    return out.getvalue()
+
+
+def render(report: Report, fmt: str, title: str) -> str:
+    return {"text": lambda: text(report, title), "json": lambda: as_json(report), "csv": lambda: as_csv(report)}[fmt]()
+
+
+def batch_csv(columns: Sequence[str], rows: Sequence[tuple[str, str, dict[str, str]]]) -> str:
+    """One row per student: id, status, total, max, then the points of each part."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["id", "status", "total", "max", *columns])
+    for student, status, cells in rows:
+        writer.writerow([student, status, cells.get("total", ""), cells.get("max", ""),
+                         *(cells.get(c, "") for c in columns)])
+    return out.getvalue()
+
+
+def batch_details(rows: Sequence[tuple[str, Report]]) -> str:
+    """The long form: id and SPEC's report columns, for every graded student."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["id", "part", "points", "max", "verdict", "reason"])
+    for student, report in rows:
+        for r in report.results:
+            writer.writerow([student, r.part.path, format_points(r.points), format_points(r.part.points), r.verdict,
+                             r.reason])
+    return out.getvalue()

@@ -1,0 +1,122 @@
+"""Reading a submission file and a key, and grading one against the other.
+
+A submission has the shape of answers.json (any subset of its answer fields). A file that is
+not TOML, or names a part answers.json does not have, is bad input (ConfigError, exit 2); a
+wrong or unreadable answer is a verdict.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from derive.errors import ConfigError
+from derive.grade.compare import ABSENT, Result, grade_part
+from derive.grade.parts import Part, parts
+from derive.grade.policy import GradingPolicy
+
+MAX_FILE_BYTES = 16 * 2**20
+
+
+@dataclass(frozen=True)
+class Report:
+    results: tuple[Result, ...]
+    notes: tuple[str, ...]  # answers that are present but not graded, extra beams
+
+    @property
+    def total(self) -> Fraction:
+        return sum((r.points for r in self.results), Fraction(0))
+
+    @property
+    def maximum(self) -> Fraction:
+        return sum((r.part.points for r in self.results), Fraction(0))
+
+
+def _read_text(path: Path, what: str) -> str:
+    name = str(path)
+    if not path.is_file():
+        raise ConfigError(name, f"no such {what} file")
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise ConfigError(name, f"larger than {MAX_FILE_BYTES // 2**20} MB")
+    try:
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(name, f"not UTF-8 (byte {exc.start})") from None
+    except OSError as exc:
+        raise ConfigError(name, f"cannot be read ({exc.strerror})") from None
+
+
+def read_submission(path: Path) -> dict[str, Any]:
+    text = _read_text(path, "submission")
+    try:
+        return tomllib.loads(text, parse_float=Decimal)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(path), f"not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(str(path), "not valid TOML: nested too deeply") from None
+
+
+def read_json(path: Path, what: str) -> Any:
+    try:
+        return json.loads(_read_text(path, what))
+    except json.JSONDecodeError as exc:
+        raise ConfigError(str(path), f"not valid JSON: {exc}") from None
+    except RecursionError:
+        raise ConfigError(str(path), "not valid JSON: nested too deeply") from None
+
+
+def read_key(path: Path) -> dict[str, Any]:
+    key = read_json(path, "key")
+    if isinstance(key, list):
+        raise ConfigError(str(path), "is a variants key (a list): use --variants DIR --submissions DIR")
+    if not isinstance(key, dict) or "normalization" not in key:
+        raise ConfigError(str(path), "is not an answers.json object")
+    return key
+
+
+def _lookup(submission: dict[str, Any], where: tuple[str | int, ...]) -> Any:
+    node: Any = submission
+    for step in where:
+        if isinstance(step, int):
+            if not isinstance(node, list) or step >= len(node):
+                return ABSENT
+        elif not isinstance(node, dict) or step not in node:
+            return ABSENT
+        node = node[step]
+    return node
+
+
+def _walk(sub: Any, key: Any, path: tuple[str | int, ...], graded: set[tuple[str | int, ...]], source: str,
+          notes: list[str]) -> None:
+    """Unknown names are errors; answers present but not graded become notes."""
+    dotted = ".".join(str(s + 1 if isinstance(s, int) else s) for s in path)
+    if path in graded:
+        return
+    if isinstance(sub, dict) and isinstance(key, dict):
+        for name, value in sub.items():
+            if name not in key:
+                where = f"{dotted}.{name}" if dotted else name
+                raise ConfigError(source, f"{where}: not a part of answers.json (see docs/submissions.md)")
+            _walk(value, key[name], (*path, name), graded, source, notes)
+    elif isinstance(sub, list) and isinstance(key, list) and key and isinstance(key[0], dict):
+        for i, value in enumerate(sub):
+            if i >= len(key):
+                notes.append(f"{dotted}.{i + 1}: the key has {len(key)}; not graded")
+            else:
+                _walk(value, key[i], (*path, i), graded, source, notes)
+    elif not any(g[: len(path)] == path for g in graded):
+        notes.append(f"{dotted}: not graded (see docs/submissions.md)")
+
+
+def grade(key: dict[str, Any], submission: dict[str, Any], policy: GradingPolicy, source: str) -> Report:
+    """Every graded part of the key against the submission."""
+    graded_parts: list[Part] = parts(key)
+    notes: list[str] = []
+    _walk(submission, key, (), {p.field for p in graded_parts}, source, notes)
+    results = tuple(grade_part(p, _lookup(submission, p.field), policy.tolerance(p.path)) for p in graded_parts)
+    return Report(results, tuple(notes))

@@ -1,0 +1,153 @@
+"""Grading: a correct submission scores every point; each classic mistake costs exactly its parts."""
+
+from __future__ import annotations
+
+import copy
+import functools
+from fractions import Fraction
+
+import pytest
+
+from derive.config import Config
+from derive.grade.compare import CORRECT, MISSING, PARTIAL, WRONG
+from derive.grade.parts import QUESTION_POINTS
+from derive.grade.policy import GradingPolicy, Tolerance
+from derive.grade.submission import grade
+from tests.grade_support import INSTANCE, key_of, submission
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory: pytest.TempPathFactory) -> tuple[Config, dict]:
+    from derive.config import load
+
+    path = tmp_path_factory.mktemp("grade") / "config.toml"
+    path.write_text(INSTANCE, encoding="utf-8")
+    config = load(path)
+    return config, key_of(config)
+
+
+@functools.cache
+def _graded_total() -> int:
+    return sum(QUESTION_POINTS.values())
+
+
+def lost(setup: tuple[Config, dict], **mistakes: bool) -> dict[str, str]:
+    config, key = setup
+    report = grade(key, submission(config, **mistakes), GradingPolicy(), "sub.toml")
+    return {r.part.path: r.verdict for r in report.results if r.points != r.part.points}
+
+
+def test_correct_submission_scores_every_point(setup):
+    config, key = setup
+    report = grade(key, submission(config), GradingPolicy(), "sub.toml")
+    assert [(r.part.path, r.verdict) for r in report.results if r.verdict != CORRECT] == []
+    assert report.total == report.maximum == _graded_total() == 38
+
+
+@pytest.mark.parametrize("mistake, parts", [
+    ("unbiased", {f"normalization.{k}.variance": WRONG for k in ("batch", "layer", "instance")}),
+    ("swapped_axes", {f"normalization.{k}.{s}": WRONG for k in ("batch", "layer") for s in ("mean", "variance")}),
+    ("literal_beam", {"decoding.beam.1.words": WRONG, "decoding.beam.1.log_likelihood": WRONG}),
+    ("swapped_choice", {"lora.choice.memory_limit.mha": WRONG, "lora.choice.memory_limit.lffn": WRONG}),
+])
+def test_classic_mistake_costs_exactly_its_parts(setup, mistake, parts):
+    assert lost(setup, **{mistake: True}) == parts
+
+
+def test_transposed_jacobian_costs_exactly_the_entries_it_changes(setup):
+    config, key = setup
+    from tests.grade_support import backprop
+
+    _, _, right = backprop(config)
+    _, _, transposed = backprop(config, transposed=True)
+    changed = {f"birnn.instance.grad_U_f.{i + 1}.{j + 1}": WRONG for i in range(2) for j in range(2)
+               if abs(right[i, j] - transposed[i, j]) > 1e-3 * abs(right[i, j])}
+    assert len(changed) >= 3  # the instance is not degenerate: the mistake shows
+    assert lost(setup, transposed=True) == changed
+
+
+def test_forgotten_dequantization_is_invisible_in_the_o_form(setup):
+    """d^2 <= n d^2: QLoRA's O-form is LoRA's; the O-form cannot cost the forgotten dequantization."""
+    assert lost(setup, no_dequant=True) == {}
+
+
+def test_partial_statistic_and_points(setup):
+    config, key = setup
+    sub = submission(config)
+    sub["normalization"]["batch"]["mean"][1] = "3"
+    result = {r.part.path: r for r in grade(key, sub, GradingPolicy(), "s").results}["normalization.batch.mean"]
+    assert (result.verdict, result.points) == (PARTIAL, Fraction(1, 2))
+    assert result.reason == "1 of 2 entries wrong; entry 2: expected 35/12, got 3: relative error 2.9e-2 > 1e-3"
+
+
+@pytest.mark.parametrize("got, verdict, reason", [
+    ("2.583", CORRECT, "2.583 matches 31/12: relative error 1.1e-4 (rtol 1e-3, atol 1e-9)"),
+    ("2.58", WRONG, "expected 31/12, got 2.58: relative error 1.3e-3 > 1e-3"),
+    ("31/12", CORRECT, "31/12 matches 31/12: relative error 0 (rtol 1e-3, atol 1e-9)"),
+    ("2 + 7/12", CORRECT, "2 + 7/12 matches 31/12: relative error 0 (rtol 1e-3, atol 1e-9)"),
+])
+def test_number_reasons(setup, got, verdict, reason):
+    config, key = setup
+    key = copy.deepcopy(key)
+    key["normalization"]["batch"]["mean"] = [[["31/12"]]]
+    sub = {"normalization": {"batch": {"mean": got}}}
+    result = grade(key, sub, GradingPolicy(), "s").results[0]
+    assert (result.verdict, result.reason) == (verdict, "all 1 entries within rtol 1e-3, atol 1e-9"
+                                               if verdict == CORRECT else f"1 of 1 entries wrong; entry 1: {reason}")
+
+
+def test_shapes_keepdims_squeezed_and_wrong(setup):
+    config, key = setup
+    mean = key["normalization"]["instance"]["mean"]  # 4 x 2 x 1
+    flat_rows = [[row[0] for row in sample] for sample in mean]  # 4 x 2
+    for given, verdict in ((mean, CORRECT), (flat_rows, CORRECT), ([v for r in flat_rows for v in r], WRONG)):
+        sub = {"normalization": {"instance": {"mean": given}}}
+        result = next(r for r in grade(key, sub, GradingPolicy(), "s").results
+                      if r.part.path == "normalization.instance.mean")
+        assert result.verdict == verdict
+    assert result.reason == "expected shape 4 x 2 x 1 (or 4 x 2), got 8"
+
+
+def test_tolerance_per_part_from_the_policy(setup):
+    config, key = setup
+    sub = {"decoding": {"greedy": {"log_likelihood": "-2.41"}}}
+    strict = grade(key, sub, GradingPolicy(), "s")
+    loose = grade(key, sub, GradingPolicy(parts={"decoding.greedy": Tolerance(rtol=1e-2)}), "s")
+    verdicts = [{r.part.path: r.verdict for r in rep.results}["decoding.greedy.log_likelihood"]
+                for rep in (strict, loose)]
+    assert verdicts == [WRONG, CORRECT]
+
+
+@pytest.mark.parametrize("part, got, verdict", [
+    ("time", "O(n d^2)", CORRECT), ("time", "O(d^2 n)", CORRECT), ("time", "O(n*d**2 + n*d*r)", CORRECT),
+    ("time", "O(nd^2 + n^2 d)", WRONG), ("time", "O(n d)", WRONG), ("time", "O(n d^2 log(d))", WRONG),
+    ("space", "O(r d + r^2)", CORRECT), ("space", "O(d^2)", WRONG), ("space", "2 d r", CORRECT),
+])
+def test_o_forms_by_dominant_terms(setup, part, got, verdict):
+    config, key = setup
+    sub = {"lora": {"ffn": {"lora": {f"{part}_big_o": got}}}}
+    results = {r.part.path: r for r in grade(key, sub, GradingPolicy(), "s").results}
+    assert results[f"lora.ffn.lora.{part}_big_o"].verdict == verdict
+
+
+def test_o_form_reason_names_the_terms(setup):
+    config, key = setup
+    sub = {"lora": {"ffn": {"lora": {"time_big_o": "O(nd^2 + n^2 d)"}}}}
+    result = {r.part.path: r for r in grade(key, sub, GradingPolicy(), "s").results}["lora.ffn.lora.time_big_o"]
+    assert result.reason == "expected O(d**2*n), got O(d**2*n + d*n**2): extra d*n**2"
+
+
+@pytest.mark.parametrize("got, verdict", [("N^T", CORRECT), ("N**T", CORRECT), ("(N - 1)^T", CORRECT),
+                                          ("N^(T+1)", WRONG), ("T^N", WRONG), ("O(N^T)", WRONG)])
+def test_exact_count(setup, got, verdict):
+    config, key = setup
+    results = grade(key, {"decoding": {"num_sequences": got}}, GradingPolicy(), "s").results
+    assert {r.part.path: r.verdict for r in results}["decoding.num_sequences"] == verdict
+
+
+def test_missing_words_forms_and_bos(setup):
+    config, key = setup
+    sub = {"decoding": {"greedy": {"words": ["<BOS>", "the", " cat  sat"]}}}
+    verdicts = {r.part.path: r.verdict for r in grade(key, sub, GradingPolicy(), "s").results}
+    assert verdicts["decoding.greedy.words"] == CORRECT
+    assert verdicts["decoding.greedy.log_likelihood"] == MISSING
