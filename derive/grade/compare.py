@@ -41,6 +41,8 @@ def sci(x: float) -> str:
     """1.6e-3 rather than 1.6e-03; small whole numbers plainly."""
     if x == 0:
         return "0"
+    if 1 <= abs(x) < 1000:
+        return f"{x:.3g}"
     mantissa, exponent = f"{x:.1e}".split("e")
     return f"{mantissa.removesuffix('.0')}e{int(exponent)}"
 

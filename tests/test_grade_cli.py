@@ -1,0 +1,131 @@
+"""`derive grade` on files: reports, exit codes, batch mode over a variants folder."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from derive import cli
+from tests.grade_support import key_of
+
+SUBMISSION = """
+[normalization.batch]
+mean = ["31/12", 2.583]
+[decoding]
+num_sequences = "N^T"
+[decoding.greedy]
+words = "the cat sat"
+log_likelihood = 2.4
+"""
+
+
+@pytest.fixture(scope="module")
+def key_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from derive.config import load
+
+    path = tmp_path_factory.mktemp("key") / "answers.json"
+    path.write_text(json.dumps(key_of(load(None))), encoding="utf-8")
+    return path
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_csv_report(capsys, key_file, tmp_path):
+    sub = tmp_path / "s.toml"
+    sub.write_text(SUBMISSION, encoding="utf-8")
+    code, out, err = run(capsys, "grade", "--key", str(key_file), str(sub), "--format", "csv")
+    rows = {r["part"]: r for r in csv.DictReader(io.StringIO(out))}
+    assert code == 0 and err == ""
+    assert rows["decoding.greedy.log_likelihood"] == {
+        "part": "decoding.greedy.log_likelihood", "points": "0", "max": "1", "verdict": "wrong",
+        "reason": "expected -12/5, got 2.4: relative error 2 > 1e-3"}
+    assert rows["normalization.batch.mean"]["verdict"] == "partial"
+    assert rows["total"]["points"] == "3.5" and rows["total"]["max"] == "38"
+
+
+def test_json_and_text_reports(capsys, key_file, tmp_path):
+    sub = tmp_path / "s.toml"
+    sub.write_text(SUBMISSION, encoding="utf-8")
+    code, out, _ = run(capsys, "grade", "--key", str(key_file), str(sub), "--format", "json")
+    data = json.loads(out)
+    assert (code, data["total"], data["max"]) == (0, 3.5, 38.0)
+    assert data["split"][-1] == ("not graded (prose or figures): 2.2 (2), 2.5 (3), 3.1 (2), 3.2 (10), 4.1 (2), "
+                                 "4.2 (2), 4.3 (2)")
+    code, out, _ = run(capsys, "grade", "--key", str(key_file), str(sub))
+    assert "total: 3.5 / 38" in out and "decoding.num_sequences" in out
+
+
+@pytest.mark.parametrize("text, message", [
+    ("[decoding\n", "s.toml: not valid TOML: Expected ']' at the end of a table declaration (at line 1, column 10)"),
+    ("[decoding]\nbeams = 1\n", "s.toml: decoding.beams: not a part of answers.json (see docs/submissions.md)"),
+    ("student = 'x'\n", "s.toml: student: not a part of answers.json (see docs/submissions.md)"),
+    ("[lora.ffn.lora]\ntime_big_oh = 'O(n)'\n",
+     "s.toml: lora.ffn.lora.time_big_oh: not a part of answers.json (see docs/submissions.md)"),
+])
+def test_malformed_submission_is_exit_2_naming_the_part(capsys, key_file, tmp_path, monkeypatch, text, message):
+    monkeypatch.chdir(tmp_path)
+    Path("s.toml").write_text(text, encoding="utf-8")
+    code, out, err = run(capsys, "grade", "--key", str(key_file), "s.toml")
+    assert (code, out, err) == (2, "", f"derive: {message}\n")
+
+
+def test_ungraded_fields_are_notes(capsys, key_file, tmp_path):
+    sub = tmp_path / "s.toml"
+    sub.write_text('[decoding.optimum]\nwords = "a dog barked"\n', encoding="utf-8")
+    code, out, _ = run(capsys, "grade", "--key", str(key_file), str(sub))
+    assert code == 0 and "note: decoding.optimum.words: not graded (see docs/submissions.md)" in out
+
+
+def test_grading_table_in_the_config(capsys, key_file, tmp_path):
+    sub = tmp_path / "s.toml"
+    sub.write_text('[decoding.greedy]\nlog_likelihood = -2.41\n', encoding="utf-8")
+    config = tmp_path / "c.toml"
+    config.write_text('[grading.parts]\n"decoding.greedy.log_likelihood" = { rtol = 0.01 }\n', encoding="utf-8")
+    code, out, _ = run(capsys, "grade", "--key", str(key_file), str(sub), "--config", str(config), "--format", "csv")
+    assert code == 0 and "decoding.greedy.log_likelihood,1,1,correct," in out
+    config.write_text('[grading.parts]\n"decoding.greedy.loglik" = { rtol = 0.01 }\n', encoding="utf-8")
+    code, _, err = run(capsys, "grade", "--key", str(key_file), str(sub), "--config", str(config))
+    assert (code, err) == (2, 'derive: grading.parts["decoding.greedy.loglik"]: is not a graded part '
+                              "(see docs/submissions.md for the part names)\n")
+
+
+def test_batch(capsys, key_file, tmp_path):
+    answers = json.loads(key_file.read_text(encoding="utf-8"))
+    variants, subs = tmp_path / "variants", tmp_path / "subs"
+    variants.mkdir()
+    subs.mkdir()
+    (variants / "key.json").write_text(json.dumps([{"id": i, "seed": n, "answers": answers}
+                                                   for n, i in enumerate(("v001", "v002", "v003"))]), encoding="utf-8")
+    (subs / "v001.toml").write_text(SUBMISSION, encoding="utf-8")
+    (subs / "v002.toml").write_text("[decoding\n", encoding="utf-8")
+    (subs / "v999.toml").write_text(SUBMISSION, encoding="utf-8")
+    out_file = tmp_path / "grades.csv"
+    code, out, err = run(capsys, "grade", "--variants", str(variants), "--submissions", str(subs),
+                         "--out", str(out_file))
+    assert code == 0 and out == ""
+    assert err.splitlines()[:3] == [
+        "derive: unknown id: v999.toml (no variant v999)",
+        f"derive: not graded: {subs / 'v002.toml'}: not valid TOML: Expected ']' at the end of a table declaration "
+        "(at line 1, column 10)",
+        "derive: missing submission: v003 (v003.toml)",
+    ]
+    rows = list(csv.DictReader(io.StringIO(out_file.read_text(encoding="utf-8"))))
+    assert [(r["id"], r["status"].split(":")[0], r["total"]) for r in rows] == [
+        ("v001", "graded", "3.5"), ("v002", "invalid", ""), ("v003", "missing", "")]
+    assert rows[0]["decoding.greedy.log_likelihood"] == "0" and rows[0]["max"] == "38"
+    reasons = list(csv.DictReader(io.StringIO(out_file.with_suffix(".reasons.csv").read_text(encoding="utf-8"))))
+    assert {r["id"] for r in reasons} == {"v001"} and all(r["reason"] for r in reasons)
+
+
+def test_usage_errors(capsys, key_file):
+    assert run(capsys, "grade")[0] == 2
+    code, _, err = run(capsys, "grade", "--key", str(key_file), "--variants", "x")
+    assert (code, err) == (2, "derive: batch mode is --variants DIR --submissions DIR (no --key, no SUBMISSION)\n")

@@ -1,0 +1,146 @@
+"""Submission text is data: the grammar, its limits, the hostile corpus, the time limit."""
+
+from __future__ import annotations
+
+import builtins
+import os
+import time
+from fractions import Fraction
+
+import pytest
+import sympy as sp
+
+from derive.grade import compare, evaluate
+from derive.grade.compare import CORRECT, UNPARSEABLE
+from derive.grade.expr import Bin, Num, Sym, Unparseable, parse
+from derive.grade.policy import GradingPolicy
+from derive.grade.submission import grade
+from tests.grade_support import key_of
+
+
+@pytest.fixture(scope="module")
+def key() -> dict:
+    from derive.config import load
+
+    return key_of(load(None))
+
+
+@pytest.mark.parametrize("text, value", [
+    ("31/12", Fraction(31, 12)), ("2.583", Fraction(2583, 1000)), ("-1.5e-1", Fraction(-3, 20)),
+    ("2^3^2", Fraction(512)), ("-2^2", Fraction(-4)), ("2**-1", Fraction(1, 2)), ("(1 + 2)(3)", Fraction(9)),
+    ("1e400 / 1e400", Fraction(1)), ("\u22121/4", Fraction(-1, 4)),
+])
+def test_numbers(text, value):
+    assert evaluate.number(parse(text)) == value
+
+
+def test_juxtaposition_and_split_names():
+    assert parse("nd^2", frozenset("nd")) == Bin("*", Sym("n"), Bin("^", Sym("d"), Num(Fraction(2))))
+    assert parse("2n d", frozenset("nd")) == Bin("*", Bin("*", Num(Fraction(2)), Sym("n")), Sym("d"))
+
+
+HOSTILE = [
+    ("__import__('os').system('touch PWNED')", 'unexpected character "\'" at position 12'),
+    ("__import__", "unknown name '__import__' (symbols here: none; functions: log, O)"),
+    ("().__class__.__bases__[0]", "unexpected character '.' at position 3"),
+    ("(1).__class__", "unexpected character '.' at position 4"),
+    ("lambda: 1", "unexpected character ':' at position 7"),
+    ("9**9**9", "exponent 387420489 exceeds 1000 in magnitude"),
+    ("10**999 * 10**999 * 10**999 * 10**999 * 10**999 * 10**999 * 10**999",
+     "an intermediate value has more than 20000 bits"),
+    ("1e999999999", "the literal 1e999999999 has an exponent beyond 400"),
+    ("(" * 100 + "1" + ")" * 100, "nested deeper than 40"),
+    ("(" * 600 + "1" + ")" * 600, "longer than 1000 characters (1201)"),
+    ("-" * 200 + "1", "nested deeper than 40"),
+    ("1" * 2_000_000, "longer than 1000 characters (2000000)"),
+    ("1\x00", "contains a control character"),
+    ("\x1b[2J1", "contains a control character"),
+    ("exec(1)", "unknown name 'exec' (symbols here: none; functions: log, O)"),
+    ("1/0", "division by zero"),
+    ("log(0)", "log of a number that is not positive"),
+    ("(-8)^(1/3)", "a negative number to a fractional power"),
+    ("1 +", "ends too early"),
+    ("", "empty"),
+    ("1 " * 450, "more than 400 tokens"),
+]
+
+
+@pytest.mark.parametrize("text, reason", HOSTILE)
+def test_hostile_text_is_a_graded_unparseable(key, text, reason, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    for name in ("eval", "exec"):
+        monkeypatch.setattr(builtins, name, _forbidden(name))
+    monkeypatch.setattr(sp, "sympify", _forbidden("sympify"))
+    monkeypatch.setattr(sp, "parse_expr", _forbidden("parse_expr"), raising=False)
+    start = time.monotonic()
+    report = grade(key, {"decoding": {"greedy": {"log_likelihood": text}}}, GradingPolicy(), "s.toml")
+    result = {r.part.path: r for r in report.results}["decoding.greedy.log_likelihood"]
+    assert (result.verdict, result.reason, result.points) == (UNPARSEABLE, reason, 0)
+    assert time.monotonic() - start < 5
+    assert os.listdir(tmp_path) == []  # no effect
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("O((n + d + r + h)^64)", "expands to more than 5000 terms"),
+    ("O(2^n)", "O-forms here are polynomials: no symbol in an exponent"),
+    ("O(n^d)", "O-forms here are polynomials: no symbol in an exponent"),
+    ("O(d^2 / n)", "O-forms here are polynomials: no division by a symbol"),
+    ("O(n^(1/2))", "O-forms here are polynomials: exponents of symbols are whole numbers"),
+    ("O(d^2 n^65)", "exponent 65 of a symbolic base exceeds 64"),
+    ("O(x)", "unknown name 'x' (symbols here: d, h, n, r; functions: log, O)"),
+    ("O(n 9**9**9)", "exponent 387420489 exceeds 1000 in magnitude"),
+])
+def test_hostile_o_forms(key, text, reason):
+    report = grade(key, {"lora": {"ffn": {"lora": {"time_big_o": text}}}}, GradingPolicy(), "s.toml")
+    result = {r.part.path: r for r in report.results}["lora.ffn.lora.time_big_o"]
+    assert (result.verdict, result.reason) == (UNPARSEABLE, reason)
+
+
+@pytest.mark.parametrize("value, reason", [
+    (True, "expected a number or an expression as text, got not text"),
+    ({"a": 1}, "expected a number or an expression as text, got a table"),
+    ([1, 2], "expected a number or an expression as text, got an array"),
+])
+def test_wrong_types_are_unparseable(key, value, reason):
+    report = grade(key, {"decoding": {"greedy": {"log_likelihood": value}}}, GradingPolicy(), "s.toml")
+    result = {r.part.path: r for r in report.results}["decoding.greedy.log_likelihood"]
+    assert (result.verdict, result.reason) == (UNPARSEABLE, reason)
+
+
+def test_deeply_nested_arrays_are_unparseable(key):
+    deep: list = [1]
+    for _ in range(50):
+        deep = [deep]
+    report = grade(key, {"normalization": {"batch": {"mean": deep}}}, GradingPolicy(), "s.toml")
+    assert (report.results[0].verdict, report.results[0].reason) == (UNPARSEABLE, "arrays nested deeper than 8")
+
+
+def test_time_limit_per_part(key, monkeypatch):
+    def slow(*args: object) -> None:
+        time.sleep(10)
+
+    monkeypatch.setattr(compare, "PART_TIME_LIMIT", 0.2)
+    monkeypatch.setattr(evaluate, "o_reduction", slow)
+    start = time.monotonic()
+    report = grade(key, {"lora": {"ffn": {"lora": {"time_big_o": "O(n d^2)"}}},
+                         "decoding": {"greedy": {"log_likelihood": "-12/5"}}}, GradingPolicy(), "s.toml")
+    results = {r.part.path: r for r in report.results}
+    assert (results["lora.ffn.lora.time_big_o"].verdict, results["lora.ffn.lora.time_big_o"].reason) == (
+        UNPARSEABLE, "took longer than the 0.2 s limit per part")
+    assert results["decoding.greedy.log_likelihood"].verdict == CORRECT  # the next part is graded as usual
+    assert time.monotonic() - start < 3
+
+
+def _forbidden(name: str):
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"{name} called on submission text")
+
+    return refuse
+
+
+def test_o_reduction_unit():
+    n, d, r, h = sp.symbols("n d r h", integer=True, positive=True)
+    reduced = evaluate.o_reduction(parse("O(n d^2 + d^2 + n d r)", frozenset("ndrh")), (n, d, r, h), ((r, d),))
+    assert reduced == d**2 * n
+    with pytest.raises(Unparseable, match="^expands to more than 5000 terms$"):
+        evaluate.o_reduction(parse("(n+d+r+h)^20", frozenset("ndrh")), (n, d, r, h), ())
