@@ -129,3 +129,67 @@ def test_usage_errors(capsys, key_file):
     assert run(capsys, "grade")[0] == 2
     code, _, err = run(capsys, "grade", "--key", str(key_file), "--variants", "x")
     assert (code, err) == (2, "derive: batch mode is --variants DIR --submissions DIR (no --key, no SUBMISSION)\n")
+
+
+def test_submission_schema_describes_exactly_the_graded_fields():
+    from importlib import resources
+
+    from derive.grade.policy import GRADED_FIELDS
+
+    schema = json.loads(resources.files("derive").joinpath("schemas/submission.schema.json").read_text("utf-8"))
+
+    def leaves(node: dict, path: tuple[str, ...]) -> set[tuple[str, ...]]:
+        if "properties" in node:
+            return {leaf for name, sub in node["properties"].items() for leaf in leaves(sub, (*path, name))}
+        if node.get("type") == "array" and "properties" in node.get("items", {}):
+            return leaves(node["items"], (*path, "#"))
+        return {path}
+
+    assert leaves(schema, ()) == set(GRADED_FIELDS)
+
+
+def test_the_documented_example_is_right_for_the_assignment(key_file):
+    """docs/submissions.md's example submission: every part it answers is correct."""
+    import tomllib
+    from decimal import Decimal
+
+    from derive.grade.policy import GradingPolicy
+    from derive.grade.submission import grade
+
+    doc = (Path(__file__).parent.parent / "docs" / "submissions.md").read_text(encoding="utf-8")
+    example = doc.split("```toml\n")[1].split("```")[0]
+    report = grade(json.loads(key_file.read_text(encoding="utf-8")), tomllib.loads(example, parse_float=Decimal),
+                   GradingPolicy(), "example")
+    answered = [r for r in report.results if r.verdict != "missing"]
+    assert len(answered) == 34 and all(r.verdict == "correct" for r in answered), [
+        (r.part.path, r.reason) for r in answered if r.verdict != "correct"]
+
+
+def test_the_documented_limits_are_the_code_constants():
+    from derive.grade import compare, evaluate, expr, submission
+
+    doc = (Path(__file__).parent.parent / "docs" / "submissions.md").read_text(encoding="utf-8")
+    limits = doc.split("Limits (")[1].split("\n\n")[0].replace("\n", " ")
+    quoted = [
+        f"{expr.MAX_LENGTH} characters", f"{expr.MAX_TOKENS} tokens", f"nesting {expr.MAX_DEPTH} deep",
+        f"literal exponents up to {expr.MAX_LITERAL_EXPONENT}", f"numbers up to {evaluate.MAX_POWER}",
+        f"exact values up to {evaluate.MAX_BITS} bits", f"powers of symbols up to {evaluate.MAX_POLY_POWER}",
+        f"up to {evaluate.MAX_TERMS} terms", f"at most {compare.MAX_ARRAY_DEPTH} deep",
+        f"at most {compare.MAX_ENTRIES} entries", f"time limit of {compare.PART_TIME_LIMIT:g} s",
+        f"up to {submission.MAX_FILE_BYTES // 2**20} MB",
+    ]
+    assert [q for q in quoted if q not in limits] == []
+
+
+def test_batch_uses_each_variants_own_grading_table(capsys, key_file, tmp_path):
+    answers = json.loads(key_file.read_text(encoding="utf-8"))
+    variants, subs = tmp_path / "variants", tmp_path / "subs"
+    (variants / "v001").mkdir(parents=True)
+    subs.mkdir()
+    (variants / "key.json").write_text(json.dumps([{"id": "v001", "seed": 1, "answers": answers}]), encoding="utf-8")
+    (variants / "v001" / "config.toml").write_text(
+        '[grading.parts]\n"decoding.greedy.log_likelihood" = { atol = 10 }\n', encoding="utf-8")
+    (subs / "v001.toml").write_text(SUBMISSION, encoding="utf-8")
+    code, out, err = run(capsys, "grade", "--variants", str(variants), "--submissions", str(subs))
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert (code, err, rows[0]["decoding.greedy.log_likelihood"], rows[0]["total"]) == (0, "", "1", "4.5")

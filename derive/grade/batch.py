@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from derive.config import load
 from derive.errors import ConfigError
 from derive.grade.parts import format_points
 from derive.grade.policy import GradingPolicy
@@ -45,8 +46,6 @@ def _policy(folder: Path, student: str, fixed: GradingPolicy | None) -> GradingP
     """--config's [grading] when given, else the variant's own config's, else the defaults."""
     if fixed is not None:
         return fixed
-    from derive.config import load
-
     path = folder / student / "config.toml"
     return load(path).grading if path.is_file() else GradingPolicy()
 

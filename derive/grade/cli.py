@@ -8,6 +8,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from derive.config import load
 from derive.errors import UsageError
 from derive.grade.batch import grade_batch
 from derive.grade.policy import GradingPolicy
@@ -29,8 +30,6 @@ def _write(path: Path, text: str) -> None:
 def run_grade(args: argparse.Namespace) -> int:
     fixed: GradingPolicy | None = None
     if args.config is not None:
-        from derive.config import load
-
         fixed = load(args.config).grading
     if args.variants is not None or args.submissions is not None:
         if args.variants is None or args.submissions is None or args.key is not None or args.submission:
