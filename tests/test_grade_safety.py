@@ -9,6 +9,8 @@ from fractions import Fraction
 
 import pytest
 import sympy as sp
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from derive.grade import compare, evaluate
 from derive.grade.compare import CORRECT, UNPARSEABLE
@@ -144,3 +146,13 @@ def test_o_reduction_unit():
     assert reduced == d**2 * n
     with pytest.raises(Unparseable, match="^expands to more than 5000 terms$"):
         evaluate.o_reduction(parse("(n+d+r+h)^20", frozenset("ndrh")), (n, d, r, h), ())
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(alphabet="0123456789.eE+-*/^() nNdTBrhlogO_x", max_size=40))
+def test_any_text_is_a_verdict(key, text):
+    """Every part kind turns arbitrary text into a verdict: nothing escapes as an exception."""
+    sub = {"decoding": {"num_sequences": text, "complexity": {"time": text}, "greedy": {"log_likelihood": text}},
+           "lora": {"mha": {"qlora": {"time_big_o": text}}}, "normalization": {"batch": {"mean": [text, text]}}}
+    report = grade(key, sub, GradingPolicy(), "s.toml")
+    assert all(r.verdict in (CORRECT, "partial", "wrong", UNPARSEABLE, "missing") for r in report.results)

@@ -4,6 +4,7 @@ Every verdict carries its reason; a wrong answer is a verdict, never an error.""
 
 from __future__ import annotations
 
+import math
 import signal
 import threading
 from collections.abc import Iterator
@@ -39,8 +40,8 @@ class Result:
 
 def sci(x: float) -> str:
     """1.6e-3 rather than 1.6e-03; small whole numbers plainly."""
-    if x == 0:
-        return "0"
+    if x == 0 or not math.isfinite(x):
+        return str(x).removesuffix(".0")
     if 1 <= abs(x) < 1000:
         return f"{x:.3g}"
     mantissa, exponent = f"{x:.1e}".split("e")
@@ -74,6 +75,13 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else str(value)
 
 
+def _float(x: evaluate.Value) -> float:
+    try:
+        return float(x)
+    except OverflowError:  # an exact value beyond float range
+        return math.inf if x > 0 else -math.inf
+
+
 def read_number(value: Any) -> evaluate.Value:
     if isinstance(value, float):  # a key's float (answers.json); TOML decimals arrive as Decimal
         return value
@@ -95,12 +103,14 @@ def shown_value(value: Any) -> str:
 
 def compare_numbers(expected: Any, got: Any, tol: Tolerance) -> tuple[bool, str]:
     e, g = read_number(expected), read_number(got)
+    if isinstance(e, float) or isinstance(g, float):
+        e, g = _float(e), _float(g)
     error = abs(g - e)
     ok = error <= tol.atol + tol.rtol * abs(e)
     if e != 0:
-        measure, bound = f"relative error {sci(float(error / abs(e)))}", sci(tol.rtol)
+        measure, bound = f"relative error {sci(_float(error / abs(e)))}", sci(tol.rtol)
     else:
-        measure, bound = f"absolute error {sci(float(error))}", sci(tol.atol)
+        measure, bound = f"absolute error {sci(_float(error))}", sci(tol.atol)
     if ok:
         return True, f"{shown_value(got)} matches {shown_value(expected)}: {measure} (rtol {sci(tol.rtol)}, " \
                      f"atol {sci(tol.atol)})"

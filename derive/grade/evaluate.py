@@ -78,7 +78,10 @@ def number(node: Node, env: Mapping[str, int] | None = None) -> Value:
                 return _power(a, b)
             if op == "/" and b == 0:
                 raise Unparseable("division by zero")
-            result = {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b, "/": lambda: a / b}[op]()
+            try:  # a Fraction beyond float range meeting a float overflows
+                result = {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b, "/": lambda: a / b}[op]()
+            except OverflowError:
+                raise Unparseable("a value overflows") from None
             return _bounded(result)
     raise Unparseable("not a number")  # unreachable for the grammar's nodes
 
