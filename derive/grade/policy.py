@@ -82,7 +82,7 @@ def _tolerance(raw: dict[str, Any], key: str, base: Tolerance) -> Tolerance:
     def read(name: str, default: float) -> float:
         if name not in raw:
             return default
-        value = v.rational(raw[name], f"{key}.{name}")
+        value = v.number(raw[name], f"{key}.{name}")
         if value < 0 or value > 1e6:
             raise ConfigError(f"{key}.{name}", f"must be between 0 and 1e6, got {raw[name]}")
         return float(value)
