@@ -69,6 +69,11 @@ def test_json_and_text_reports(capsys, key_file, tmp_path):
     ("student = 'x'\n", "s.toml: student: not a part of answers.json (see docs/submissions.md)"),
     ("[lora.ffn.lora]\ntime_big_oh = 'O(n)'\n",
      "s.toml: lora.ffn.lora.time_big_oh: not a part of answers.json (see docs/submissions.md)"),
+    ('[decoding]\n"\\u001b[2J\\n" = 1\n',
+     's.toml: decoding["\\u001b[2J\\n"]: not a part of answers.json (see docs/submissions.md)'),
+    ("decoding = 5\n", "s.toml: decoding: must be a table, as in answers.json"),
+    ("[decoding]\nbeam = 'a b c'\n", "s.toml: decoding.beam: must be an array of tables, as in answers.json"),
+    ("[decoding]\nbeam = ['a b c']\n", "s.toml: decoding.beam.1: must be a table, as in answers.json"),
 ])
 def test_malformed_submission_is_exit_2_naming_the_part(capsys, key_file, tmp_path, monkeypatch, text, message):
     monkeypatch.chdir(tmp_path)
@@ -127,6 +132,8 @@ def test_batch(capsys, key_file, tmp_path):
 
 def test_usage_errors(capsys, key_file):
     assert run(capsys, "grade")[0] == 2
+    code, _, err = run(capsys, "grade", "--variants", "x", "--submissions", "y", "--format", "json")
+    assert (code, err) == (2, "derive: --format is for one submission; batch mode writes CSV\n")
     code, _, err = run(capsys, "grade", "--key", str(key_file), "--variants", "x")
     assert (code, err) == (2, "derive: batch mode is --variants DIR --submissions DIR (no --key, no SUBMISSION)\n")
 

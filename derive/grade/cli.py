@@ -34,6 +34,8 @@ def run_grade(args: argparse.Namespace) -> int:
     if args.variants is not None or args.submissions is not None:
         if args.variants is None or args.submissions is None or args.key is not None or args.submission:
             raise UsageError("batch mode is --variants DIR --submissions DIR (no --key, no SUBMISSION)")
+        if args.format is not None:
+            raise UsageError("--format is for one submission; batch mode writes CSV")
         batch = grade_batch(args.variants, args.submissions, fixed)
         for message in batch.messages:
             print(f"derive: {message}", file=sys.stderr)
@@ -50,5 +52,5 @@ def run_grade(args: argparse.Namespace) -> int:
         raise UsageError("--out is for batch mode; redirect the report instead")
     report = grade(read_key(args.key), read_submission(args.submission), fixed or GradingPolicy(),
                    str(args.submission))
-    sys.stdout.write(render(report, args.format, f"{args.submission} graded against {args.key}"))
+    sys.stdout.write(render(report, args.format or "text", f"{args.submission} graded against {args.key}"))
     return 0

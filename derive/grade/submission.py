@@ -19,6 +19,7 @@ from derive.errors import ConfigError
 from derive.grade.compare import ABSENT, Result, grade_part
 from derive.grade.parts import Part, parts
 from derive.grade.policy import GradingPolicy
+from derive.values import path_key
 
 MAX_FILE_BYTES = 16 * 2**20
 
@@ -97,13 +98,17 @@ def _walk(sub: Any, key: Any, path: tuple[str | int, ...], graded: set[tuple[str
     dotted = ".".join(str(s + 1 if isinstance(s, int) else s) for s in path)
     if path in graded:
         return
+    tables = isinstance(key, list) and bool(key) and isinstance(key[0], dict)
+    if isinstance(key, dict) and not isinstance(sub, dict) or tables and not isinstance(sub, list):
+        raise ConfigError(source, f"{dotted}: must be {'a table' if isinstance(key, dict) else 'an array of tables'}"
+                                  ", as in answers.json")
     if isinstance(sub, dict) and isinstance(key, dict):
         for name, value in sub.items():
             if name not in key:
-                where = f"{dotted}.{name}" if dotted else name
+                where = path_key(dotted, name) if dotted else path_key("", name).lstrip(".")
                 raise ConfigError(source, f"{where}: not a part of answers.json (see docs/submissions.md)")
             _walk(value, key[name], (*path, name), graded, source, notes)
-    elif isinstance(sub, list) and isinstance(key, list) and key and isinstance(key[0], dict):
+    elif isinstance(sub, list) and tables:
         for i, value in enumerate(sub):
             if i >= len(key):
                 notes.append(f"{dotted}.{i + 1}: the key has {len(key)}; not graded")
