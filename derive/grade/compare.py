@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
@@ -258,25 +258,19 @@ def _choice(part: Part, got: Any) -> Result:
     return Result(part, Fraction(0), WRONG, f"expected {part.expected}, got {shown(got.strip())!r}")
 
 
+_GRADERS: dict[str, Callable[[Part, Any, Tolerance], Result]] = {
+    TENSOR: _tensor, NUMBER: _number, EXACT: lambda p, g, t: _exact(p, g), O_FORM: lambda p, g, t: _o_form(p, g),
+    WORDS: lambda p, g, t: _compare_words(p, g), CHOICE: lambda p, g, t: _choice(p, g),
+}
+
+
 def grade_part(part: Part, got: Any, tol: Tolerance) -> Result:
     """The verdict of one part; the submission's text is parsed by the grammar, within the time limit."""
     if got is ABSENT:
         return Result(part, Fraction(0), MISSING, "no answer")
     try:
         with time_limit(PART_TIME_LIMIT):
-            if part.kind == TENSOR:
-                return _tensor(part, got, tol)
-            if part.kind == NUMBER:
-                return _number(part, got, tol)
-            if part.kind == EXACT:
-                return _exact(part, got)
-            if part.kind == O_FORM:
-                return _o_form(part, got)
-            if part.kind == WORDS:
-                return _compare_words(part, got)
-            if part.kind == CHOICE:
-                return _choice(part, got)
-            raise ValueError(f"unknown part kind {part.kind}")
+            return _GRADERS[part.kind](part, got, tol)
     except _ShapeMismatch as exc:
         return Result(part, Fraction(0), WRONG, str(exc))
     except Unparseable as exc:
