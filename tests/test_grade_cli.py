@@ -72,6 +72,8 @@ def test_json_and_text_reports(capsys, key_file, tmp_path):
     ('[decoding]\n"\\u001b[2J\\n" = 1\n',
      's.toml: decoding["\\u001b[2J\\n"]: not a part of answers.json (see docs/submissions.md)'),
     ("decoding = 5\n", "s.toml: decoding: must be a table, as in answers.json"),
+    ("[decoding.greedy]\nlog_likelihood = " + "[" * 5000 + "]" * 5000 + "\n",
+     "s.toml: not valid TOML: nested too deeply"),
     ("[decoding]\nbeam = 'a b c'\n", "s.toml: decoding.beam: must be an array of tables, as in answers.json"),
     ("[decoding]\nbeam = ['a b c']\n", "s.toml: decoding.beam.1: must be a table, as in answers.json"),
 ])
