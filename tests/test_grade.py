@@ -137,6 +137,22 @@ def test_o_form_reason_names_the_terms(setup):
     assert result.reason == "expected O(d**2*n), got O(d**2*n + d*n**2): extra d*n**2"
 
 
+@pytest.mark.parametrize("got, verdict, reason", [
+    ("O(T B^2 N + B T^2)", CORRECT, "same dominant terms as O(B**2*N*T + B*T**2)"),
+    ("O(T B N log(B N))", CORRECT, "same dominant terms as O(B*N*T*log(B*N)) (selecting by sorting the candidates, "
+                                   "as the solutions also derive)"),
+    ("O(TBN log N)", CORRECT, "same dominant terms as O(B*N*T*log(B*N)) (selecting by sorting the candidates, "
+                              "as the solutions also derive)"),
+    ("O(T B N)", WRONG, "expected O(B**2*N*T + B*T**2), got O(B*N*T): missing B**2*N*T, B*T**2; extra B*N*T"),
+    ("O(TBN log B)", WRONG, "expected O(B**2*N*T + B*T**2), got O(B*N*T*log(B)): missing B**2*N*T, B*T**2; "
+                            "extra B*N*T*log(B)"),
+])
+def test_beam_time_by_either_derived_selection(setup, got, verdict, reason):
+    config, key = setup
+    result = grade(key, {"decoding": {"complexity": {"time": got}}}, GradingPolicy(), "s").results
+    assert [(r.verdict, r.reason) for r in result if r.part.path == "decoding.complexity.time"] == [(verdict, reason)]
+
+
 @pytest.mark.parametrize("got, verdict", [("N^T", CORRECT), ("N**T", CORRECT), ("(N - 1)^T", CORRECT),
                                           ("N^(T+1)", WRONG), ("T^N", WRONG), ("O(N^T)", WRONG)])
 def test_exact_count(setup, got, verdict):

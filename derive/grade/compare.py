@@ -219,6 +219,10 @@ def _exact(part: Part, got: Any) -> Result:
 def _o_form(part: Part, got: Any) -> Result:
     names = frozenset(s.name for s in part.symbols)
     mine = evaluate.o_reduction(parse(_text(got), names), part.symbols, part.order)
+    for answer, why in part.alternatives:
+        if set(sp.Add.make_args(mine)) == set(sp.Add.make_args(
+                evaluate.o_reduction(parse(answer, names), part.symbols, part.order))):
+            return Result(part, part.points, CORRECT, f"same dominant terms as {answer} ({why})")
     theirs = evaluate.o_reduction(parse(part.expected, names), part.symbols, part.order)
     missing = set(sp.Add.make_args(theirs)) - set(sp.Add.make_args(mine))
     extra = set(sp.Add.make_args(mine)) - set(sp.Add.make_args(theirs))

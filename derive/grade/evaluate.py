@@ -95,10 +95,10 @@ def _terms(node: Node) -> int:
     match node:
         case Num() | Sym():
             return 1
-        case Call("log", argument):
+        case Call("log", argument):  # a sum of logs, at most one per symbol occurrence
             if _terms(argument) > MAX_TERMS:
                 raise Unparseable(f"expands to more than {MAX_TERMS} terms")
-            return 1
+            return _occurrences(argument) + 1
         case Neg(operand):
             return _terms(operand)
         case Call(_, _):
@@ -125,6 +125,17 @@ def _terms(node: Node) -> int:
     return 1
 
 
+def _occurrences(node: Node) -> int:
+    match node:
+        case Sym():
+            return 1
+        case Neg(operand) | Call(_, operand):
+            return _occurrences(operand)
+        case Bin(_, left, right):
+            return _occurrences(left) + _occurrences(right)
+    return 0
+
+
 def _has_symbol(node: Node) -> bool:
     match node:
         case Sym():
@@ -148,13 +159,23 @@ def _sympy(node: Node, symbols: Mapping[str, sp.Symbol], logs: dict[str, sp.Symb
             return symbols[name]
         case Neg(operand):
             return -_sympy(operand, symbols, logs)
-        case Call(_, argument):  # log(...): one opaque symbol per distinct argument, ordered with nothing
-            inner = sp.expand(_sympy(argument, symbols, logs))
-            return logs.setdefault(sp.srepr(inner), sp.Symbol(f"log({inner})", positive=True))
+        case Call(_, argument):
+            return _log_terms(sp.expand(_sympy(argument, symbols, logs)), logs)
         case Bin(op, left, right):
             a, b = _sympy(left, symbols, logs), _sympy(right, symbols, logs)
             return {"+": a + b, "-": a - b, "*": a * b, "/": a / b, "^": a**b}[op]
     raise Unparseable("not an expression")
+
+
+def _log_terms(inner: sp.Expr, logs: dict[str, sp.Symbol]) -> sp.Expr:
+    """log of a product as a sum of logs (log(B N^2) = log B + 2 log N); each log of a symbol, or
+    of a sum, is one opaque symbol, at least 1; logs of ordered symbols keep their order."""
+    terms = []
+    for factor in sp.Mul.make_args(inner):
+        base, exponent = factor.as_base_exp()
+        if not base.is_number:  # the log of a constant factor is a constant: dominated, dropped
+            terms.append(exponent * logs.setdefault(sp.srepr(base), sp.Symbol(f"log({base})", positive=True)))
+    return sp.Add(*terms)
 
 
 def o_reduction(node: Node, symbols: Sequence[sp.Symbol],
@@ -168,7 +189,9 @@ def o_reduction(node: Node, symbols: Sequence[sp.Symbol],
     variables = [*symbols, *sorted(logs.values(), key=str)]
     if not expr.free_symbols:
         return sp.Integer(1)  # O(1)
+    log_order = [(logs[sp.srepr(small)], logs[sp.srepr(large)]) for small, large in order
+                 if sp.srepr(small) in logs and sp.srepr(large) in logs]
     try:
-        return big_o(expr, variables, order)
+        return big_o(expr, variables, [*order, *log_order])
     except sp.PolynomialError:
         raise Unparseable("not a polynomial in the question's symbols") from None

@@ -5,7 +5,7 @@ syntax tree. Submission text is data: nothing here (or downstream) evaluates it 
     term    := unary (("*" | "/" | juxtaposition) unary)*
     unary   := ("-" | "+") unary | power
     power   := atom (("^" | "**") unary)?          right-associative: 2^3^2 = 2^(3^2)
-    atom    := number | name | name "(" expr ")" | "(" expr ")"
+    atom    := number | name | name "(" expr ")" | ("log" | "ln") power | "(" expr ")"
 
 Names are the question's symbols, `log` (also `ln`) and `O`; a run of letters that are all
 symbols is their product (`nd` is n*d). Text length, token count and nesting are limited.
@@ -187,6 +187,11 @@ class _Parser:
         raise Unparseable(f"unexpected {shown(text)!r}" if text else "ends too early")
 
     def name(self, text: str) -> Node:
+        if text in ("log", "ln") and self.peek() != ("op", "("):  # log N, log BN = log(B N)
+            self.nest()
+            argument = self.power()
+            self.depth -= 1
+            return Call("log", argument)
         if text in FUNCTIONS:
             self.expect("(")
             self.nest()

@@ -74,10 +74,14 @@ def parts(key: dict[str, Any]) -> list[Part]:
                     alternatives=((_get(key, "decoding", "num_sequences_without_repeated_bos"),
                                    "the count when <BOS> cannot follow itself, as the solutions note"),)))
     tbn = (decoding.T, decoding.B, decoding.N)
+    sorted_variant = _get(key, "decoding", "complexity").get("sorted", {})
     for what in ("time", "space"):
+        other = sorted_variant.get(what)
         out.append(Part(f"decoding.complexity.{what}", "2.3", Fraction(QUESTION_POINTS["2.3"]) / 2, O_FORM,
                         _get(key, "decoding", "complexity", what), ("decoding", "complexity", what),
-                        symbols=tbn, order=tuple(decoding.ORDER)))
+                        symbols=tbn, order=tuple(decoding.ORDER),
+                        alternatives=((other, "selecting by sorting the candidates, as the solutions also derive"),)
+                        if isinstance(other, str) else ()))
     greedy = Fraction(QUESTION_POINTS["2.4(a)"]) / 2
     out.append(Part("decoding.greedy.words", "2.4(a)", greedy, WORDS, _get(key, "decoding", "greedy", "words"),
                     ("decoding", "greedy", "words")))
