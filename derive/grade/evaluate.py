@@ -5,8 +5,10 @@ project's own O reduction (derive/bigo.py) after an expansion whose size is boun
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+import operator
+from collections.abc import Callable, Mapping, Sequence
 from fractions import Fraction
+from typing import Any
 
 import sympy as sp
 
@@ -18,6 +20,11 @@ MAX_POWER = 1000  # |integer exponent| of a number
 MAX_POLY_POWER = 64  # integer exponent of a symbolic base
 MAX_TERMS = 5000  # terms of an O-form once expanded
 Value = Fraction | float
+
+
+_OPERATIONS: dict[str, Callable[[Any, Any], Any]] = {
+    "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "^": operator.pow,
+}
 
 
 def _bounded(x: Value) -> Value:
@@ -79,7 +86,7 @@ def number(node: Node, env: Mapping[str, int] | None = None) -> Value:
             if op == "/" and b == 0:
                 raise Unparseable("division by zero")
             try:  # a Fraction beyond float range meeting a float overflows
-                result = {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b, "/": lambda: a / b}[op]()
+                result = _OPERATIONS[op](a, b)
             except OverflowError:
                 raise Unparseable("a value overflows") from None
             return _bounded(result)
@@ -163,7 +170,7 @@ def _sympy(node: Node, symbols: Mapping[str, sp.Symbol], logs: dict[str, sp.Symb
             return _log_terms(sp.expand(_sympy(argument, symbols, logs)), logs)
         case Bin(op, left, right):
             a, b = _sympy(left, symbols, logs), _sympy(right, symbols, logs)
-            return {"+": a + b, "-": a - b, "*": a * b, "/": a / b, "^": a**b}[op]
+            return _OPERATIONS[op](a, b)
     raise Unparseable("not an expression")
 
 
