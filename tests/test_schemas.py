@@ -76,9 +76,8 @@ def test_real_answers_files_validate(run, tmp_path):
     assert code == 0
     assert errors("answers", json.loads((tmp_path / "answers.json").read_text(encoding="utf-8"))) == []
     stress = stress_module()
-    for seed in (1, 2):
-        solved = solve_config(api.load(stress.variant(seed)))
-        assert errors("answers", json.loads(answers_json(solved))) == [], seed
+    variant = solve_config(api.load(stress.variant(6)))  # sigmoid, an explicit instance, a depth-3 tree
+    assert errors("answers", json.loads(answers_json(variant))) == []
 
 
 @pytest.fixture(scope="module")
