@@ -17,6 +17,7 @@ import pytest
 from derive import api
 from derive.build import answers_json
 from derive.build import solve as solve_config
+from derive.errors import ConfigError
 from derive.resources import default_text
 
 jsonschema = pytest.importorskip("jsonschema", reason="the test extra installs jsonschema (make test does)")
@@ -107,3 +108,21 @@ def test_checks_may_name_the_answer_fields_they_certify(default_answers):
     answers["checks"][0]["certifies"] = ["normalization.batch.mean"]
     assert errors("answers", answers) == []
 
+
+
+@pytest.mark.parametrize(("table", "key", "low", "high"), [
+    ("decoding", "beam_width", 1, 10**6), ("decoding", "vocabulary_size", 14, 10**12),
+    ("birnn", "hidden_size", 1, 16), ("birnn", "steps", 1, 12), ("birnn", "seed", 0, 2**32 - 1),
+    ("lora", "d", 9, 10**6), ("lora", "n", 1, 10**7), ("lora", "heads", 1, 4096), ("lora", "bits", 2, 16),
+])
+def test_the_schema_and_the_loader_agree_on_integer_ranges(table, key, low, high):
+    """At each end of a range both accept; one step outside, both reject (the loader's lows
+    above the schema's come from the default tree's words and r = 8 < d)."""
+    for value, valid in ((low, True), (high, True), (high + 1, False)):
+        raw = {table: {key: value}}
+        assert (errors("config", raw) == []) is valid, value
+        if valid:
+            api.load(raw)
+        else:
+            with pytest.raises(ConfigError, match=rf"^{table}.{key}: must be between"):
+                api.load(raw)
