@@ -15,6 +15,7 @@ SOURCES := $(shell find derive templates -type f \( -name '*.py' -o -name '*.j2'
 pdf: $(OUT)/solutions.pdf
 
 $(STAMP): pyproject.toml
+	@sh scripts/check-python.sh $(PYTHON) $(VENV)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
@@ -46,7 +47,8 @@ test: $(STAMP) tex-tools
 stress: $(STAMP)
 	$(BIN)/python scripts/stress.py
 
-bench: $(STAMP) tex-tools
+bench: $(STAMP)
+	@sh scripts/ensure-tex.sh latexmk
 	$(BIN)/python scripts/bench.py
 
 clean:

@@ -10,9 +10,11 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from pylatex.utils import NoEscape
 
-Tex = NoEscape  # trusted LaTeX written by derive itself; every plain str is escaped
+class Tex(str):
+    """Trusted LaTeX written by derive itself; every plain str is escaped."""
+
+    __slots__ = ()
 
 
 @dataclass(frozen=True)

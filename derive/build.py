@@ -20,7 +20,7 @@ from derive.latex.compile import STATE_SUFFIXES, State, Stream
 from derive.latex.render import render
 from derive.parallel import TorchWorker
 from derive.questions import QUESTIONS, Question
-from derive.verify import NO_TORCH, TorchJob, torch_installed
+from derive.verify import TorchJob, no_torch, torch_installed
 
 Progress = Callable[[str], None]
 LATEX_STATE = ".latex"  # in the output folder: LaTeX's aux files of the last PDF, to start the next from
@@ -149,7 +149,7 @@ def build(config_path: Path | None, out_dir: Path, pdf: bool = True,
         failed = failures(solved)
         if failed:
             raise CheckFailed(check_failed_message(failed))
-        unrun = [s for s in solved.skipped if s.reason == NO_TORCH]
+        unrun = [s for s in solved.skipped if s.reason == no_torch()]
         if pytorch and unrun:  # found, yet not importable: the prose already named its checks
             raise CheckFailed(unrun_message(unrun))
         write(tail_source(solved))

@@ -1,4 +1,4 @@
-"""Command line: `derive build` and `derive check`. Exit 0 ok, 1 check/LaTeX failure, 2 bad input."""
+"""Command line: `derive build`, `check` and `init`. Exit 0 ok, 1 check/LaTeX failure, 2 bad input."""
 
 from __future__ import annotations
 
@@ -7,8 +7,12 @@ import os
 import sys
 from pathlib import Path
 
-from derive.errors import DeriveError
+from derive import DISTRIBUTION, __version__
+from derive.errors import DeriveError, UsageError
 from derive.parallel import TorchWorker
+from derive.resources import default_text, packaged
+
+CONFIG_HELP = "a TOML config, or - for standard input (default: the assignment as printed)"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -16,15 +20,25 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"derive: {message}\n")
 
 
+def epilog() -> str:
+    return (f"exit codes: 0 success; 1 a check failed or LaTeX failed; 2 bad input or usage.\n"
+            f"config reference: {packaged('docs') / 'config.md'} (`derive init` writes a commented starter)")
+
+
 def parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="derive", description="Derive, show and check the assignment's answers.")
-    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    p = _Parser(prog="derive", description="Derive, show and check the assignment's answers.",
+                epilog=epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--version", action="version", version=f"derive {__version__} ({DISTRIBUTION})")
+    sub = p.add_subparsers(dest="command", title="commands", metavar="COMMAND", parser_class=_Parser)
     b = sub.add_parser("build", help="write solutions.tex, answers.json, overleaf.zip and solutions.pdf")
-    b.add_argument("--config", type=Path, help="a TOML config (default: the assignment as printed)")
+    b.add_argument("--config", type=Path, help=CONFIG_HELP)
     b.add_argument("--out", type=Path, default=Path("build"), help="output folder (default: build)")
     b.add_argument("--no-pdf", action="store_true", help="skip LaTeX compilation")
     c = sub.add_parser("check", help="run every verification and print one line per check")
-    c.add_argument("--config", type=Path, help="a TOML config (default: the assignment as printed)")
+    c.add_argument("--config", type=Path, help=CONFIG_HELP)
+    i = sub.add_parser("init", help="write a commented starter config: every key, the assignment's values")
+    i.add_argument("file", nargs="?", type=Path, help="where to write it (default: standard output)")
+    i.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
     g = sub.add_parser("grade", help="score a submission (or a folder of them) against the derived answers")
     g.add_argument("submission", type=Path, nargs="?", help="a submission TOML file (with --key)")
     g.add_argument("--key", type=Path, help="the answers.json to grade against")
@@ -41,10 +55,16 @@ def _progress(message: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    p = parser()
     try:
-        args = parser().parse_args(argv)
-    except SystemExit as exc:  # argparse has printed its one line (or --help)
+        args = p.parse_args(argv)
+    except SystemExit as exc:  # argparse has printed its one line (or --help, --version)
         return int(exc.code or 0)
+    if args.command is None:
+        p.print_help(sys.stderr)
+        return 2
+    if args.command == "init":
+        return _init(args.file, args.force)
     if args.command == "grade":  # grading derives nothing: no PyTorch worker
         return _run(args, None)
     # First the PyTorch worker, so that it imports PyTorch while this process imports SymPy.
@@ -84,6 +104,26 @@ def _run(args: argparse.Namespace, worker: TorchWorker | None) -> int:
     except KeyboardInterrupt:
         print("derive: interrupted; earlier outputs are unchanged", file=sys.stderr)
         return 130
+
+
+def _init(file: Path | None, force: bool) -> int:
+    """The packaged default config, whose comments document every key; it builds as it is."""
+    text = default_text()
+    if file is None or str(file) == "-":
+        sys.stdout.write(text)
+        return 0
+    try:
+        if file.exists() and not force:
+            raise UsageError(f"{file}: exists; choose another name or pass --force to overwrite it")
+        file.write_text(text, encoding="utf-8")
+    except UsageError as exc:
+        print(f"derive: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except OSError as exc:
+        print(f"derive: {file}: cannot be written ({exc.strerror})", file=sys.stderr)
+        return 2
+    print(f"derive: wrote {file}; build it with: derive build --config {file}", file=sys.stderr)
+    return 0
 
 
 def entry() -> None:

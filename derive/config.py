@@ -8,10 +8,10 @@ ConfigError naming the key.
 from __future__ import annotations
 
 import math
+import sys
 import tomllib
 from dataclasses import dataclass
 from decimal import Decimal
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ import sympy as sp
 from derive import values as v
 from derive.errors import ConfigError
 from derive.grade import policy as grading
+from derive.resources import default_text
 
 Tensor = tuple[tuple[tuple[sp.Rational, ...], ...], ...]
 Matrix = tuple[tuple[sp.Rational, ...], ...]
@@ -101,10 +102,6 @@ class Config:
 SECTIONS = ("document", "normalization", "decoding", "birnn", "lora", "grading")
 
 
-def default_text() -> str:
-    return resources.files("derive").joinpath("default.toml").read_text(encoding="utf-8")
-
-
 def parse_toml(text: str, source: str) -> dict[str, Any]:
     try:
         return tomllib.loads(text, parse_float=Decimal)
@@ -112,24 +109,40 @@ def parse_toml(text: str, source: str) -> dict[str, Any]:
         raise ConfigError(source, f"not valid TOML: {exc}") from None
 
 
+STDIN = "-"  # `--config -`: the config is read from standard input
+
+
 def load(path: Path | None) -> Config:
-    """Read a config file (None: the packaged default) over the defaults."""
-    defaults = parse_toml(default_text(), "default.toml")
+    """Read a config file (None: the packaged default; "-": standard input) over the defaults."""
     if path is None:
+        defaults = parse_toml(default_text(), "default.toml")
         return from_dict(defaults, defaults)
+    if str(path) == STDIN:
+        return loads(_decode(sys.stdin.buffer.read(), "<stdin>"), "<stdin>")
     name = str(path)
     if not path.exists():
         raise ConfigError(name, "no such config file")
     if path.is_dir():
         raise ConfigError(name, "is a directory, not a config file")
     try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(name, f"not UTF-8 (byte {exc.start})") from None
+        data = path.read_bytes()
     except OSError as exc:
         raise ConfigError(name, f"cannot be read ({exc.strerror})") from None
+    return loads(_decode(data, name), name)
+
+
+def _decode(data: bytes, name: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(name, f"not UTF-8 (byte {exc.start})") from None
+
+
+def loads(text: str, name: str) -> Config:
+    """A config from TOML text; `name` says where it came from in messages."""
     if not text.strip():
         raise ConfigError(name, "is empty (leave out --config to build the assignment as printed)")
+    defaults = parse_toml(default_text(), "default.toml")
     return from_dict(parse_toml(text, name), defaults)
 
 
@@ -137,7 +150,7 @@ def from_dict(raw: dict[str, Any], defaults: dict[str, Any]) -> Config:
     v.reject_unknown(raw, "", set(SECTIONS))
     merged = {name: v.table(raw.get(name, defaults.get(name, {})), name) for name in SECTIONS}
     return Config(
-        document=_document(merged["document"]),
+        document=_document(merged["document"], defaults["document"]),
         normalization=_normalization(merged["normalization"], defaults["normalization"]),
         decoding=_decoding(merged["decoding"], defaults["decoding"]),
         birnn=_birnn(merged["birnn"], defaults["birnn"]),
@@ -146,9 +159,9 @@ def from_dict(raw: dict[str, Any], defaults: dict[str, Any]) -> Config:
     )
 
 
-def _document(raw: dict[str, Any]) -> DocumentConfig:
+def _document(raw: dict[str, Any], default: dict[str, Any]) -> DocumentConfig:
     v.reject_unknown(raw, "document", {"title"})
-    title = raw.get("title", "Assignment 2, theoretical part: verified solutions")
+    title = raw.get("title", default["title"])
     if not isinstance(title, str) or not title.strip():
         raise ConfigError("document.title", "must be a non-empty string")
     if len(title) > 200 or "\n" in title:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import metadata
 from typing import Any
 
 import numpy as np
 
+from derive import DISTRIBUTION
 from derive.answer import Check, Skipped
 
 CheckList = list[Check | Skipped]
@@ -76,7 +79,25 @@ class TorchJob:
 
 
 Planned = list[Check | Skipped | TorchJob]
-NO_TORCH = "PyTorch is not installed (pip install 'derive[crosscheck]')"
+
+_CROSSCHECK_MARKER = re.compile(r"""extra\s*==\s*["']crosscheck["']""")
+
+
+def crosscheck_requirement() -> str:
+    """What the `crosscheck` extra installs (PyTorch and its version range), read from this
+    installation's metadata so that a hint names exactly it; plain `torch` when derive runs
+    from a source tree that was never installed."""
+    try:
+        requires = metadata.requires(DISTRIBUTION) or []
+    except metadata.PackageNotFoundError:
+        return "torch"
+    extra = [r.split(";")[0].strip() for r in requires if _CROSSCHECK_MARKER.search(r)]
+    return extra[0] if extra else "torch"
+
+
+def no_torch() -> str:
+    """Why a PyTorch check did not run, with the command that installs what it needs."""
+    return f"PyTorch is not installed (pip install '{crosscheck_requirement()}')"
 
 
 def torch_job(question: str, name: str, fn: Callable[..., CheckList], *args: Any) -> TorchJob:
@@ -87,7 +108,7 @@ def run_torch_jobs(jobs: list[TorchJob]) -> CheckList:
     """Each job's checks; PyTorch is imported only when there is a job to run."""
     torch = torch_module() if jobs else None
     if torch is None:
-        return [Skipped(job.question, job.name, NO_TORCH) for job in jobs]
+        return [Skipped(job.question, job.name, no_torch()) for job in jobs]
     return [result for job in jobs for result in job.fn(torch, *job.args)]
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from derive import config
 from derive.build import failures, solve
+from derive.progress import track
 
 WORDS = ["the", "a", "cat", "dog", "sat", "ran", "é", "x_1", "50%", "{b}", "#", "\\n", "~", "Z"]
 
@@ -118,11 +119,10 @@ def main() -> int:
     start = time.perf_counter()
     failed: list[tuple[int, list[str]]] = []
     with multiprocessing.get_context("fork").Pool(args.workers) as pool:
-        for done, (seed, problems) in enumerate(pool.imap_unordered(check, range(args.count), chunksize=10), 1):
+        results = pool.imap_unordered(check, range(args.count), chunksize=10)
+        for seed, problems in track(results, args.count, "stress", unit="variants"):
             if problems:
                 failed.append((seed, problems))
-            if done % 100 == 0:
-                print(f"stress: {done}/{args.count} variants checked ({time.perf_counter() - start:.0f} s)", flush=True)
     out = Path("build/stress-failures")
     for seed, problems in failed:
         out.mkdir(parents=True, exist_ok=True)

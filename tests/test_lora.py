@@ -11,7 +11,7 @@ from derive import config, crosscheck
 from derive.errors import ConfigError
 from derive.questions import lora as q4
 from derive.questions import lora_checks as c4
-from derive.verify import torch_module
+from derive.verify import no_torch, torch_module
 
 n, d, r, h, m = q4.n, q4.d, q4.r, q4.h, q4.m
 
@@ -107,7 +107,7 @@ def test_bad_input(load_text, text, message):
         load_text(text)
 
 
-@pytest.mark.skipif(torch_module() is None, reason="PyTorch not installed (pip install 'derive[crosscheck]')")
+@pytest.mark.skipif(torch_module() is None, reason=no_torch())
 def test_a_wrong_space_formula_is_caught_by_torch():
     cfg = config.load(None)
     answer = q4.derive(cfg)
@@ -117,7 +117,7 @@ def test_a_wrong_space_formula_is_caught_by_torch():
     assert "MHA: trainable parameters = space" in _failed(c4.verify(wrong, cfg))
 
 
-@pytest.mark.skipif(torch_module() is None, reason="PyTorch not installed (pip install 'derive[crosscheck]')")
+@pytest.mark.skipif(torch_module() is None, reason=no_torch())
 @pytest.mark.parametrize("mod", ["ffn", "mha"])
 def test_forward_flops_agree_with_flop_counter_mode(mod):
     """The cheap count (PyTorch's mm formula on each matmul it runs) equals FlopCounterMode's."""
@@ -132,7 +132,7 @@ def test_forward_flops_agree_with_flop_counter_mode(mod):
         assert crosscheck.forward_flops(torch, module, x) == counter.get_total_flops() > 0
 
 
-@pytest.mark.skipif(torch_module() is None, reason="PyTorch not installed (pip install 'derive[crosscheck]')")
+@pytest.mark.skipif(torch_module() is None, reason=no_torch())
 def test_an_uncounted_operation_stops_the_flop_count():
     torch = torch_module()
     x = torch.randn(3, 4, dtype=torch.float64)

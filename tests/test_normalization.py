@@ -12,7 +12,7 @@ import sympy as sp
 
 from derive import config, crosscheck
 from derive.questions import normalization as q1
-from derive.verify import torch_module
+from derive.verify import no_torch, torch_module
 
 ASSIGNMENT = {  # from SPEC.md and worked by hand
     ("batch", "mean"): [[["31/12"], ["35/12"]]],
@@ -104,7 +104,7 @@ def test_wrong_axes_are_caught():
     assert "layer mean" in _failed(q1.verify(wrong, c))
 
 
-@pytest.mark.skipif(torch_module() is None, reason="PyTorch not installed (pip install 'derive[crosscheck]')")
+@pytest.mark.skipif(torch_module() is None, reason=no_torch())
 def test_torch_catches_a_wrong_statistic():
     c = config.load(None)
     answer = q1.derive(c)

@@ -19,8 +19,7 @@ WITH_TORCH = ("the checks in the appendix compare them with complex-step derivat
               "central finite differences and PyTorch autograd):")
 WITHOUT_TORCH = ("the checks in the appendix compare them with complex-step derivatives at 50 digits "
                  "and central finite differences; PyTorch is not installed here, so its check did not run):")
-needs_torch = pytest.mark.skipif(verify_module.torch_module() is None,
-                                 reason="PyTorch not installed (pip install 'derive[crosscheck]')")
+needs_torch = pytest.mark.skipif(verify_module.torch_module() is None, reason=verify_module.no_torch())
 
 
 def _one_line(text: str) -> str:

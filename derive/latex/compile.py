@@ -31,7 +31,7 @@ except ImportError:  # Windows: no FIFOs either, so derive compiles without stre
 SOURCE_DATE_EPOCH = "1735689600"  # 2025-01-01: fixed, so two builds give the same bytes
 TIMEOUT_SECONDS = 300
 MAX_PASSES = 5
-TEX_PACKAGES = "texlive-latex-base texlive-latex-recommended texlive-pictures texlive-latex-extra lmodern latexmk"
+TEX_PACKAGES = "texlive-latex-base texlive-latex-recommended texlive-pictures texlive-latex-extra lmodern"
 _FILE_LINE = re.compile(r"^(?:\./)?([^:\s]+\.tex):(\d+): (.*)$")
 _RERUN = re.compile(r"Rerun to get|Rerun LaTeX|Label\(s\) may have changed")
 _FLAGS = ["-interaction=nonstopmode", "-halt-on-error", "-file-line-error", "-no-shell-escape"]

@@ -12,16 +12,19 @@ from typing import Any
 
 import jinja2
 import sympy as sp
-from pylatex.utils import escape_latex
 
 from derive.answer import Terms, Tex
 from derive.latex.printer import decimal, decimal_matrix, tex
+from derive.resources import packaged
 
 # Characters pdflatex typesets with inputenc/T1 and lmodern: ASCII and Latin-1/Latin Extended-A.
 _TYPESET = range(0x20, 0x17F + 1)
-# Text glyphs for characters that T1 turns into accents or ligatures (`` -> a curly quote,
-# << -> a guillemet), so that user text reads back from the PDF as it was written.
+# LaTeX's special characters, and text glyphs for characters that T1 turns into accents or
+# ligatures (`` -> a curly quote, << -> a guillemet, -- -> a dash), so that user text reads
+# back from the PDF as it was written.
 _GLYPHS = {
+    "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
+    "\\": r"\textbackslash{}", "-": r"{-}", "[": r"{[}", "]": r"{]}",
     "^": r"\textasciicircum{}", "~": r"\textasciitilde{}", "`": r"\textasciigrave{}", "'": r"\textquotesingle{}",
     "<": r"\textless{}", ">": r"\textgreater{}", '"': r"\textquotedbl{}", "|": r"\textbar{}",
 }
@@ -34,7 +37,7 @@ def escape(text: str) -> Tex:
         if ch in _GLYPHS:
             out.append(_GLYPHS[ch])
         elif ord(ch) in _TYPESET and ch != "\u00ad":
-            out.append(escape_latex(ch) if ord(ch) < 0x80 else ch)
+            out.append(ch)
         else:
             out.append(rf"\texttt{{<U+{ord(ch):04X}>}}")
     return Tex("".join(out))
@@ -78,11 +81,7 @@ def finalize(value: Any) -> str:
 
 def template_dir() -> Path:
     """Templates ship inside the wheel as derive/templates; in a source tree they are ../templates."""
-    here = Path(__file__).resolve().parent.parent
-    for candidate in (here / "templates", here.parent / "templates"):
-        if (candidate / "head.tex.j2").is_file():
-            return candidate
-    raise FileNotFoundError(f"derive's templates are missing (looked in {here / 'templates'})")
+    return packaged("templates")
 
 
 @functools.cache

@@ -1,0 +1,94 @@
+"""What a new user meets first: the distribution's name and hints, the interpreter check of
+the Makefile, progress on long batches, and a README that needs nothing outside the repo."""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+import tomllib
+from pathlib import Path
+
+from derive import DISTRIBUTION
+from derive.progress import track
+from derive.verify import crosscheck_requirement, no_torch
+
+ROOT = Path(__file__).resolve().parent.parent
+PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+
+
+def test_the_distribution_name_and_the_torch_hint_come_from_pyproject():
+    assert PROJECT["name"] == DISTRIBUTION != "derive"
+    (extra,) = PROJECT["optional-dependencies"]["crosscheck"]
+    installed = crosscheck_requirement()  # from the installed metadata, which orders the specifiers its way
+    assert installed.startswith("torch") and extra.startswith("torch")
+    assert sorted(installed[5:].split(",")) == sorted(extra[5:].replace(" ", "").split(","))
+    assert no_torch() == f"PyTorch is not installed (pip install '{crosscheck_requirement()}')"
+
+
+def test_the_readme_and_docs_need_nothing_outside_the_repo():
+    texts = {p: p.read_text(encoding="utf-8") for p in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]}
+    for path, text in texts.items():
+        assert "../shared" not in text and "SPEC.md" not in text, path
+        for link in re.findall(r"\]\(([^)#:]+)\)", text):  # relative links resolve
+            assert (path.parent / link).exists(), (path, link)
+
+
+def fake_python(tmp_path: Path, version: str) -> Path:
+    """A stand-in interpreter that reports `version` and fails the >= 3.11 test."""
+    path = tmp_path / "python-old"
+    path.write_text(f'#!/bin/sh\n[ "$1" = --version ] && echo "Python {version}" && exit 0\nexit 1\n')
+    path.chmod(0o755)
+    return path
+
+
+def check_python(python: str | Path, venv: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["sh", str(ROOT / "scripts" / "check-python.sh"), str(python), str(venv)],
+                          capture_output=True, text=True, check=False)
+
+
+def test_an_old_python_stops_with_one_line_before_making_a_venv(tmp_path):
+    result = check_python(fake_python(tmp_path, "3.9.2"), tmp_path / ".venv")
+    assert result.returncode == 2 and not (tmp_path / ".venv").exists()
+    assert result.stderr == (f"derive: needs Python >= 3.11; {tmp_path / 'python-old'} is Python 3.9.2. "
+                             "Run: make PYTHON=python3.11 (or newer)\n")
+    missing = check_python(tmp_path / "no-python", tmp_path / ".venv")
+    assert missing.returncode == 2 and "is not found" in missing.stderr
+
+
+def test_a_venv_made_by_an_old_python_is_made_again(tmp_path):
+    venv = tmp_path / ".venv"
+    (venv / "bin").mkdir(parents=True)
+    fake_python(venv / "bin", "3.9.2").rename(venv / "bin" / "python")
+    result = check_python("python3", venv)
+    assert result.returncode == 0 and not venv.exists()
+    assert result.stderr == f"derive: {venv} was made by an older or missing Python; making it again with python3\n"
+
+
+def test_a_good_venv_is_kept(tmp_path):
+    venv = tmp_path / ".venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "python").symlink_to(subprocess.run(["sh", "-c", "command -v python3"], capture_output=True,
+                                                        text=True, check=True).stdout.strip())
+    assert check_python("python3", venv).returncode == 0 and venv.exists()
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_is_plain_lines_when_not_a_terminal():
+    out = io.StringIO()
+    assert list(track(range(250), 250, "stress", unit="variants", stream=out)) == list(range(250))
+    lines = out.getvalue().splitlines()
+    assert [re.sub(r"\(\d+ s\)", "(T s)", line) for line in lines] == [
+        "stress: 100/250 variants (T s)", "stress: 200/250 variants (T s)", "stress: 250/250 variants (T s)"]
+
+
+def test_progress_is_a_bar_on_a_terminal():
+    out = Terminal()
+    assert list(track(range(30), 30, "variants", unit="variants", stream=out)) == list(range(30))
+    final = out.getvalue().split("\r")[-1]
+    assert final.startswith("variants: 100%|") and "30/30" in final and "\n" not in final.rstrip("\n")
+
