@@ -16,10 +16,11 @@ from derive import __version__
 from derive.answer import Check, Skipped
 from derive.config import Config, load
 from derive.errors import CheckFailed, UsageError
-from derive.latex.compile import STATE_SUFFIXES, State, Stream
+from derive.latex.compile import STATE_SUFFIXES, State, Stream, compile_pdf
 from derive.latex.render import render
 from derive.parallel import TorchWorker
 from derive.questions import QUESTIONS, Question
+from derive.sheet import sheet_source
 from derive.verify import TorchJob, no_torch, torch_installed
 
 Progress = Callable[[str], None]
@@ -128,12 +129,56 @@ def unrun_message(skipped: list[Skipped]) -> str:
             f"{first.reason}; the document would name checks that did not run")
 
 
-def build(config_path: Path | None, out_dir: Path, pdf: bool = True,
-          progress: Progress = _quiet, worker: TorchWorker | None = None) -> dict[str, Path]:
-    """Build every output; write them only when everything succeeded."""
+SHEETS = {"solutions": ("solutions",), "questions": ("questions",), "both": ("questions", "solutions")}
+
+
+@dataclass(frozen=True)
+class Produced:
+    """One build's files (name -> bytes) and LaTeX's state per compiled document (stem -> State)."""
+
+    files: dict[str, bytes]
+    states: dict[str, State]
+
+
+def build(config_path: Path | None, out_dir: Path, pdf: bool = True, progress: Progress = _quiet,
+          worker: TorchWorker | None = None, sheet: str = "solutions") -> dict[str, Path]:
+    """Build every output of the chosen sheets; write them only when everything succeeded."""
     config = load(config_path)  # bad input fails here, before any progress line
     _check_out_dir(out_dir)
-    with Stream(state=read_latex_state(out_dir)) if pdf else contextlib.nullcontext() as stream:
+    produced = produce(config, SHEETS[sheet], pdf, progress, worker, read_latex_state(out_dir))
+    progress(f"writing {', '.join(produced.files)} to {out_dir}")
+    stale = [] if pdf else [f"{stem}.pdf" for stem in SHEETS[sheet]]  # would no longer match its .tex
+    written = write_outputs(out_dir, produced.files, remove=stale)
+    for stem, state in produced.states.items():
+        write_outputs(out_dir / LATEX_STATE, {f"{stem}{k}": v for k, v in state.items()}, remove=[])
+    return written
+
+
+def produce(config: Config, sheets: tuple[str, ...], pdf: bool = True, progress: Progress = _quiet,
+            worker: TorchWorker | None = None, state: dict[str, State] | None = None) -> Produced:
+    """The files of the chosen sheets as bytes, nothing written: a variant job returns them."""
+    state = state or {}
+    files: dict[str, bytes] = {}
+    states: dict[str, State] = {}
+    if "questions" in sheets:
+        progress("writing the question sheet")
+        source = sheet_source(config)
+        files["questions.tex"] = source.encode("utf-8")
+        if pdf:
+            compiled = compile_pdf(source, "questions.tex", state=state.get("questions"))
+            files["questions.pdf"], states["questions"] = compiled.pdf, compiled.state
+    if "solutions" in sheets:
+        solved_files, solved_state = _solutions(config, pdf, progress, worker, state.get("solutions"))
+        files |= solved_files
+        if solved_state is not None:
+            states["solutions"] = solved_state
+    return Produced(files, states)
+
+
+def _solutions(config: Config, pdf: bool, progress: Progress, worker: TorchWorker | None,
+               state: State | None) -> tuple[dict[str, bytes], State | None]:
+    """solutions.tex, answers.json, overleaf.zip (and solutions.pdf): typeset while derived."""
+    with Stream(state=state or {}) if pdf else contextlib.nullcontext() as stream:
         if stream is not None:
             progress("typesetting while deriving (pdflatex reads the document as it is written)")
         parts: list[str] = []
@@ -159,27 +204,26 @@ def build(config_path: Path | None, out_dir: Path, pdf: bool = True,
             "answers.json": answers_json(solved).encode("utf-8"),
             "overleaf.zip": overleaf_zip(source),
         }
-        if not pdf:
-            progress(f"writing {', '.join(outputs)} to {out_dir}")
-            return write_outputs(out_dir, outputs, remove=["solutions.pdf"])
+        if stream is None:
+            return outputs, None
         progress("finishing the PDF (pdflatex)")
         compiled = stream.finish(source)
     outputs["solutions.pdf"] = compiled.pdf
-    progress(f"writing {', '.join(outputs)} to {out_dir}")
-    written = write_outputs(out_dir, outputs, remove=[])
-    write_outputs(out_dir / LATEX_STATE, {f"solutions{k}": v for k, v in compiled.state.items()}, remove=[])
-    return written
+    return outputs, compiled.state
 
 
-def read_latex_state(out_dir: Path) -> State:
-    """LaTeX's files from the previous PDF build into this folder, if any (see compile.State)."""
+def read_latex_state(out_dir: Path) -> dict[str, State]:
+    """LaTeX's files from the previous PDF build into this folder, per document (see compile.State)."""
     folder = out_dir / LATEX_STATE
-    state = {}
-    for suffix in STATE_SUFFIXES:
-        path = folder / f"solutions{suffix}"
-        if path.is_file() and not path.is_symlink():
-            state[suffix] = path.read_bytes()
-    return state
+    states: dict[str, State] = {}
+    for stem in ("questions", "solutions"):
+        state = {}
+        for suffix in STATE_SUFFIXES:
+            path = folder / f"{stem}{suffix}"
+            if path.is_file() and not path.is_symlink():
+                state[suffix] = path.read_bytes()
+        states[stem] = state
+    return states
 
 
 def _check_out_dir(out_dir: Path) -> None:

@@ -34,6 +34,8 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--config", type=Path, help=CONFIG_HELP)
     b.add_argument("--out", type=Path, default=Path("build"), help="output folder (default: build)")
     b.add_argument("--no-pdf", action="store_true", help="skip LaTeX compilation")
+    b.add_argument("--sheet", choices=("questions", "solutions", "both"), default="solutions",
+                   help="questions.pdf (no answers), solutions.pdf (default), or both")
     c = sub.add_parser("check", help="run every verification and print one line per check")
     c.add_argument("--config", type=Path, help=CONFIG_HELP)
     i = sub.add_parser("init", help="write a commented starter config: every key, the assignment's values")
@@ -82,7 +84,8 @@ def _run(args: argparse.Namespace, worker: TorchWorker | None) -> int:
         from derive.config import load
 
         if args.command == "build":
-            written = build(args.config, args.out, pdf=not args.no_pdf, progress=_progress, worker=worker)
+            written = build(args.config, args.out, pdf=not args.no_pdf, progress=_progress, worker=worker,
+                            sheet=args.sheet)
             _progress("done: " + ", ".join(str(p) for p in written.values()))
             return 0
         solved = solve(load(args.config), worker=worker)

@@ -1,0 +1,28 @@
+"""The question sheet: every question restated with this config's data, and no answers."""
+
+from __future__ import annotations
+
+import functools
+
+from derive.config import Config, default_text, parse_toml
+from derive.latex.render import render
+from derive.prompts import prompts
+
+SHEET_TITLE = "Assignment 2, theoretical part: questions"  # for the default title, which says "solutions"
+
+
+@functools.cache
+def default_title() -> str:
+    return parse_toml(default_text(), "default.toml")["document"]["title"]
+
+
+def sheet_title(config: Config) -> str:
+    title = config.document.title
+    return SHEET_TITLE if title == default_title() else title
+
+
+def sheet_source(config: Config) -> str:
+    views = prompts(config)
+    parts = [render("sheet/head.tex.j2", title=sheet_title(config), total=sum(p.total for p in views.values()))]
+    parts += [render(f"sheet/{key}.tex.j2", p=prompt, points=prompt.points) for key, prompt in views.items()]
+    return "".join(parts) + "\\end{document}\n"
