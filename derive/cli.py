@@ -36,6 +36,17 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--no-pdf", action="store_true", help="skip LaTeX compilation")
     b.add_argument("--sheet", choices=("questions", "solutions", "both"), default="solutions",
                    help="questions.pdf (no answers), solutions.pdf (default), or both")
+    v = sub.add_parser("variants", help="per-student variants: both sheets and answers.json each, key.csv, key.json")
+    count = v.add_mutually_exclusive_group(required=True)
+    count.add_argument("--count", type=_positive, help="how many variants (ids v001, v002, ...)")
+    count.add_argument("--roster", type=Path, help="a CSV file with an id column: one variant per row")
+    v.add_argument("--seed", type=int, default=0, help="the base seed (default 0)")
+    v.add_argument("--config", type=Path, help="the base config and its [variants] table (default: the assignment)")
+    v.add_argument("--out", type=Path, default=Path("build/variants"), help="output folder (default: build/variants)")
+    v.add_argument("--no-pdf", action="store_true", help="skip LaTeX compilation")
+    where = v.add_mutually_exclusive_group()
+    where.add_argument("--jobs", type=_positive, help="parallel local jobs (default: the cores)")
+    where.add_argument("--dask", metavar="ADDRESS", help="run the jobs on a Dask cluster (needs `distributed`)")
     c = sub.add_parser("check", help="run every verification and print one line per check")
     c.add_argument("--config", type=Path, help=CONFIG_HELP)
     i = sub.add_parser("init", help="write a commented starter config: every key, the assignment's values")
@@ -50,6 +61,12 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--format", choices=("text", "json", "csv"), help="report of one submission (default: text)")
     g.add_argument("--out", type=Path, help="batch mode: write the grades CSV here (and the reasons beside it)")
     return p
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
+    return int(text)
 
 
 def _progress(message: str) -> None:
@@ -67,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.command == "init":
         return _init(args.file, args.force)
-    if args.command == "grade":  # grading derives nothing: no PyTorch worker
+    if args.command in ("grade", "variants"):  # no derivation here, or jobs that run PyTorch in their processes
         return _run(args, None)
     # First the PyTorch worker, so that it imports PyTorch while this process imports SymPy.
     with TorchWorker() as worker:
@@ -88,6 +105,8 @@ def _run(args: argparse.Namespace, worker: TorchWorker | None) -> int:
                             sheet=args.sheet)
             _progress("done: " + ", ".join(str(p) for p in written.values()))
             return 0
+        if args.command == "variants":
+            return _variants(args)
         solved = solve(load(args.config), worker=worker)
         for c in solved.checks:
             status = "ok  " if c.passed else "FAIL"
@@ -126,6 +145,17 @@ def _init(file: Path | None, force: bool) -> int:
         print(f"derive: {file}: cannot be written ({exc.strerror})", file=sys.stderr)
         return 2
     print(f"derive: wrote {file}; build it with: derive build --config {file}", file=sys.stderr)
+    return 0
+
+
+def _variants(args: argparse.Namespace) -> int:
+    from derive import executors, variants
+
+    ids = variants.numbered_ids(args.count) if args.count else variants.read_roster(args.roster)
+    variants.check_out_dir(args.out)
+    with executors.opened(args.jobs, args.dask) as executor:
+        done = variants.run(ids, args.seed, args.config, args.out, executor, pdf=not args.no_pdf, progress=_progress)
+    _progress(f"done: {len(done)} variants, {args.out / 'key.csv'}, {args.out / 'key.json'}")
     return 0
 
 

@@ -13,7 +13,7 @@ import tomllib
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import mpmath
 import sympy as sp
@@ -22,6 +22,9 @@ from derive import values as v
 from derive.errors import ConfigError
 from derive.grade import policy as grading
 from derive.resources import default_text
+
+if TYPE_CHECKING:
+    from derive.variants_spec import VariantsSpec
 
 Tensor = tuple[tuple[tuple[sp.Rational, ...], ...], ...]
 Matrix = tuple[tuple[sp.Rational, ...], ...]
@@ -96,10 +99,11 @@ class Config:
     decoding: DecodingConfig
     birnn: BirnnConfig
     lora: LoraConfig
+    variants: VariantsSpec  # what `derive variants` draws; not used by a build
     grading: grading.GradingPolicy = grading.GradingPolicy()  # used by `derive grade` only
 
 
-SECTIONS = ("document", "normalization", "decoding", "birnn", "lora", "grading")
+SECTIONS = ("document", "normalization", "decoding", "birnn", "lora", "grading", "variants")
 
 
 def parse_toml(text: str, source: str) -> dict[str, Any]:
@@ -156,7 +160,14 @@ def from_dict(raw: dict[str, Any], defaults: dict[str, Any]) -> Config:
         birnn=_birnn(merged["birnn"], defaults["birnn"]),
         lora=_lora(merged["lora"], defaults["lora"]),
         grading=grading.parse(merged["grading"]),
+        variants=_variants(merged["variants"]),
     )
+
+
+def _variants(raw: dict[str, Any]) -> VariantsSpec:
+    from derive.variants_spec import parse  # its own module, which reads the questions' answers: imported late
+
+    return parse(raw)
 
 
 def _document(raw: dict[str, Any], default: dict[str, Any]) -> DocumentConfig:

@@ -20,6 +20,7 @@ from typing import Any
 from derive import config
 from derive.build import failures, solve
 from derive.progress import track
+from derive.tomlwrite import to_toml
 
 WORDS = ["the", "a", "cat", "dog", "sat", "ran", "é", "x_1", "50%", "{b}", "#", "\\n", "~", "Z"]
 
@@ -86,29 +87,6 @@ def check(seed: int) -> tuple[int, list[str]]:
     except Exception as exc:  # a crash on valid input is a failure to report, not to stop on
         return seed, [f"crashed: {exc!r}"]
     return seed, [f"{c.question} {c.name}: {c.max_error:.3g} > {c.tolerance:.3g}" for c in failures(solved)]
-
-
-def to_toml(data: dict[str, Any], prefix: str = "") -> str:
-    lines, tables = [], []
-    for key, value in data.items():
-        if isinstance(value, dict):
-            tables.append(to_toml(value, f"{prefix}{key}."))
-        else:
-            lines.append(f"{_key(key)} = {_value(value)}")
-    head = f"[{prefix[:-1]}]\n" if prefix else ""
-    return head + "".join(f"{line}\n" for line in lines) + "".join(tables)
-
-
-def _key(key: str) -> str:
-    return key if key.replace("_", "").isalnum() and key.isascii() else _value(key)
-
-
-def _value(value: Any) -> str:
-    if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    if isinstance(value, list):
-        return "[" + ", ".join(_value(v) for v in value) + "]"
-    return str(value)
 
 
 def main() -> int:

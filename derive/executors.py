@@ -1,0 +1,76 @@
+"""Where variant jobs run: anything with the `concurrent.futures.Executor` interface.
+
+`processes(J)` forks J local workers (the default, J = the cores); `dask(ADDRESS)` submits to an
+existing Dask cluster (the optional `distributed` package); `Serial` runs each job as it is
+submitted, in this process (tests, and a debugger).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from typing import Any
+
+from derive.errors import UsageError
+
+
+class Serial(Executor):
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except Exception as exc:  # handed to the caller through the future, as a pool would
+            future.set_exception(exc)
+        return future
+
+
+def _start_worker() -> None:
+    """Each worker imports PyTorch once, if installed, so that every variant's PyTorch checks run
+    in it (derive.parallel runs them in-process when PyTorch is already imported) instead of
+    in a new process per variant. One thread: the workers already share the cores."""
+    os.environ["OMP_NUM_THREADS"] = "1"
+    from derive.verify import torch_module
+
+    torch = torch_module()
+    if torch is not None:
+        torch.set_num_threads(1)
+
+
+def processes(jobs: int) -> Executor:
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_worker)
+
+
+@contextlib.contextmanager
+def opened(jobs: int | None, dask_address: str | None) -> Iterator[Executor]:
+    """The executor the command line asks for, shut down (and a Dask client closed) at the end."""
+    if dask_address is None:
+        with processes(jobs or default_jobs()) as pool:
+            yield pool
+        return
+    client = _dask_client(dask_address)
+    try:
+        with client.get_executor() as executor:
+            yield executor
+    finally:
+        client.close()
+
+
+def _dask_client(address: str) -> Any:
+    try:
+        from distributed import Client
+    except ImportError:
+        raise UsageError("--dask needs the `distributed` package: pip install 'derive[dask]'") from None
+    try:
+        client = Client(address, timeout="10s")
+    except (OSError, TimeoutError) as exc:
+        raise UsageError(f"--dask {address}: cannot connect ({exc})") from None
+    return client
+
+
+def default_jobs() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)

@@ -1,0 +1,272 @@
+"""`derive variants`: per-student variants of the assignment, each built and checked like the main document.
+
+The pipeline: ids (numbered, or a roster's) -> a seed per id -> for each question that varies,
+draws until the required properties hold on its derived answer -> the variant's config.toml
+-> both sheets and answers.json, produced by the same code as `derive build` -> the one
+output folder, then key.json, key.csv and report.json. Each variant is an independent job
+submitted to a `concurrent.futures.Executor` (processes here, a Dask cluster with --dask);
+jobs return bytes, and only this process writes.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import random
+from collections.abc import Callable
+from concurrent.futures import Executor, Future
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from derive import config as cfg
+from derive.build import LATEX_STATE, produce, write_outputs
+from derive.errors import CheckFailed, ConfigError, DeriveError, UsageError
+from derive.keys import key_csv, key_json
+from derive.properties import PROPERTIES
+from derive.questions import QUESTIONS
+from derive.randomize import RANDOMIZERS
+from derive.tomlwrite import to_toml
+from derive.variants_spec import QUESTION_KEYS, VariantsSpec
+
+Progress = Callable[[str], None]
+VARIANT_FILES = ("questions.tex", "questions.pdf", "solutions.tex", "solutions.pdf", "answers.json")
+
+
+def variant_seed(base_seed: int, variant_id: str) -> int:
+    """From the base seed and the id alone: adding a student changes no one else's variant."""
+    digest = hashlib.sha256(f"{base_seed}/{variant_id}".encode()).digest()
+    return int.from_bytes(digest[:4], "big")
+
+
+MAX_VARIANTS = 100_000
+ID_CHARACTERS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-")
+MAX_ID_LENGTH = 64
+
+
+def numbered_ids(count: int) -> list[str]:
+    if count > MAX_VARIANTS:
+        raise UsageError(f"--count: at most {MAX_VARIANTS} variants, got {count}")
+    width = max(3, len(str(count)))
+    return [f"v{i:0{width}d}" for i in range(1, count + 1)]
+
+
+def read_roster(path: Path) -> list[str]:
+    """The ids of a roster CSV (an `id` column; other columns are ignored), in file order."""
+    where = f"--roster {path}"
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise UsageError(f"{where}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{where}: cannot be read as UTF-8 ({exc})") from None
+    try:
+        rows = list(csv.reader(io.StringIO(text)))
+    except csv.Error as exc:
+        raise UsageError(f"{where}: not valid CSV ({exc})") from None
+    header = [name.strip() for name in rows[0]] if rows else []
+    if "id" not in header:
+        raise UsageError(f"{where}: no id column (the first row names the columns, one of them id)")
+    column = header.index("id")
+    seen: dict[str, int] = {}
+    for line, row in enumerate(rows[1:], 2):
+        if not any(cell.strip() for cell in row):
+            continue  # a blank line
+        variant_id = row[column].strip() if column < len(row) else ""
+        _check_id(variant_id, f"{where}, line {line}")
+        if variant_id in seen:
+            raise UsageError(f"{where}, line {line}: duplicate id {variant_id!r} (also on line {seen[variant_id]})")
+        seen[variant_id] = line
+    if not seen:
+        raise UsageError(f"{where}: no rows")
+    if len(seen) > MAX_VARIANTS:
+        raise UsageError(f"{where}: at most {MAX_VARIANTS} rows, got {len(seen)}")
+    return list(seen)
+
+
+def _check_id(variant_id: str, where: str) -> None:
+    """Ids name folders: letters, digits, '.', '_' and '-', not starting with '.'."""
+    if not variant_id:
+        raise UsageError(f"{where}: empty id")
+    if set(variant_id) - ID_CHARACTERS or variant_id.startswith(".") or len(variant_id) > MAX_ID_LENGTH:
+        raise UsageError(f"{where}: id {variant_id!r} must be 1 to {MAX_ID_LENGTH} letters, digits, '.', '_' or '-', "
+                         "not starting with '.'")
+
+
+def check_out_dir(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out}: exists and is not a folder")
+
+
+def variant_title(base_title: str, variant_id: str) -> str:
+    if base_title == cfg.DEFAULT_TITLE:
+        return f"Assignment 2, theoretical part: variant {variant_id}"
+    suffix = f" (variant {variant_id})"
+    return base_title[: 200 - len(suffix)] + suffix
+
+
+@dataclass(frozen=True)
+class Job:
+    """Everything one variant needs, picklable: it may run on another machine."""
+
+    variant_id: str
+    seed: int
+    base: dict[str, Any]  # the base config's raw tables, every section present
+    spec: VariantsSpec
+    pdf: bool
+
+
+@dataclass(frozen=True)
+class Outcome:
+    variant_id: str
+    seed: int
+    config_text: str = ""
+    draws: dict[str, int] = field(default_factory=dict)
+    properties: dict[str, bool] = field(default_factory=dict)  # each required one, proved on the final config
+    files: dict[str, bytes] = field(default_factory=dict)
+    states: dict[str, dict[str, bytes]] = field(default_factory=dict)
+    error: str = ""
+    exit_code: int = 0
+
+
+def _required(spec: VariantsSpec, question: str) -> list[str]:
+    return [name for name in spec.require if PROPERTIES[name].question == question]
+
+
+def proved(config: cfg.Config, question: str, names: list[str], spec: VariantsSpec) -> dict[str, bool]:
+    """Derive this question's answer and test each named property on it."""
+    if not names:
+        return {}
+    answer = next(q.derive for q in QUESTIONS if q.key == question)(config)
+    return {name: bool(PROPERTIES[name].holds(answer, spec)) for name in names}
+
+
+def _holds(raw: dict[str, Any], defaults: dict[str, Any], question: str, names: list[str],
+           spec: VariantsSpec) -> bool:
+    return all(proved(cfg.from_dict(raw, defaults), question, names, spec).values()) if names else True
+
+
+def draw(job: Job) -> tuple[str, dict[str, int]]:
+    """The variant's config.toml, and how many draws each varying question took.
+
+    Question q's k-th draw uses its own generator, seeded by (variant seed, q, k): redrawing
+    one question leaves the others as they were.
+    """
+    defaults = cfg.parse_toml(cfg.default_text(), "default.toml")
+    raw = dict(job.base)
+    raw["document"] = {"title": variant_title(cfg.from_dict(job.base, defaults).document.title, job.variant_id)}
+    raw.pop("variants", None)
+    draws: dict[str, int] = {}
+    for question in QUESTION_KEYS:
+        names = _required(job.spec, question)
+        if question not in job.spec.vary:
+            if not _holds(raw, defaults, question, names, job.spec):
+                raise ConfigError("variants.require", f"{', '.join(names)}: does not hold for the base config's "
+                                  f"[{question}], which does not vary (see variants.vary)")
+            continue
+        for k in range(job.spec.max_draws):
+            raw[question] = RANDOMIZERS[question](random.Random(f"{job.seed}/{question}/{k}"), job.spec)
+            if _holds(raw, defaults, question, names, job.spec):
+                draws[question] = k + 1
+                break
+        else:
+            raise ConfigError("variants.require", f"{', '.join(names)}: did not hold in {job.spec.max_draws} draws "
+                              f"of [{question}] for variant {job.variant_id}; widen [variants.{question}] or "
+                              "raise variants.max_draws")
+    header = (f"# Variant {job.variant_id} (seed {job.seed}), drawn by `derive variants`. Rebuild its files with\n"
+              f"# derive build --sheet both --config {job.variant_id}/config.toml --out {job.variant_id}\n")
+    return header + to_toml({k: raw[k] for k in cfg.SECTIONS if k in raw}), draws
+
+
+def make_variant(job: Job) -> Outcome:
+    """Draw, then build both sheets from the config.toml text, as `derive build` would read it."""
+    try:
+        text, draws = draw(job)
+        config = cfg.from_dict(cfg.parse_toml(text, f"{job.variant_id}/config.toml"),
+                               cfg.parse_toml(cfg.default_text(), "default.toml"))
+        held: dict[str, bool] = {}
+        for question in QUESTION_KEYS:
+            held |= proved(config, question, _required(job.spec, question), job.spec)
+        if not all(held.values()):  # the draw proved them on the same tables: a bug if not
+            failed = ", ".join(name for name, ok in held.items() if not ok)
+            raise CheckFailed(f"required properties do not hold on the written config: {failed}")
+        produced = produce(config, ("questions", "solutions"), job.pdf)
+    except DeriveError as exc:
+        return Outcome(job.variant_id, job.seed, error=str(exc), exit_code=exc.exit_code)
+    files = {name: data for name, data in produced.files.items() if name in VARIANT_FILES}
+    return Outcome(job.variant_id, job.seed, text, draws, held, files, produced.states)
+
+
+def base_tables(path: Path | None) -> dict[str, Any]:
+    """The base config's raw tables (validated by loading it), each missing one from the defaults."""
+    cfg.load(path)
+    defaults = cfg.parse_toml(cfg.default_text(), "default.toml")
+    raw = defaults if path is None else cfg.parse_toml(path.read_text(encoding="utf-8"), str(path))
+    return {name: raw.get(name, defaults.get(name, {})) for name in cfg.SECTIONS}
+
+
+def run(ids: list[str], base_seed: int, base: Path | None, out: Path, executor: Executor, pdf: bool = True,
+        progress: Progress | None = None) -> list[Outcome]:
+    """Every variant through the executor; each written as it arrives; then the keys and the report.
+
+    A failed variant is reported by id and leaves the others whole; the keys list the variants
+    that were built. Raises after writing when any failed.
+    """
+    spec = cfg.load(base).variants
+    tables = base_tables(base)
+    futures: list[Future[Outcome]] = [
+        executor.submit(make_variant, Job(i, variant_seed(base_seed, i), tables, spec, pdf)) for i in ids]
+    outcomes = []
+    for future in futures:  # in id order, so that what is written does not depend on timing
+        outcome = future.result()
+        outcomes.append(outcome)
+        if outcome.error:
+            _say(progress, f"variant {outcome.variant_id} failed: {outcome.error}")
+            continue
+        _write_variant(out, outcome, pdf)
+        drew = ", ".join(f"{q} {n}" for q, n in outcome.draws.items())
+        _say(progress, f"variant {outcome.variant_id} written (draws: {drew}; required properties held: "
+             f"{', '.join(spec.require) or 'none'})")
+    built = [o for o in outcomes if not o.error]
+    entries = [{"id": o.variant_id, "seed": o.seed, "answers": json.loads(o.files["answers.json"])} for o in built]
+    write_outputs(out, {"key.json": key_json(entries).encode(), "key.csv": key_csv(entries).encode(),
+                        "report.json": report(built, spec).encode()}, remove=[])
+    failed = [o for o in outcomes if o.error]
+    if failed:
+        first = failed[0]
+        others = ", ".join(o.variant_id for o in failed[1:])
+        more = f" (and {len(failed) - 1} more: {others})" if others else ""
+        if first.exit_code == 2:
+            raise ConfigError(f"variant {first.variant_id}", first.error + more)
+        raise CheckFailed(f"variant {first.variant_id}: {first.error}{more}")
+    return outcomes
+
+
+def _write_variant(out: Path, outcome: Outcome, pdf: bool) -> None:
+    folder = out / outcome.variant_id
+    stale = [] if pdf else ["questions.pdf", "solutions.pdf"]
+    write_outputs(folder, {"config.toml": outcome.config_text.encode("utf-8")} | outcome.files, remove=stale)
+    for stem, state in outcome.states.items():
+        write_outputs(folder / LATEX_STATE, {f"{stem}{k}": v for k, v in state.items()}, remove=[])
+
+
+def report(outcomes: list[Outcome], spec: VariantsSpec) -> str:
+    """Per variant: the draws each question took, and each required property, proved on its answer."""
+    rows = []
+    for o in outcomes:
+        answers = json.loads(o.files["answers.json"])
+        rows.append({
+            "id": o.variant_id, "seed": o.seed, "draws": o.draws,
+            "properties": [{"name": n, "question": PROPERTIES[n].question, "description": PROPERTIES[n].description,
+                            "held": o.properties[n]} for n in spec.require],
+            "checks_passed": sum(c["passed"] for c in answers["checks"]),
+            "checks_skipped": len(answers["skipped_checks"]),
+        })
+    return json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
+
+
+def _say(progress: Progress | None, message: str) -> None:
+    if progress is not None:
+        progress(message)

@@ -1,0 +1,186 @@
+"""The config's `[variants]` table: what `derive variants` draws, and what each variant must satisfy.
+
+Lists are choices drawn uniformly; `[low, high]` pairs are inclusive integer ranges. Every
+draw stays within the config's own limits (config.py), so a generated config always loads.
+A question left out of `vary` keeps the base config's values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from derive import values as v
+from derive.config import ACTIVATIONS, TENSOR_MAX_ENTRIES, TENSOR_MAX_MAGNITUDE
+from derive.errors import ConfigError
+from derive.questions.decoding import MAX_DRAWN_NODES
+
+QUESTION_KEYS = ("normalization", "decoding", "birnn", "lora")
+MAX_DRAWS_LIMIT = 100_000
+MAX_WORD_LENGTH = 40
+
+DEFAULTS: dict[str, Any] = {
+    "vary": list(QUESTION_KEYS),
+    "require": ["nonzero_variance", "small_denominators", "greedy_not_best_beam", "beam_misses_optimum"],
+    "max_draws": 2000,
+    "normalization": {"shapes": [[4, 2, 3], [3, 2, 4], [2, 3, 4]], "entries": [0, 6], "max_denominator": 144},
+    "decoding": {"depth": [3], "branching": [2, 3], "beam_width": [2], "vocabulary_size": [50257],
+                 "words": ["the", "a", "cat", "dog", "sat", "ran", "big", "red", "barked", "napped", "slept", "ate"]},
+    "birnn": {"activation": list(ACTIVATIONS), "hidden_size": [3], "steps": [3]},
+    "lora": {"d": [1024, 2048, 4096, 8192], "r": [4, 8, 16, 32], "n": [512, 1024, 2048, 4096],
+             "heads": [8, 16, 32], "bits": [4, 8]},
+}
+
+
+@dataclass(frozen=True)
+class NormalizationVary:
+    shapes: tuple[tuple[int, int, int], ...]
+    entries: tuple[int, int]
+    max_denominator: int
+
+
+@dataclass(frozen=True)
+class DecodingVary:
+    depth: tuple[int, ...]
+    branching: tuple[int, int]
+    beam_width: tuple[int, ...]
+    vocabulary_size: tuple[int, ...]
+    words: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BirnnVary:
+    activation: tuple[str, ...]
+    hidden_size: tuple[int, ...]
+    steps: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class LoraVary:
+    d: tuple[int, ...]
+    r: tuple[int, ...]
+    n: tuple[int, ...]
+    heads: tuple[int, ...]
+    bits: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class VariantsSpec:
+    vary: tuple[str, ...]
+    require: tuple[str, ...]
+    max_draws: int
+    normalization: NormalizationVary
+    decoding: DecodingVary
+    birnn: BirnnVary
+    lora: LoraVary
+
+
+def parse(raw: Any) -> VariantsSpec:
+    """The `[variants]` table over DEFAULTS, key by key; errors name the key."""
+    table = v.table(raw, "variants")
+    v.reject_unknown(table, "variants", set(DEFAULTS))
+    get = {k: table.get(k, DEFAULTS[k]) for k in ("vary", "require", "max_draws")}
+    sub = {k: _merged(table, k) for k in QUESTION_KEYS}
+    vary = _names(get["vary"], "variants.vary", QUESTION_KEYS)
+    # Imported here: properties read answers of derive.questions, which import config.py (this module's caller).
+    from derive.properties import PROPERTIES
+
+    require = _names(get["require"], "variants.require", tuple(PROPERTIES))
+    spec = VariantsSpec(vary, require, v.integer(get["max_draws"], "variants.max_draws", 1, MAX_DRAWS_LIMIT),
+                        _normalization(sub["normalization"]), _decoding(sub["decoding"]), _birnn(sub["birnn"]),
+                        _lora(sub["lora"]))
+    for name in spec.require:
+        reason = PROPERTIES[name].impossible(spec)
+        if reason:
+            raise ConfigError("variants.require", f'"{name}" can never hold: {reason}')
+    return spec
+
+
+def _merged(table: dict[str, Any], key: str) -> dict[str, Any]:
+    raw = v.table(table.get(key, {}), f"variants.{key}")
+    v.reject_unknown(raw, f"variants.{key}", set(DEFAULTS[key]))
+    return DEFAULTS[key] | raw
+
+
+def _list(value: Any, key: str) -> list[Any]:
+    if not isinstance(value, list) or not value:
+        got = "an empty one" if value == [] else v.type_name(value)
+        raise ConfigError(key, f"must be a non-empty array, got {got}")
+    return value
+
+
+def _names(value: Any, key: str, allowed: tuple[str, ...]) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise ConfigError(key, f"must be an array of names, got {v.type_name(value)}")
+    out = tuple(v.choice(x, f"{key}[{i}]", allowed) for i, x in enumerate(value))
+    if len(set(out)) != len(out):
+        raise ConfigError(key, "lists a name twice")
+    return out
+
+
+def _ints(value: Any, key: str, low: int, high: int) -> tuple[int, ...]:
+    return tuple(v.integer(x, f"{key}[{i}]", low, high) for i, x in enumerate(_list(value, key)))
+
+
+def _range(value: Any, key: str, low: int, high: int) -> tuple[int, int]:
+    pair = _ints(value, key, low, high)
+    if len(pair) != 2 or pair[0] > pair[1]:
+        raise ConfigError(key, f"must be a range [low, high] with low <= high, got {list(pair)}")
+    return pair[0], pair[1]
+
+
+def _normalization(raw: dict[str, Any]) -> NormalizationVary:
+    shapes = []
+    for i, shape in enumerate(_list(raw["shapes"], "variants.normalization.shapes")):
+        key = f"variants.normalization.shapes[{i}]"
+        dims = _ints(shape, key, 1, TENSOR_MAX_ENTRIES)
+        if len(dims) != 3 or dims[0] * dims[1] * dims[2] > TENSOR_MAX_ENTRIES:
+            raise ConfigError(key, f"must be [N, C, L] with at most {TENSOR_MAX_ENTRIES} entries, got {list(dims)}")
+        shapes.append((dims[0], dims[1], dims[2]))
+    entries = _range(raw["entries"], "variants.normalization.entries", -TENSOR_MAX_MAGNITUDE, TENSOR_MAX_MAGNITUDE)
+    max_denominator = v.integer(raw["max_denominator"], "variants.normalization.max_denominator", 1, 10**12)
+    return NormalizationVary(tuple(shapes), entries, max_denominator)
+
+
+def _decoding(raw: dict[str, Any]) -> DecodingVary:
+    key = "variants.decoding"
+    depth = _ints(raw["depth"], f"{key}.depth", 1, 10)
+    branching = _range(raw["branching"], f"{key}.branching", 1, 10)
+    nodes = sum(branching[1] ** k for k in range(max(depth) + 1))
+    if nodes > MAX_DRAWN_NODES + 1:
+        raise ConfigError(f"{key}.branching", f"with depth {max(depth)} allows trees of {nodes - 1} nodes; "
+                          f"the question sheet draws at most {MAX_DRAWN_NODES}")
+    words = []
+    for i, word in enumerate(_list(raw["words"], f"{key}.words")):
+        where = f"{key}.words[{i}]"
+        if not isinstance(word, str) or not word or len(word) > MAX_WORD_LENGTH:
+            raise ConfigError(where, f"must be a word of 1 to {MAX_WORD_LENGTH} characters")
+        if any(ch.isspace() or not ch.isprintable() for ch in word):
+            raise ConfigError(where, "must not contain white space")
+        words.append(word)
+    if len(set(words)) != len(words):
+        raise ConfigError(f"{key}.words", "lists a word twice")
+    if len(words) < branching[1]:
+        raise ConfigError(f"{key}.words", f"has {len(words)} words; siblings need distinct words, up to "
+                          f"branching = {branching[1]}")
+    vocabulary = _ints(raw["vocabulary_size"], f"{key}.vocabulary_size", len(words) + 1, 10**12)
+    return DecodingVary(depth, branching, _ints(raw["beam_width"], f"{key}.beam_width", 1, 10**6), vocabulary,
+                        tuple(words))
+
+
+def _birnn(raw: dict[str, Any]) -> BirnnVary:
+    key = "variants.birnn"
+    activation = _list(raw["activation"], f"{key}.activation")
+    return BirnnVary(tuple(v.choice(a, f"{key}.activation[{i}]", ACTIVATIONS) for i, a in enumerate(activation)),
+                     _ints(raw["hidden_size"], f"{key}.hidden_size", 1, 16), _ints(raw["steps"], f"{key}.steps", 1, 12))
+
+
+def _lora(raw: dict[str, Any]) -> LoraVary:
+    key = "variants.lora"
+    spec = LoraVary(_ints(raw["d"], f"{key}.d", 2, 10**6), _ints(raw["r"], f"{key}.r", 1, 10**6),
+                    _ints(raw["n"], f"{key}.n", 1, 10**7), _ints(raw["heads"], f"{key}.heads", 1, 4096),
+                    _ints(raw["bits"], f"{key}.bits", 2, 16))
+    if min(spec.r) >= min(spec.d):
+        raise ConfigError(f"{key}.r", f"needs a rank below every d (r < d), but min(r) = {min(spec.r)} >= "
+                          f"min(d) = {min(spec.d)}")
+    return spec

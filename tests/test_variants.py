@@ -1,0 +1,162 @@
+"""`derive variants`: the layout, seeds, rosters, same bytes, keys, and failures kept to one variant."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from derive import config, variants
+from derive.errors import CheckFailed, ConfigError
+from derive.executors import Serial
+from derive.latex.render import escape
+from tests.conftest import needs_tex, snapshot
+
+
+def job(variant_id: str, base_text: str | None = None, write_config=None, seed: int = 0) -> variants.Job:
+    path = write_config(base_text) if base_text else None
+    spec = config.load(path).variants
+    return variants.Job(variant_id, variants.variant_seed(seed, variant_id), variants.base_tables(path), spec, False)
+
+
+def test_layout_keys_and_report(tmp_path):
+    out = tmp_path / "v"
+    variants.run(["v001", "v002"], 7, None, out, Serial(), pdf=False)
+    assert sorted(p.name for p in out.iterdir()) == ["key.csv", "key.json", "report.json", "v001", "v002"]
+    assert sorted(p.name for p in (out / "v001").iterdir()) == [
+        "answers.json", "config.toml", "questions.tex", "solutions.tex"]
+    key = json.loads((out / "key.json").read_text())
+    assert [e["id"] for e in key] == ["v001", "v002"]
+    assert [e["seed"] for e in key] == [variants.variant_seed(7, "v001"), variants.variant_seed(7, "v002")]
+    assert key[1]["answers"] == json.loads((out / "v002" / "answers.json").read_text())
+    rows = list(csv.DictReader(io.StringIO((out / "key.csv").read_text())))
+    assert [r["id"] for r in rows] == ["v001", "v002"]
+    assert rows[0]["decoding.greedy.words"] == " ".join(key[0]["answers"]["decoding"]["greedy"]["words"])
+    assert rows[1]["normalization.batch.mean"] == json.dumps(key[1]["answers"]["normalization"]["batch"]["mean"])
+    assert "checks" not in "".join(rows[0])  # checks are not answers
+    report = json.loads((out / "report.json").read_text())
+    assert [p["name"] for p in report[0]["properties"]] == list(config.load(None).variants.require)
+    assert all(p["held"] for r in report for p in r["properties"])
+
+
+def test_same_arguments_same_bytes(tmp_path):
+    for name in ("a", "b"):
+        variants.run(["v001", "v002"], 3, None, tmp_path / name, Serial(), pdf=False)
+    assert snapshot(tmp_path / "a") == snapshot(tmp_path / "b")
+    variants.run(["v001"], 4, None, tmp_path / "c", Serial(), pdf=False)
+    assert (tmp_path / "c/v001/config.toml").read_bytes() != (tmp_path / "a/v001/config.toml").read_bytes()
+
+
+def test_a_roster_student_keeps_their_variant_when_another_is_added(write_config):
+    before = {i: variants.draw(job(i, write_config=write_config))[0] for i in ("ana", "bo")}
+    after = {i: variants.draw(job(i, write_config=write_config))[0] for i in ("ana", "cy", "bo")}
+    assert before["ana"] == after["ana"] and before["bo"] == after["bo"]
+    assert after["cy"] != after["ana"]
+
+
+def test_generated_configs_vary_every_question_and_load(write_config):
+    drawn = [config.from_dict(config.parse_toml(variants.draw(job(f"v{i}", write_config=write_config))[0], "x"),
+                              config.parse_toml(config.default_text(), "d")) for i in range(6)]
+    for part in ("normalization", "decoding", "birnn", "lora"):
+        assert len({repr(getattr(c, part)) for c in drawn}) > 1, part
+
+
+def test_required_properties_hold_on_every_variant(write_config):
+    spec = config.load(None).variants
+    for i in range(5):
+        text, draws = variants.draw(job(f"s{i}", write_config=write_config))
+        cfg = config.from_dict(config.parse_toml(text, "x"), config.parse_toml(config.default_text(), "d"))
+        held = {}
+        for question in ("normalization", "decoding"):
+            held |= variants.proved(cfg, question, [n for n in spec.require if n.startswith(
+                ("nonzero", "small")) == (question == "normalization")], spec)
+        assert held and all(held.values()), (text, held)
+
+
+def test_a_property_that_does_not_hold_in_max_draws_is_one_line(write_config):
+    base = '[variants]\nmax_draws = 1\nrequire = ["beam_misses_optimum"]\n'
+    for i in range(20):  # the first variant whose single draw fails
+        try:
+            variants.draw(job(f"v{i:03d}", base, write_config))
+        except ConfigError as exc:
+            assert str(exc) == (f"variants.require: beam_misses_optimum: did not hold in 1 draws of [decoding] for "
+                                f"variant v{i:03d}; widen [variants.decoding] or raise variants.max_draws")
+            return
+    pytest.fail("every variant's first tree had beam search miss the optimum")
+
+
+def test_a_fixed_question_that_fails_a_property_is_one_line(write_config):
+    base = '[variants]\nvary = ["lora"]\nrequire = ["beam_misses_optimum"]\n'  # the default tree: beam finds it
+    with pytest.raises(ConfigError, match=r"^variants.require: beam_misses_optimum: does not hold for the base "
+                       r"config's \[decoding\], which does not vary \(see variants.vary\)$"):
+        variants.draw(job("v001", base, write_config))
+
+
+def test_a_failed_variant_is_reported_by_id_and_the_others_are_written(tmp_path, monkeypatch):
+    real = variants.produce
+
+    def produce(cfg, *args, **kwargs):
+        if cfg.document.title.endswith("v002"):
+            raise CheckFailed("check failed: question 1, planted")
+        return real(cfg, *args, **kwargs)
+
+    monkeypatch.setattr(variants, "produce", produce)
+    with pytest.raises(CheckFailed, match=r"^variant v002: check failed: question 1, planted$"):
+        variants.run(["v001", "v002", "v003"], 0, None, tmp_path, Serial(), pdf=False)
+    assert (tmp_path / "v001/answers.json").exists() and (tmp_path / "v003/answers.json").exists()
+    assert not (tmp_path / "v002").exists()
+    assert [e["id"] for e in json.loads((tmp_path / "key.json").read_text())] == ["v001", "v003"]
+
+
+@pytest.mark.parametrize(("roster", "message"), [
+    ("name\nana\n", "no id column (the first row names the columns, one of them id)"),
+    ("id,name\nana,A\nbo,B\nana,C\n", "line 4: duplicate id 'ana' (also on line 2)"),
+    ("id\n../x\n", "line 2: id '../x' must be 1 to 64 letters, digits, '.', '_' or '-', not starting with '.'"),
+    ("id,name\n,A\n", "line 2: empty id"),
+    ("id\n", "no rows"),
+])
+def test_bad_rosters_exit_2_with_one_line(tmp_path, write_config, run, roster, message):
+    path = write_config(roster, "roster.csv")
+    code, _, err = run("variants", "--roster", str(path), "--out", str(tmp_path / "v"), "--no-pdf")
+    assert code == 2
+    assert err == f"derive: --roster {path}{',' if message.startswith('line') else ':'} {message}\n"
+    assert not (tmp_path / "v").exists()
+
+
+def test_roster_ids_name_the_variants(tmp_path, write_config, run):
+    path = write_config("name,id\nAna,s-17\nBo,s_02\n", "roster.csv")
+    code, _, err = run("variants", "--roster", str(path), "--out", str(tmp_path), "--no-pdf", "--jobs", "1")
+    assert code == 0, err
+    assert [e["id"] for e in json.loads((tmp_path / "key.json").read_text())] == ["s-17", "s_02"]
+    assert rf"\title{{{escape('Assignment 2, theoretical part: variant s-17')}}}" in (
+        tmp_path / "s-17/questions.tex").read_text()
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--count", "0"], "argument --count: must be a positive integer, got '0'"),
+    (["--count", "2", "--roster", "r.csv"], "argument --roster: not allowed with argument --count"),
+    ([], "one of the arguments --count --roster is required"),
+])
+def test_bad_variant_arguments_exit_2(run, args, message):
+    code, _, err = run("variants", *args)
+    assert code == 2
+    assert err == f"derive: {message}\n"
+
+
+@needs_tex
+@pytest.mark.e2e
+def test_variants_with_pdfs_rebuild_byte_for_byte(tmp_path, run):
+    out = tmp_path / "v"
+    code, _, err = run("variants", "--count", "2", "--seed", "5", "--out", str(out), "--jobs", "2")
+    assert code == 0, err
+    before = snapshot(out)
+    assert {"v001/questions.pdf", "v001/solutions.pdf", "v002/questions.pdf", "v002/solutions.pdf"} <= set(before)
+    for vid in ("v001", "v002"):
+        code, _, err = run("build", "--sheet", "both", "--config", str(out / vid / "config.toml"),
+                           "--out", str(tmp_path / "re" / vid))
+        assert code == 0, err
+        rebuilt = snapshot(tmp_path / "re" / vid)
+        for name in variants.VARIANT_FILES:
+            assert rebuilt[name] == before[f"{vid}/{name}"], (vid, name)
