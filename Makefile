@@ -9,7 +9,7 @@ CONFIG ?=
 CONFIG_ARG := $(if $(CONFIG),--config $(CONFIG))
 SOURCES := $(shell find derive templates -type f \( -name '*.py' -o -name '*.j2' -o -name '*.toml' \)) pyproject.toml
 
-.PHONY: pdf tex overleaf test stress bench tex-tools venv clean FORCE
+.PHONY: pdf tex overleaf test stress stress-variants bench tex-tools venv clean FORCE
 # No .DELETE_ON_ERROR: derive writes atomically, and a failed build must keep the earlier PDF.
 
 pdf: $(OUT)/solutions.pdf
@@ -46,6 +46,10 @@ test: $(STAMP) tex-tools
 
 stress: $(STAMP)
 	$(BIN)/python scripts/stress.py
+	$(BIN)/python scripts/stress_variants.py
+
+stress-variants: $(STAMP)
+	$(BIN)/python scripts/stress_variants.py
 
 bench: $(STAMP)
 	@sh scripts/ensure-tex.sh latexmk

@@ -9,6 +9,7 @@ import json
 import pytest
 
 from derive import config, variants
+from derive.build import Produced
 from derive.errors import CheckFailed, ConfigError
 from derive.executors import Serial
 from derive.latex.render import escape
@@ -41,12 +42,12 @@ def test_layout_keys_and_report(tmp_path):
     assert all(p["held"] for r in report for p in r["properties"])
 
 
-def test_same_arguments_same_bytes(tmp_path):
+def test_same_arguments_same_bytes(tmp_path, write_config):
     for name in ("a", "b"):
-        variants.run(["v001", "v002"], 3, None, tmp_path / name, Serial(), pdf=False)
+        variants.run(["v001"], 3, None, tmp_path / name, Serial(), pdf=False)
     assert snapshot(tmp_path / "a") == snapshot(tmp_path / "b")
-    variants.run(["v001"], 4, None, tmp_path / "c", Serial(), pdf=False)
-    assert (tmp_path / "c/v001/config.toml").read_bytes() != (tmp_path / "a/v001/config.toml").read_bytes()
+    other_seed = variants.draw(job("v001", write_config=write_config, seed=4))[0]
+    assert other_seed.encode() != (tmp_path / "a/v001/config.toml").read_bytes()
 
 
 def test_a_roster_student_keeps_their_variant_when_another_is_added(write_config):
@@ -95,12 +96,10 @@ def test_a_fixed_question_that_fails_a_property_is_one_line(write_config):
 
 
 def test_a_failed_variant_is_reported_by_id_and_the_others_are_written(tmp_path, monkeypatch):
-    real = variants.produce
-
-    def produce(cfg, *args, **kwargs):
+    def produce(cfg, *args, **kwargs):  # the build itself is tested elsewhere: a stand-in, fast
         if cfg.document.title.endswith("v002"):
             raise CheckFailed("check failed: question 1, planted")
-        return real(cfg, *args, **kwargs)
+        return Produced({"answers.json": b'{"checks": [], "skipped_checks": []}\n'}, {})
 
     monkeypatch.setattr(variants, "produce", produce)
     with pytest.raises(CheckFailed, match=r"^variant v002: check failed: question 1, planted$"):
@@ -153,7 +152,7 @@ def test_variants_with_pdfs_rebuild_byte_for_byte(tmp_path, run):
     assert code == 0, err
     before = snapshot(out)
     assert {"v001/questions.pdf", "v001/solutions.pdf", "v002/questions.pdf", "v002/solutions.pdf"} <= set(before)
-    for vid in ("v001", "v002"):
+    for vid in ("v002",):
         code, _, err = run("build", "--sheet", "both", "--config", str(out / vid / "config.toml"),
                            "--out", str(tmp_path / "re" / vid))
         assert code == 0, err
