@@ -15,6 +15,7 @@ import hashlib
 import io
 import json
 import random
+import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
@@ -180,8 +181,18 @@ def draw(job: Job) -> tuple[str, dict[str, int]]:
     return header + to_toml({k: raw[k] for k in cfg.SECTIONS if k in raw}), draws
 
 
+# One variant at a time per process: the checks set mpmath's precision, a process-wide global
+# (two variants in threads of one Dask worker failed a 50-digit check this way).
+_ONE_AT_A_TIME = threading.Lock()
+
+
 def make_variant(job: Job) -> Outcome:
     """Draw, then build both sheets from the config.toml text, as `derive build` would read it."""
+    with _ONE_AT_A_TIME:
+        return _make_variant(job)
+
+
+def _make_variant(job: Job) -> Outcome:
     try:
         text, draws = draw(job)
         config = cfg.from_dict(cfg.parse_toml(text, f"{job.variant_id}/config.toml"),
@@ -219,8 +230,11 @@ def run(ids: list[str], base_seed: int, base: Path | None, out: Path, executor: 
     futures: list[Future[Outcome]] = [
         executor.submit(make_variant, Job(i, variant_seed(base_seed, i), tables, spec, pdf)) for i in ids]
     outcomes = []
-    for future in futures:  # in id order, so that what is written does not depend on timing
-        outcome = future.result()
+    for variant_id, future in zip(ids, futures, strict=True):  # in id order: what is written is timing-free
+        try:
+            outcome = future.result()
+        except Exception as exc:  # a crashed job (a lost worker, a bug): reported by id like a failed one
+            outcome = Outcome(variant_id, variant_seed(base_seed, variant_id), error=f"crashed: {exc!r}", exit_code=1)
         outcomes.append(outcome)
         if outcome.error:
             _say(progress, f"variant {outcome.variant_id} failed: {outcome.error}")

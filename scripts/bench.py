@@ -136,6 +136,34 @@ def scale(runs: int) -> None:
     row(f"make stress, {count} variants (2 workers; the default 1,000 take about 10x)", time.perf_counter() - start)
 
 
+def batch(count: int) -> None:
+    """`derive variants` on `count` variants, both sheets, one job per core, against the floor:
+    latexmk alone on the same 2 x count documents, one after another, divided by the cores."""
+    from derive.executors import default_jobs
+    from derive.latex.compile import hardened_env, latexmk_command
+
+    cores = default_jobs()
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "variants"
+        start = time.perf_counter()
+        command([str(ROOT / ".venv/bin/derive"), "variants", "--count", str(count), "--out", str(out),
+                 "--jobs", str(cores)])()
+        whole = time.perf_counter() - start
+        row(f"`derive variants --count {count}` (both sheets, --jobs {cores})", whole)
+        latexmk = 0.0
+        for tex in sorted(out.glob("*/*.tex")):
+            folder = Path(tmp) / "floor" / tex.parent.name / tex.stem
+            folder.mkdir(parents=True)
+            shutil.copy(tex, folder / tex.name)
+            start = time.perf_counter()
+            subprocess.run(latexmk_command(tex.name), cwd=folder, env=hardened_env(), check=True,
+                           capture_output=True, stdin=subprocess.DEVNULL)
+            latexmk += time.perf_counter() - start
+        documents = len(list(out.glob("*/*.tex")))
+        row(f"floor: latexmk alone on the same {documents} documents / {cores} cores", latexmk / cores)
+    print(f"{'ratio batch / floor (target: at most 1.5)':<58} {whole / (latexmk / cores):8.2f}")
+
+
 def random_tree(size: int, rng: random.Random) -> dict[tuple[str, ...], Any]:
     """A complete tree of branching 10 and depth 5 (111,110 nodes): every node above depth 5 has children."""
     import sympy as sp
@@ -159,8 +187,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--skip-scale", action="store_true")
+    parser.add_argument("--batch", type=int, default=16, help="variants in the batch figure (0: skip it)")
+    parser.add_argument("--only-batch", action="store_true", help="only the batch figure")
     args = parser.parse_args()
     runs = args.runs
+    if args.only_batch:
+        batch(args.batch)
+        return 0
     print(f"derive benchmark: median of {runs} runs")
     row("import derive.build (fresh interpreter)", median(command([PY, "-c", "import derive.build"]), runs))
     row("import torch (fresh interpreter)", median(command([PY, "-c", "import torch"]), runs))
@@ -195,6 +228,8 @@ def main() -> int:
     print(f"{'ratio whole build into a fresh folder / latexmk alone':<58} {cold / floor:8.2f}")
     if not args.skip_scale:
         scale(runs)
+    if args.batch:
+        batch(args.batch)
     return 0
 
 
