@@ -149,9 +149,9 @@ def _init(file: Path | None, force: bool) -> int:
 
 
 def _variants(args: argparse.Namespace) -> int:
-    from derive import executors, variants
+    from derive import executors, roster, variants
 
-    ids = variants.numbered_ids(args.count) if args.count else variants.read_roster(args.roster)
+    ids = roster.numbered_ids(args.count) if args.count else roster.read_roster(args.roster)
     variants.check_out_dir(args.out)
     with executors.opened(args.jobs, args.dask) as executor:
         done = variants.run(ids, args.seed, args.config, args.out, executor, pdf=not args.no_pdf, progress=_progress)

@@ -10,9 +10,7 @@ jobs return bytes, and only this process writes.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import random
 import threading
@@ -26,8 +24,12 @@ from derive import config as cfg
 from derive.build import LATEX_STATE, produce, write_outputs
 from derive.errors import CheckFailed, ConfigError, DeriveError, UsageError
 from derive.keys import key_csv, key_json
+from derive.latex.render import environment
 from derive.properties import PROPERTIES
 from derive.questions import QUESTIONS
+from derive.questions.birnn_model import derive_forms
+from derive.questions.decoding import cost_model
+from derive.questions.lora import costs
 from derive.randomize import RANDOMIZERS
 from derive.tomlwrite import to_toml
 from derive.variants_spec import QUESTION_KEYS, VariantsSpec
@@ -40,60 +42,6 @@ def variant_seed(base_seed: int, variant_id: str) -> int:
     """From the base seed and the id alone: adding a student changes no one else's variant."""
     digest = hashlib.sha256(f"{base_seed}/{variant_id}".encode()).digest()
     return int.from_bytes(digest[:4], "big")
-
-
-MAX_VARIANTS = 100_000
-ID_CHARACTERS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-")
-MAX_ID_LENGTH = 64
-
-
-def numbered_ids(count: int) -> list[str]:
-    if count > MAX_VARIANTS:
-        raise UsageError(f"--count: at most {MAX_VARIANTS} variants, got {count}")
-    width = max(3, len(str(count)))
-    return [f"v{i:0{width}d}" for i in range(1, count + 1)]
-
-
-def read_roster(path: Path) -> list[str]:
-    """The ids of a roster CSV (an `id` column; other columns are ignored), in file order."""
-    where = f"--roster {path}"
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise UsageError(f"{where}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{where}: cannot be read as UTF-8 ({exc})") from None
-    try:
-        rows = list(csv.reader(io.StringIO(text)))
-    except csv.Error as exc:
-        raise UsageError(f"{where}: not valid CSV ({exc})") from None
-    header = [name.strip() for name in rows[0]] if rows else []
-    if "id" not in header:
-        raise UsageError(f"{where}: no id column (the first row names the columns, one of them id)")
-    column = header.index("id")
-    seen: dict[str, int] = {}
-    for line, row in enumerate(rows[1:], 2):
-        if not any(cell.strip() for cell in row):
-            continue  # a blank line
-        variant_id = row[column].strip() if column < len(row) else ""
-        _check_id(variant_id, f"{where}, line {line}")
-        if variant_id in seen:
-            raise UsageError(f"{where}, line {line}: duplicate id {variant_id!r} (also on line {seen[variant_id]})")
-        seen[variant_id] = line
-    if not seen:
-        raise UsageError(f"{where}: no rows")
-    if len(seen) > MAX_VARIANTS:
-        raise UsageError(f"{where}: at most {MAX_VARIANTS} rows, got {len(seen)}")
-    return list(seen)
-
-
-def _check_id(variant_id: str, where: str) -> None:
-    """Ids name folders: letters, digits, '.', '_' and '-', not starting with '.'."""
-    if not variant_id:
-        raise UsageError(f"{where}: empty id")
-    if set(variant_id) - ID_CHARACTERS or variant_id.startswith(".") or len(variant_id) > MAX_ID_LENGTH:
-        raise UsageError(f"{where}: id {variant_id!r} must be 1 to {MAX_ID_LENGTH} letters, digits, '.', '_' or '-', "
-                         "not starting with '.'")
 
 
 def check_out_dir(out: Path) -> None:
@@ -227,6 +175,7 @@ def run(ids: list[str], base_seed: int, base: Path | None, out: Path, executor: 
     """
     spec = cfg.load(base).variants
     tables = base_tables(base)
+    warm(spec)
     futures: list[Future[Outcome]] = [
         executor.submit(make_variant, Job(i, variant_seed(base_seed, i), tables, spec, pdf)) for i in ids]
     outcomes = []
@@ -256,6 +205,16 @@ def run(ids: list[str], base_seed: int, base: Path | None, out: Path, executor: 
             raise ConfigError(f"variant {first.variant_id}", first.error + more)
         raise CheckFailed(f"variant {first.variant_id}: {first.error}{more}")
     return outcomes
+
+
+def warm(spec: VariantsSpec) -> None:
+    """The derivations that do not depend on the data, once here: workers forked after this
+    inherit them (each process computes them at most once anyway; see their caches)."""
+    for activation in spec.birnn.activation:
+        derive_forms(activation)
+    cost_model()
+    costs()
+    environment()
 
 
 def _write_variant(out: Path, outcome: Outcome, pdf: bool) -> None:

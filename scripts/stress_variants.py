@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from derive import executors, variants
+from derive import executors, roster, variants
 from derive.errors import DeriveError
 
 
@@ -32,7 +32,7 @@ def main() -> int:
         out = args.out or Path(scratch)
         try:
             with executors.opened(args.jobs, None) as pool:
-                variants.run(variants.numbered_ids(args.count), args.seed, None, out, pool, pdf=args.pdf)
+                variants.run(roster.numbered_ids(args.count), args.seed, None, out, pool, pdf=args.pdf)
         except DeriveError as exc:
             print(f"stress-variants: {exc}", file=sys.stderr)
             return 1
