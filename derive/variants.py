@@ -24,6 +24,7 @@ from derive import config as cfg
 from derive.build import LATEX_STATE, produce, write_outputs
 from derive.errors import CheckFailed, ConfigError, DeriveError, UsageError
 from derive.keys import key_csv, key_json
+from derive.latex.compile import State
 from derive.latex.render import environment
 from derive.properties import PROPERTIES
 from derive.questions import QUESTIONS
@@ -132,6 +133,10 @@ def draw(job: Job) -> tuple[str, dict[str, int]]:
 # One variant at a time per process: the checks set mpmath's precision, a process-wide global
 # (two variants in threads of one Dask worker failed a 50-digit check this way).
 _ONE_AT_A_TIME = threading.Lock()
+# LaTeX's state (aux file, outline) of the last variant this process compiled, per document. A
+# variant starts from it: where it matches (same page numbers) one pass is enough; where it does
+# not, further passes settle the same aux file a fresh folder reaches, so the bytes are the same.
+_LAST_STATE: dict[str, State] = {}
 
 
 def make_variant(job: Job) -> Outcome:
@@ -151,7 +156,8 @@ def _make_variant(job: Job) -> Outcome:
         if not all(held.values()):  # the draw proved them on the same tables: a bug if not
             failed = ", ".join(name for name, ok in held.items() if not ok)
             raise CheckFailed(f"required properties do not hold on the written config: {failed}")
-        produced = produce(config, ("questions", "solutions"), job.pdf)
+        produced = produce(config, ("questions", "solutions"), job.pdf, state=dict(_LAST_STATE))
+        _LAST_STATE.update(produced.states)
     except DeriveError as exc:
         return Outcome(job.variant_id, job.seed, error=str(exc), exit_code=exc.exit_code)
     files = {name: data for name, data in produced.files.items() if name in VARIANT_FILES}
