@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -145,12 +146,12 @@ def batch(count: int) -> None:
     cores = default_jobs()
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "variants"
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), children_cpu()
         command([str(ROOT / ".venv/bin/derive"), "variants", "--count", str(count), "--out", str(out),
                  "--jobs", str(cores)])()
-        whole = time.perf_counter() - start
+        whole, whole_cpu = time.perf_counter() - start, children_cpu() - cpu
         row(f"`derive variants --count {count}` (both sheets, --jobs {cores})", whole)
-        latexmk = 0.0
+        latexmk, cpu = 0.0, children_cpu()
         for tex in sorted(out.glob("*/*.tex")):
             folder = Path(tmp) / "floor" / tex.parent.name / tex.stem
             folder.mkdir(parents=True)
@@ -159,9 +160,21 @@ def batch(count: int) -> None:
             subprocess.run(latexmk_command(tex.name), cwd=folder, env=hardened_env(), check=True,
                            capture_output=True, stdin=subprocess.DEVNULL)
             latexmk += time.perf_counter() - start
+        latexmk_cpu = children_cpu() - cpu
         documents = len(list(out.glob("*/*.tex")))
         row(f"floor: latexmk alone on the same {documents} documents / {cores} cores", latexmk / cores)
     print(f"{'ratio batch / floor (target: at most 1.5)':<58} {whole / (latexmk / cores):8.2f}")
+    # CPU seconds do not depend on what else the machine runs: the ratio an idle machine would give
+    # if the jobs kept every core busy.
+    row("  CPU time of the batch (all processes)", whole_cpu)
+    row("  CPU time of the floor's latexmk runs", latexmk_cpu)
+    print(f"{'  ratio of CPU times':<58} {whole_cpu / latexmk_cpu:8.2f}")
+
+
+def children_cpu() -> float:
+    """User + system time of every finished child process (and theirs) so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def random_tree(size: int, rng: random.Random) -> dict[tuple[str, ...], Any]:
