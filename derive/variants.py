@@ -32,6 +32,7 @@ from derive.questions.birnn_model import derive_forms
 from derive.questions.decoding import cost_model
 from derive.questions.lora import costs
 from derive.randomize import RANDOMIZERS
+from derive.sheet import default_title
 from derive.tomlwrite import to_toml
 from derive.variants_spec import QUESTION_KEYS, VariantsSpec
 
@@ -51,7 +52,7 @@ def check_out_dir(out: Path) -> None:
 
 
 def variant_title(base_title: str, variant_id: str) -> str:
-    if base_title == cfg.DEFAULT_TITLE:
+    if base_title == default_title():
         return f"Assignment 2, theoretical part: variant {variant_id}"
     suffix = f" (variant {variant_id})"
     return base_title[: 200 - len(suffix)] + suffix

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from derive import config
@@ -84,3 +86,17 @@ def test_normalization_properties_hold_exactly_when_they_should(load_text, tenso
     cfg = load_text(f"[normalization]\ntensor = {tensor}\n")
     assert proved(cfg, "normalization", list(expected), SPEC) == expected
     normalization.derive(cfg)
+
+
+def test_the_config_schema_describes_the_variants_table():
+    jsonschema = pytest.importorskip("jsonschema", reason="the test extra installs jsonschema (make test does)")
+    from importlib import resources
+
+    from derive.variants_spec import DEFAULTS
+
+    schema = json.loads(resources.files("derive").joinpath("schemas", "config.schema.json").read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    assert list(validator.iter_errors({"variants": DEFAULTS})) == []
+    for bad in ({"variants": {"foo": 1}}, {"variants": {"decoding": {"branching": [2]}}},
+                {"variants": {"require": ["pretty"]}}, {"variants": {"birnn": {"activation": ["relu"]}}}):
+        assert list(validator.iter_errors(bad)), bad
