@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-distributed = pytest.importorskip("distributed", reason="the optional `dask` extra is not installed")
+distributed = pytest.importorskip("distributed", reason="the test extra installs distributed (make test does)")
 
 
 def test_variants_on_a_local_dask_cluster_match_local_processes(tmp_path, run):
