@@ -13,7 +13,7 @@ import tomllib
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import mpmath
 import sympy as sp
@@ -30,6 +30,7 @@ Tensor = tuple[tuple[tuple[sp.Rational, ...], ...], ...]
 Matrix = tuple[tuple[sp.Rational, ...], ...]
 Path_ = tuple[str, ...]
 
+CONFIG_MAX_BYTES = 64 * 2**20
 TENSOR_MAX_ENTRIES = 4096
 TENSOR_MAX_MAGNITUDE = 10**15
 BIRNN_MAX_MAGNITUDE = 100
@@ -108,9 +109,13 @@ SECTIONS = ("document", "normalization", "decoding", "birnn", "lora", "grading",
 
 def parse_toml(text: str, source: str) -> dict[str, Any]:
     try:
-        return tomllib.loads(text, parse_float=Decimal)
+        return tomllib.loads(text.removeprefix("\ufeff"), parse_float=Decimal)  # a BOM is allowed
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(source, f"not valid TOML: {exc}") from None
+    except ValueError:  # tomllib's int() on a literal past Python's digit limit
+        raise ConfigError(source, f"has an integer of more than {sys.get_int_max_str_digits()} digits") from None
+    except RecursionError:  # tomllib parses nested arrays and inline tables recursively
+        raise ConfigError(source, "has arrays or inline tables nested too deeply") from None
 
 
 STDIN = "-"  # `--config -`: the config is read from standard input
@@ -122,17 +127,26 @@ def load(path: Path | None) -> Config:
         defaults = parse_toml(default_text(), "default.toml")
         return from_dict(defaults, defaults)
     if str(path) == STDIN:
-        return loads(_decode(sys.stdin.buffer.read(), "<stdin>"), "<stdin>")
+        return loads(_decode(_read_bounded(sys.stdin.buffer, "<stdin>"), "<stdin>"), "<stdin>")
     name = str(path)
     if not path.exists():
         raise ConfigError(name, "no such config file")
     if path.is_dir():
         raise ConfigError(name, "is a directory, not a config file")
     try:
-        data = path.read_bytes()
+        with path.open("rb") as file:
+            data = _read_bounded(file, name)
     except OSError as exc:
         raise ConfigError(name, f"cannot be read ({exc.strerror})") from None
     return loads(_decode(data, name), name)
+
+
+def _read_bounded(file: BinaryIO, name: str) -> bytes:
+    """At most CONFIG_MAX_BYTES: an endless source (--config /dev/zero) is refused, not read."""
+    data = file.read(CONFIG_MAX_BYTES + 1)
+    if len(data) > CONFIG_MAX_BYTES:
+        raise ConfigError(name, f"is larger than {CONFIG_MAX_BYTES // 2**20} MiB")
+    return data
 
 
 def _decode(data: bytes, name: str) -> str:
@@ -267,7 +281,7 @@ def _tree(raw: dict[str, Any]) -> dict[Path_, sp.Rational]:
 
 
 def _edge(text: str, value: Any) -> tuple[Path_, int | Decimal]:
-    """One edge of the tree, validated; the key is spelled out only for a message."""
+    """One edge of the tree: its words and its log-probability, validated."""
     words = tuple(text.split(" "))
     problem = None
     if "" in words:
@@ -277,8 +291,7 @@ def _edge(text: str, value: Any) -> tuple[Path_, int | Decimal]:
     elif len(text) > 1000:
         problem = "path is longer than 1000 characters"
     else:
-        plain = type(value) is int or (type(value) is Decimal and value.is_finite())
-        logp = value if plain else v.number(value, v.path_key("decoding.tree", text))
+        logp = v.number(value, v.path_key("decoding.tree", text))
         if logp > 0:
             problem = f"is a log-probability and must be <= 0, got {value}"
         elif logp < -1000:

@@ -11,6 +11,7 @@ import sympy as sp
 from derive.errors import ConfigError
 
 Table = dict[str, Any]
+MAX_FRACTION_DIGITS = 100  # the smallest nonzero magnitude is 1e-100
 
 
 def path_key(prefix: str, name: str) -> str:
@@ -50,15 +51,21 @@ def number(value: Any, key: str) -> int | Decimal:
     """A TOML integer or decimal (read as Decimal), finite; not yet expanded to a Rational."""
     if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
         raise ConfigError(key, f"must be a number, got {type_name(value)}")
-    if isinstance(value, Decimal) and not value.is_finite():
-        raise ConfigError(key, f"must be a finite number, got {value}")
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ConfigError(key, f"must be a finite number, got {value}")
+        _, digits, exponent = value.as_tuple()
+        assert isinstance(exponent, int)
+        trailing_zeros = next((i for i, digit in enumerate(reversed(digits)) if digit), len(digits))
+        if exponent + trailing_zeros < -MAX_FRACTION_DIGITS:
+            raise ConfigError(key, f"has more than {MAX_FRACTION_DIGITS} digits after the decimal point")
     return value
 
 
 def rational(value: Any, key: str, bound: int) -> sp.Rational:
     """An exact number of magnitude at most `bound`, checked before the number is expanded."""
     checked = number(value, key)
-    if abs(checked) > bound:
+    if (checked.copy_abs() if isinstance(checked, Decimal) else abs(checked)) > bound:  # no rounding
         raise ConfigError(key, f"must be at most {bound:g} in magnitude, got {value}")
     return sp.Rational(*checked.as_integer_ratio())
 

@@ -71,3 +71,23 @@ def test_non_utf8(tmp_path):
     path.write_bytes(b"[lora]\nd = 4\n# \xff\xfe\n")
     with pytest.raises(ConfigError, match=r"bad\.toml: not UTF-8 \(byte 15\)$"):
         config.load(path)
+
+
+def test_a_byte_order_mark_is_allowed(write_config):
+    path = write_config("\ufeff[lora]\nd = 64\nr = 4\n")
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+    assert config.load(path).lora.d == 64
+
+
+def test_an_endless_file_is_refused_after_the_size_limit():
+    with pytest.raises(ConfigError, match=r"^/dev/zero: is larger than 64 MiB$"):
+        config.load(config.Path("/dev/zero"))
+
+
+@pytest.mark.parametrize(("number", "expected"), [
+    ("1e-100", sp.Rational(1, 10**100)),                   # the smallest magnitude allowed
+    ("0.5" + "0" * 200, sp.Rational(1, 2)),                 # trailing zeros are not digits that count
+    ("1e15", sp.Integer(10**15)),
+])
+def test_numbers_at_the_limits(load_text, number, expected):
+    assert load_text(f"[normalization]\ntensor = [[[{number}]]]\n").normalization.tensor[0][0][0] == expected
