@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import os
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,9 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from derive import __version__
+from derive import outputs as outputs_
 from derive.answer import Check, Skipped
 from derive.config import Config, load
-from derive.errors import CheckFailed, UsageError
+from derive.errors import CheckFailed
 from derive.latex.compile import STATE_SUFFIXES, State, Stream, compile_pdf
 from derive.latex.render import render
 from derive.parallel import TorchWorker
@@ -144,14 +144,17 @@ def build(config_path: Path | None, out_dir: Path, pdf: bool = True, progress: P
           worker: TorchWorker | None = None, sheet: str = "solutions") -> dict[str, Path]:
     """Build every output of the chosen sheets; write them only when everything succeeded."""
     config = load(config_path)  # bad input fails here, before any progress line
-    _check_out_dir(out_dir)
+    outputs_.check_out_dir(out_dir)
     produced = produce(config, SHEETS[sheet], pdf, progress, worker, read_latex_state(out_dir))
     progress(f"writing {', '.join(produced.files)} to {out_dir}")
     stale = [] if pdf else [f"{stem}.pdf" for stem in SHEETS[sheet]]  # would no longer match its .tex
-    written = write_outputs(out_dir, produced.files, remove=stale)
-    for stem, state in produced.states.items():
-        write_outputs(out_dir / LATEX_STATE, {f"{stem}{k}": v for k, v in state.items()}, remove=[])
-    return written
+    written = outputs_.commit(out_dir, produced.files | latex_state_files(produced.states), remove=stale)
+    return {name: path for name, path in written.items() if name in produced.files}
+
+
+def latex_state_files(states: dict[str, State]) -> dict[str, bytes]:
+    """LaTeX's state per document as files of the output folder's .latex/."""
+    return {f"{LATEX_STATE}/{stem}{suffix}": data for stem, state in states.items() for suffix, data in state.items()}
 
 
 def produce(config: Config, sheets: tuple[str, ...], pdf: bool = True, progress: Progress = _quiet,
@@ -224,30 +227,3 @@ def read_latex_state(out_dir: Path) -> dict[str, State]:
                 state[suffix] = path.read_bytes()
         states[stem] = state
     return states
-
-
-def _check_out_dir(out_dir: Path) -> None:
-    if out_dir.exists() and not out_dir.is_dir():
-        raise UsageError(f"--out {out_dir}: exists and is not a folder")
-
-
-def write_outputs(out_dir: Path, outputs: dict[str, bytes], remove: list[str]) -> dict[str, Path]:
-    """Write each file to a temporary name, then rename all into place.
-
-    A build without a PDF removes an older solutions.pdf, which would no longer match.
-    """
-    out_dir.mkdir(parents=True, exist_ok=True)
-    staged = []
-    try:
-        for name, data in outputs.items():
-            tmp = out_dir / f".{name}.tmp-{os.getpid()}"
-            tmp.write_bytes(data)
-            staged.append((tmp, out_dir / name))
-        for tmp, final in staged:
-            os.replace(tmp, final)
-    finally:
-        for tmp, _ in staged:
-            tmp.unlink(missing_ok=True)
-    for name in remove:
-        (out_dir / name).unlink(missing_ok=True)
-    return {name: out_dir / name for name in outputs}

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from derive import DISTRIBUTION, __version__
-from derive.errors import DeriveError, UsageError
+from derive.errors import DeriveError, Interrupted, UsageError
 from derive.parallel import TorchWorker
 from derive.resources import default_text, packaged
 
@@ -87,8 +90,31 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in ("grade", "variants"):  # no derivation here, or jobs that run PyTorch in their processes
         return _run(args, None)
     # First the PyTorch worker, so that it imports PyTorch while this process imports SymPy.
-    with TorchWorker() as worker:
+    with TorchWorker() as worker, _ending_signals_raise():
         return _run(args, worker)
+
+
+@contextlib.contextmanager
+def _ending_signals_raise() -> Iterator[None]:
+    """SIGTERM and SIGHUP raise Interrupted (as SIGINT raises KeyboardInterrupt), so the LaTeX
+    folder, pdflatex and the worker are cleaned up; a second signal waits for that clean-up."""
+    ending, owner = (signal.SIGTERM, signal.SIGHUP), os.getpid()
+
+    def handler(signum: int, _frame: object) -> None:
+        if os.getpid() != owner:  # a process forked later ends as it would by default
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        for s in ending:
+            signal.signal(s, signal.SIG_IGN)
+        raise Interrupted(signum)
+
+    before = {s: signal.signal(s, handler) for s in ending}
+    try:
+        yield
+    finally:
+        for s, old in before.items():
+            signal.signal(s, old)
 
 
 def _run(args: argparse.Namespace, worker: TorchWorker | None) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+
 
 class DeriveError(Exception):
     """Base class: every error derive raises on purpose."""
@@ -32,3 +34,12 @@ class CheckFailed(DeriveError):
 
 class LatexError(DeriveError):
     """LaTeX did not compile, or is not installed. Exit 1."""
+
+
+class Interrupted(DeriveError):
+    """SIGTERM or SIGHUP ended the build; raised in the main thread so that every `with`
+    block cleans up on the way out. Exit 128 + the signal's number, as a shell reports it."""
+
+    def __init__(self, signum: int) -> None:
+        self.exit_code = 128 + signum
+        super().__init__(f"ended by {signal.Signals(signum).name}; earlier outputs are unchanged")

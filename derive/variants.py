@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from derive import config as cfg
-from derive.build import LATEX_STATE, produce, write_outputs
+from derive import outputs as outputs_
+from derive.build import latex_state_files, produce
 from derive.errors import CheckFailed, ConfigError, DeriveError, UsageError
 from derive.keys import key_csv, key_json
 from derive.latex.compile import State
@@ -201,8 +202,8 @@ def run(ids: list[str], base_seed: int, base: Path | None, out: Path, executor: 
              f"{', '.join(spec.require) or 'none'})")
     built = [o for o in outcomes if not o.error]
     entries = [{"id": o.variant_id, "seed": o.seed, "answers": json.loads(o.files["answers.json"])} for o in built]
-    write_outputs(out, {"key.json": key_json(entries).encode(), "key.csv": key_csv(entries).encode(),
-                        "report.json": report(built, spec).encode()}, remove=[])
+    outputs_.commit(out, {"key.json": key_json(entries).encode(), "key.csv": key_csv(entries).encode(),
+                          "report.json": report(built, spec).encode()}, remove=[])
     failed = [o for o in outcomes if o.error]
     if failed:
         first = failed[0]
@@ -227,9 +228,8 @@ def warm(spec: VariantsSpec) -> None:
 def _write_variant(out: Path, outcome: Outcome, pdf: bool) -> None:
     folder = out / outcome.variant_id
     stale = [] if pdf else ["questions.pdf", "solutions.pdf"]
-    write_outputs(folder, {"config.toml": outcome.config_text.encode("utf-8")} | outcome.files, remove=stale)
-    for stem, state in outcome.states.items():
-        write_outputs(folder / LATEX_STATE, {f"{stem}{k}": v for k, v in state.items()}, remove=[])
+    files = {"config.toml": outcome.config_text.encode("utf-8")} | outcome.files | latex_state_files(outcome.states)
+    outputs_.commit(folder, files, remove=stale)
 
 
 def report(outcomes: list[Outcome], spec: VariantsSpec) -> str:

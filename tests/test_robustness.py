@@ -254,7 +254,7 @@ def test_missing_pdflatex_one_line_and_outputs_untouched(built, run, monkeypatch
 
 @needs_tex
 @pytest.mark.e2e
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL])
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGKILL])
 def test_interrupted_build_leaves_outputs_intact(sig, built, tmp_path):
     out = tmp_path / "out"
     out.mkdir()
@@ -273,8 +273,11 @@ def test_interrupted_build_leaves_outputs_intact(sig, built, tmp_path):
     os.killpg(proc.pid, sig)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode != 0
-    if sig == signal.SIGINT:
-        assert err.splitlines()[-1] == "derive: interrupted; earlier outputs are unchanged"
+    if sig != signal.SIGKILL:
+        expected = ("interrupted" if sig == signal.SIGINT else f"ended by {sig.name}")
+        assert err.splitlines()[-1] == f"derive: {expected}; earlier outputs are unchanged"
+        assert proc.returncode == (130 if sig == signal.SIGINT else 128 + sig)
+        assert "Traceback" not in err
         assert not any(scratch.iterdir())  # the temporary LaTeX folder was removed
     assert snapshot(out) == before  # no new, partial or temporary file in the output folder
 

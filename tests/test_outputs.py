@@ -1,0 +1,145 @@
+"""Outputs as one transaction: locked folder, journal finished after a kill, debris cleaned."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from derive import outputs
+from tests.conftest import snapshot
+
+ROOT = Path(__file__).parent.parent
+
+
+def _derive(*args: str, prelude: str = "", **kwargs) -> subprocess.Popen[str]:
+    """`derive` in a fresh process, after `prelude` (which may slow down or kill it)."""
+    code = (f"import os, sys, time\n{prelude}\nfrom derive.cli import entry\n"
+            f"sys.argv = ['derive', *{list(args)!r}]\nentry()\n")
+    return subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, **kwargs)
+
+
+def _finish(proc: subprocess.Popen[str]) -> int:
+    _, err = proc.communicate(timeout=300)
+    assert "Traceback" not in err, err
+    return proc.returncode
+
+
+def _config(tmp_path: Path, name: str, value: int) -> Path:
+    path = tmp_path / f"{name}.toml"
+    path.write_text(f"[normalization]\ntensor = [[[{value}, 1], [2, 3]]]\n[lora]\nd = {64 * value}\nr = 4\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def references(tmp_path_factory) -> dict[str, dict[str, bytes]]:
+    """Each config's outputs, built alone."""
+    base = tmp_path_factory.mktemp("references")
+    built = {}
+    for name, value in (("a", 5), ("b", 7)):
+        out = base / name
+        proc = _derive("build", "--no-pdf", "--config", str(_config(base, name, value)), "--out", str(out))
+        assert _finish(proc) == 0
+        built[name] = snapshot(out)
+    assert built["a"] != built["b"]
+    return built
+
+
+def _args(tmp_path: Path, name: str, value: int, out: Path) -> list[str]:
+    return ["build", "--no-pdf", "--config", str(_config(tmp_path, name, value)), "--out", str(out)]
+
+
+SLOW_RENAMES = "real = os.replace\nos.replace = lambda a, b: (time.sleep(4 * ('journal' not in str(b))), real(a, b))[1]"
+
+
+def test_two_builds_into_one_folder_do_not_interleave(references, tmp_path):
+    out = tmp_path / "out"
+    slow = _derive(*_args(tmp_path, "a", 5, out), prelude=SLOW_RENAMES)
+    while not (out / outputs.JOURNAL).exists() and slow.poll() is None:  # a renames, 4 s each
+        time.sleep(0.01)
+    fast = _derive(*_args(tmp_path, "b", 7, out))
+    assert _finish(fast) == 0 and _finish(slow) == 0
+    assert snapshot(out) == references["b"]  # b waited for a's renames, then wrote all of its own
+
+
+# os.replace's first call renames the journal into place; the kill comes after one output is renamed
+KILL_AFTER_ONE_RENAME = ("real = os.replace\ncalls = []\n"
+                         "def replace(a, b):\n    real(a, b)\n    calls.append(b)\n"
+                         "    if len(calls) == 2:\n        os.kill(os.getpid(), 9)\nos.replace = replace")
+KILL_WHILE_STAGING = ("real = os.fsync\ncalls = []\n"
+                      "def fsync(fd):\n    real(fd)\n    calls.append(fd)\n"
+                      "    if len(calls) == 2:\n        os.kill(os.getpid(), 9)\nos.fsync = fsync")
+
+
+def test_a_kill_between_the_renames_is_finished_by_the_next_build(references, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    for name, data in references["a"].items():
+        (out / name).write_bytes(data)
+    killed = _derive(*_args(tmp_path, "b", 7, out), prelude=KILL_AFTER_ONE_RENAME)
+    assert _finish(killed) == -9
+    assert (out / outputs.JOURNAL).exists()
+    mixed = {name: data for name, data in snapshot(out).items() if not name.startswith(".")}
+    assert mixed not in (references["a"], references["b"])  # the kill split the renames
+    outputs.recover(out, {out})  # what the next build does first, under the lock
+    assert snapshot(out) == references["b"]
+
+
+def test_a_kill_while_writing_leaves_debris_that_the_next_build_removes(references, tmp_path):
+    out = tmp_path / "out"
+    killed = _derive(*_args(tmp_path, "b", 7, out), prelude=KILL_WHILE_STAGING)
+    assert _finish(killed) == -9
+    assert any(".tmp-" in name for name in snapshot(out))
+    done = _derive(*_args(tmp_path, "a", 5, out))
+    assert _finish(done) == 0
+    assert snapshot(out) == references["a"]
+
+
+def test_a_full_disk_is_one_line_and_leaves_nothing(references, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    for name, data in references["a"].items():
+        (out / name).write_bytes(data)
+    # A file-size limit makes writes fail as on a full disk (EFBIG instead of ENOSPC).
+    limit = ("import resource, signal\nsignal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+             "resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))")
+    proc = _derive(*_args(tmp_path, "b", 7, out), prelude=limit)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 2
+    assert err.splitlines()[-1].startswith(f"derive: --out {out}: cannot write (File too large"), err
+    assert err.splitlines()[-1].endswith("; earlier outputs are unchanged")
+    assert "Traceback" not in err
+    assert snapshot(out) == references["a"]
+
+
+def test_no_space_left_is_named(tmp_path, monkeypatch):
+    def full(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    full_disk = r": cannot write \(the disk is full\); earlier outputs are unchanged$"
+    with pytest.raises(outputs.UsageError, match=full_disk):
+        outputs.commit(tmp_path, {"a.txt": b"x"}, remove=[])
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("make", "message"), [
+    (lambda p: (p / "file").write_text("x") and p / "file" / "out", r"file is not a folder$"),
+    (lambda p: (p / "file").write_text("x") and p / "file", r": exists and is not a folder$"),
+])
+def test_an_unusable_out_folder_is_refused_before_any_work(tmp_path, make, message):
+    with pytest.raises(outputs.UsageError, match=message):
+        outputs.check_out_dir(make(tmp_path))
+
+
+def test_a_damaged_journal_is_ignored_and_removed(tmp_path):
+    (tmp_path / outputs.JOURNAL).write_text('{"renames": {"../../etc/x.tmp-1": "passwd"}, "remove": []}')
+    (tmp_path / ".solutions.tex.tmp-123").write_text("debris")
+    (tmp_path / "keep.tex.tmp-1").write_text("not ours: no leading dot")
+    outputs.recover(tmp_path, {tmp_path})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.tex.tmp-1"]
