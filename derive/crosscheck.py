@@ -40,7 +40,7 @@ def normalization_outputs(torch: Any, x: np.ndarray, stats: list[tuple[str, int,
 
 
 def birnn_gradients(torch: Any, grad_w_b: np.ndarray, grad_u_f: np.ndarray, v: dict[str, np.ndarray],
-                    activation: str) -> CheckList:
+                    activation: str, tolerance: float = 1e-10) -> CheckList:
     t = {k: torch.tensor(a, dtype=torch.float64) for k, a in v.items()}
     d = v["W_f"].shape[0]
     if activation == "tanh":
@@ -70,8 +70,8 @@ def birnn_gradients(torch: Any, grad_w_b: np.ndarray, grad_u_f: np.ndarray, v: d
         grad_w, grad_u = w.grad, u.grad
         method = "explicit torch graph (sigmoid) autograd, float64 (rel.)"
     return [
-        compare("3.3", "grad W_b: closed form vs PyTorch", method, grad_w_b, grad_w.numpy(), 1e-10, relative=True),
-        compare("3.3", "grad U_f: closed form vs PyTorch", method, grad_u_f, grad_u.numpy(), 1e-10, relative=True),
+        compare("3.3", "grad W_b: closed form vs PyTorch", method, grad_w_b, grad_w.numpy(), tolerance, relative=True),
+        compare("3.3", "grad U_f: closed form vs PyTorch", method, grad_u_f, grad_u.numpy(), tolerance, relative=True),
     ]
 
 

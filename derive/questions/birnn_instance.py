@@ -62,7 +62,8 @@ def elementwise_function(func: sp.Lambda, module: str) -> Any:
 
 
 def float_apply(func: sp.Lambda, array: np.ndarray) -> np.ndarray:
-    return elementwise_function(func, "numpy")(array.astype(float))
+    with np.errstate(over="ignore"):  # the sigmoid's exp(-a) overflows to inf for a << 0: 1/(1+inf) = 0 is right
+        return elementwise_function(func, "numpy")(array.astype(float))
 
 
 def mp_apply(func: sp.Lambda, array: np.ndarray) -> np.ndarray:
