@@ -24,7 +24,7 @@ def test_default_tree_results():
     assert [(h.words, h.score) for h in a.beams] == [
         (("a", "dog", "barked"), sp.Rational(-3, 2)), (("the", "cat", "sat"), sp.Rational(-12, 5))]
     assert a.optimum.words == ("a", "dog", "barked")
-    assert [h.words for h in a.literal_first] == [("the",), ("the",)]
+    assert [(h.words, copies) for h, copies in a.literal_first] == [(("the",), 2)]
     assert a.shortfall.missed[0][0].words == ("the", "dog", "ran")
 
 
@@ -221,3 +221,21 @@ def test_bad_trees(load_text, tree, extra, message):
 ])
 def test_trees_whose_sums_are_at_most_one_load(load_text, tree):
     assert load_text(f"[decoding]\n[decoding.tree]\n{tree}").decoding.tree
+
+
+@pytest.mark.parametrize("width", [1, 2, 3, 7])
+def test_algorithm1_taken_literally_keeps_what_materialized_copies_keep(width):
+    """The counted first step against the B x N candidates built and sorted, as printed."""
+    tree = {("a",): sp.Rational(-1), ("b",): sp.Rational(-1), ("c",): sp.Rational(-1, 2)}
+    built = sorted((search.Hypothesis(p, tree[p]) for _ in range(width) for p in tree), key=search.rank)[:width]
+    counted = [h for h, copies in search.literal_first_step(tree, width) for _ in range(copies)]
+    assert counted == built
+
+
+def test_the_largest_beam_costs_what_its_candidates_cost(load_text):
+    """B = 10^6 over 30 first words: built as copies this took minutes and gigabytes."""
+    words = "".join(f'"w{i:02}" = -4\n' for i in range(30))
+    cfg = load_text(f"[decoding]\nbeam_width = 1000000\n[decoding.tree]\n{words}")
+    answer = q2.derive(cfg)
+    assert [(h.words, copies) for h, copies in answer.literal_first] == [(("w00",), 10**6)]
+    assert [h.words for h in answer.beams] == [(f"w{i:02}",) for i in range(30)]

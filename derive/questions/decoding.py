@@ -91,7 +91,7 @@ class DecodingAnswer:
     beams: list[Hypothesis]
     beam_steps: list[Step]
     ranking: list[Hypothesis]  # exhaustive, best first
-    literal_first: list[Hypothesis]
+    literal_first: list[tuple[Hypothesis, int]]  # (hypothesis, copies kept)
     shortfall: Shortfall
 
     @property

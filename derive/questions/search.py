@@ -82,11 +82,18 @@ def exhaustive(tree: Tree, steps: int) -> list[Hypothesis]:
     return sorted((Hypothesis(p, s) for p, s in scores.items() if len(p) == steps), key=rank)
 
 
-def literal_first_step(tree: Tree, width: int) -> list[Hypothesis]:
-    """Algorithm 1 taken literally: B identical <BOS> beams; what its first step keeps."""
-    index = children_index(tree)
-    scores = [Hypothesis(path, tree[path]) for _ in range(width) for path in index[()]]
-    return sorted(scores, key=rank)[:width]
+def literal_first_step(tree: Tree, width: int) -> list[tuple[Hypothesis, int]]:
+    """Algorithm 1 taken literally: B identical <BOS> beams, so each first word is a candidate
+    B times. What its first step keeps, as (hypothesis, copies) best first, counted without
+    building the B x N candidates: a word's B copies are adjacent in the ranking (equal keys)."""
+    kept: list[tuple[Hypothesis, int]] = []
+    room = width
+    for h in sorted((Hypothesis(path, tree[path]) for path in children_index(tree)[()]), key=rank):
+        if room == 0:
+            break
+        kept.append((h, min(width, room)))
+        room -= kept[-1][1]
+    return kept
 
 
 @dataclass
