@@ -86,3 +86,15 @@ def test_first_error():
     assert first_error(LOG, "solutions.tex") == r"solutions.tex:42: Undefined control sequence. [l.42 \foo]"
     assert first_error(LOG_BANG, "solutions.tex") == (
         r"solutions.tex:7: LaTeX Error: File `nothere.sty' not found. [l.7 \usepackage]")
+
+
+@pytest.mark.parametrize(("value", "digits", "expected"), [
+    (sp.exp(sp.Rational(99536, 100)), 3, r"1.9\times 10^{432}"),            # 2.5's gap on a 75-deep tree
+    (sp.Integer(50257) ** 75 / 10**18, 3, r"3.89\times 10^{334}"),           # N^T / rate, past float64
+    (sp.Rational(-1, 10**500), 3, r"-1\times 10^{-500}"),
+    (sp.Rational(999_999, 10**6) * 10**400, 3, r"1\times 10^{400}"),      # the mantissa rounds up to 10
+    (sp.Rational(99_999, 1000), 3, "100"),
+    (sp.Integer(0), 3, "0"),
+])
+def test_decimal_at_any_magnitude_never_inf(value, digits, expected):
+    assert decimal(value, digits) == expected

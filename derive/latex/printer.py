@@ -141,13 +141,18 @@ def tex(expr: Any) -> str:
 
 
 def decimal(value: sp.Expr, digits: int = 6) -> str:
-    """A short decimal for an exact number: at most `digits` significant digits."""
+    """A short decimal for an exact number: at most `digits` significant digits, in powers of ten
+    at any magnitude (the exponent is taken before the number meets float64's range)."""
     number = sp.Float(sp.N(value, digits + 10), digits + 10)
-    text = f"{float(number):.{digits}g}"
-    if "e" in text:
-        mant, exp = text.split("e")
-        return rf"{mant}\times 10^{{{int(exp)}}}"
-    return text
+    if number.is_zero:
+        return "0"
+    exp = int(sp.floor(sp.log(abs(number), 10)))
+    mant = f"{float(number / sp.Integer(10) ** exp):.{digits}g}"
+    if abs(float(mant)) >= 10:  # the mantissa rounded up to 10
+        exp, mant = exp + 1, f"{float(mant) / 10:.{digits}g}"
+    if -4 <= exp < digits:
+        return f"{float(number):.{digits}g}"
+    return rf"{mant}\times 10^{{{exp}}}"
 
 
 def decimal_matrix(matrix: sp.MatrixBase, digits: int = 4) -> str:
