@@ -71,3 +71,15 @@ def test_a_planted_error_on_the_saturated_case_is_still_caught():
     by_name = {c.name: c for c in checks}
     assert by_name["grad W_b: closed form vs complex step"].tolerance == c3.TOLERANCE
     assert not by_name["grad W_b: closed form vs complex step"].passed
+
+
+def test_units_saturated_past_the_extra_digits_skip_the_check_and_say_why():
+    """A sigmoid pre-activation of 2000: 1 - h is e^-2000, beyond 50 + 400 digits."""
+    instance = {**SMALLEST, "W_b": [[100]], "x": [[20]]}
+    raw = {"birnn": {"activation": "sigmoid", "hidden_size": 1, "steps": 1, "instance": instance}}
+    cfg = config.from_dict(raw, DEFAULTS)
+    answer = q3.derive(cfg)
+    results = c3.complex_step_checks(answer.derivation.forms, answer.derivation.activation, answer.values, 0)
+    assert [type(r).__name__ for r in results] == ["Skipped", "Skipped"]
+    assert all("saturated units: the rounding bound through f' at 450 digits" in r.reason for r in results)
+    assert _failures(cfg, answer) == []  # finite differences still run and pass
