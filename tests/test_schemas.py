@@ -24,11 +24,14 @@ jsonschema = pytest.importorskip("jsonschema", reason="the test extra installs j
 
 CORPUS = Path(__file__).parent / "bad_configs"
 STRESS = Path(__file__).resolve().parent.parent / "scripts" / "stress.py"
-NOT_TOML = {"broken_toml.toml", "duplicate_key.toml", "non_utf8.toml"}
+NOT_TOML = {"broken_toml.toml", "duplicate_key.toml", "non_utf8.toml", "integer_5001_digits.toml",
+            "nested_500_deep.toml"}
 # What the loader rejects and a JSON Schema cannot say: shapes that depend on other keys, tree
 # structure and sums, NaN (JSON has no such number), 2.0 (JSON Schema counts it an integer),
-# an empty file (the schema sees an empty table: every default).
+# an empty file (the schema sees an empty table: every default), digits past the 100th after the
+# decimal point (JSON numbers are read as floats).
 SCHEMA_CANNOT_SAY = {
+    "tensor_digits_tiny.toml", "tree_logp_tiny.toml", "tree_logp_below_range_exponent.toml",
     "birnn_instance_h0_size.toml", "birnn_instance_not_square.toml", "birnn_instance_x_rows.toml",
     "lora_r_not_below_d.toml", "steps_too_deep.toml", "tensor_not_rectangular.toml", "tensor_ragged.toml",
     "tensor_too_large.toml", "tensor_nan.toml", "tree_logp_nan.toml", "tree_no_child.toml",
