@@ -37,9 +37,11 @@ class LatexError(DeriveError):
 
 
 class Interrupted(DeriveError):
-    """SIGTERM or SIGHUP ended the build; raised in the main thread so that every `with`
-    block cleans up on the way out. Exit 128 + the signal's number, as a shell reports it."""
+    """SIGTERM or SIGHUP ended the build (or an ending signal arrived while the outputs were
+    being renamed, once they all were); raised in the main thread so that every `with` block
+    cleans up on the way out. Exit 128 + the signal's number, as a shell reports it."""
 
-    def __init__(self, signum: int) -> None:
+    def __init__(self, signum: int, written: bool = False) -> None:
         self.exit_code = 128 + signum
-        super().__init__(f"ended by {signal.Signals(signum).name}; earlier outputs are unchanged")
+        outcome = "the new outputs were all written" if written else "earlier outputs are unchanged"
+        super().__init__(f"ended by {signal.Signals(signum).name}; {outcome}")

@@ -20,7 +20,7 @@ import signal
 from collections.abc import Iterator
 from pathlib import Path
 
-from derive.errors import UsageError
+from derive.errors import Interrupted, UsageError
 
 JOURNAL = ".derive-journal"
 TMP_MARK = ".tmp-"  # temporary names are .<name>.tmp-<pid>
@@ -52,8 +52,13 @@ def commit(out_dir: Path, outputs: dict[str, bytes], remove: list[str]) -> dict[
             blocked = signal.pthread_sigmask(signal.SIG_BLOCK, ENDING_SIGNALS)  # only SIGKILL splits the renames
             try:
                 _apply(out_dir, renames, remove)
+                arrived = signal.sigpending() & ENDING_SIGNALS
+                for signum in arrived:  # taken here, so that it cannot report the outputs as unchanged
+                    signal.sigtimedwait({signum}, 0)
             finally:
                 signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+            if arrived:
+                raise Interrupted(min(arrived), written=True)
     except OSError as exc:
         raise UsageError(f"--out {out_dir}: cannot write ({_reason(exc)}); earlier outputs are unchanged") from None
     return {name: out_dir / name for name in outputs}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -143,3 +144,16 @@ def test_a_damaged_journal_is_ignored_and_removed(tmp_path):
     (tmp_path / "keep.tex.tmp-1").write_text("not ours: no leading dot")
     outputs.recover(tmp_path, {tmp_path})
     assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.tex.tmp-1"]
+
+
+def test_a_signal_during_the_renames_waits_for_them_and_says_so(tmp_path, monkeypatch):
+    real_apply = outputs._apply
+
+    def apply_then_signal(out_dir, renames, remove):
+        os.kill(os.getpid(), signal.SIGINT)  # held back until every rename is done
+        real_apply(out_dir, renames, remove)
+
+    monkeypatch.setattr(outputs, "_apply", apply_then_signal)
+    with pytest.raises(outputs.Interrupted, match=r"^ended by SIGINT; the new outputs were all written$"):
+        outputs.commit(tmp_path, {"a.txt": b"new", "b.txt": b"new"}, remove=[])
+    assert snapshot(tmp_path) == {"a.txt": b"new", "b.txt": b"new"}
