@@ -17,6 +17,7 @@ import json
 import os
 import re
 import signal
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -49,16 +50,10 @@ def commit(out_dir: Path, outputs: dict[str, bytes], remove: list[str]) -> dict[
             recover(out_dir, {out_dir, *((out_dir / name).parent for name in outputs)})
             renames = _stage(out_dir, outputs)
             _write_journal(out_dir, renames, remove)
-            blocked = signal.pthread_sigmask(signal.SIG_BLOCK, ENDING_SIGNALS)  # only SIGKILL splits the renames
-            try:
+            with _signals_deferred() as arrived:  # only SIGKILL splits the renames
                 _apply(out_dir, renames, remove)
-                arrived = signal.sigpending() & ENDING_SIGNALS
-                for signum in arrived:  # taken here, so that it cannot report the outputs as unchanged
-                    signal.sigtimedwait({signum}, 0)
-            finally:
-                signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
             if arrived:
-                raise Interrupted(min(arrived), written=True)
+                raise Interrupted(arrived[0], written=True)
     except OSError as exc:
         raise UsageError(f"--out {out_dir}: cannot write ({_reason(exc)}); earlier outputs are unchanged") from None
     return {name: out_dir / name for name in outputs}
@@ -90,6 +85,22 @@ def _read_journal(journal: Path) -> tuple[dict[str, str], list[str]]:
     if not all(isinstance(n, str) and not Path(n).is_absolute() and ".." not in Path(n).parts for n in names):
         return {}, []
     return renames, remove
+
+
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[list[int]]:
+    """Ending signals that arrive inside are only recorded (Python runs every handler in the
+    main thread, whichever thread the signal reached); the caller acts on them after."""
+    arrived: list[int] = []
+    if threading.current_thread() is not threading.main_thread():  # handlers can only be set there
+        yield arrived
+        return
+    before = {s: signal.signal(s, lambda signum, _frame: arrived.append(signum)) for s in ENDING_SIGNALS}
+    try:
+        yield arrived
+    finally:
+        for s, old in before.items():
+            signal.signal(s, old)
 
 
 @contextlib.contextmanager

@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -154,6 +155,13 @@ def test_a_signal_during_the_renames_waits_for_them_and_says_so(tmp_path, monkey
         real_apply(out_dir, renames, remove)
 
     monkeypatch.setattr(outputs, "_apply", apply_then_signal)
-    with pytest.raises(outputs.Interrupted, match=r"^ended by SIGINT; the new outputs were all written$"):
-        outputs.commit(tmp_path, {"a.txt": b"new", "b.txt": b"new"}, remove=[])
+    done = threading.Event()
+    other = threading.Thread(target=done.wait)  # the signal may reach this thread instead
+    other.start()
+    try:
+        with pytest.raises(outputs.Interrupted, match=r"^ended by SIGINT; the new outputs were all written$"):
+            outputs.commit(tmp_path, {"a.txt": b"new", "b.txt": b"new"}, remove=[])
+    finally:
+        done.set()
+        other.join()
     assert snapshot(tmp_path) == {"a.txt": b"new", "b.txt": b"new"}
