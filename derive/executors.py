@@ -64,7 +64,7 @@ def _dask_client(address: str) -> Any:
     try:
         from distributed import Client
     except ImportError:
-        raise UsageError("--dask needs the `distributed` package: pip install 'derive[dask]'") from None
+        raise UsageError("--dask needs the `distributed` package: pip install distributed") from None
     try:
         client = Client(address, timeout="10s")
     except (OSError, TimeoutError) as exc:
