@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 import mpmath
 import sympy as sp
 
+from derive import charset
 from derive import values as v
 from derive.errors import ConfigError
 from derive.grade import policy as grading
@@ -191,6 +192,7 @@ def _document(raw: dict[str, Any], default: dict[str, Any]) -> DocumentConfig:
         raise ConfigError("document.title", "must be a non-empty string")
     if len(title) > 200 or "\n" in title:
         raise ConfigError("document.title", "must be one line of at most 200 characters")
+    charset.require_typesettable("document.title", title)
     return DocumentConfig(title=title)
 
 
@@ -286,8 +288,10 @@ def _edge(text: str, value: Any) -> tuple[Path_, int | Decimal]:
     problem = None
     if "" in words:
         problem = "words must be non-empty and separated by single spaces"
-    elif not text.isprintable():  # white space other than " " is not printable
+    elif not text.isprintable() and any(ch.isspace() for ch in text):  # white space other than " "
         problem = "words must not contain whitespace other than single spaces"
+    elif charset.first_unsupported(text) is not None:
+        problem = charset.unsupported(text)
     elif len(text) > 1000:
         problem = "path is longer than 1000 characters"
     else:

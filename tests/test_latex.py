@@ -46,11 +46,19 @@ def test_no_lambda_notation_leaks():
         ("^^5cinput", r"\textasciicircum{}\textasciicircum{}5cinput"),
         ("50% & #1 ~ $x_1$", r"50\% \& \#1 \textasciitilde{} \$x\_1\$"),
         ("café", "café"),
-        ("α", r"\texttt{<U+03B1>}"),
+        ("Ωmega — “x” … €", "Ωmega — “x” … €"),
+        ("a,,b", "a,{},b"),
+        ("<<'>>", r"\textless{}\textless{}\textquotesingle{}\textgreater{}\textgreater{}"),
     ],
 )
 def test_escape(text, expected):
     assert escape(text) == expected
+
+
+@pytest.mark.parametrize("text", ["Ħ", "\x7f", "\u4e2d", "\U0001F600"])
+def test_escape_refuses_what_the_fonts_cannot_show(text):
+    with pytest.raises(ValueError, match=r"cannot be typeset"):
+        escape(text)
 
 
 def test_finalize_refuses_what_it_cannot_print():

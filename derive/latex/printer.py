@@ -154,8 +154,3 @@ def decimal(value: sp.Expr, digits: int = 6) -> str:
         return f"{float(number):.{digits}g}"
     return rf"{mant}\times 10^{{{exp}}}"
 
-
-def decimal_matrix(matrix: sp.MatrixBase, digits: int = 4) -> str:
-    """A matrix of short decimals, for reading exact results at a glance."""
-    rows = [" & ".join(decimal(matrix[i, j], digits) for j in range(matrix.cols)) for i in range(matrix.rows)]
-    return r"\begin{bmatrix}" + r" \\ ".join(rows) + r"\end{bmatrix}"

@@ -7,18 +7,19 @@ objects go through derive's printer, plain strings are escaped, anything else is
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import jinja2
 import sympy as sp
 
+from derive import charset
 from derive.answer import Terms, Tex
-from derive.latex.printer import decimal, decimal_matrix, tex
+from derive.latex import layout, treefig
+from derive.latex.printer import decimal, tex
 from derive.resources import packaged
 
-# Characters pdflatex typesets with inputenc/T1 and lmodern: ASCII and Latin-1/Latin Extended-A.
-_TYPESET = range(0x20, 0x17F + 1)
 # LaTeX's special characters, and text glyphs for characters that T1 turns into accents or
 # ligatures (`` -> a curly quote, << -> a guillemet, -- -> a dash), so that user text reads
 # back from the PDF as it was written.
@@ -31,22 +32,44 @@ _GLYPHS = {
 
 
 def escape(text: str) -> Tex:
-    """The one escaping choke point for text that did not come from derive itself."""
+    """The one escaping choke point for text that did not come from derive itself.
+
+    Config text is checked against the fonts when it is read (derive/charset.py); a character
+    outside them reaching this point is a bug, and fails loudly rather than print a stand-in.
+    """
     out = []
-    for ch in text:
+    for i, ch in enumerate(text):
         if ch in _GLYPHS:
             out.append(_GLYPHS[ch])
-        elif ord(ch) in _TYPESET and ch != "\u00ad":
+        elif ch == "," and text[i + 1 : i + 2] == ",":
+            out.append(",{}")  # T1 turns ,, into a low double quote
+        elif ord(ch) in charset.SUPPORTED:
             out.append(ch)
         else:
-            out.append(rf"\texttt{{<U+{ord(ch):04X}>}}")
+            raise ValueError(f"character {charset.describe(ch)} cannot be typeset (config validation refuses it)")
     return Tex("".join(out))
 
 
+def json_key(key: str) -> Tex:
+    """A dotted answers.json key in typewriter type, breakable after each dot."""
+    return Tex(r"\texttt{" + r".\allowbreak{}".join(escape(part) for part in key.split(".")) + "}")
+
+
+def words(path: Iterable[str]) -> Tex:
+    """Words of a tree path, escaped and joined by spaces; a long word may break every few characters."""
+    return Tex(" ".join(r"\allowbreak{}".join(escape(piece) for piece in layout.cut(w)) for w in path))
+
+
 def terms_tex(value: Terms) -> str:
+    """A sum term by term; the middle is elided past `value.show` terms, or sooner when the
+    terms would not fit the line (the first terms, `\\cdots`, the last two)."""
     parts = [tex(t) for t in value.terms]
-    if len(parts) > value.show:
-        head = value.show - 2
+    outside = [tex(x) for x in (value.factor, value.minus) if x is not None]
+    budget = layout.TEXT_WIDTH_EM - 8 - layout.width_em(" ".join(outside))
+    head = min(value.show, len(parts)) - 2 if len(parts) > value.show else len(parts)
+    while head > 1 and layout.width_em(" + ".join(parts[:head] + parts[len(parts) - 2:])) > budget:
+        head = head - 1 if head < len(parts) else len(parts) - 3
+    if head < len(parts):
         parts = [*parts[:head], r"\cdots", *parts[-2:]]
     body = ""
     for i, part in enumerate(parts):
@@ -107,7 +130,18 @@ def environment() -> jinja2.Environment:
     env.filters["esc"] = escape
     # Template macros return plain strings built from already-finalized pieces.
     env.filters["trusted"] = Tex
-    env.filters["approx"] = lambda m, digits=4: Tex(decimal_matrix(m, digits))
+    env.filters["approx"] = lambda m, digits=4, budget=layout.TEXT_WIDTH_EM: layout.excerpt(
+        m, lambda x: decimal(x, digits), budget)
+    env.filters["exact_and_approx"] = lambda m, budget=layout.TEXT_WIDTH_EM: layout.pair_excerpts(
+        m, tex, lambda x: decimal(x, 4), budget)
+    env.filters["width"] = layout.width_em
+    env.filters["latex"] = finalize
+    env.filters["words"] = words
+    env.filters["json_key"] = json_key
+    env.filters["elide"] = layout.elide
+    env.globals["text_width"] = layout.TEXT_WIDTH_EM
+    env.globals["tree_figure"] = treefig.tree_figure
+    env.globals["unicode_declarations"] = Tex(charset.preamble())
     env.filters["sci"] = lambda x: Tex(_sci(x))
     env.filters["exp"] = sp.exp
     env.filters["fixed"] = lambda x, digits=2: Tex(f"{float(x):.{digits}f}")

@@ -1,0 +1,125 @@
+"""The decoding tree as a figure: node positions from the labels' estimated widths.
+
+Columns (one per depth) are spaced by the widest word label of the column before plus the
+widest log-probability label on the edges between, so that no two labels overlap. When the
+words make the figure wider than the text, long words are drawn as keys ([1], [2], ...) and
+a legend under the figure gives them; when even that does not fit, or the tree has too many
+leaves to stack legibly, the figure is left out and the document says why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from derive.answer import Tex
+from derive.latex.printer import decimal
+from derive.questions.search import Hypothesis, Path, Tree, children_index
+
+WIDTH_CM = 16.5  # the text width (17.2 cm) less a margin for the frame of the optimum
+ROW_CM = 0.8  # vertical distance between two leaves
+MAX_LEAVES = 26  # 26 rows of 0.8 cm: the height of a page of text, less the heading
+WORD_CHAR_CM = 0.2  # \footnotesize, a wide character, conservatively
+NUMBER_CHAR_CM = 0.16  # \scriptsize digits
+PAD_CM = 0.35  # inner sep on both sides of a label, and a gap
+SPREAD_CM = 1.6  # at most this much spare width is added to a gap
+KEYED_WORD = 4  # with keys, words longer than this are drawn as their key
+
+
+@dataclass(frozen=True)
+class Node:
+    id: str
+    x: float  # cm
+    y: float  # cm
+    label: str | Tex  # plain text is escaped by the template's finalize
+    framed: bool  # the optimum's last node
+
+
+@dataclass(frozen=True)
+class Edge:
+    parent: str
+    child: str
+    logp: Tex
+    beam: bool  # on a final beam
+    greedy: bool  # on the greedy path
+
+
+@dataclass(frozen=True)
+class TreeFigure:
+    nodes: tuple[Node, ...]
+    edges: tuple[Edge, ...]
+    legend: tuple[tuple[str, str], ...]  # key, word
+
+
+def _width(text: str, per_char: float) -> float:
+    return len(text) * per_char + PAD_CM
+
+
+def tree_figure(tree: Tree, steps: int, greedy: Hypothesis, beams: list[Hypothesis],
+                optimum: Hypothesis) -> TreeFigure | str:
+    """The figure, or why it is not drawn (a sentence)."""
+    nodes = sorted(p for p in tree if len(p) <= steps)
+    index = children_index({p: tree[p] for p in nodes})
+    leaves = sum(1 for p in [(), *nodes] if not index.get(p))
+    if leaves > MAX_LEAVES:
+        return f"the tree has {leaves} paths to depth {steps}; the figure is drawn for at most {MAX_LEAVES}"
+    rows = _rows(index)
+    numbers = {p: decimal(tree[p], 12) for p in nodes}
+    for keyed in (False, True):
+        legend: dict[str, str] = {}
+        labels = {p: _label(p[-1], keyed, legend) for p in nodes}
+        columns = _columns(nodes, labels, numbers, steps)
+        last = max(_width(labels[p], WORD_CHAR_CM) for p in nodes if len(p) == steps)
+        if _width("<BOS>", WORD_CHAR_CM) + columns[-1] + last <= WIDTH_CM + 1e-9:
+            break
+    else:
+        return f"its {steps} levels do not fit the width of the page"
+    on = {h.words[:k] for h in beams for k in range(1, steps + 1)}
+    greedy_edges = {greedy.words[:k] for k in range(1, steps + 1)}
+    ids = {p: f"p{i}" for i, p in enumerate([(), *nodes])}
+    drawn = [Node("p0", columns[0], 0.0, Tex(r"\texttt{<BOS>}"), False)]
+    drawn += [Node(ids[p], columns[len(p)], -ROW_CM * rows[p], labels[p], p == optimum.words) for p in nodes]
+    edges = [Edge(ids[p[:-1]], ids[p], Tex(numbers[p]), p in on, p in greedy_edges) for p in nodes]
+    return TreeFigure(tuple(drawn), tuple(edges), tuple((key, word) for word, key in legend.items()))
+
+
+def _rows(index: dict[Path, list[Path]]) -> dict[Path, float]:
+    """Leaves stacked in path order, parents centred on their children."""
+    rows: dict[Path, float] = {}
+    count = 0
+
+    def place(path: Path) -> float:
+        nonlocal count
+        kids = sorted(index.get(path, []))
+        if not kids:
+            rows[path] = count
+            count += 1
+        else:
+            ys = [place(k) for k in kids]
+            rows[path] = (ys[0] + ys[-1]) / 2
+        return rows[path]
+
+    place(())
+    return rows
+
+
+def _label(word: str, keyed: bool, legend: dict[str, str]) -> str:
+    """The text drawn for a word: itself, or with keys on, `[k]` for a long word."""
+    if not keyed or len(word) <= KEYED_WORD:
+        return word
+    return legend.setdefault(word, f"[{len(legend) + 1}]")
+
+
+def _columns(nodes: list[Path], labels: dict[Path, str], numbers: dict[Path, str], steps: int) -> list[float]:
+    """x of each depth's column (cm); depth 0 is <BOS>, drawn to the left of x = 0. Each gap is
+    what its labels need, widened by an equal share of the spare width (at most SPREAD_CM)."""
+    gaps = []
+    for depth in range(1, steps + 1):
+        before = [_width(labels[p], WORD_CHAR_CM) for p in nodes if len(p) == depth - 1] or [0.0]
+        edge = max(_width(numbers[p], NUMBER_CHAR_CM) for p in nodes if len(p) == depth)
+        gaps.append(max(before) + edge + 0.4)
+    last = max(_width(labels[p], WORD_CHAR_CM) for p in nodes if len(p) == steps)
+    spare = WIDTH_CM - _width("<BOS>", WORD_CHAR_CM) - sum(gaps) - last
+    x = [0.0]
+    for gap in gaps:
+        x.append(x[-1] + gap + min(max(spare, 0.0) / steps, SPREAD_CM))
+    return x
