@@ -9,7 +9,7 @@ CONFIG ?=
 CONFIG_ARG := $(if $(CONFIG),--config $(CONFIG))
 SOURCES := $(shell find derive templates -type f \( -name '*.py' -o -name '*.j2' -o -name '*.toml' \)) pyproject.toml
 
-.PHONY: pdf tex overleaf test stress stress-variants bench tex-tools venv clean FORCE
+.PHONY: pdf tex overleaf test stress stress-variants layout bench tex-tools venv clean FORCE
 # No .DELETE_ON_ERROR: derive writes atomically, and a failed build must keep the earlier PDF.
 
 pdf: $(OUT)/solutions.pdf
@@ -44,12 +44,16 @@ overleaf: tex
 test: $(STAMP) tex-tools
 	$(BIN)/python -m pytest -q
 
-stress: $(STAMP)
+stress: $(STAMP) tex-tools
 	$(BIN)/python scripts/stress.py
 	$(BIN)/python scripts/stress_variants.py
 
 stress-variants: $(STAMP)
 	$(BIN)/python scripts/stress_variants.py
+
+# PDFs at the edges of every README limit: no LaTeX error, overfull box, <U+...> or overlap.
+layout: $(STAMP) tex-tools
+	$(BIN)/python scripts/layout.py
 
 bench: $(STAMP)
 	@sh scripts/ensure-tex.sh latexmk

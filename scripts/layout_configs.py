@@ -74,7 +74,6 @@ def configs() -> dict[str, str]:
         "tensor_1x4096x1": _tensor((1, MAX_ENTRIES, 1)),
         "tensor_1x1x4096": _tensor((1, 1, MAX_ENTRIES)),
         "tensor_1x11x1_huge": _tensor((1, 11, 1), big=True),
-        "tensor_3x4x5_huge": _tensor((3, 4, 5), big=True),
         "birnn_tanh_16x12": '[birnn]\nactivation = "tanh"\nhidden_size = 16\nsteps = 12\n',
         "birnn_sigmoid_16x12": '[birnn]\nactivation = "sigmoid"\nhidden_size = 16\nsteps = 12\n',
         "tree_long_words": _tree(_full_tree(long_words[:2], 3, rng), beam=3),

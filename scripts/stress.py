@@ -2,7 +2,9 @@
 
 Each variant goes through the same path as `derive check` (config validation, derivation,
 every verification). Variants that fail are written to build/stress-failures/ as TOML so
-they can be rerun with `derive check --config FILE`.
+they can be rerun with `derive check --config FILE`. A sample of them (`--pdf`, 20 by default,
+evenly spaced) is then built to PDF and put through the layout gate's checks (scripts/layout.py:
+no LaTeX error, no overfull box over 1 pt, no `<U+` stand-in, no overlapping tree words).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import math
 import multiprocessing
 import random
 import sys
+import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -21,6 +24,9 @@ from derive import config
 from derive.build import failures, solve
 from derive.progress import track
 from derive.tomlwrite import to_toml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import layout  # noqa: E402  (the layout gate, beside this script)
 
 WORDS = ["the", "a", "cat", "dog", "sat", "ran", "é", "x_1", "50%", "{b}", "#", "\\n", "~", "Z"]
 
@@ -89,25 +95,39 @@ def check(seed: int) -> tuple[int, list[str]]:
     return seed, [f"{c.question} {c.name}: {c.max_error:.3g} > {c.tolerance:.3g}" for c in failures(solved)]
 
 
+def typeset(job: tuple[int, str]) -> tuple[int, list[str]]:
+    seed, folder = job
+    problems, _ = layout.gate(f"variant-{seed}", to_toml(variant(seed)), Path(folder))
+    return seed, [f"PDF: {p}" for p in problems]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--pdf", type=int, default=20, help="how many of the variants to build to PDF")
     args = parser.parse_args()
     start = time.perf_counter()
-    failed: list[tuple[int, list[str]]] = []
+    failed: dict[int, list[str]] = {}
     with multiprocessing.get_context("fork").Pool(args.workers) as pool:
         results = pool.imap_unordered(check, range(args.count), chunksize=10)
         for seed, problems in track(results, args.count, "stress", unit="variants"):
             if problems:
-                failed.append((seed, problems))
+                failed[seed] = problems
+        sample = sorted({k * args.count // args.pdf for k in range(args.pdf)}) if args.pdf else []
+        with tempfile.TemporaryDirectory(prefix="derive-stress-") as folder:
+            for seed, problems in pool.imap_unordered(typeset, [(seed, folder) for seed in sample]):
+                if problems:
+                    failed.setdefault(seed, []).extend(problems)
+        if sample:
+            print(f"stress: {len(sample)} variants built to PDF ({time.perf_counter() - start:.0f} s)", flush=True)
     out = Path("build/stress-failures")
-    for seed, problems in failed:
+    for seed, problems in sorted(failed.items()):
         out.mkdir(parents=True, exist_ok=True)
         (out / f"variant-{seed}.toml").write_text(to_toml(variant(seed)), encoding="utf-8")
         print(f"stress: variant {seed} failed: {'; '.join(problems)}", file=sys.stderr)
     elapsed = time.perf_counter() - start
-    print(f"stress: {args.count} variants in {elapsed:.0f} s")
+    print(f"stress: {args.count} variants in {elapsed:.0f} s, {len(sample)} of them typeset")
     print(f"{args.count - len(failed)} passed, {len(failed)} failed")
     return 1 if failed else 0
 

@@ -7,9 +7,11 @@ import sympy as sp
 from sympy.matrices.expressions.diagonal import DiagMatrix
 
 from derive.answer import Terms, Tex
-from derive.latex.compile import first_error
+from derive.errors import LatexError
+from derive.latex.compile import compile_pdf, first_error
 from derive.latex.printer import NotationError, decimal, tex
 from derive.latex.render import escape, finalize
+from tests.conftest import needs_tex
 
 d = sp.Symbol("d")
 H = sp.MatrixSymbol(r"h^{(f)}_{t}", d, 1)
@@ -106,3 +108,27 @@ def test_first_error():
 ])
 def test_decimal_at_any_magnitude_never_inf(value, digits, expected):
     assert decimal(value, digits) == expected
+
+
+def test_a_fatal_error_seen_only_on_the_terminal_is_the_cause():
+    log = "LaTeX Warning: Citation `x' on page 1 undefined on input line 2.\n"
+    terminal = "(./solutions.aux)! Unable to read an entire line---bufsize=200000.\nPlease increase buf_size.\n" + log
+    assert first_error(log, "solutions.tex", terminal) == (
+        "solutions.tex: Unable to read an entire line---bufsize=200000.")
+    assert first_error(LOG, "solutions.tex", "./solutions.tex:42: Undefined control sequence.\n") == (
+        r"solutions.tex:42: Undefined control sequence. [l.42 \foo]")
+
+
+@needs_tex
+@pytest.mark.parametrize(
+    ("body", "cause"),
+    [
+        ("x" * 250_000, "solutions.tex: Unable to read an entire line---bufsize=200000."),
+        ("Ħ", "solutions.tex:3: LaTeX Error: Unicode character Ħ (U+0126)"),  # UTF-8, not "Ä¦"
+    ],
+)
+def test_latex_failures_are_reported_by_their_real_cause(body, cause):
+    source = "\\documentclass{article}\n\\usepackage[utf8]{inputenc}\n\\begin{document}" + body + "\n\\end{document}\n"
+    with pytest.raises(LatexError) as caught:
+        compile_pdf(source, timeout=120)
+    assert str(caught.value).startswith("LaTeX failed: " + cause)

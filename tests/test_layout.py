@@ -89,6 +89,16 @@ def test_long_sums_elide_sooner_when_terms_are_wide():
     assert printed.endswith(f"{10**15 + 10} + {10**15 + 11}")
 
 
+def test_the_widest_sums_keep_only_the_first_and_last_terms():
+    huge = Terms(tuple(sp.Rational(10**18 + k, 1000) ** 2 for k in range(11)), factor=sp.Rational(1, 11),
+                 minus=sp.Rational(10**18, 5500) ** 2)
+    printed = finalize(huge)
+    inside = printed[printed.index(r"\left(") + 6 : printed.index(r"\right)")]
+    assert inside == rf"{10**30} + \cdots + \frac{{{(10**18 + 10) ** 2 // 100}}}{{{10**4}}}"  # reduced by SymPy
+    three = Terms((sp.Integer(10) ** 40, sp.Integer(10) ** 40, sp.Integer(10) ** 40))
+    assert r"\cdots" not in finalize(three)  # eliding one of three terms would save nothing
+
+
 def test_long_words_break_every_few_characters():
     assert words(["the", "cat"]) == "the cat"
     assert words(["x" * 20]) == r"xxxxxxxx\allowbreak{}xxxxxxxx\allowbreak{}xxxx"
@@ -137,5 +147,15 @@ def test_tree_too_tall_or_too_deep_is_not_drawn():
     wide = _tree({f"w{i}": "-5" for i in range(treefig.MAX_LEAVES + 1)})
     most = treefig.MAX_LEAVES
     assert _figure(wide, 1) == f"the tree has {most + 1} paths to depth 1; the figure is drawn for at most {most}"
-    deep = _tree({" ".join(["x"] * k): "-0.01" for k in range(1, 41)})
-    assert _figure(deep, 40) == "its 40 levels do not fit the width of the page"
+    deep = _tree({" ".join(["x"] * k): "-0.01" for k in range(1, 501)})
+    assert _figure(deep, 500) == "its 500 levels do not fit the width of the page (at most 10 are drawn)"
+    long = _tree({" ".join(["x" * 30] * k): "-0.0123" for k in range(1, 11)})
+    assert _figure(long, 10) == "its 10 levels do not fit the width of the page with these words"
+    assert isinstance(_figure(long, 3), treefig.TreeFigure)
+
+
+def test_rows_centre_parents_on_their_children():
+    tree = _tree({"a": "-1", "b": "-1", "a x": "-1", "a y": "-1", "a y z": "-1", "b w": "-1"})
+    index = treefig.children_index(tree)
+    assert treefig._rows(index) == {("a", "x"): 0, ("a", "y", "z"): 1, ("a", "y"): 1, ("a",): 0.5,
+                                    ("b", "w"): 2, ("b",): 2, (): 1.25}

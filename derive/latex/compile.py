@@ -96,6 +96,7 @@ class _Run:
             if suffix in self.carried and len(data) <= STATE_MAX_BYTES:
                 self.carried[suffix].write_bytes(data)
         self.pdf, self.log, self.fls = (self.folder / (stem + s) for s in (".pdf", ".log", ".fls"))
+        self.terminal = self.folder / (stem + ".terminal")  # pdflatex's standard output
         self.before = self._contents()
         self.passes = 0
 
@@ -108,8 +109,10 @@ class _Run:
     def popen(self) -> subprocess.Popen[bytes]:
         self.before = self._contents()
         self.passes += 1
-        return subprocess.Popen(pdflatex_command(self.name), cwd=self.folder, env=hardened_env(),
-                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # The terminal output is kept: a fatal error (TeX's line buffer, say) reaches only it, not the log.
+        with open(self.terminal, "wb") as terminal:
+            return subprocess.Popen(pdflatex_command(self.name), cwd=self.folder, env=hardened_env(),
+                                    stdin=subprocess.DEVNULL, stdout=terminal, stderr=subprocess.STDOUT)
 
     def wait(self, proc: subprocess.Popen[bytes]) -> bool:
         """The pass's end: raise on a LaTeX error; True when another pass is needed."""
@@ -119,9 +122,10 @@ class _Run:
             proc.kill()
             proc.wait()
             raise LatexError(f"LaTeX did not finish within {self.timeout:g} s") from None
-        text = self.log.read_text(encoding="latin-1") if self.log.is_file() else ""
+        text = self.log.read_text(encoding="utf-8", errors="replace") if self.log.is_file() else ""
         if code != 0 or not self.pdf.is_file():
-            raise LatexError(f"LaTeX failed: {first_error(text, self.name)}")
+            terminal = self.terminal.read_text(encoding="utf-8", errors="replace") if self.terminal.is_file() else ""
+            raise LatexError(f"LaTeX failed: {first_error(text, self.name, terminal)}")
         return self._contents() != self.before or bool(_RERUN.search(text))
 
     def settle(self, rerun: bool) -> Compiled:
@@ -278,8 +282,15 @@ def _recorded(folder: Path, fls: Path) -> tuple[tuple[str, ...], tuple[str, ...]
     return tuple(sorted(read)), tuple(sorted(written))
 
 
-def first_error(log: str, name: str) -> str:
-    """The first error of a TeX log as `file:line: message (context)` on one line."""
+def first_error(log: str, name: str, terminal: str = "") -> str:
+    """The first error of a TeX log as `file:line: message (context)` on one line.
+
+    A fatal error that stops TeX while it reads a line (its buffer overflowing) is written to the
+    terminal only; the log then ends without it, so the terminal output is searched as well.
+    """
+    fatal = re.search(r"! (.+)", terminal)
+    if fatal and fatal[1].strip() not in log:
+        return f"{name}: {fatal[1].strip()}"
     lines = log.splitlines()
     for i, line in enumerate(lines):
         match = _FILE_LINE.match(line)

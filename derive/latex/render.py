@@ -62,15 +62,23 @@ def words(path: Iterable[str]) -> Tex:
 
 def terms_tex(value: Terms) -> str:
     """A sum term by term; the middle is elided past `value.show` terms, or sooner when the
-    terms would not fit the line (the first terms, `\\cdots`, the last two)."""
+    terms would not fit the line (the first terms, `\\cdots`, the last two, or at the narrowest
+    the first and the last)."""
     parts = [tex(t) for t in value.terms]
     outside = [tex(x) for x in (value.factor, value.minus) if x is not None]
     budget = layout.TEXT_WIDTH_EM - 8 - layout.width_em(" ".join(outside))
-    head = min(value.show, len(parts)) - 2 if len(parts) > value.show else len(parts)
-    while head > 1 and layout.width_em(" + ".join(parts[:head] + parts[len(parts) - 2:])) > budget:
-        head = head - 1 if head < len(parts) else len(parts) - 3
+    head, tail = (value.show - 2, 2) if len(parts) > value.show else (len(parts), 0)
+    while head + tail > 2 and layout.width_em(" + ".join(parts[:head] + parts[len(parts) - tail:])) > budget:
+        if head == len(parts):  # everything shown: elide at least two terms, if there are enough
+            if len(parts) < 5:
+                break
+            head, tail = len(parts) - 4, 2
+        elif head > 1:
+            head -= 1
+        else:
+            tail = 1
     if head < len(parts):
-        parts = [*parts[:head], r"\cdots", *parts[-2:]]
+        parts = [*parts[:head], r"\cdots", *parts[len(parts) - tail:]]
     body = ""
     for i, part in enumerate(parts):
         if i and part.startswith("-"):

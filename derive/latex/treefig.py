@@ -23,6 +23,7 @@ NUMBER_CHAR_CM = 0.16  # \scriptsize digits
 PAD_CM = 0.35  # inner sep on both sides of a label, and a gap
 SPREAD_CM = 1.6  # at most this much spare width is added to a gap
 KEYED_WORD = 4  # with keys, words longer than this are drawn as their key
+MAX_DEPTH = 10  # a column needs at least 1.5 cm: a key and a short log-probability
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,8 @@ def tree_figure(tree: Tree, steps: int, greedy: Hypothesis, beams: list[Hypothes
     nodes = sorted(p for p in tree if len(p) <= steps)
     index = children_index({p: tree[p] for p in nodes})
     leaves = sum(1 for p in [(), *nodes] if not index.get(p))
+    if steps > MAX_DEPTH:
+        return f"its {steps} levels do not fit the width of the page (at most {MAX_DEPTH} are drawn)"
     if leaves > MAX_LEAVES:
         return f"the tree has {leaves} paths to depth {steps}; the figure is drawn for at most {MAX_LEAVES}"
     rows = _rows(index)
@@ -72,7 +75,7 @@ def tree_figure(tree: Tree, steps: int, greedy: Hypothesis, beams: list[Hypothes
         if _width("<BOS>", WORD_CHAR_CM) + columns[-1] + last <= WIDTH_CM + 1e-9:
             break
     else:
-        return f"its {steps} levels do not fit the width of the page"
+        return f"its {steps} levels do not fit the width of the page with these words"
     on = {h.words[:k] for h in beams for k in range(1, steps + 1)}
     greedy_edges = {greedy.words[:k] for k in range(1, steps + 1)}
     ids = {p: f"p{i}" for i, p in enumerate([(), *nodes])}
@@ -83,22 +86,21 @@ def tree_figure(tree: Tree, steps: int, greedy: Hypothesis, beams: list[Hypothes
 
 
 def _rows(index: dict[Path, list[Path]]) -> dict[Path, float]:
-    """Leaves stacked in path order, parents centred on their children."""
+    """Leaves stacked in path order, parents centred on their children (iterative: trees may be deep)."""
     rows: dict[Path, float] = {}
     count = 0
-
-    def place(path: Path) -> float:
-        nonlocal count
+    stack: list[tuple[Path, bool]] = [((), False)]
+    while stack:
+        path, done = stack.pop()
         kids = sorted(index.get(path, []))
         if not kids:
             rows[path] = count
             count += 1
+        elif done:
+            rows[path] = (rows[kids[0]] + rows[kids[-1]]) / 2
         else:
-            ys = [place(k) for k in kids]
-            rows[path] = (ys[0] + ys[-1]) / 2
-        return rows[path]
-
-    place(())
+            stack.append((path, True))
+            stack.extend((kid, False) for kid in reversed(kids))
     return rows
 
 
