@@ -131,6 +131,10 @@ def scale(runs: int) -> None:
     row("loading a 200,000-edge tree of two-word chains: TOML parsing (tomllib)",
         median(lambda: config.parse_toml(chain_text, "chains"), runs))
     row("the same: validation", median(lambda: config.from_dict(raw, defaults), runs))
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "chains.toml").write_text(chain_text, encoding="utf-8")
+        build = [str(ROOT / ".venv/bin/derive"), "build", "--config", f"{tmp}/chains.toml", "--out", f"{tmp}/out"]
+        row("the same: whole `derive build` with its PDF (one run)", median(command(build), 1))
     count = 100
     start = time.perf_counter()
     subprocess.run([PY, str(ROOT / "scripts/stress.py"), "--count", str(count)], check=True, capture_output=True)

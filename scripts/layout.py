@@ -6,7 +6,7 @@ hold no overfull box wider than 1 pt; the PDF's text must hold no `<U+` stand-in
 two word boxes on a page (`pdftotext -bbox`) may overlap where one of them is a word of the
 tree. Exit 1 on any failure, naming the config and what failed.
 
-    python scripts/layout.py [--only NAME ...] [--keep DIR]
+    python scripts/layout.py [--only NAME ...] [--keep DIR] [--jobs J]
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 import tomllib
+from concurrent.futures import ThreadPoolExecutor
 from html import unescape
 from pathlib import Path
 
@@ -93,18 +94,20 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="*", help="names of configs to run (default: all)")
     parser.add_argument("--keep", type=Path, help="keep the configs and outputs in this folder")
+    parser.add_argument("--jobs", type=int, default=2, help="builds at a time (default 2)")
     args = parser.parse_args()
     chosen = {k: v for k, v in configs().items() if not args.only or k in args.only}
     folder = args.keep or Path(tempfile.mkdtemp(prefix="derive-layout-"))
     folder.mkdir(parents=True, exist_ok=True)
     failed = 0
     try:
-        for name, text in chosen.items():
-            problems, seconds = gate(name, text, folder)
-            failed += bool(problems)
-            print(f"{'FAIL' if problems else 'ok  '} {name:24} {seconds:6.1f} s", flush=True)
-            for problem in problems:
-                print(f"     {problem}")
+        with ThreadPoolExecutor(args.jobs) as pool:
+            results = pool.map(lambda item: (item[0], *gate(item[0], item[1], folder)), chosen.items())
+            for name, problems, seconds in results:
+                failed += bool(problems)
+                print(f"{'FAIL' if problems else 'ok  '} {name:24} {seconds:6.1f} s", flush=True)
+                for problem in problems:
+                    print(f"     {problem}")
     finally:
         if args.keep is None:
             shutil.rmtree(folder)

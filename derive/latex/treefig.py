@@ -58,13 +58,13 @@ def _width(text: str, per_char: float) -> float:
 def tree_figure(tree: Tree, steps: int, greedy: Hypothesis, beams: list[Hypothesis],
                 optimum: Hypothesis) -> TreeFigure | str:
     """The figure, or why it is not drawn (a sentence)."""
-    nodes = sorted(p for p in tree if len(p) <= steps)
-    index = children_index({p: tree[p] for p in nodes})
-    leaves = sum(1 for p in [(), *nodes] if not index.get(p))
     if steps > MAX_DEPTH:
         return f"its {steps} levels do not fit the width of the page (at most {MAX_DEPTH} are drawn)"
+    leaves = sum(1 for p in tree if len(p) == steps)  # the config gives every node above `steps` a child
     if leaves > MAX_LEAVES:
         return f"the tree has {leaves} paths to depth {steps}; the figure is drawn for at most {MAX_LEAVES}"
+    nodes = sorted(p for p in tree if len(p) <= steps)
+    index = children_index({p: tree[p] for p in nodes})
     rows = _rows(index)
     numbers = {p: decimal(tree[p], 12) for p in nodes}
     for keyed in (False, True):
