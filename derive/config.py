@@ -288,7 +288,7 @@ def _edge(text: str, value: Any) -> tuple[Path_, int | Decimal]:
     problem = None
     if "" in words:
         problem = "words must be non-empty and separated by single spaces"
-    elif not text.isprintable() and any(ch.isspace() for ch in text):  # white space other than " "
+    elif not text.isprintable() and any(ch.isspace() and ch != " " for ch in text):
         problem = "words must not contain whitespace other than single spaces"
     elif charset.first_unsupported(text) is not None:
         problem = charset.unsupported(text)

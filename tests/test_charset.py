@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -70,3 +71,19 @@ def test_greek_is_declared_for_inputenc():
     assert r"\DeclareUnicodeCharacter{03A9}{\ensuremath{\Omega}}" in lines
     assert r"\DeclareUnicodeCharacter{0391}{A}" in lines
     assert len(lines) == 49  # 24 capitals, 25 small letters (with the final sigma)
+
+
+@needs_tex
+@pytest.mark.e2e
+def test_typography_reads_back_from_the_pdf(write_config, run, tmp_path):
+    title = "Ωmega — “q” ‘s’ € «x» ,,low"
+    word = "Łódź—“ß”"
+    config = write_config(f'[document]\ntitle = "{title}"\n[decoding.tree]\n"{word}" = -0.5\n"{word} b" = -1\n')
+    code, _, err = run("build", "--config", str(config), "--out", str(tmp_path))
+    assert code == 0, err
+    text = subprocess.run(["pdftotext", str(tmp_path / "solutions.pdf"), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    text = unicodedata.normalize("NFKC", text)  # the math font's Omega reads back as the ohm sign, U+2126
+    assert title in text
+    assert word in text
+    assert "<U+" not in text

@@ -67,7 +67,7 @@ HOSTILE = [
     r"\input{/etc/passwd}", "^^5cinput^^7b/etc/hostname^^7d", r"\immediate\write18{touch${IFS}/tmp/derive-pwned}",
     r"\catcode`\%=12", r"\openout1=/tmp/derive-pwned.tex", "{unbalanced", "}}", "%comment", "~tilde", "#hash",
     "$math$", "a&b", "under_score", "back\\slash", "a--b", "<<x>>", "``q''", '"dq"', "!`", "a|b",
-    "café", "Über", "α", ",,low", "Ωmega—“q”€",
+    "café", "Über", "α",
 ]
 
 

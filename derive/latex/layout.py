@@ -93,10 +93,12 @@ def excerpt(matrix: sp.MatrixBase, entry: Callable[[sp.Expr], str], budget: floa
     """The largest corner excerpt of `matrix` whose estimated width fits `budget` (em)."""
     rows = tuple(elide(range(matrix.rows), MAX_MATRIX_ROWS - 2))
     shown_rows = [i for i in rows if i is not None]
-    widths = [max(width_em(entry(matrix[i, j])) for i in shown_rows) + 1.2 for j in range(matrix.cols)]
+    last = matrix.cols - 1
+    candidates = range(matrix.cols) if matrix.cols <= MAX_MATRIX_COLS else [*range(MAX_MATRIX_COLS - 2), last]
+    widths = {j: max(width_em(entry(matrix[i, j])) for i in shown_rows) + 1.2 for j in candidates}
     cols: tuple[int | None, ...] = tuple(range(matrix.cols))
-    if sum(widths) + 1.0 > budget or matrix.cols > MAX_MATRIX_COLS:
-        last, used, head = matrix.cols - 1, widths[-1] + 2.2 + 1.0, 0
+    if matrix.cols > MAX_MATRIX_COLS or sum(widths.values()) + 1.0 > budget:
+        used, head = widths[last] + 2.2 + 1.0, 0
         while head < min(last, MAX_MATRIX_COLS - 2) and used + widths[head] <= budget:
             used += widths[head]
             head += 1
