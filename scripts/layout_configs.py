@@ -12,6 +12,7 @@ import random
 MAX_ENTRIES = 4096
 MAX_MAGNITUDE = 10**15
 MAX_PATH = 1000
+MAX_EDGES = 200_000
 TYPOGRAPHY = "— – “ ” ‘ ’ … • € « » ‚ „ † ‡ ‰ ° ± × ÷ §"
 
 
@@ -83,6 +84,8 @@ def configs() -> dict[str, str]:
         "tree_very_long_words": _tree(_full_tree(long_words, 2, rng), beam=5),
         "tree_wide_3000": _tree(_wide(3000), beam=2),
         "tree_wide_60": _tree(_wide(60), beam=10),
+        "tree_200000_edges": _tree({**{f"w{i}": -20 for i in range(MAX_EDGES // 2)},
+                                    **{f"w{i} x{i}": -0.5 for i in range(MAX_EDGES // 2)}}, beam=2),
         "tree_deep_500": _tree({" ".join(["x"] * k): -0.01 for k in range(1, (MAX_PATH + 1) // 2 + 1)}, beam=3),
         "tree_full_4x4": _tree(_full_tree(["alpha", "beta", "gamma", "delta"], 4, rng), beam=4),
         "lora_max": "[lora]\nd = 1000000\nr = 999999\nn = 10000000\nheads = 4096\nbits = 16\n",
