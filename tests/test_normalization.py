@@ -131,3 +131,27 @@ def test_constant_tensor_zero_variances_pass_their_checks(load_text):
     assert _failed(q1.verify(answer, c)) == set()
     wrong = _plant(answer, "layer", variance=answer.statistic("layer").variance + sp.Rational(1, 10**6))
     assert "layer variance" in _failed(q1.verify(wrong, c))
+
+
+BIG = [[[10**15 - 7, 10**15 - 3, 10**15 - 12, 10**15 - 1, 10**15 - 5]],
+       [[-(10**15) + 2, -(10**15) + 9, -(10**15) + 4, -(10**15) + 6, -(10**15) + 11]]]
+
+
+@pytest.mark.skipif(torch_module() is None, reason=no_torch())
+def test_torch_tolerance_follows_the_conditioning_and_still_catches_errors(load_text):
+    """Entries near 1e15 with a spread of a few units lose digits to cancellation in float64:
+    the rounding bound grows with max|x| / sigma, so valid data passes, the data the bound
+    cannot resolve is listed as not run with the reason, and an error larger than the bound
+    is still caught."""
+    wide = load_text("[normalization]\ntensor = [[[1e15, -3e14, 2e14]], [[-1e15, 5e14, 7e14]]]\n")
+    assert _failed(q1.verify(q1.derive(wide), wide)) == set()
+    tight = load_text(f"[normalization]\ntensor = {BIG}\n")
+    answer = q1.derive(tight)
+    results = q1.verify(answer, tight)
+    assert _failed(results) == set()
+    reasons = {r.name: r.reason for r in results if not hasattr(r, "passed")}
+    assert set(reasons) == {"instance norm output", "layer norm output"}
+    assert all(reason.startswith("float64 cannot resolve it") for reason in reasons.values())
+    wrong = _plant(answer, "batch", mean=answer.statistic("batch").mean + 10**12)
+    checks = crosscheck.normalization_outputs(torch_module(), *q1.torch_payload(wrong))
+    assert [ch.name for ch in checks if not getattr(ch, "passed", True)] == ["batch norm output"]
