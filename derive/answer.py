@@ -46,6 +46,7 @@ class Check:
     method: str
     max_error: float
     tolerance: float
+    certifies: tuple[str, ...] = ()  # the answers.json fields (dotted paths) this check vouches for
 
     @property
     def passed(self) -> bool:
@@ -59,6 +60,7 @@ class Check:
             "max_error": self.max_error,
             "tolerance": self.tolerance,
             "passed": self.passed,
+            "certifies": list(self.certifies),
         }
 
 
@@ -69,6 +71,8 @@ class Skipped:
     question: str
     name: str
     reason: str
+    certifies: tuple[str, ...] = ()  # what it would have certified
 
     def as_json(self) -> dict[str, Any]:
-        return {"question": self.question, "name": self.name, "reason": self.reason}
+        return {"question": self.question, "name": self.name, "reason": self.reason,
+                "certifies": list(self.certifies)}

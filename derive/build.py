@@ -74,6 +74,27 @@ def failures(solved: Solved) -> list[Check]:
     return [c for c in solved.checks if not c.passed]
 
 
+# Fields of answers.json that restate the config's inputs: not results, so no check certifies them.
+INPUT_FIELDS = ("birnn.activation", "birnn.instance.source")
+
+
+def answer_fields(solved: Solved) -> list[str]:
+    """The dotted path of every answer field of answers.json (a list is one field)."""
+    def walk(prefix: str, value: Any) -> list[str]:
+        if isinstance(value, dict):
+            return [f for key, item in value.items() for f in walk(f"{prefix}.{key}", item)]
+        return [prefix]
+
+    return [f for q in QUESTIONS for f in walk(q.key, q.as_json(solved.answers[q.key])) if f not in INPUT_FIELDS]
+
+
+def uncertified(solved: Solved) -> list[str]:
+    """The answer fields that no passed check certifies (a check certifying `a.b` covers `a.b.c`)."""
+    paths = {p for c in solved.checks if c.passed for p in c.certifies}
+    return [f for f in answer_fields(solved)
+            if not any(f == p or f.startswith(p + ".") for p in paths)]
+
+
 def answers_json(solved: Solved) -> str:
     data: dict[str, Any] = {"derive_version": __version__}
     for q in QUESTIONS:
@@ -97,7 +118,8 @@ def question_source(q: Question, answer: Any, pytorch: bool) -> str:
 
 
 def tail_source(solved: Solved) -> str:
-    return "\n" + render("tail.tex.j2", checks=solved.checks, skipped=solved.skipped)
+    return "\n" + render("tail.tex.j2", checks=solved.checks, skipped=solved.skipped,
+                         fields=len(answer_fields(solved)), uncertified=uncertified(solved))
 
 
 def latex_source(solved: Solved) -> str:

@@ -54,7 +54,8 @@ def normalization_outputs(torch: Any, x: np.ndarray, stats: list[tuple[str, int,
                                   f"rounding bound of {tolerance:.3g} > {NORM_MAX_TOLERANCE:g}"))
             continue
         checks.append(compare("1", f"{kind} norm output", f"torch {kind}_norm (float64, eps=1e-5)",
-                              ours, runs[kind]().numpy(), tolerance))
+                              ours, runs[kind]().numpy(), tolerance,
+                              certifies=tuple(f"normalization.{kind}.{f}" for f in ("axes", "mean", "variance"))))
     return checks
 
 
@@ -89,8 +90,10 @@ def birnn_gradients(torch: Any, grad_w_b: np.ndarray, grad_u_f: np.ndarray, v: d
         grad_w, grad_u = w.grad, u.grad
         method = "explicit torch graph (sigmoid) autograd, float64 (rel.)"
     return [
-        compare("3.3", "grad W_b: closed form vs PyTorch", method, grad_w_b, grad_w.numpy(), tolerance, relative=True),
-        compare("3.3", "grad U_f: closed form vs PyTorch", method, grad_u_f, grad_u.numpy(), tolerance, relative=True),
+        compare("3.3", "grad W_b: closed form vs PyTorch", method, grad_w_b, grad_w.numpy(), tolerance, relative=True,
+                certifies=("birnn.instance.grad_W_b",)),
+        compare("3.3", "grad U_f: closed form vs PyTorch", method, grad_u_f, grad_u.numpy(), tolerance, relative=True,
+                certifies=("birnn.instance.grad_U_f",)),
     ]
 
 
@@ -107,9 +110,10 @@ def lora_counts(torch: Any, expected: dict[str, list[tuple[tuple[int, int, int, 
             params.append((sum(p.numel() for p in module.parameters() if p.requires_grad), model_params))
         label = "LFFN" if mod == "ffn" else "MHA"
         checks.append(count_check("4.4", f"{label}: FLOPs = 2 x multiply-adds",
-                                  "every matmul PyTorch runs, torch.utils.flop_counter.mm_flop", flops))
+                                  "every matmul PyTorch runs, torch.utils.flop_counter.mm_flop", flops,
+                                  certifies=(f"lora.{mod}.lora.multiply_adds",)))
         checks.append(count_check("4.4", f"{label}: trainable parameters = space", "torch requires_grad parameters",
-                                  params))
+                                  params, certifies=(f"lora.{mod}.lora.space",)))
     return checks
 
 

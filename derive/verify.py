@@ -36,20 +36,22 @@ def max_rel_error(got: Any, expected: Any) -> float:
 
 
 def compare(question: str, name: str, method: str, got: Any, expected: Any,
-            tolerance: float, relative: bool = False, scale: float | None = None) -> Check:
+            tolerance: float, relative: bool = False, scale: float | None = None,
+            certifies: tuple[str, ...] = ()) -> Check:
     """Largest difference: absolute, relative to the largest |expected| (relative=True), or
     relative to a given scale (the magnitude of the data the result was computed from)."""
     if scale is not None:
         err = max_abs_error(got, expected) / max(scale, 1e-300)
     else:
         err = max_rel_error(got, expected) if relative else max_abs_error(got, expected)
-    return Check(question, name, method, err, tolerance)
+    return Check(question, name, method, err, tolerance, certifies)
 
 
-def count_check(question: str, name: str, method: str, pairs: list[tuple[int, int]]) -> Check:
+def count_check(question: str, name: str, method: str, pairs: list[tuple[int, int]],
+                certifies: tuple[str, ...] = ()) -> Check:
     """Exact agreement of integer counts: the error is the largest absolute difference."""
     err = max((abs(int(a) - int(b)) for a, b in pairs), default=0)
-    return Check(question, name, method, float(err), 0.0)
+    return Check(question, name, method, float(err), 0.0, certifies)
 
 
 def torch_installed() -> bool:
@@ -76,6 +78,7 @@ class TorchJob:
     name: str
     fn: Callable[..., CheckList]
     args: tuple[Any, ...]
+    certifies: tuple[str, ...] = ()  # what its checks certify together (shown when it cannot run)
 
 
 Planned = list[Check | Skipped | TorchJob]
@@ -100,15 +103,16 @@ def no_torch() -> str:
     return f"PyTorch is not installed (pip install '{crosscheck_requirement()}')"
 
 
-def torch_job(question: str, name: str, fn: Callable[..., CheckList], *args: Any) -> TorchJob:
-    return TorchJob(question, name, fn, args)
+def torch_job(question: str, name: str, fn: Callable[..., CheckList], *args: Any,
+              certifies: tuple[str, ...] = ()) -> TorchJob:
+    return TorchJob(question, name, fn, args, certifies)
 
 
 def run_torch_jobs(jobs: list[TorchJob]) -> CheckList:
     """Each job's checks; PyTorch is imported only when there is a job to run."""
     torch = torch_module() if jobs else None
     if torch is None:
-        return [Skipped(job.question, job.name, no_torch()) for job in jobs]
+        return [Skipped(job.question, job.name, no_torch(), job.certifies) for job in jobs]
     return [result for job in jobs for result in job.fn(torch, *job.args)]
 
 

@@ -24,7 +24,7 @@ from derive.config import Config
 from derive.questions.birnn import BirnnAnswer
 from derive.questions.birnn_instance import evaluate_forms, float_apply, mp_apply, mp_values
 from derive.questions.birnn_model import Activation, ClosedForms, H
-from derive.verify import CheckList, Planned, compare, resolve, torch_job
+from derive.verify import CheckList, Planned, compare, max_abs_error, resolve, torch_job
 
 DIGITS = 50
 STEP = "1e-30"  # the complex step h: the error of Im L(w + ih)/h is O(h^2)
@@ -45,6 +45,7 @@ def plan(answer: BirnnAnswer, config: Config) -> Planned:
     ev = evaluate_forms(forms, act, floats, float_apply)  # not answer.evaluation: the forms under test
     checks: Planned = [*complex_step_checks(forms, act, answer.values, answer.config.seed)]
     checks += finite_difference_checks(ev, floats, act.name)
+    checks.append(printed_check(answer, ev))
     # float64 rounding through the conditioning of f' (derivative_conditioning), as for the complex step
     d, steps = floats["W_f"].shape[0], floats["x"].shape[0]
     with mpmath.workdps(DIGITS):
@@ -56,8 +57,17 @@ def plan(answer: BirnnAnswer, config: Config) -> Planned:
     else:
         checks.append(torch_job("3.3", "gradients (PyTorch autograd)", crosscheck.birnn_gradients,
                                 ev.grad_W_b.astype(float), ev.grad_U_f.astype(float), floats, act.name,
-                                max(1e-10, rounding)))
+                                max(1e-10, rounding),
+                                certifies=("birnn.instance.grad_W_b", "birnn.instance.grad_U_f")))
     return checks
+
+
+def printed_check(answer: BirnnAnswer, checked: Any) -> Check:
+    """The instance's loss and gradients as printed are the ones the other checks evaluated."""
+    printed = answer.evaluation
+    err = max(max_abs_error(getattr(printed, k), getattr(checked, k)) for k in ("loss", "grad_W_b", "grad_U_f"))
+    return Check("3.3", "printed instance values", "loss and gradients shown = the checked evaluation of the forms",
+                 err, 0.0, tuple(f"birnn.instance.{k}" for k in ("loss", "grad_W_b", "grad_U_f")))
 
 
 def forward_states(v: dict[str, np.ndarray], f: Callable[[np.ndarray], np.ndarray],
@@ -168,9 +178,12 @@ def complex_step_checks(forms: ClosedForms, act: Activation, values: dict[str, n
             scale = max(max(abs(r) for r in ref), mpmath.mpf(10) ** -digits)
             err = float(max(abs(a - b) for a, b in zip(got, ref, strict=True)) / scale)
             which = "every entry" if len(entries) == d * d else f"{len(entries)} of {d * d} entries (seeded)"
+            # The gradient's recursion multiplies by the Jacobians from T = 2 on.
+            jacobian = "jacobian_backward" if key == "W_b" else "jacobian_forward"
+            certified = (f"birnn.grad_{key}",) + ((f"birnn.{jacobian}",) if values["x"].shape[0] > 1 else ())
             checks.append(Check("3.3", f"grad {key}: closed form vs complex step",
                                 f"complex-step derivative of the forward pass, h={STEP}, {digits} digits, "
-                                f"{which} (rel.)", err, tolerance))
+                                f"{which} (rel.)", err, tolerance, certified))
     return checks
 
 
@@ -180,7 +193,7 @@ def finite_difference_checks(ev: Any, floats: dict[str, np.ndarray], activation:
     # gradient, but never to less than 1e-4 L, the noise floor of this step in float64.
     floor = 1e-4 * abs(float(ev.loss))
     checks = [compare("3.3", "loss", "NumPy forward pass", ev.loss, numpy_loss(floats, activation), 1e-12,
-                      relative=True)]
+                      relative=True, certifies=("birnn.instance.loss",))]
     for key, closed in (("W_b", ev.grad_W_b), ("U_f", ev.grad_U_f)):
         fd = np.zeros_like(floats[key])
         for idx in np.ndindex(*fd.shape):
@@ -192,5 +205,6 @@ def finite_difference_checks(ev: Any, floats: dict[str, np.ndarray], activation:
         scale = max(float(np.max(np.abs(closed.astype(float)))), floor)
         checks.append(compare("3.3", f"grad {key}: closed form vs finite differences",
                               "central differences, h=1e-5, float64 (rel. to max(|grad|, 1e-4 L))",
-                              closed.astype(float), fd, 1e-6, scale=scale))
+                              closed.astype(float), fd, 1e-6, scale=scale,
+                              certifies=(f"birnn.instance.grad_{key}",)))
     return checks

@@ -132,19 +132,43 @@ def verify(answer: NormalizationAnswer, config: Config) -> CheckList:
     return resolve(plan(answer, config))
 
 
+# Which entries share one statistic, restated from the definitions for the checks (not read from
+# KINDS): an index with a slice on every axis the statistic reduces.
+DEFINITIONS: dict[str, Any] = {
+    "batch": lambda n, c: (slice(None), c, slice(None)),  # per channel
+    "layer": lambda n, c: (n, slice(None), slice(None)),  # per sample
+    "instance": lambda n, c: (n, c, slice(None)),  # per sample and channel
+}
+
+
+def by_definition(x: np.ndarray, kind: str, stat: Any) -> tuple[tuple[int, ...], np.ndarray]:
+    """The reduced axes and the statistic (keepdims) computed group by group from the definition."""
+    index = DEFINITIONS[kind]
+    axes = tuple(a for a, i in enumerate(index(0, 0)) if isinstance(i, slice))
+    shape = tuple(1 if a in axes else size for a, size in enumerate(x.shape))
+    out = np.empty(shape)
+    for n, c in itertools.product(range(shape[0]), range(shape[1])):
+        out[n, c, 0] = stat(x[index(n, c)])
+    return axes, out
+
+
 def plan(answer: NormalizationAnswer, config: Config) -> Planned:
     x = answer.tensor.astype(float)
     size = float(np.max(np.abs(x))) or 1.0  # errors relative to the data: exact zeros stay checkable
     checks: Planned = []
     for s in answer.statistics:
-        checks.append(compare("1", f"{s.kind} mean", f"numpy.mean over axes {s.axes} (rel. to max|x|)",
-                              s.mean.astype(float), x.mean(axis=s.axes, keepdims=True), 1e-12, scale=size))
-        checks.append(compare("1", f"{s.kind} variance", f"numpy.var (ddof=0) over axes {s.axes} (rel. to max|x|^2)",
-                              s.variance.astype(float), x.var(axis=s.axes, keepdims=True), 1e-12, scale=size**2))
+        field = f"normalization.{s.kind}"
+        for stat, fn, power in (("mean", np.mean, 1), ("variance", np.var, 2)):
+            axes, expected = by_definition(x, s.kind, fn)
+            got = getattr(s, stat).astype(float) if axes == s.axes else np.full(1, np.nan)  # wrong axes fail
+            what = "numpy.mean" if stat == "mean" else "numpy.var (ddof=0)"
+            checks.append(compare("1", f"{s.kind} {stat}", f"{what} of each group by definition over axes "
+                                  f"{axes} (rel. to max|x|{'^2' if power == 2 else ''})", got, expected, 1e-12,
+                                  scale=size**power, certifies=(f"{field}.axes", f"{field}.{stat}")))
     checks.append(torch_job("1", "normalized outputs (PyTorch)", crosscheck.normalization_outputs,
-                            *torch_payload(answer)))
+                            *torch_payload(answer), certifies=tuple(f"normalization.{k}.{f}" for k in KINDS
+                                                                   for f in ("axes", "mean", "variance"))))
     return checks
-
 
 
 def torch_payload(answer: NormalizationAnswer) -> tuple[np.ndarray, list[tuple[str, int, np.ndarray, np.ndarray]]]:
