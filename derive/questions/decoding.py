@@ -13,6 +13,7 @@ from typing import Any
 import sympy as sp
 
 from derive.answer import Check
+from derive.asymptotic import big_o_check
 from derive.bigo import big_o
 from derive.config import Config, DecodingConfig
 from derive.questions import beam_sort, search
@@ -22,6 +23,7 @@ from derive.verify import CheckList, Planned, count_check, resolve
 
 N, T, B = sp.symbols("N T B", integer=True, positive=True)
 t, b = sp.symbols("t b", integer=True, positive=True)
+VARIABLES = [T, B, N]
 ORDER = [(B, N)]  # the beam is no wider than the vocabulary
 RATE = 10**18  # sequences scored per second: an exaflop machine spending one operation per sequence
 SECONDS_PER_YEAR = sp.Rational(36525, 100) * 86400
@@ -51,8 +53,8 @@ def cost_model() -> CostModel:
     totals = {k: sp.factor(sp.summation(v, (t, 1, T))) for k, v in per_step.items()}
     time = sp.expand(sp.Add(*totals.values()))
     space = B * N + 2 * B * (T + 1) + 2 * B
-    return CostModel(per_step, totals, time, sp.expand(space), big_o(time, [T, B, N], ORDER),
-                     big_o(space, [T, B, N], ORDER))
+    return CostModel(per_step, totals, time, sp.expand(space), big_o(time, VARIABLES, ORDER),
+                     big_o(space, VARIABLES, ORDER))
 
 
 @dataclass(frozen=True)
@@ -184,7 +186,13 @@ def plan(answer: DecodingAnswer, config: Config) -> Planned:
     checks: Planned = []
     pairs = [(len(list(itertools.product(range(n), repeat=s))), int(answer.count.subs({N: n, T: s})))
              for n in (2, 3, 4) for s in (1, 2, 3)]
-    checks.append(count_check("2.1", "number of sequences", "enumeration, N in 2..4, T in 1..3", pairs))
+    checks.append(count_check("2.1", "number of sequences", "enumeration, N in 2..4, T in 1..3", pairs,
+                              certifies=("decoding.num_sequences",)))
+    pairs = [(sum(1 for seq in itertools.product(range(n), repeat=s) if 0 not in seq),
+              int(answer.count_no_bos.subs({N: n, T: s}))) for n in (2, 3, 4) for s in (1, 2, 3)]
+    checks.append(count_check("2.1", "sequences without a repeated <BOS>",
+                              "enumeration without word 0 (<BOS>), N in 2..4, T in 1..3", pairs,
+                              certifies=("decoding.num_sequences_without_repeated_bos",)))
     measured: dict[str, list[tuple[int, int]]] = {k: [] for k in (*answer.cost.totals, "space")}
     rng = random.Random(0)
     for steps, width, vocab in GRID:
@@ -194,21 +202,29 @@ def plan(answer: DecodingAnswer, config: Config) -> Planned:
                "words written": counter.words_written, "space": counter.peak_space}
         for key, formula in (*answer.cost.totals.items(), ("space", answer.cost.space)):
             measured[key].append((got[key], int(formula.subs(at))))
+    certified = {"space": ("decoding.complexity.space_exact",),
+                 "comparisons": ("decoding.complexity.time_exact", "decoding.complexity.selection")}
     for key, pairs in measured.items():
-        checks.append(count_check("2.3", f"Algorithm 1: {key}", f"instrumented run, {len(GRID)} (T, B, N)", pairs))
+        checks.append(count_check("2.3", f"Algorithm 1: {key}", f"instrumented run, {len(GRID)} (T, B, N)", pairs,
+                                  certifies=certified.get(key, ("decoding.complexity.time_exact",))))
+    for key, exact, form in (("time", answer.cost.time, answer.cost.time_big_o),
+                             ("space", answer.cost.space, answer.cost.space_big_o)):
+        checks.append(big_o_check("2.3", f"O-form of the {key}", exact, form, VARIABLES, ORDER,
+                                  certifies=(f"decoding.complexity.{key}",)))
     checks += beam_sort.plan(answer.sort_cost, GRID)
     tree = cfg.tree
     checks.append(_same("2.4", "greedy = beam search with B = 1", "beam search, B = 1",
-                        [answer.greedy], _beam_by_sets(tree, cfg.steps, 1)))
+                        [answer.greedy], _beam_by_sets(tree, cfg.steps, 1), ("decoding.greedy",)))
     checks.append(_same("2.4", "beam search result", "independent beam (prefix sets per depth)",
-                        answer.beams, _beam_by_sets(tree, cfg.steps, cfg.beam_width)))
+                        answer.beams, _beam_by_sets(tree, cfg.steps, cfg.beam_width), ("decoding.beam",)))
     leaves = sum(1 for p in tree if len(p) == cfg.steps)
     checks.append(_same("2.4", "beam with B = #leaves = exhaustive ranking", "enumeration of all paths",
-                        search.beam_search(tree, cfg.steps, leaves)[0], answer.ranking))
+                        search.beam_search(tree, cfg.steps, leaves)[0], answer.ranking, ("decoding.optimum",)))
     edges = [abs(h.score - sp.Add(*[tree[h.words[:k]] for k in range(1, len(h.words) + 1)]))
              for h in [answer.greedy, *answer.beams, answer.optimum]]
     checks.append(Check("2.4", "log-likelihoods = sums of edge log-probabilities", "exact sum along each path",
-                        float(max(edges)), 0.0))
+                        float(max(edges)), 0.0, ("decoding.greedy.log_likelihood", "decoding.beam",
+                                                 "decoding.optimum.log_likelihood")))
     return checks
 
 
@@ -224,10 +240,11 @@ def _beam_by_sets(tree: search.Tree, steps: int, width: int) -> list[Hypothesis]
     return sorted((Hypothesis(p, score(p)) for p in kept), key=search.rank)
 
 
-def _same(question: str, name: str, method: str, got: list[Hypothesis], expected: list[Hypothesis]) -> Check:
+def _same(question: str, name: str, method: str, got: list[Hypothesis], expected: list[Hypothesis],
+          certifies: tuple[str, ...]) -> Check:
     """0 when both lists hold the same paths with the same scores in the same order, else 1."""
     same = [(h.words, h.score) for h in got] == [(h.words, h.score) for h in expected]
-    return Check(question, name, method, 0.0 if same else 1.0, 0.0)
+    return Check(question, name, method, 0.0 if same else 1.0, 0.0, certifies)
 
 
 
