@@ -1,98 +1,55 @@
 """Question 4's checks: the SymPy cost model against counted execution.
 
-An instrumented NumPy forward pass of the same modules (LoRA, and QLoRA with an actual m-bit
-quantize/dequantize) counts multiply-adds and elementwise operations; PyTorch's
-FlopCounterMode and its trainable-parameter count check the model's matrix products and space.
+Instrumented NumPy modules (lora_counted: LoRA, and QLoRA with an actual m-bit
+quantize/dequantize) count multiply-adds and elementwise operations and take stock of the
+trainable arrays and the stored frozen weights, at small sizes with data and at the config's
+own size by shape alone; the choice table is decided again from those measurements; the
+O-forms are checked on rays; PyTorch's FLOP formula and trainable-parameter count check the
+matrix products and the space.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from derive import crosscheck
 from derive.answer import Check
-from derive.config import Config
-from derive.questions.lora import LoraAnswer, d, h, n, r
+from derive.asymptotic import big_o_check
+from derive.config import Config, LoraConfig
+from derive.questions.lora import (
+    MODULES,
+    NAMES,
+    ORDER,
+    VARIABLES,
+    LoraAnswer,
+    d,
+    h,
+    m,
+    n,
+    r,
+)
+from derive.questions.lora_counted import COUNTERS, Counter, Size, quantize
 from derive.verify import CheckList, Planned, count_check, resolve, torch_job
 
 GRID = [(3, 4, 2, 1), (5, 6, 2, 2), (4, 8, 3, 3), (2, 5, 1, 2), (7, 3, 1, 1)]  # (n, d, r, h)
+MEASURED = {  # what the counter measures -> (the model's quantity, its answers.json field, the check's name)
+    "madds": ("madds", "multiply_adds", "multiply-adds"),
+    "eops": ("eops", "elementwise_ops", "elementwise ops"),
+    "trainable_parameters": ("trainable", "space", "trainable parameters"),
+    "frozen_bits": ("frozen_bits", "frozen_weight_bits", "frozen-weight bits"),
+}
 
 
-@dataclass
-class Counter:
-    madds: int = 0
-    eops: int = 0
-
-    def mm(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        self.madds += a.shape[0] * a.shape[1] * b.shape[1]
-        return a @ b
-
-    def elementwise(self, out: np.ndarray, per_entry: int = 1) -> np.ndarray:
-        self.eops += out.size * per_entry
-        return out
-
-    def softmax(self, s: np.ndarray) -> np.ndarray:
-        e = self.elementwise(np.exp(s - s.max(axis=1, keepdims=True)))
-        sums = e.sum(axis=1, keepdims=True)
-        self.eops += s.shape[0] * (s.shape[1] - 1)
-        return self.elementwise(e / sums)
+def model_size(c: LoraConfig) -> Size:
+    return (c.n, c.d, c.r, c.heads)
 
 
-def quantize(w: np.ndarray, bits: int) -> tuple[np.ndarray, float]:
-    """The assignment's quant: W~ = round(W / Delta), Delta = max|W| / (2^(m-1) - 1)."""
-    delta = float(np.max(np.abs(w))) / (2 ** (bits - 1) - 1)
-    return np.rint(w / delta).astype(np.int32), delta
-
-
-class Frozen:
-    """A pretrained matrix: FP32 for LoRA; stored as m-bit integers and a scale for QLoRA."""
-
-    def __init__(self, w: np.ndarray, bits: int | None) -> None:
-        self.w = w
-        self.q = quantize(w, bits) if bits else None
-
-    def weight(self, c: Counter) -> np.ndarray:
-        if self.q is None:
-            return self.w
-        w_int, delta = self.q
-        return c.elementwise(delta * w_int.astype(float))  # dequantize before the matmul
-
-
-class Projection:
-    """A frozen d x d matrix with rank-r adapters."""
-
-    def __init__(self, rng: np.random.Generator, dim: int, rank: int, bits: int | None) -> None:
-        self.frozen = Frozen(rng.normal(size=(dim, dim)), bits)
-        self.a, self.b = rng.normal(size=(dim, rank)), rng.normal(size=(dim, rank))
-
-    def __call__(self, x: np.ndarray, c: Counter) -> np.ndarray:
-        w = self.frozen.weight(c)
-        return c.elementwise(c.mm(x, w) + c.mm(c.mm(x, self.a), self.b.T))
-
-
-def count_ffn(size: tuple[int, int, int, int], bits: int | None) -> Counter:
-    tokens, dim, rank, _ = size
-    rng, c = np.random.default_rng(0), Counter()
-    Projection(rng, dim, rank, bits)(rng.normal(size=(tokens, dim)), c)
-    return c
-
-
-def count_mha(size: tuple[int, int, int, int], bits: int | None) -> Counter:
-    tokens, dim, rank, heads = size
-    rng, c = np.random.default_rng(0), Counter()
-    x = rng.normal(size=(tokens, dim))
-    outs = []
-    for _ in range(heads):
-        q, k, v = (Projection(rng, dim, rank, bits)(x, c) for _ in range(3))
-        scores = c.elementwise(c.mm(q, k.T) / np.sqrt(dim))
-        outs.append(c.mm(c.softmax(scores), v))
-    concat = np.concatenate(outs, axis=1)  # n x hd: no arithmetic
-    w_o = Frozen(rng.normal(size=(heads * dim, dim)), bits)  # W^O is hd x d
-    c.mm(concat, w_o.weight(c))
-    return c
+def measure(size: Size, bits: int, shapes_only: bool = False) -> dict[tuple[str, str], Counter]:
+    """Each module run as LoRA (FP32 frozen weights) and as QLoRA (m-bit)."""
+    return {(mod, meth): COUNTERS[mod](size, bits if meth == "qlora" else None, shapes_only)
+            for mod in MODULES for meth in ("lora", "qlora")}
 
 
 def verify(answer: LoraAnswer, config: Config) -> CheckList:
@@ -101,28 +58,96 @@ def verify(answer: LoraAnswer, config: Config) -> CheckList:
 
 def plan(answer: LoraAnswer, config: Config) -> Planned:
     bits = config.lora.bits
+    own = model_size(config.lora)
+    runs = [(size, measure(size, bits)) for size in GRID] + [(own, measure(own, bits, shapes_only=True))]
     checks: Planned = []
-    for mod, counter in (("ffn", count_ffn), ("mha", count_mha)):
-        for meth in ("lora", "qlora"):
-            cost = answer.costs[mod, meth]
-            runs = [(size, counter(size, bits if meth == "qlora" else None)) for size in GRID]
-            label = f"{'LFFN' if mod == 'ffn' else 'MHA'} {'QLoRA' if meth == 'qlora' else 'LoRA'}"
-            for kind in ("madds", "eops"):
-                pairs = [(getattr(cnt, kind), _at(getattr(cost, kind), size)) for size, cnt in runs]
-                what = "multiply-adds" if kind == "madds" else "elementwise ops"
-                checks.append(count_check("4.4", f"{label}: {what}", f"instrumented NumPy pass, {len(GRID)} sizes",
-                                          pairs))
+    for (mod, meth), cost in answer.costs.items():
+        label = f"{NAMES[mod]} {NAMES[meth]}"
+        field = f"lora.{mod}.{meth}"
+        for measured, (quantity, key, what) in MEASURED.items():
+            pairs = [(getattr(cnt[mod, meth], measured), _at(getattr(cost, quantity), size, bits))
+                     for size, cnt in runs]
+            certified = [f"{field}.{key}"]
+            if key in ("multiply_adds", "elementwise_ops"):
+                certified.append(f"{field}.time")
+            if key == "multiply_adds" and mod == "mha":  # the pass multiplies by an hd x d W^O
+                certified.append("lora.w_o_shape")
+            checks.append(count_check("4.4", f"{label}: {what}", f"instrumented NumPy pass, {len(GRID)} sizes and "
+                                      "the config's (by shape)", pairs, certifies=tuple(certified)))
+        for key, exact, form in (("time", cost.time, cost.time_big_o), ("space", cost.trainable, cost.space_big_o)):
+            checks.append(big_o_check("4.4", f"{label}: O-form of the {key}", exact, form, VARIABLES, ORDER,
+                                      certifies=(f"{field}.{key}_big_o",)))
+    checks.append(choice_check(answer, runs[-1][1]))
+    checks.append(figures_check(answer, config.lora, runs[-1][1]))
     checks.append(quantization_check(bits))
-    expected = {mod: [(size, 2 * _at(answer.costs[mod, "lora"].madds, size), _at(answer.costs[mod, "lora"].trainable,
-                                                                              size)) for size in GRID]
+    expected = {mod: [(size, 2 * _at(answer.costs[mod, "lora"].madds, size, bits),
+                       _at(answer.costs[mod, "lora"].trainable, size, bits)) for size in GRID]
                 for mod in ("ffn", "mha")}
     checks.append(torch_job("4.4", "FLOPs and trainable parameters (PyTorch)", crosscheck.lora_counts,
-                            expected))
+                            expected, certifies=tuple(f"lora.{mod}.lora.{k}" for mod in MODULES
+                                                      for k in ("multiply_adds", "space"))))
     return checks
 
 
-def _at(expr: Any, size: tuple[int, int, int, int]) -> int:
-    return int(expr.subs({n: size[0], d: size[1], r: size[2], h: size[3]}))
+def _at(expr: Any, size: Size, bits: int) -> int:
+    return int(expr.subs({n: size[0], d: size[1], r: size[2], h: size[3], m: bits}))
+
+
+def decide(measured: dict[tuple[str, str], Counter]) -> dict[str, dict[str, str]]:
+    """The rule as the document states it, applied to measured quantities: under a memory
+    limit the method with fewer frozen-weight bits, for faster inference the one with fewer
+    operations per pass, for both: quantize the fewest modules that reach half of the possible
+    memory saving, largest saving first."""
+    def ops(mod: str, meth: str) -> int:
+        return measured[mod, meth].madds + measured[mod, meth].eops
+
+    bits = {key: cnt.frozen_bits for key, cnt in measured.items()}
+    saving = {mod: bits[mod, "lora"] - bits[mod, "qlora"] for mod in MODULES}
+    out: dict[str, dict[str, str]] = {
+        "memory_limit": {mod: "qlora" if bits[mod, "qlora"] < bits[mod, "lora"] else "lora" for mod in MODULES},
+        "faster_inference": {mod: "lora" if ops(mod, "lora") < ops(mod, "qlora") else "qlora" for mod in MODULES},
+        "both": {},
+    }
+    reached = 0
+    for mod in sorted(MODULES, key=lambda k: -saving[k]):
+        out["both"][mod] = "qlora" if 2 * reached < sum(saving.values()) else "lora"
+        reached += saving[mod] if out["both"][mod] == "qlora" else 0
+    return out
+
+
+def choice_check(answer: LoraAnswer, measured: dict[tuple[str, str], Counter]) -> Check:
+    """The number of cells of the choice table that the measured decision disagrees with."""
+    expected = decide(measured)
+    wrong = sum(answer.choice[cond][mod].method != expected[cond][mod] for cond in expected for mod in MODULES)
+    return Check("4.4(b)", "choice table", "each cell decided again by the stated rule from the instrumented pass "
+                 "at the config's size (frozen bits held, operations run)", float(wrong), 0.0,
+                 tuple(f"lora.choice.{cond}.{'lffn' if mod == 'ffn' else mod}" for cond in expected for mod in MODULES))
+
+
+def figures_check(answer: LoraAnswer, c: LoraConfig, measured: dict[tuple[str, str], Counter]) -> Check:
+    """The figures the text quotes for the config's model, from the shape-only pass at its size
+    (at rank 2r for the doubled rank, at rank 0 for the adapters' share of the operations)."""
+    double = measure((c.n, c.d, 2 * c.r, c.heads), c.bits, shapes_only=True)
+    no_adapters = measure((c.n, c.d, 0, c.heads), c.bits, shapes_only=True)
+
+    def ops(cnt: Counter) -> int:
+        return cnt.madds + cnt.eops
+
+    mib = 8 * 2**20
+    lora = {mod: measured[mod, "lora"] for mod in MODULES}
+    expected: dict[str, dict[Any, float]] = {
+        "trainable": {mod: lora[mod].trainable_parameters for mod in MODULES},
+        "trainable_double_rank": {mod: double[mod, "lora"].trainable_parameters for mod in MODULES},
+        "frozen_mib": {key: cnt.frozen_bits / mib for key, cnt in measured.items()},
+        "adapter_mib": {mod: lora[mod].trainable_parameters * 32 / mib for mod in MODULES},  # FP32 adapters
+        "dequant_share": {mod: (ops(measured[mod, "qlora"]) - ops(lora[mod])) / ops(measured[mod, "qlora"])
+                          for mod in MODULES},
+        "adapter_share": {mod: (lora[mod].madds - no_adapters[mod, "lora"].madds) / ops(lora[mod]) for mod in MODULES},
+    }
+    err = max(abs(answer.figures[name][key] - value) / max(abs(value), 1e-300)
+              for name, values in expected.items() for key, value in values.items())
+    return Check("4.1-4.3", "figures quoted for the model", "shape-only instrumented pass at the config's size "
+                 "(at 2r, and at r = 0 for the adapters' share) (rel.)", err, 1e-12)
 
 
 def quantization_check(bits: int) -> Check:
