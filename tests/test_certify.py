@@ -1,0 +1,209 @@
+"""Every answer field is certified by a check that ran, with PyTorch and without it; the checks
+added for that (O-forms on rays, the instrumented LoRA/QLoRA modules, the choice table, the
+printed BiRNN instance) each catch a planted error."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from derive import bigo, build, config, verify
+from derive.asymptotic import big_o_check
+from derive.questions import birnn as q3
+from derive.questions import birnn_checks as c3
+from derive.questions import decoding as q2
+from derive.questions import lora as q4
+from derive.questions import lora_checks as c4
+from derive.questions.lora_counted import Counter, Frozen, quantize
+
+VARIANT = """
+[normalization]
+tensor = [[[1.5, -2, 0.25]], [[4, 0, -1]]]
+[decoding]
+beam_width = 1
+[birnn]
+activation = "sigmoid"
+hidden_size = 2
+steps = 2
+[lora]
+d = 12
+r = 3
+n = 5
+heads = 2
+bits = 8
+"""
+
+
+@pytest.fixture
+def no_torch(monkeypatch):
+    """PyTorch as if not installed: its checks are skipped (here or in the forked worker)."""
+    monkeypatch.setattr(verify, "torch_module", lambda: None)
+
+
+def _solve(load_text, text):
+    return build.solve(load_text(text) if text else config.load(None))
+
+
+@pytest.mark.parametrize("text", [None, VARIANT], ids=["default", "variant"])
+@pytest.mark.parametrize("torch", [True, False], ids=["with PyTorch", "without PyTorch"])
+def test_every_answer_field_is_certified_by_a_check_that_ran(request, load_text, text, torch):
+    if not torch:
+        request.getfixturevalue("no_torch")
+    elif verify.torch_module() is None:
+        pytest.skip("PyTorch not installed (pip install 'derive[crosscheck]')")
+    solved = _solve(load_text, text)
+    assert bool(solved.skipped) == (not torch)
+    assert build.failures(solved) == []
+    assert build.uncertified(solved) == []
+
+
+def test_certified_paths_name_answer_fields(load_text):
+    solved = _solve(load_text, VARIANT)
+    fields = build.answer_fields(solved)
+    paths = {p for c in [*solved.checks, *solved.skipped] for p in c.certifies}
+    assert paths and all(any(f == p or f.startswith(p + ".") for f in fields) for p in paths)
+
+
+def test_the_appendix_shows_the_count_and_names_what_is_not_certified():
+    solved = build.solve(config.load(None))
+    total = len(build.answer_fields(solved))
+    assert f"certify\n{total} of the {total} derived answer fields" in build.tail_source(solved)
+    fewer = dataclasses.replace(solved, checks=[c for c in solved.checks if c.name != "choice table"])
+    tail = build.tail_source(fewer)
+    assert f"certify\n{total - 6} of the {total} derived answer fields" in tail
+    assert r"not certified in this build:" in tail and r"\texttt{lora.choice.memory\_limit.mha}" in tail
+
+
+# --- O-forms on rays -------------------------------------------------------------------------------
+
+n, d, r, h = q4.n, q4.d, q4.r, q4.h
+
+
+@pytest.mark.parametrize(
+    ("count", "form", "order", "passes"),
+    [
+        (n * d**2 + n**2 * d + n * d, n * d**2 + n**2 * d, [], True),
+        (n * d**2 + n**2 * d, n * d**2, [], False),  # n^2 d dominates along n = k^2, d = k
+        (n * d**2 + n**2 * d, n * d**2 + n**2 * d + n * d, [], False),  # n d is not needed
+        (n * d**2 + 2 * n * d * r, n * d**2, [(r, d)], True),
+        (n * d**2 + 2 * n * d * r, n * d**2, [], False),  # without r <= d, r may outgrow d
+        (6 * d * h * r, d * h * r, [(r, d)], True),  # constants do not matter
+        (d**2 * h, d * h, [(r, d)], False),
+    ],
+)
+def test_big_o_check(count, form, order, passes):
+    assert big_o_check("4.4", "O", count, form, [n, d, r, h], order, ()).passed is passes
+
+
+def _failed(checks):
+    return {c.name for c in checks if hasattr(c, "passed") and not c.passed}
+
+
+def _decoding_cost(**changes):
+    cfg = config.load(None)
+    answer = q2.derive(cfg)
+    return _failed(q2.verify(dataclasses.replace(answer, cost=dataclasses.replace(answer.cost, **changes)), cfg))
+
+
+def test_wrong_decoding_o_forms_are_caught(no_torch):
+    T, B, N = q2.T, q2.B, q2.N
+    assert "O-form of the time" in _decoding_cost(time_big_o=B**2 * N * T)
+    assert "O-form of the time" in _decoding_cost(time_big_o=B**2 * N * T + B * T**2 + B * N * T)
+    assert "O-form of the space" in _decoding_cost(space_big_o=B * N)
+
+
+def test_a_wrong_count_without_bos_is_caught(no_torch):
+    cfg = config.load(None)
+    answer = q2.derive(cfg)
+    wrong = dataclasses.replace(answer, count_no_bos=q2.N**q2.T)
+    assert "sequences without a repeated <BOS>" in _failed(q2.verify(wrong, cfg))
+
+
+@pytest.fixture
+def fresh_costs():
+    q4.costs.cache_clear()
+    yield
+    q4.costs.cache_clear()
+
+
+def test_an_o_reduction_that_keeps_the_wrong_terms_is_caught(monkeypatch, fresh_costs, no_torch):
+    """bigo.py reducing without r <= d keeps the adapters' n d r next to n d^2."""
+    monkeypatch.setattr(q4, "big_o", lambda expr, variables, order=(): bigo.big_o(expr, variables, ()))
+    cfg = config.load(None)
+    failed = _failed(c4.verify(q4.derive(cfg), cfg))
+    assert {"LFFN LoRA: O-form of the time", "MHA QLoRA: O-form of the time"} <= failed
+
+
+# --- LoRA/QLoRA: the instrumented modules and the choice table --------------------------------------
+
+def _cost(key, **changes):
+    cfg = config.load(None)
+    answer = q4.derive(cfg)
+    wrong = dataclasses.replace(answer, costs={**answer.costs, key: dataclasses.replace(answer.costs[key], **changes)})
+    return _failed(c4.verify(wrong, cfg))
+
+
+def test_halved_mha_trainable_parameters_are_caught_without_torch(no_torch):
+    assert "MHA LoRA: trainable parameters" in _cost(("mha", "lora"), trainable=3 * h * d * r)
+
+
+def test_qlora_frozen_weights_at_2m_bits_are_caught(no_torch):
+    frozen = q4.costs()["mha", "qlora"].frozen_weights
+    assert "MHA QLoRA: frozen-weight bits" in _cost(("mha", "qlora"), frozen_weights=2 * frozen)
+
+
+def test_a_missing_scale_per_matrix_is_caught(no_torch):
+    assert "LFFN QLoRA: frozen-weight bits" in _cost(("ffn", "qlora"), frozen_matrices=sp.Integer(0))
+
+
+@pytest.mark.parametrize(("cond", "mod", "method"), [("memory_limit", "mha", "lora"),
+                                                    ("faster_inference", "ffn", "qlora"),
+                                                    ("both", "ffn", "qlora")])
+def test_a_flipped_choice_is_caught(no_torch, cond, mod, method):
+    cfg = config.load(None)
+    answer = q4.derive(cfg)
+    choice = {**answer.choice, cond: {**answer.choice[cond], mod: q4.Choice(method, "planted")}}
+    assert "choice table" in _failed(c4.verify(dataclasses.replace(answer, choice=choice), cfg))
+
+
+@pytest.mark.parametrize(("figure", "key", "factor"), [("frozen_mib", ("mha", "qlora"), 2),
+                                                     ("trainable_double_rank", "ffn", 2),
+                                                     ("dequant_share", "mha", 1.001),
+                                                     ("adapter_share", "ffn", 0.5)])
+def test_a_wrong_quoted_figure_is_caught(no_torch, figure, key, factor):
+    cfg = config.load(None)
+    answer = q4.derive(cfg)
+    figures = {**answer.figures, figure: {**answer.figures[figure], key: answer.figures[figure][key] * factor}}
+    assert "figures quoted for the model" in _failed(c4.verify(dataclasses.replace(answer, figures=figures), cfg))
+
+
+@pytest.mark.parametrize("size", c4.GRID)
+@pytest.mark.parametrize("bits", [2, 4, 16])
+def test_the_shape_only_pass_measures_what_the_data_pass_does(size, bits):
+    data, shapes = c4.measure(size, bits), c4.measure(size, bits, shapes_only=True)
+    for key in data:
+        for what in c4.MEASURED:
+            assert getattr(data[key], what) == getattr(shapes[key], what), (key, what)
+
+
+def test_the_qlora_pass_computes_with_its_m_bit_planes():
+    """The weight used is the FP32 scale times the integers read back from the stored bits."""
+    frozen = Frozen(Counter(), 5, 5, 3)
+    planes, scale = frozen.stored
+    assert planes.shape == (5, 5, 3) and planes.dtype == bool and scale.dtype == np.float32
+    w_int, delta = quantize(np.random.default_rng(0).normal(size=(5, 5)), 3)  # the Counter's first draw
+    assert np.abs(w_int).max() == 3 and (w_int < 0).any()
+    assert np.array_equal(frozen.weight(Counter()), float(np.float32(delta)) * w_int)
+
+
+# --- Question 3: the printed instance --------------------------------------------------------------
+
+def test_printed_instance_values_that_differ_from_the_checked_ones_are_caught():
+    cfg = config.load(None)
+    answer = q3.derive(cfg)
+    wrong = dataclasses.replace(answer, evaluation=dataclasses.replace(answer.evaluation,
+                                                                       loss=answer.evaluation.loss + 1e-9))
+    assert "printed instance values" in _failed(c3.verify(wrong, cfg))
