@@ -9,7 +9,7 @@ CONFIG ?=
 CONFIG_ARG := $(if $(CONFIG),--config $(CONFIG))
 SOURCES := $(shell find derive templates -type f \( -name '*.py' -o -name '*.j2' -o -name '*.toml' \)) pyproject.toml
 
-.PHONY: pdf tex overleaf test stress stress-variants layout bench tex-tools venv clean FORCE
+.PHONY: pdf tex overleaf test stress stress-variants layout bench mutate tex-tools venv clean FORCE
 # No .DELETE_ON_ERROR: derive writes atomically, and a failed build must keep the earlier PDF.
 
 pdf: $(OUT)/solutions.pdf
@@ -58,6 +58,12 @@ layout: $(STAMP) tex-tools
 bench: $(STAMP)
 	@sh scripts/ensure-tex.sh latexmk
 	$(BIN)/python scripts/bench.py
+
+# Mutation score of the build's own checks (cosmic-ray; about 20 minutes, not in CI).
+# make mutate SAMPLE=0 runs every mutant.
+mutate: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[mutate]'
+	$(BIN)/python scripts/mutate.py $(if $(SAMPLE),--sample $(SAMPLE))
 
 clean:
 	rm -rf $(OUT) .pytest_cache .hypothesis

@@ -122,6 +122,16 @@ def test_a_wrong_count_without_bos_is_caught(no_torch):
     assert "sequences without a repeated <BOS>" in _failed(q2.verify(wrong, cfg))
 
 
+@pytest.mark.parametrize("field", ["count", "log10", "years", "universes"])
+def test_a_wrong_feasibility_figure_is_caught(field):
+    cfg = config.load(None)
+    answer = q2.derive(cfg)
+    row = answer.feasibility[1]
+    wrong_row = dataclasses.replace(row, **{field: getattr(row, field) * 10 if field != "log10" else row.log10 + 0.01})
+    wrong = dataclasses.replace(answer, feasibility=[answer.feasibility[0], wrong_row, *answer.feasibility[2:]])
+    assert "sequences, years and universes" in _failed(q2.verify(wrong, cfg))
+
+
 @pytest.fixture
 def fresh_costs():
     q4.costs.cache_clear()
@@ -199,7 +209,7 @@ def test_the_qlora_pass_computes_with_its_m_bit_planes():
     assert np.array_equal(frozen.weight(Counter()), float(np.float32(delta)) * w_int)
 
 
-# --- Question 3: the printed instance --------------------------------------------------------------
+# --- Question 3: the graph and the printed instance --------------------------------------------------------------
 
 def test_printed_instance_values_that_differ_from_the_checked_ones_are_caught():
     cfg = config.load(None)
@@ -207,3 +217,16 @@ def test_printed_instance_values_that_differ_from_the_checked_ones_are_caught():
     wrong = dataclasses.replace(answer, evaluation=dataclasses.replace(answer.evaluation,
                                                                        loss=answer.evaluation.loss + 1e-9))
     assert "printed instance values" in _failed(c3.verify(wrong, cfg))
+
+
+@pytest.mark.parametrize("plant", ["shifted recurrence", "missing loss edge"])
+def test_a_wrong_graph_is_caught(plant):
+    cfg = config.load(None)
+    answer = q3.derive(cfg)
+    edges = list(answer.graph.edges)
+    if plant == "shifted recurrence":  # h^(f)_1 feeding h^(f)_3
+        edges = [("h^{(f)}_{1}", e[1], e[2]) if e[1] == "h^{(f)}_{3}" and e[2] == "U^{(f)}" else e for e in edges]
+    else:
+        edges = [e for e in edges if e[1] != "L_{2}"]
+    wrong = dataclasses.replace(answer, graph=dataclasses.replace(answer.graph, edges=tuple(edges)))
+    assert "computational graph" in _failed(c3.verify(wrong, cfg))

@@ -46,6 +46,7 @@ def plan(answer: BirnnAnswer, config: Config) -> Planned:
     checks: Planned = [*complex_step_checks(forms, act, answer.values, answer.config.seed)]
     checks += finite_difference_checks(ev, floats, act.name)
     checks.append(printed_check(answer, ev))
+    checks.append(graph_check(answer))
     # float64 rounding through the conditioning of f' (derivative_conditioning), as for the complex step
     d, steps = floats["W_f"].shape[0], floats["x"].shape[0]
     with mpmath.workdps(DIGITS):
@@ -60,6 +61,27 @@ def plan(answer: BirnnAnswer, config: Config) -> Planned:
                                 max(1e-10, rounding),
                                 certifies=("birnn.instance.grad_W_b", "birnn.instance.grad_U_f")))
     return checks
+
+
+def assignment_edges(steps: int) -> set[tuple[str, str, str]]:
+    """The unrolled graph's edges (source, target, weight), read off the assignment's equations
+    h^(f)_t = f(W^(f) x_t + U^(f) h^(f)_{t-1}), h^(b)_t = f(W^(b) x_t + U^(b) h^(b)_{t+1}),
+    y_t = V^(f) h^(f)_t + V^(b) h^(b)_t and L_t from y_t, restated here."""
+    edges = set()
+    for t in range(1, steps + 1):
+        hf, hb, x, y = (f"h^{{(f)}}_{{{t}}}", f"h^{{(b)}}_{{{t}}}", f"x_{{{t}}}", f"y_{{{t}}}")
+        edges |= {(x, hf, "W^{(f)}"), (f"h^{{(f)}}_{{{t - 1}}}", hf, "U^{(f)}"), (x, hb, "W^{(b)}"),
+                  (f"h^{{(b)}}_{{{t + 1}}}", hb, "U^{(b)}"), (hf, y, "V^{(f)}"), (hb, y, "V^{(b)}"),
+                  (y, f"L_{{{t}}}", "")}
+    return edges
+
+
+def graph_check(answer: BirnnAnswer) -> Check:
+    """3.1: the drawn graph's edges and the assignment's, as sets: the error counts the differences."""
+    drawn, expected = set(answer.graph.edges), assignment_edges(answer.config.steps)
+    missing_nodes = {n for edge in expected for n in edge[:2]} ^ set(answer.graph.nodes)
+    return Check("3.1", "computational graph", f"edges and nodes against the assignment's equations, T = "
+                 f"{answer.config.steps}", float(len(drawn ^ expected) + len(missing_nodes)), 0.0)
 
 
 def printed_check(answer: BirnnAnswer, checked: Any) -> Check:

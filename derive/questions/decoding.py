@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import math
 import random
 from dataclasses import dataclass
 from typing import Any
@@ -193,6 +194,7 @@ def plan(answer: DecodingAnswer, config: Config) -> Planned:
     checks.append(count_check("2.1", "sequences without a repeated <BOS>",
                               "enumeration without word 0 (<BOS>), N in 2..4, T in 1..3", pairs,
                               certifies=("decoding.num_sequences_without_repeated_bos",)))
+    checks.append(_feasibility_check(answer))
     measured: dict[str, list[tuple[int, int]]] = {k: [] for k in (*answer.cost.totals, "space")}
     rng = random.Random(0)
     for steps, width, vocab in GRID:
@@ -226,6 +228,24 @@ def plan(answer: DecodingAnswer, config: Config) -> Planned:
                         float(max(edges)), 0.0, ("decoding.greedy.log_likelihood", "decoding.beam",
                                                  "decoding.optimum.log_likelihood")))
     return checks
+
+
+def _feasibility_check(answer: DecodingAnswer) -> Check:
+    """2.2's table in base-10 logarithms (the counts overflow floats), from N^T and the
+    assumptions restated: 10^18 sequences a second, a Julian year of 31,557,600 s, a universe
+    13.787e9 years old."""
+    def log10(q: Any) -> float:
+        q = sp.Rational(q)
+        return math.log10(q.p) - math.log10(q.q)
+
+    err = 0.0
+    for f in answer.feasibility:
+        total = answer.config.vocabulary_size**f.steps
+        years = math.log10(total) - 18 - math.log10(31_557_600)
+        err = max(err, abs(f.count - total), abs(f.log10 - math.log10(total)), abs(log10(f.years) - years),
+                  abs(log10(f.universes) - (years - math.log10(13.787e9))))
+    return Check("2.2", "sequences, years and universes", "N^T by integer powers; log10 of the years at 10^18 "
+                 "sequences/s and of the ages of the universe, recomputed", err, 1e-9)
 
 
 def _beam_by_sets(tree: search.Tree, steps: int, width: int) -> list[Hypothesis]:

@@ -1,0 +1,193 @@
+"""make mutate: how many planted errors the build's own checks catch, with no test in the loop.
+
+cosmic-ray mutates a copy of derive (never the working tree) in derive/questions/ and
+derive/bigo.py, the code that derives answers; the checks are the oracle, not its subject:
+the modules that hold them (*_checks.py, lora_counted.py) and the check code that still lives
+beside a derivation (CHECK_CODE) are not mutated. Each mutant is judged by
+`derive check` alone, without PyTorch, on the default config and the variants in
+scripts/mutate/: killed when a check fails or the command breaks, survived when every check
+passes. A survivor is then applied again and built: when answers.json and solutions.tex are
+byte-identical to the unmutated build's on every one of those configs, it is counted as
+equivalent (on them); otherwise it survived with a visible change, listed in survivors.txt.
+Operators that mostly make type errors (bit operations, `is`, variable insertion) are left
+out; a seeded sample of the rest runs, and all of bigo.py's.
+
+    python scripts/mutate.py [--sample N] [--seed S] [--out build/mutate]
+    python scripts/mutate.py --oracle        (what each mutant runs)
+    python scripts/mutate.py --outputs DIR   (the builds that judge equivalence)
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import os
+import random
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VARIANTS = sorted((ROOT / "scripts" / "mutate").glob("variant_*.toml"))
+CHECK_CODE = {  # top-level names, by module of derive/questions/
+    "normalization.py": {"verify", "plan", "DEFINITIONS", "by_definition", "torch_payload"},
+    "decoding.py": {"GRID", "verify", "plan", "_feasibility_check", "_beam_by_sets", "_same"},
+    "search.py": {"Counter", "algorithm1"},
+}
+SAMPLE = 120  # mutants of derive/questions/: with bigo.py's, about 25 minutes on 2 shared cores
+EXCLUDED_OPERATORS = [r".*_(RShift|LShift|BitOr|BitAnd|BitXor|Mod)$", r".*_(Is|IsNot)$", r".*_(Is|IsNot)_.*",
+                      r"core/Variable.*", r"core/ExceptionReplacer", r"core/RemoveDecorator"]
+
+
+def oracle(command: list[str]) -> int:
+    """`derive <command>` on the default config and every variant, PyTorch hidden: 0 only if all
+    succeed. The command's `{name}` is the config's name."""
+    sys.modules["torch"] = None  # type: ignore[assignment]  # import torch now fails: no PyTorch checks
+    from derive import cli
+
+    with open(os.devnull, "w") as quiet:
+        sys.stdout = sys.stderr = quiet
+        for name, config in (("default", []), *((v.stem, ["--config", str(v)]) for v in VARIANTS)):
+            try:
+                if cli.main([arg.format(name=name) for arg in command] + config) != 0:
+                    return 1
+            except BaseException:  # noqa: BLE001 (any crash of a mutant is a kill)
+                return 1
+    return 0
+
+
+def run(cmd: list[str], cwd: Path, env: dict[str, str]) -> None:
+    subprocess.run(cmd, cwd=cwd, env=env, check=True)
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--oracle", action="store_true")
+    p.add_argument("--outputs", type=Path)
+    p.add_argument("--sample", type=int, default=SAMPLE, help="mutants of derive/questions/ to run (0: all)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", type=Path, default=ROOT / "build" / "mutate")
+    args = p.parse_args()
+    if args.oracle:
+        return oracle(["check"])
+    if args.outputs:
+        return oracle(["build", "--no-pdf", "--out", str(args.outputs / "{name}")])
+    out = args.out.resolve()
+    shutil.rmtree(out, ignore_errors=True)
+    shutil.copytree(ROOT / "derive", out / "src" / "derive", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "templates", out / "src" / "templates")
+    env = {**os.environ, "PYTHONPATH": str(out / "src")}
+    bin_dir = Path(sys.executable).parent
+    (out / "config.toml").write_text(f"""[cosmic-ray]
+module-path = ["src/derive/questions", "src/derive/bigo.py"]
+timeout = 120.0
+excluded-modules = ["src/derive/questions/*_checks.py", "src/derive/questions/lora_counted.py",
+                    "src/derive/questions/__init__.py"]
+test-command = "{sys.executable} {ROOT / 'scripts' / 'mutate.py'} --oracle"
+[cosmic-ray.distributor]
+name = "local"
+[cosmic-ray.filters.operators-filter]
+exclude-operators = {json.dumps(EXCLUDED_OPERATORS)}
+""")
+    if subprocess.run([sys.executable, __file__, "--oracle"], env=env).returncode != 0:
+        print("mutate: derive check fails before any mutation", file=sys.stderr)
+        return 1
+    session = out / "session.sqlite"
+    run([str(bin_dir / "cosmic-ray"), "init", "config.toml", str(session)], out, env)
+    run([str(bin_dir / "cr-filter-operators"), str(session), "config.toml"], out, env)
+    _sample(session, args.sample, args.seed)
+    run([str(bin_dir / "cosmic-ray"), "exec", "config.toml", str(session)], out, env)
+    outputs = [sys.executable, __file__, "--outputs"]
+    run([*outputs, str(out / "baseline")], out, env)
+    db = sqlite3.connect(session)
+    survivors = db.execute("SELECT job_id, module_path, operator_name, occurrence FROM mutation_specs "
+                           "JOIN work_results USING (job_id) WHERE lower(test_outcome) = 'survived'").fetchall()
+    same = set()
+    for job, path, operator, occurrence in survivors:
+        run([str(bin_dir / "cosmic-ray"), "apply", path, operator, str(occurrence)], out, env)
+        shutil.rmtree(out / "mutant", ignore_errors=True)
+        built = subprocess.run([*outputs, str(out / "mutant")], cwd=out, env=env).returncode == 0
+        shutil.copy(ROOT / path.removeprefix("src/"), out / path)  # undo the mutation
+        if built and _same_tree(out / "baseline", out / "mutant"):
+            same.add(job)
+    return report(session, same)
+
+
+def _same_tree(a: Path, b: Path) -> bool:
+    files = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
+    return files == sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file()) and all(
+        (a / f).read_bytes() == (b / f).read_bytes() for f in files)
+
+
+def _check_lines(path: Path) -> set[int]:
+    """The lines of the module's top-level definitions named in CHECK_CODE."""
+    names = CHECK_CODE.get(path.name, set())
+    lines: set[int] = set()
+    for node in ast.parse(path.read_text()).body:
+        targets = [node.name] if isinstance(node, ast.FunctionDef | ast.ClassDef) else [
+            t.id for t in getattr(node, "targets", [getattr(node, "target", None)]) if isinstance(t, ast.Name)]
+        if names.intersection(targets):
+            lines.update(range(node.lineno, (node.end_lineno or node.lineno) + 1))
+    return lines
+
+
+def _sample(session: Path, size: int, seed: int) -> None:
+    """Keep every mutant of bigo.py and a seeded sample of `size` of the others, outside the
+    check code (skipped ones stay out)."""
+    db = sqlite3.connect(session)
+    pending = db.execute("SELECT job_id, module_path, start_pos_row FROM mutation_specs WHERE job_id NOT IN "
+                         "(SELECT job_id FROM work_results) ORDER BY job_id").fetchall()
+    checks = {path: _check_lines(session.parent / path) for path in {p for _, p, _ in pending}}
+    drop = {job for job, path, row in pending if row in checks[path]}
+    questions = [job for job, path, _ in pending if not path.endswith("bigo.py") and job not in drop]
+    if size:
+        drop |= set(questions) - set(random.Random(seed).sample(questions, min(size, len(questions))))
+    bigo = sum(1 for _, path, _ in pending if path.endswith("bigo.py"))
+    kept = sum(1 for job in questions if job not in drop)
+    print(f"mutate: bigo.py: {bigo} mutants, all run; derive/questions/: {len(questions)} outside the check code, "
+          f"{kept} run (seed {seed})", flush=True)
+    for job in drop:
+        db.execute("DELETE FROM mutation_specs WHERE job_id = ?", (job,))
+        db.execute("DELETE FROM work_items WHERE job_id = ?", (job,))
+    db.commit()
+    db.close()
+
+
+def _changed(diff: str) -> tuple[str, str]:
+    lines = diff.splitlines()
+    before = " ".join(x[1:].strip() for x in lines if x.startswith("-") and not x.startswith("---"))
+    after = " ".join(x[1:].strip() for x in lines if x.startswith("+") and not x.startswith("+++"))
+    return before, after
+
+
+def report(session: Path, same: set[str]) -> int:
+    db = sqlite3.connect(session)
+    rows = db.execute("SELECT job_id, s.module_path, s.operator_name, s.start_pos_row, r.test_outcome, r.diff "
+                      "FROM mutation_specs s JOIN work_results r USING (job_id) "
+                      "WHERE lower(r.worker_outcome) != 'skipped' ORDER BY s.module_path, s.start_pos_row").fetchall()
+    counts = {"killed": 0, "survived": 0, "equivalent": 0, "incompetent": 0}
+    lines = []
+    for job, path, operator, row, outcome, diff in rows:
+        test = (outcome or "").lower()
+        if test == "survived":
+            kind = "equivalent" if job in same else "survived"
+            before, after = _changed(diff or "")
+            lines.append(f"{kind}: {path.removeprefix('src/')}:{row} {operator}\n  - {before}\n  + {after}")
+        else:
+            kind = "killed" if test == "killed" else "incompetent"  # a timeout is a kill
+        counts[kind] += 1
+    survivors = session.parent / "survivors.txt"
+    survivors.write_text("\n".join(lines) + "\n")
+    real = counts["killed"] + counts["survived"]
+    score = counts["killed"] / real if real else 1.0
+    print(f"mutate: {len(rows)} mutants: {counts['killed']} killed, {counts['survived']} survived, "
+          f"{counts['equivalent']} equivalent (same outputs), {counts['incompetent']} incompetent; "
+          f"{score:.1%} of the non-equivalent killed (survivors: {survivors})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
