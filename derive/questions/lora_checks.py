@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import sympy as sp
 
 from derive import crosscheck
 from derive.answer import Check
@@ -90,7 +91,7 @@ def plan(answer: LoraAnswer, config: Config) -> Planned:
 
 
 def _at(expr: Any, size: Size, bits: int) -> int:
-    return int(expr.subs({n: size[0], d: size[1], r: size[2], h: size[3], m: bits}))
+    return int(sp.sympify(expr).xreplace({n: size[0], d: size[1], r: size[2], h: size[3], m: bits}))
 
 
 def decide(measured: dict[tuple[str, str], Counter]) -> dict[str, dict[str, str]]:
