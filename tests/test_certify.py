@@ -47,7 +47,10 @@ def _solve(load_text, text):
     return build.solve(load_text(text) if text else config.load(None))
 
 
-@pytest.mark.parametrize("text", [None, VARIANT], ids=["default", "variant"])
+ONE_STEP = "[birnn]\nsteps = 1\nhidden_size = 2\n[decoding]\nsteps = 1\n"
+
+
+@pytest.mark.parametrize("text", [None, VARIANT, ONE_STEP], ids=["default", "variant", "T = 1"])
 @pytest.mark.parametrize("torch", [True, False], ids=["with PyTorch", "without PyTorch"])
 def test_every_answer_field_is_certified_by_a_check_that_ran(request, load_text, text, torch):
     if not torch:
@@ -230,3 +233,15 @@ def test_a_wrong_graph_is_caught(plant):
         edges = [e for e in edges if e[1] != "L_{2}"]
     wrong = dataclasses.replace(answer, graph=dataclasses.replace(answer.graph, edges=tuple(edges)))
     assert "computational graph" in _failed(c3.verify(wrong, cfg))
+
+
+@pytest.mark.parametrize(("direction", "plant"), [("forward", "transposed"), ("backward", "no diag")])
+def test_a_wrong_jacobian_is_caught_even_with_one_step(load_text, direction, plant):
+    cfg = load_text(ONE_STEP)
+    answer = q3.derive(cfg)
+    forms = answer.derivation.forms
+    key = "jac_f" if direction == "forward" else "jac_b"
+    wrong_form = getattr(forms, key).T if plant == "transposed" else q3.U_b
+    wrong = dataclasses.replace(answer, derivation=dataclasses.replace(
+        answer.derivation, forms=dataclasses.replace(forms, **{key: wrong_form})))
+    assert f"Jacobian ({direction}) at the first step" in _failed(c3.verify(wrong, cfg))

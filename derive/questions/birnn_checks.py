@@ -21,9 +21,10 @@ import sympy as sp
 from derive import crosscheck
 from derive.answer import Check, Skipped
 from derive.config import Config
+from derive.matexpr import evaluate
 from derive.questions.birnn import BirnnAnswer
 from derive.questions.birnn_instance import evaluate_forms, float_apply, mp_apply, mp_values
-from derive.questions.birnn_model import Activation, ClosedForms, H
+from derive.questions.birnn_model import WEIGHTS, Activation, ClosedForms, H, hb, hf
 from derive.verify import CheckList, Planned, compare, max_abs_error, resolve, torch_job
 
 DIGITS = 50
@@ -43,10 +44,10 @@ def plan(answer: BirnnAnswer, config: Config) -> Planned:
     forms, act = answer.derivation.forms, answer.derivation.activation
     floats = {k: a.astype(float) for k, a in answer.values.items()}
     ev = evaluate_forms(forms, act, floats, float_apply)  # not answer.evaluation: the forms under test
-    checks: Planned = [*complex_step_checks(forms, act, answer.values, answer.config.seed)]
+    checks: Planned = [graph_check(answer), *jacobian_checks(forms, act, floats)]
+    checks += complex_step_checks(forms, act, answer.values, answer.config.seed)
     checks += finite_difference_checks(ev, floats, act.name)
     checks.append(printed_check(answer, ev))
-    checks.append(graph_check(answer))
     # float64 rounding through the conditioning of f' (derivative_conditioning), as for the complex step
     d, steps = floats["W_f"].shape[0], floats["x"].shape[0]
     with mpmath.workdps(DIGITS):
@@ -200,12 +201,33 @@ def complex_step_checks(forms: ClosedForms, act: Activation, values: dict[str, n
             scale = max(max(abs(r) for r in ref), mpmath.mpf(10) ** -digits)
             err = float(max(abs(a - b) for a, b in zip(got, ref, strict=True)) / scale)
             which = "every entry" if len(entries) == d * d else f"{len(entries)} of {d * d} entries (seeded)"
-            # The gradient's recursion multiplies by the Jacobians from T = 2 on.
-            jacobian = "jacobian_backward" if key == "W_b" else "jacobian_forward"
-            certified = (f"birnn.grad_{key}",) + ((f"birnn.{jacobian}",) if values["x"].shape[0] > 1 else ())
             checks.append(Check("3.3", f"grad {key}: closed form vs complex step",
                                 f"complex-step derivative of the forward pass, h={STEP}, {digits} digits, "
-                                f"{which} (rel.)", err, tolerance, certified))
+                                f"{which} (rel.)", err, tolerance, (f"birnn.grad_{key}",)))
+    return checks
+
+
+def jacobian_checks(forms: ClosedForms, act: Activation, v: dict[str, np.ndarray]) -> list[Check]:
+    """3.2's Jacobians at the instance's first step of each chain (h^(f)_0 -> h^(f)_1 with x_1,
+    h^(b)_{T+1} -> h^(b)_T with x_T), for any T, against complex-step derivatives (step 1e-20,
+    complex128) of the step h -> f(W x + U h) written from the assignment; entry (i, j) is
+    d h_next,i / d h,j (numerator layout). Errors are relative to max|U|: the entries are f' U
+    with f' <= 1, and f' written in the state (1 - h^2) loses digits where units saturate."""
+    f = activation_function(act.name, np.tanh, np.exp)
+    weights = {WEIGHTS[k]: v[k] for k in WEIGHTS}
+    checks = []
+    for key, w, u, h, x_in, form, out in (
+            ("forward", "W_f", "U_f", v["h0_f"].reshape(-1, 1), v["x"][0], forms.jac_f, hf(1)),
+            ("backward", "W_b", "U_b", v["h_end_b"].reshape(-1, 1), v["x"][-1], forms.jac_b, hb(-1))):
+        def step(state: np.ndarray, w: str = w, u: str = u, x_in: np.ndarray = x_in) -> np.ndarray:
+            return f(v[w] @ x_in.reshape(-1, 1) + v[u] @ state)
+
+        d = h.shape[0]
+        reference = np.column_stack([np.imag(step(h + 1e-20j * np.eye(d)[:, [j]])).ravel() / 1e-20 for j in range(d)])
+        closed = evaluate(form, {**weights, out: step(h)}, float_apply)
+        checks.append(compare("3.2", f"Jacobian ({key}) at the first step", "complex-step derivative of one step "
+                              "of the forward pass, h=1e-20, complex128 (rel. to max|U|)", closed, reference, 1e-12,
+                              scale=float(np.max(np.abs(v[u]))), certifies=(f"birnn.jacobian_{key}",)))
     return checks
 
 
