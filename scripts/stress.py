@@ -1,10 +1,11 @@
 """`make stress`: generate variant configs within the valid ranges and check every one.
 
 Each variant goes through the same path as `derive check` (config validation, derivation,
-every verification). Variants that fail are written to build/stress-failures/ as TOML so
-they can be rerun with `derive check --config FILE`. A sample of them (`--pdf`, 20 by default,
-evenly spaced) is then built to PDF and put through the layout gate's checks (scripts/layout.py:
-no LaTeX error, no overfull box over 1 pt, no `<U+` stand-in, no overlapping tree words).
+every verification), and every answer field must be certified by a check that passed.
+Variants that fail are written to build/stress-failures/ as TOML so they can be rerun with
+`derive check --config FILE`. A sample of them (`--pdf`, 20 by default, evenly spaced) is then
+built to PDF and put through the layout gate's checks (scripts/layout.py: no LaTeX error, no
+overfull box over 1 pt, no `<U+` stand-in, no overlapping tree words).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from derive import config
-from derive.build import failures, solve
+from derive.build import failures, solve, uncertified
 from derive.progress import track
 from derive.tomlwrite import to_toml
 
@@ -92,7 +93,8 @@ def check(seed: int) -> tuple[int, list[str]]:
         solved = solve(config.from_dict(variant(seed), defaults))
     except Exception as exc:  # a crash on valid input is a failure to report, not to stop on
         return seed, [f"crashed: {exc!r}"]
-    return seed, [f"{c.question} {c.name}: {c.max_error:.3g} > {c.tolerance:.3g}" for c in failures(solved)]
+    return seed, [f"{c.question} {c.name}: {c.max_error:.3g} > {c.tolerance:.3g}" for c in failures(solved)] + [
+        f"{field}: certified by no check" for field in uncertified(solved)]
 
 
 def typeset(job: tuple[int, str]) -> tuple[int, list[str]]:
