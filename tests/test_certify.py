@@ -17,6 +17,7 @@ from derive.questions import birnn_checks as c3
 from derive.questions import decoding as q2
 from derive.questions import lora as q4
 from derive.questions import lora_checks as c4
+from derive.questions import normalization as q1
 from derive.questions.lora_counted import Counter, Frozen, quantize
 
 VARIANT = """
@@ -245,3 +246,27 @@ def test_a_wrong_jacobian_is_caught_even_with_one_step(load_text, direction, pla
     wrong = dataclasses.replace(answer, derivation=dataclasses.replace(
         answer.derivation, forms=dataclasses.replace(forms, **{key: wrong_form})))
     assert f"Jacobian ({direction}) at the first step" in _failed(c3.verify(wrong, cfg))
+
+
+# --- Question 1: the work shown ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("plant", ["wrong divisor", "wrong approximation"])
+def test_a_wrong_step_of_the_work_is_caught(plant):
+    cfg = config.load(None)
+    answer = q1.derive(cfg)
+    stat = answer.statistic("layer")
+    group = stat.groups[0]
+    if plant == "wrong divisor":  # sum of squares over m + 1 in the middle row
+        rows = list(group.variance_rows)
+        squares = sp.Add(*[v**2 for v in group.values]) / (len(group.values) + 1)
+        rhs = sp.Add(squares, sp.Mul(-1, sp.Pow(group.mean, 2, evaluate=False), evaluate=False), evaluate=False)
+        rows[1] = dataclasses.replace(rows[1], rhs=rhs)
+        group = dataclasses.replace(group, variance_rows=tuple(rows))
+    else:
+        rows = list(group.mean_rows)
+        rows[-1] = dataclasses.replace(rows[-1], rhs=sp.Float(float(group.mean) * 1.01, 4))
+        group = dataclasses.replace(group, mean_rows=tuple(rows))
+    wrong_stat = dataclasses.replace(stat, groups=(group, *stat.groups[1:]))
+    wrong = dataclasses.replace(answer, statistics=tuple(wrong_stat if s.kind == "layer" else s
+                                                         for s in answer.statistics))
+    assert _failed(q1.verify(wrong, cfg)) >= {"steps shown"}

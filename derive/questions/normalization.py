@@ -15,7 +15,7 @@ import numpy as np
 import sympy as sp
 
 from derive import crosscheck
-from derive.answer import Row, Terms, Tex
+from derive.answer import Check, Row, Terms, Tex
 from derive.config import Config
 from derive.verify import CheckList, Planned, compare, resolve, torch_job
 
@@ -105,7 +105,8 @@ def _group(index: tuple[int, ...], values: tuple[sp.Rational, ...], axes: tuple[
     mean_rows = [Row(mu, Terms(values, factor=inv))]
     if mean.q != m:  # the fraction reduces: show it before reducing
         mean_rows.append(Row(None, sp.Mul(total, sp.Pow(m, -1, evaluate=False), evaluate=False)))
-    mean_rows += [Row(None, mean), Row(None, sp.Float(mean, 4), rel=approx)] if mean.q != 1 else [Row(None, mean)]
+    mean_rows += ([Row(None, mean), Row(None, sp.Float(mean, APPROX_DIGITS), rel=approx)] if mean.q != 1
+                  else [Row(None, mean)])
     variance_rows = [
         Row(sigma2, Terms(tuple(sp.Pow(v, 2, evaluate=False) for v in values), factor=inv,
                           minus=sp.Pow(mean, 2, evaluate=False))),
@@ -114,7 +115,7 @@ def _group(index: tuple[int, ...], values: tuple[sp.Rational, ...], axes: tuple[
         Row(None, variance),
     ]
     if variance.q != 1:
-        variance_rows.append(Row(None, sp.Float(variance, 4), rel=approx))
+        variance_rows.append(Row(None, sp.Float(variance, APPROX_DIGITS), rel=approx))
     return Group(index, values, mean, variance, tuple(mean_rows), tuple(variance_rows))
 
 
@@ -165,10 +166,38 @@ def plan(answer: NormalizationAnswer, config: Config) -> Planned:
             checks.append(compare("1", f"{s.kind} {stat}", f"{what} of each group by definition over axes "
                                   f"{axes} (rel. to max|x|{'^2' if power == 2 else ''})", got, expected, 1e-12,
                                   scale=size**power, certifies=(f"{field}.axes", f"{field}.{stat}")))
+    checks.append(steps_check(answer))
     checks.append(torch_job("1", "normalized outputs (PyTorch)", crosscheck.normalization_outputs,
                             *torch_payload(answer), certifies=tuple(f"normalization.{k}.{f}" for k in KINDS
                                                                    for f in ("axes", "mean", "variance"))))
     return checks
+
+
+def row_value(rhs: Any) -> sp.Expr:
+    """What a row of the work shows, evaluated: a Terms sum as factor * (sum) - minus."""
+    if isinstance(rhs, Terms):
+        total = sp.Add(*[sp.sympify(term).doit() for term in rhs.terms])
+        factor = 1 if rhs.factor is None else rhs.factor
+        return factor * total - (0 if rhs.minus is None else sp.sympify(rhs.minus).doit())
+    return sp.sympify(rhs).doit()
+
+
+APPROX_DIGITS = 4  # the approximations shown: sp.Float(value, 4)
+
+
+def steps_check(answer: NormalizationAnswer) -> Check:
+    """Every row of the work shown equals the statistic it ends in: exactly, or within half a
+    unit of the 4th significant digit where it says approximately."""
+    wrong = 0
+    for s in answer.statistics:
+        for group in s.groups:
+            for rows, result in ((group.mean_rows, group.mean), (group.variance_rows, group.variance)):
+                for row in rows:
+                    gap = abs(row_value(row.rhs) - result)
+                    allowed = 0 if row.rel == "=" else abs(result) * 5 * sp.Rational(10) ** -APPROX_DIGITS
+                    wrong += bool(gap > allowed)
+    return Check("1", "steps shown", "each row of every group's work evaluated again: equal to the result "
+                 f"(approximations to {APPROX_DIGITS} significant digits)", float(wrong), 0.0)
 
 
 def torch_payload(answer: NormalizationAnswer) -> tuple[np.ndarray, list[tuple[str, int, np.ndarray, np.ndarray]]]:
