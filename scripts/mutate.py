@@ -34,7 +34,8 @@ ROOT = Path(__file__).resolve().parent.parent
 VARIANTS = sorted((ROOT / "scripts" / "mutate").glob("variant_*.toml"))
 CHECK_CODE = {  # top-level names, by module of derive/questions/
     "normalization.py": {"verify", "plan", "DEFINITIONS", "by_definition", "row_value", "steps_check", "torch_payload"},
-    "decoding.py": {"GRID", "verify", "plan", "_feasibility_check", "_beam_by_sets", "_same"},
+    "decoding.py": {"GRID", "verify", "plan", "_feasibility_check", "_path_score", "_ranked_by_depth", "_beam_by_sets",
+                    "_tables_check", "_same"},
     "search.py": {"Counter", "algorithm1"},
 }
 SAMPLE = 120  # mutants of derive/questions/: with bigo.py's, about 25 minutes on 2 shared cores

@@ -136,6 +136,22 @@ def test_a_wrong_feasibility_figure_is_caught(field):
     assert "sequences, years and universes" in _failed(q2.verify(wrong, cfg))
 
 
+@pytest.mark.parametrize("plant", ["kept flag", "order", "parent score"])
+def test_a_wrong_search_table_is_caught(plant):
+    cfg = config.load(None)
+    answer = q2.derive(cfg)
+    step = answer.beam_steps[1]
+    first, second, *rest = step.candidates
+    if plant == "kept flag":
+        candidates = (first, dataclasses.replace(second, kept=not second.kept), *rest)
+    elif plant == "order":
+        candidates = (second, first, *rest)
+    else:
+        candidates = (dataclasses.replace(first, parent_score=first.parent_score + 1), second, *rest)
+    steps = [answer.beam_steps[0], dataclasses.replace(step, candidates=candidates), *answer.beam_steps[2:]]
+    assert "greedy and beam search tables" in _failed(q2.verify(dataclasses.replace(answer, beam_steps=steps), cfg))
+
+
 @pytest.fixture
 def fresh_costs():
     q4.costs.cache_clear()

@@ -224,6 +224,7 @@ def plan(answer: DecodingAnswer, config: Config) -> Planned:
                         search.beam_search(tree, cfg.steps, leaves)[0], answer.ranking, ("decoding.optimum",)))
     edges = [abs(h.score - sp.Add(*[tree[h.words[:k]] for k in range(1, len(h.words) + 1)]))
              for h in [answer.greedy, *answer.beams, answer.optimum]]
+    checks.append(_tables_check(answer))
     checks.append(Check("2.4", "log-likelihoods = sums of edge log-probabilities", "exact sum along each path",
                         float(max(edges)), 0.0, ("decoding.greedy.log_likelihood", "decoding.beam",
                                                  "decoding.optimum.log_likelihood")))
@@ -248,16 +249,42 @@ def _feasibility_check(answer: DecodingAnswer) -> Check:
                  "sequences/s and of the ages of the universe, recomputed", err, 1e-9)
 
 
-def _beam_by_sets(tree: search.Tree, steps: int, width: int) -> list[Hypothesis]:
-    """Beam search restated: at depth k keep the best `width` paths whose prefix was kept."""
-    def score(path: search.Path) -> sp.Rational:
-        return sp.Add(*[tree[path[:k]] for k in range(1, len(path) + 1)])
+def _path_score(tree: search.Tree, path: search.Path) -> sp.Rational:
+    return sp.Add(*[tree[path[:k]] for k in range(1, len(path) + 1)])
 
+
+def _ranked_by_depth(tree: search.Tree, steps: int, width: int) -> list[list[search.Path]]:
+    """Beam search restated: at depth k rank the paths whose prefix was kept (best first, ties
+    by path) and keep the best `width`; entry k - 1 is depth k's ranking."""
     kept: set[search.Path] = {()}
+    out = []
     for depth in range(1, steps + 1):
-        ranked = sorted((p for p in tree if len(p) == depth and p[:-1] in kept), key=lambda p: (-score(p), p))
+        ranked = sorted((p for p in tree if len(p) == depth and p[:-1] in kept),
+                        key=lambda p: (-_path_score(tree, p), p))
+        out.append(ranked)
         kept = set(ranked[:width])
-    return sorted((Hypothesis(p, score(p)) for p in kept), key=search.rank)
+    return out
+
+
+def _beam_by_sets(tree: search.Tree, steps: int, width: int) -> list[Hypothesis]:
+    kept = _ranked_by_depth(tree, steps, width)[-1][:width]
+    return sorted((Hypothesis(p, _path_score(tree, p)) for p in kept), key=search.rank)
+
+
+def _tables_check(answer: DecodingAnswer) -> Check:
+    """The greedy and beam search tables shown: at each step the candidates in ranked order, with
+    their parent's score, log p, score and whether they are kept; the error counts wrong rows."""
+    cfg, wrong = answer.config, 0
+    for table, width in ((answer.greedy_steps, 1), (answer.beam_steps, cfg.beam_width)):
+        ranking = _ranked_by_depth(cfg.tree, cfg.steps, width)
+        wrong += abs(len(table) - len(ranking))
+        for step, ranked in zip(table, ranking, strict=False):
+            wrong += [c.words for c in step.candidates] != ranked
+            wrong += sum((c.parent_score, c.logp, c.score, c.kept) != (
+                _path_score(cfg.tree, c.words[:-1]), cfg.tree[c.words], _path_score(cfg.tree, c.words),
+                c.words in ranked[:width]) for c in step.candidates)
+    return Check("2.4", "greedy and beam search tables", "each step's candidates ranked again from the tree "
+                 "(scores, order, kept)", float(wrong), 0.0)
 
 
 def _same(question: str, name: str, method: str, got: list[Hypothesis], expected: list[Hypothesis],
