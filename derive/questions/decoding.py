@@ -246,7 +246,7 @@ def _feasibility_check(answer: DecodingAnswer) -> Check:
         err = max(err, abs(f.count - total), abs(f.log10 - math.log10(total)), abs(log10(f.years) - years),
                   abs(log10(f.universes) - (years - math.log10(13.787e9))))
     return Check("2.2", "sequences, years and universes", "N^T by integer powers; log10 of the years at 10^18 "
-                 "sequences/s and of the ages of the universe, recomputed", err, 1e-9)
+                 "sequences/s and in ages of the universe, recomputed", err, 1e-9)
 
 
 def _path_score(tree: search.Tree, path: search.Path) -> sp.Rational:
