@@ -80,6 +80,7 @@ def main() -> int:
     shutil.rmtree(out, ignore_errors=True)
     shutil.copytree(ROOT / "derive", out / "src" / "derive", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(ROOT / "templates", out / "src" / "templates")
+    shutil.copytree(out / "src", out / "pristine")  # to undo a mutation with, whatever the working tree does
     env = {**os.environ, "PYTHONPATH": str(out / "src")}
     bin_dir = Path(sys.executable).parent
     (out / "config.toml").write_text(f"""[cosmic-ray]
@@ -111,7 +112,7 @@ exclude-operators = {json.dumps(EXCLUDED_OPERATORS)}
         run([str(bin_dir / "cosmic-ray"), "apply", path, operator, str(occurrence)], out, env)
         shutil.rmtree(out / "mutant", ignore_errors=True)
         built = subprocess.run([*outputs, str(out / "mutant")], cwd=out, env=env).returncode == 0
-        shutil.copy(ROOT / path.removeprefix("src/"), out / path)  # undo the mutation
+        shutil.copy(out / "pristine" / path.removeprefix("src/"), out / path)  # undo the mutation
         if built and _same_tree(out / "baseline", out / "mutant"):
             same.add(job)
     return report(session, same)
