@@ -1,11 +1,12 @@
 """A check of an O-form against the exact count it summarizes, by evaluation alone.
 
 Independent of derive/bigo.py (which reduces monomials by a dominance rule): the count and the
-O-form are evaluated exactly on rays v = k^a_v, for every direction a in {0, 1, 2, 3}^vars that
-respects the order constraints (small <= large), at k = 2^20 and 2^40. The O-form is right when
-count / O-form stays bounded away from 0 and infinity along every ray, i.e. the log-slope of the
-ratio in k is 0 (a wrong degree makes it an integer of size at least 1), and when every kept
-term is needed: without it, the ratio grows along some ray.
+O-form are evaluated on rays v = k^a_v, for every direction a in {0, 1, 2, 3}^vars that
+respects the order constraints (small <= large) and makes every logarithm's argument grow, at
+k = 2^16 and 2^256. The O-form is right when count / O-form stays bounded away from 0 and
+infinity along every ray: between the two points the ratio may change by at most a factor 4,
+where a wrong power changes it by 2^240 or more and a missing log factor by 16; and when every
+kept term is needed: without it, the ratio changes by a factor 16 or more along some ray.
 """
 
 from __future__ import annotations
@@ -21,41 +22,69 @@ import sympy as sp
 from derive.answer import Check
 
 EXPONENTS = (0, 1, 2, 3)
-K1, K2 = 2**20, 2**40
-TOLERANCE = 0.5  # half the smallest degree mismatch
+K1, K2 = 2**16, 2**256
+TOLERANCE = 2.0  # log2 of the change of count / O-form allowed between K1 and K2
+NEEDED = 4.0  # log2 of the change that shows a term is needed: a log factor's, 256 / 16 = 2^4
 Ray = tuple[int, ...]
+Value = Callable[[Sequence[int]], Fraction]
 
 
-def rays(variables: Sequence[sp.Symbol], order: Sequence[tuple[sp.Symbol, sp.Symbol]]) -> list[Ray]:
-    """Every admissible direction: small <= large must hold for k >= 1, so a_small <= a_large."""
+def rays(variables: Sequence[sp.Symbol], order: Sequence[tuple[sp.Symbol, sp.Symbol]],
+         logs: Sequence[sp.Expr] = ()) -> list[Ray]:
+    """Every admissible direction: small <= large must hold for k >= 1, so a_small <= a_large;
+    a logarithm counts as at least 1, so its argument must grow."""
     where = {v: i for i, v in enumerate(variables)}
     return [a for a in itertools.product(EXPONENTS, repeat=len(variables))
-            if any(a) and all(a[where[s]] <= a[where[g]] for s, g in order)]
+            if any(a) and all(a[where[s]] <= a[where[g]] for s, g in order)
+            and all(_grows(arg, variables, a) for arg in logs)]
 
 
-def _polynomial(expr: sp.Expr, variables: Sequence[sp.Symbol]) -> Callable[[Sequence[int]], Fraction]:
-    """The polynomial evaluated exactly on integers, term by term (faster than SymPy's subs)."""
-    terms = [(monomial, Fraction(int(c.p), int(c.q))) for monomial, c in sp.Poly(expr, *variables).terms()]
-    return lambda point: sum((c * math.prod(v**e for v, e in zip(point, monomial, strict=True))
-                              for monomial, c in terms), Fraction(0))
+def _grows(arg: sp.Expr, variables: Sequence[sp.Symbol], ray: Ray) -> bool:
+    return any(sum(e * r for e, r in zip(monomial, ray, strict=True)) > 0
+               for monomial in sp.Poly(arg, *variables).monoms())
 
 
-def _slope(count: Callable[[Sequence[int]], Fraction], form: Callable[[Sequence[int]], Fraction], ray: Ray) -> float:
-    """The log-slope in k of count / form between K1 and K2 along the ray (inf if form vanishes)."""
+def _exact_log(log: Callable[[int], float]) -> Callable[[int | Fraction], Fraction]:
+    return lambda x: Fraction(log(Fraction(x).numerator)) - Fraction(log(Fraction(x).denominator))
+
+
+# Logarithms of exact numbers as Fractions (a float's value), ceilings as integers: the counts
+# stay exact integers, and math.log2 of a power of two is exact.
+FUNCTIONS = {"log": _exact_log(math.log), "log2": _exact_log(math.log2), "ceiling": math.ceil}
+
+
+def _value(expr: sp.Expr, variables: Sequence[sp.Symbol]) -> Value:
+    """The expression on integers, exactly but for its logarithms: a polynomial term by term,
+    anything else compiled with FUNCTIONS. Scaled by its coefficients' common denominator,
+    which leaves every ratio's change as it is."""
+    if expr.is_polynomial(*variables):
+        terms = [(monomial, Fraction(int(c.p), int(c.q))) for monomial, c in sp.Poly(expr, *variables).terms()]
+        return lambda point: sum((c * math.prod(v**e for v, e in zip(point, monomial, strict=True))
+                                  for monomial, c in terms), Fraction(0))
+    scale = sp.ilcm(1, 1, *[q.q for q in expr.atoms(sp.Rational)])
+    compiled = sp.lambdify(variables, sp.expand(expr * scale, log=False), modules=[FUNCTIONS])
+    return lambda point: Fraction(compiled(*point))
+
+
+def _log2(x: Fraction) -> float:
+    return math.log2(x.numerator) - math.log2(x.denominator)
+
+
+def _change(count: Value, form: Value, ray: Ray) -> float:
+    """|log2| of how much count / form changes from K1 to K2 along the ray (inf if form vanishes)."""
     ratios = []
     for k in (K1, K2):
         point = [k**e for e in ray]
         c, f = count(point), form(point)
-        if c <= 0 or f <= 0:
+        if not (c > 0 and f > 0):
             return math.inf
-        ratios.append(c / f)
-    quotient = ratios[1] / ratios[0]
-    return abs(math.log2(quotient.numerator) - math.log2(quotient.denominator)) / math.log2(K2 / K1)
+        ratios.append(_log2(c) - _log2(f))
+    return abs(ratios[1] - ratios[0])
 
 
-def worst_slope(count: sp.Expr, form: sp.Expr, variables: Sequence[sp.Symbol], directions: list[Ray]) -> float:
-    count_fn, form_fn = _polynomial(count, variables), _polynomial(form, variables)
-    return max(_slope(count_fn, form_fn, ray) for ray in directions)
+def worst_change(count: sp.Expr, form: sp.Expr, variables: Sequence[sp.Symbol], directions: list[Ray]) -> float:
+    count_fn, form_fn = _value(count, variables), _value(form, variables)
+    return max(_change(count_fn, form_fn, ray) for ray in directions)
 
 
 @functools.lru_cache(maxsize=64)
@@ -63,21 +92,22 @@ def _error(count: sp.Expr, form: sp.Expr, variables: tuple[sp.Symbol, ...],
            order: tuple[tuple[sp.Symbol, sp.Symbol], ...]) -> tuple[float, int]:
     """The check's error and number of rays; the cost models do not depend on the config, so
     a process computes each once."""
-    directions = rays(variables, order)
-    err = worst_slope(count, form, variables, directions)
-    terms = sp.Add.make_args(sp.expand(form))
+    logs = [a.args[0] for a in (count.atoms(sp.log) | form.atoms(sp.log))]
+    directions = rays(variables, order, logs)
+    err = worst_change(count, form, variables, directions)
+    terms = sp.Add.make_args(sp.expand(form, log=False))  # log(BN) stays one factor
     for term in terms if len(terms) > 1 else ():
         rest = sp.Add(*[t for t in terms if t != term])
-        err = max(err, 1 - worst_slope(count, rest, variables, directions))
+        err = max(err, NEEDED - worst_change(count, rest, variables, directions))
     return err, len(directions)
 
 
 def big_o_check(question: str, name: str, count: sp.Expr, form: sp.Expr, variables: Sequence[sp.Symbol],
                 order: Sequence[tuple[sp.Symbol, sp.Symbol]], certifies: tuple[str, ...]) -> Check:
-    """The error is the largest log-slope of count / form over the rays, or 1 - the largest
-    log-slope of count / (form without one of its terms) when that term is not needed."""
+    """The error is log2 of the largest change of count / form over the rays, or 4 - that of
+    count / (form without one of its terms) when that term is not needed."""
     err, directions = _error(sp.sympify(count), sp.sympify(form), tuple(variables), tuple(map(tuple, order)))
     where = ", ".join(f"{s} <= {g}" for s, g in order)
     return Check(question, name, f"count / O-form on {directions} rays v = k^a, a in {{0..3}}"
-                 f"{' with ' + where if where else ''}, k = 2^20, 2^40: log-slope 0, every term needed",
-                 err, TOLERANCE, certifies)
+                 f"{' with ' + where if where else ''}: changes by at most 4x from k = 2^16 to 2^256; "
+                 "every term needed", err, TOLERANCE, certifies)
