@@ -80,7 +80,8 @@ def main() -> int:
     out = args.out.resolve()
     shutil.rmtree(out, ignore_errors=True)
     shutil.copytree(ROOT / "derive", out / "src" / "derive", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(ROOT / "templates", out / "src" / "templates")
+    for shipped in ("templates", "docs"):  # what derive/resources.py finds beside the package
+        shutil.copytree(ROOT / shipped, out / "src" / shipped)
     shutil.copytree(out / "src", out / "pristine")  # to undo a mutation with, whatever the working tree does
     env = {**os.environ, "PYTHONPATH": str(out / "src")}
     bin_dir = Path(sys.executable).parent

@@ -119,6 +119,17 @@ def test_wrong_decoding_o_forms_are_caught(no_torch):
     assert "O-form of the space" in _decoding_cost(space_big_o=B * N)
 
 
+@pytest.mark.parametrize(("field", "form"), [("time_big_o", q2.B * q2.N * q2.T),  # the log factor missing
+                                              ("per_step_big_o", q2.B * q2.N * sp.log(q2.B * q2.N) ** 2),
+                                              ("per_step_big_o", q2.B * q2.N * sp.log(q2.B * q2.N) + q2.B * q2.N)])
+def test_wrong_sort_based_o_forms_are_caught(no_torch, field, form):
+    cfg = config.load(None)
+    answer = q2.derive(cfg)
+    wrong = dataclasses.replace(answer, sort_cost=dataclasses.replace(answer.sort_cost, **{field: form}))
+    name = "sorting: O-form, time" if field == "time_big_o" else "sorting: O-form, per step"
+    assert name in _failed(q2.verify(wrong, cfg))
+
+
 def test_a_wrong_count_without_bos_is_caught(no_torch):
     cfg = config.load(None)
     answer = q2.derive(cfg)
