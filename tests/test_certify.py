@@ -163,6 +163,15 @@ def test_a_wrong_search_table_is_caught(plant):
     assert "greedy and beam search tables" in _failed(q2.verify(dataclasses.replace(answer, beam_steps=steps), cfg))
 
 
+@pytest.mark.parametrize("change", [{"greedy_gap": sp.Rational(1, 10)}, {"diverge_step": 2},
+                                    {"optimal_word": ("a", sp.Rational(-1, 2))}, {"beam_found_optimum": False}])
+def test_a_wrong_comparison_of_greedy_and_beam_is_caught(change):
+    cfg = config.load(None)
+    answer = q2.derive(cfg)
+    wrong = dataclasses.replace(answer, shortfall=dataclasses.replace(answer.shortfall, **change))
+    assert "what greedy and the beam missed" in _failed(q2.verify(wrong, cfg))
+
+
 @pytest.fixture
 def fresh_costs():
     q4.costs.cache_clear()

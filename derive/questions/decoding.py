@@ -225,6 +225,7 @@ def plan(answer: DecodingAnswer, config: Config) -> Planned:
     edges = [abs(h.score - sp.Add(*[tree[h.words[:k]] for k in range(1, len(h.words) + 1)]))
              for h in [answer.greedy, *answer.beams, answer.optimum]]
     checks.append(_tables_check(answer))
+    checks.append(_shortfall_check(answer))
     checks.append(Check("2.4", "log-likelihoods = sums of edge log-probabilities", "exact sum along each path",
                         float(max(edges)), 0.0, ("decoding.greedy.log_likelihood", "decoding.beam",
                                                  "decoding.optimum.log_likelihood")))
@@ -269,6 +270,28 @@ def _ranked_by_depth(tree: search.Tree, steps: int, width: int) -> list[list[sea
 def _beam_by_sets(tree: search.Tree, steps: int, width: int) -> list[Hypothesis]:
     kept = _ranked_by_depth(tree, steps, width)[-1][:width]
     return sorted((Hypothesis(p, _path_score(tree, p)) for p in kept), key=search.rank)
+
+
+def _shortfall_check(answer: DecodingAnswer) -> Check:
+    """2.4's comparison, restated from the checked results: the gap between greedy and the
+    optimum, the step where greedy first leaves the optimal path with both words' log p there,
+    whether the beam found the optimum, and the better sequences it pruned (and when)."""
+    cfg, shown = answer.config, answer.shortfall
+    greedy, best = answer.greedy.words, answer.optimum.words
+    first = next((t for t in range(1, cfg.steps + 1) if greedy[:t] != best[:t]), None)
+    ranked = _ranked_by_depth(cfg.tree, cfg.steps, cfg.beam_width)
+    worst = max(search.rank(h) for h in answer.beams)
+    missed = [(h.words, next(t for t in range(1, cfg.steps + 1) if h.words[:t] not in ranked[t - 1][:cfg.beam_width]))
+              for h in answer.ranking if search.rank(h) < worst and h.words not in ranked[-1][:cfg.beam_width]]
+    expected = (answer.optimum.score - answer.greedy.score, first,
+                None if first is None else (greedy[first - 1], cfg.tree[greedy[:first]]),
+                None if first is None else (best[first - 1], cfg.tree[best[:first]]),
+                answer.beams[0].words == best, missed)
+    got = (shown.greedy_gap, shown.diverge_step, shown.greedy_word, shown.optimal_word, shown.beam_found_optimum,
+           [(h.words, t) for h, t in shown.missed])
+    return Check("2.4", "what greedy and the beam missed", "gap, first step off the optimal path, pruned better "
+                 "sequences: restated from the checked results", float(sum(a != b for a, b in zip(got, expected,
+                                                                                                 strict=True))), 0.0)
 
 
 def _tables_check(answer: DecodingAnswer) -> Check:
