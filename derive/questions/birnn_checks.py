@@ -250,5 +250,5 @@ def finite_difference_checks(ev: Any, floats: dict[str, np.ndarray], activation:
         checks.append(compare("3.3", f"grad {key}: closed form vs finite differences",
                               "central differences, h=1e-5, float64 (rel. to max(|grad|, 1e-4 L))",
                               closed.astype(float), fd, 1e-6, scale=scale,
-                              certifies=(f"birnn.instance.grad_{key}",)))
+                              certifies=(f"birnn.grad_{key}", f"birnn.instance.grad_{key}")))
     return checks
