@@ -15,7 +15,6 @@ import sympy as sp
 
 from derive.config import BirnnConfig, Config, LoraConfig
 from derive.questions import search
-from derive.questions.decoding import layout
 
 # The assignment's points, per question and sub-question (assignment.md), shown on the sheet.
 POINTS: dict[str, dict[str, int]] = {
@@ -37,7 +36,6 @@ class DecodingPrompt:
     beam_width: int
     steps: int
     tree: dict[search.Path, sp.Rational]
-    layout: dict[search.Path, tuple[float, float]] | None  # None: too large to draw, listed instead
 
 
 @dataclass(frozen=True)
@@ -60,7 +58,7 @@ def _normalization(config: Config) -> NormalizationPrompt:
 def _decoding(config: Config) -> DecodingPrompt:
     cfg = config.decoding
     shown = {p: logp for p, logp in sorted(cfg.tree.items()) if len(p) <= cfg.steps}
-    return DecodingPrompt(cfg.beam_width, cfg.steps, shown, layout(cfg.tree, cfg.steps))
+    return DecodingPrompt(cfg.beam_width, cfg.steps, shown)
 
 
 def _birnn(config: Config) -> BirnnConfig:

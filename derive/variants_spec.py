@@ -13,7 +13,7 @@ from typing import Any
 from derive import values as v
 from derive.config import ACTIVATIONS, TENSOR_MAX_ENTRIES, TENSOR_MAX_MAGNITUDE
 from derive.errors import ConfigError
-from derive.questions.decoding import MAX_DRAWN_NODES
+from derive.latex.treefig import MAX_LEAVES
 
 QUESTION_KEYS = ("normalization", "decoding", "birnn", "lora")
 MAX_DRAWS_LIMIT = 100_000
@@ -146,10 +146,10 @@ def _decoding(raw: dict[str, Any]) -> DecodingVary:
     key = "variants.decoding"
     depth = _ints(raw["depth"], f"{key}.depth", 1, 10)
     branching = _range(raw["branching"], f"{key}.branching", 1, 10)
-    nodes = sum(branching[1] ** k for k in range(max(depth) + 1))
-    if nodes > MAX_DRAWN_NODES + 1:
-        raise ConfigError(f"{key}.branching", f"with depth {max(depth)} allows trees of {nodes - 1} nodes; "
-                          f"the question sheet draws at most {MAX_DRAWN_NODES}")
+    leaves = branching[1] ** max(depth)
+    if leaves > MAX_LEAVES:
+        raise ConfigError(f"{key}.branching", f"with depth {max(depth)} allows trees of {leaves} paths; "
+                          f"the tree figure draws at most {MAX_LEAVES}")
     words = []
     for i, word in enumerate(_list(raw["words"], f"{key}.words")):
         where = f"{key}.words[{i}]"

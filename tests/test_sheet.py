@@ -88,3 +88,14 @@ def test_both_sheets_compile_and_rebuild_byte_for_byte(tmp_path, run):
     files = snapshot(first)
     assert {"questions.pdf", "questions.tex", "solutions.pdf", "answers.json"} <= set(files)
     assert files == snapshot(second)
+
+
+def test_the_sheet_draws_the_solutions_figure_without_highlights(load_text):
+    """One tree figure for both sheets: label widths set the columns, long words become keys with
+    a legend, and the sheet marks no path (no colour key)."""
+    long_word = "incomprehensibilities" * 3
+    edges = f'"alpha" = -0.5\n"beta" = -1\n"alpha {long_word}" = -0.2\n"beta gamma" = -0.1\n'
+    source = sheet_source(load_text(f"[decoding.tree]\n{edges}"))
+    question = source.split("Question 2")[1].split("Question 3")[0]
+    assert "tikzpicture" in question and r"Long words are drawn as keys: {[}1{]}" in question
+    assert "thick green" not in question and "draw=keep" not in question

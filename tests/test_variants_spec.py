@@ -19,7 +19,7 @@ from derive.variants import proved
     ("[variants.decoding]\nbranching = [3, 2]\n",
      "variants.decoding.branching: must be a range [low, high] with low <= high, got [3, 2]"),
     ("[variants.decoding]\ndepth = [4]\nbranching = [2, 3]\n",
-     "variants.decoding.branching: with depth 4 allows trees of 120 nodes; the question sheet draws at most 60"),
+     "variants.decoding.branching: with depth 4 allows trees of 81 paths; the tree figure draws at most 27"),
     ('[variants.decoding]\nwords = ["a", "b", "a"]\n', "variants.decoding.words: lists a word twice"),
     ('[variants.decoding]\nwords = ["a b"]\n', "variants.decoding.words[0]: must not contain white space"),
     ("[variants.lora]\nd = [8]\nr = [8, 16]\n",

@@ -9,6 +9,7 @@ leaves to stack legibly, the figure is left out and the document says why.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from derive.answer import Tex
@@ -17,7 +18,7 @@ from derive.questions.search import Hypothesis, Path, Tree, children_index
 
 WIDTH_CM = 16.5  # the text width (17.2 cm) less a margin for the frame of the optimum
 ROW_CM = 0.8  # vertical distance between two leaves
-MAX_LEAVES = 26  # 26 rows of 0.8 cm: the height of a page of text, less the heading
+MAX_LEAVES = 27  # 27 rows of 0.8 cm (a full 3-ary tree of depth 3): a page of text, less a heading
 WORD_CHAR_CM = 0.2  # \footnotesize, a wide character, conservatively
 NUMBER_CHAR_CM = 0.16  # \scriptsize digits
 PAD_CM = 0.35  # inner sep on both sides of a label, and a gap
@@ -49,15 +50,17 @@ class TreeFigure:
     nodes: tuple[Node, ...]
     edges: tuple[Edge, ...]
     legend: tuple[tuple[str, str], ...]  # key, word
+    marked: bool  # the beams, the greedy path and the optimum are highlighted (the solutions)
 
 
 def _width(text: str, per_char: float) -> float:
     return len(text) * per_char + PAD_CM
 
 
-def tree_figure(tree: Tree, steps: int, greedy: Hypothesis, beams: list[Hypothesis],
-                optimum: Hypothesis) -> TreeFigure | str:
-    """The figure, or why it is not drawn (a sentence)."""
+def tree_figure(tree: Tree, steps: int, greedy: Hypothesis | None = None, beams: Sequence[Hypothesis] = (),
+                optimum: Hypothesis | None = None) -> TreeFigure | str:
+    """The figure, or why it is not drawn (a sentence). Without greedy, beams and optimum (the
+    question sheet) nothing is highlighted."""
     if steps > MAX_DEPTH:
         return f"its {steps} levels do not fit the width of the page (at most {MAX_DEPTH} are drawn)"
     leaves = sum(1 for p in tree if len(p) == steps)  # the config gives every node above `steps` a child
@@ -77,12 +80,14 @@ def tree_figure(tree: Tree, steps: int, greedy: Hypothesis, beams: list[Hypothes
     else:
         return f"its {steps} levels do not fit the width of the page with these words"
     on = {h.words[:k] for h in beams for k in range(1, steps + 1)}
-    greedy_edges = {greedy.words[:k] for k in range(1, steps + 1)}
+    greedy_edges = {greedy.words[:k] for k in range(1, steps + 1)} if greedy is not None else set()
+    best = optimum.words if optimum is not None else None
     ids = {p: f"p{i}" for i, p in enumerate([(), *nodes])}
-    drawn = [Node("p0", columns[0], 0.0, Tex(r"\texttt{<BOS>}"), False)]
-    drawn += [Node(ids[p], columns[len(p)], -ROW_CM * rows[p], labels[p], p == optimum.words) for p in nodes]
+    drawn = [Node("p0", columns[0], -ROW_CM * rows[()], Tex(r"\texttt{<BOS>}"), False)]
+    drawn += [Node(ids[p], columns[len(p)], -ROW_CM * rows[p], labels[p], p == best) for p in nodes]
     edges = [Edge(ids[p[:-1]], ids[p], Tex(numbers[p]), p in on, p in greedy_edges) for p in nodes]
-    return TreeFigure(tuple(drawn), tuple(edges), tuple((key, word) for word, key in legend.items()))
+    return TreeFigure(tuple(drawn), tuple(edges), tuple((key, word) for word, key in legend.items()),
+                      greedy is not None)
 
 
 def _rows(index: dict[Path, list[Path]]) -> dict[Path, float]:

@@ -315,35 +315,3 @@ def _same(question: str, name: str, method: str, got: list[Hypothesis], expected
     """0 when both lists hold the same paths with the same scores in the same order, else 1."""
     same = [(h.words, h.score) for h in got] == [(h.words, h.score) for h in expected]
     return Check(question, name, method, 0.0 if same else 1.0, 0.0, certifies)
-
-
-
-# The question sheet draws the tree with these positions (templates/tree.tex.j2); the solutions
-# document lays its figure out from the labels' widths (derive/latex/treefig.py).
-MAX_DRAWN_NODES = 60
-
-
-def layout(tree: search.Tree, steps: int) -> dict[search.Path, tuple[float, float]] | None:
-    """Positions for drawing the tree left to right: leaves stacked in path order, parents
-    centred on their children. None when the tree is too large to draw legibly."""
-    nodes = sorted(p for p in tree if len(p) <= steps)
-    if len(nodes) > MAX_DRAWN_NODES:
-        return None
-    index = search.children_index({p: tree[p] for p in nodes})
-    pos: dict[search.Path, tuple[float, float]] = {}
-    row = 0
-
-    def place(path: search.Path) -> float:
-        nonlocal row
-        kids = sorted(index.get(path, []))
-        if not kids:
-            y = -row
-            row += 1
-        else:
-            ys = [place(k) for k in kids]
-            y = (ys[0] + ys[-1]) / 2
-        pos[path] = (len(path), y)
-        return y
-
-    place(())
-    return pos
