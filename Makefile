@@ -9,7 +9,7 @@ CONFIG ?=
 CONFIG_ARG := $(if $(CONFIG),--config $(CONFIG))
 SOURCES := $(shell find derive templates -type f \( -name '*.py' -o -name '*.j2' -o -name '*.toml' \)) pyproject.toml
 
-.PHONY: pdf tex overleaf test stress stress-variants layout bench mutate tex-tools venv clean FORCE
+.PHONY: pdf tex overleaf test lint stress stress-variants layout bench mutate tex-tools venv clean FORCE
 # No .DELETE_ON_ERROR: derive writes atomically, and a failed build must keep the earlier PDF.
 
 pdf: $(OUT)/solutions.pdf
@@ -44,6 +44,11 @@ overleaf: tex
 test: $(STAMP) tex-tools
 	$(BIN)/python -m pytest -q
 
+# ruff on all the Python, mypy on the package (settings in pyproject.toml): no errors allowed.
+lint: $(STAMP)
+	$(BIN)/ruff check derive tests scripts
+	$(BIN)/mypy derive
+
 stress: $(STAMP) tex-tools
 	$(BIN)/python scripts/stress.py
 	$(BIN)/python scripts/stress_variants.py
@@ -66,4 +71,4 @@ mutate: $(STAMP)
 	$(BIN)/python scripts/mutate.py $(if $(SAMPLE),--sample $(SAMPLE))
 
 clean:
-	rm -rf $(OUT) .pytest_cache .hypothesis
+	rm -rf $(OUT) .pytest_cache .hypothesis .mypy_cache

@@ -9,6 +9,7 @@ import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 from derive import DISTRIBUTION, __version__
 from derive.errors import DeriveError, Interrupted, UsageError
@@ -19,7 +20,7 @@ CONFIG_HELP = "a TOML config, or - for standard input (default: the assignment a
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line and exit 2, as for bad config
+    def error(self, message: str) -> NoReturn:  # one line and exit 2, as for bad config
         self.exit(2, f"derive: {message}\n")
 
 

@@ -155,9 +155,10 @@ def forward_flops(torch: Any, module: Any, x: Any) -> int:
 
 def _lora_module(torch: Any, mod: str, size: tuple[int, int, int, int]) -> Any:
     nn = torch.nn
+    base: Any = nn.Module  # the torch passed in, not an import: a class the type checker cannot see
     _, dim, rank, heads = size
 
-    class Adapted(nn.Module):
+    class Adapted(base):
         def __init__(self) -> None:
             super().__init__()
             self.w = nn.Parameter(torch.randn(dim, dim, dtype=torch.float64), requires_grad=False)
@@ -167,7 +168,7 @@ def _lora_module(torch: Any, mod: str, size: tuple[int, int, int, int]) -> Any:
         def forward(self, x: Any) -> Any:
             return x @ self.w + (x @ self.a) @ self.b.T
 
-    class MHA(nn.Module):
+    class MHA(base):
         def __init__(self) -> None:
             super().__init__()
             self.proj = nn.ModuleList(Adapted() for _ in range(3 * heads))

@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import sympy as sp
+
+    from derive.config import Path_
     from derive.questions.decoding import DecodingAnswer
     from derive.questions.normalization import NormalizationAnswer
     from derive.variants_spec import VariantsSpec
@@ -61,7 +64,7 @@ def _beam_misses_optimum(answer: DecodingAnswer, _: VariantsSpec) -> bool:
 
 def _no_ties(answer: DecodingAnswer, _: VariantsSpec) -> bool:
     scores = [h.score for h in answer.ranking]
-    logps = {}
+    logps: dict[Path_, list[sp.Rational]] = {}
     for path, logp in answer.config.tree.items():
         logps.setdefault(path[:-1], []).append(logp)
     return len(set(scores)) == len(scores) and all(len(set(x)) == len(x) for x in logps.values())

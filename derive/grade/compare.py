@@ -101,14 +101,19 @@ def shown_value(value: Any) -> str:
     return shown(value if isinstance(value, str) else str(value))
 
 
+def _error(e: evaluate.Value, g: evaluate.Value) -> tuple[evaluate.Value, evaluate.Value]:
+    """|g - e| and |e|: exact for two fractions, in floats when either is a float."""
+    if isinstance(e, Fraction) and isinstance(g, Fraction):
+        return abs(g - e), abs(e)
+    fe, fg = _float(e), _float(g)
+    return abs(fg - fe), abs(fe)
+
+
 def compare_numbers(expected: Any, got: Any, tol: Tolerance) -> tuple[bool, str]:
-    e, g = read_number(expected), read_number(got)
-    if isinstance(e, float) or isinstance(g, float):
-        e, g = _float(e), _float(g)
-    error = abs(g - e)
-    ok = error <= tol.atol + tol.rtol * abs(e)
-    if e != 0:
-        measure, bound = f"relative error {sci(_float(error / abs(e)))}", sci(tol.rtol)
+    error, size = _error(read_number(expected), read_number(got))
+    ok = error <= tol.atol + tol.rtol * size
+    if size != 0:
+        measure, bound = f"relative error {sci(_float(error / size))}", sci(tol.rtol)
     else:
         measure, bound = f"absolute error {sci(_float(error))}", sci(tol.atol)
     if ok:

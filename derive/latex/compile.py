@@ -197,23 +197,27 @@ class Stream:
         self._fed.append(text)
         if self._run is None:
             return
-        if self._broken or (self._fd is None and not self._open()):
+        if self._fd is None and not self._broken:
+            self._open()
+        fd = self._fd
+        if self._broken or fd is None:
             self._broken = True  # pdflatex has stopped: finish() reports why
             return
         data = memoryview(text.encode("utf-8"))
         try:
             while data:
                 try:
-                    data = data[os.write(self._fd, data):]
+                    data = data[os.write(fd, data):]
                 except BlockingIOError:  # TeX is behind: wait, but never past the deadline
-                    if not select.select([], [self._fd], [], self._run.remaining())[1]:
+                    if not select.select([], [fd], [], self._run.remaining())[1]:
                         self._broken = True  # finish() reports the timeout
                         return
         except BrokenPipeError:
             self._broken = True
 
-    def _open(self) -> bool:
-        """The FIFO's write end, once pdflatex has opened the read end."""
+    def _open(self) -> None:
+        """Opens the FIFO's write end once pdflatex has opened the read end; leaves it closed
+        if pdflatex stops or the deadline passes first."""
         assert self._proc is not None and self._run is not None
         while True:
             try:
@@ -223,11 +227,10 @@ class Stream:
                 if exc.errno != errno.ENXIO:
                     raise
             if self._proc.poll() is not None or time.monotonic() > self._run.deadline:
-                return False
+                return
             time.sleep(0.002)
         with contextlib.suppress(OSError, AttributeError):  # room for the whole source: rarely wait on TeX
             fcntl.fcntl(self._fd, fcntl.F_SETPIPE_SZ, 1 << 20)
-        return True
 
     def _close_pipe(self) -> None:
         if self._fd is None and not self._broken:
@@ -273,7 +276,8 @@ class Stream:
 
 def _recorded(folder: Path, fls: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The files TeX opened, made absolute against the folder it ran in."""
-    read, written = set(), set()
+    read: set[str] = set()
+    written: set[str] = set()
     for line in fls.read_text(encoding="latin-1").splitlines() if fls.is_file() else []:
         kind, _, path = line.partition(" ")
         if kind in ("INPUT", "OUTPUT"):

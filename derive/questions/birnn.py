@@ -44,8 +44,8 @@ def graph(steps: int) -> Graph:
         edges.append((vec("y", t).name, f"L_{{{t}}}", ""))
     for src, dst, _ in edges:
         for name in (src, dst):
-            base, t = name.rsplit("_", 1)
-            nodes.setdefault(name, (int(t.strip("{}")), rows[base]))
+            base, step = name.rsplit("_", 1)
+            nodes.setdefault(name, (int(step.strip("{}")), rows[base]))
     return Graph(nodes, tuple(edges))
 
 

@@ -4,6 +4,7 @@ closed forms evaluated on them by the two backward recursions, exactly or in flo
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -104,6 +105,11 @@ def forward(act: Activation, v: dict[str, np.ndarray], apply: Any) -> dict[str, 
     return states
 
 
+def _total(terms: Iterable[np.ndarray]) -> np.ndarray:
+    """The terms' sum, added to 0 as sum() adds them (entries of any kind: floats, complex, mpmath)."""
+    return sum(terms, np.zeros(()))
+
+
 def evaluate_forms(forms: ClosedForms, act: Activation, v: dict[str, np.ndarray], apply: Any) -> Evaluation:
     """The loss and both weight gradients from the closed forms, by the two recursions."""
     s = forward(act, v, apply)
@@ -124,7 +130,7 @@ def evaluate_forms(forms: ClosedForms, act: Activation, v: dict[str, np.ndarray]
     g_b = {1: evaluate(forms.boundary_b, env(1), apply)}
     for t in range(2, steps + 1):
         g_b[t] = evaluate(forms.local_b, env(t), apply) + evaluate(forms.jac_b, env(t), apply).T @ g_b[t - 1]
-    grad_w = sum(evaluate(forms.term_W_b, {**env(t), gb(): g_b[t]}, apply) for t in range(1, steps + 1))
-    grad_u = sum(evaluate(forms.term_U_f, {**env(t), gf(): g_f[t]}, apply) for t in range(1, steps + 1))
+    grad_w = _total(evaluate(forms.term_W_b, {**env(t), gb(): g_b[t]}, apply) for t in range(1, steps + 1))
+    grad_u = _total(evaluate(forms.term_U_f, {**env(t), gf(): g_f[t]}, apply) for t in range(1, steps + 1))
     loss = sum(((s["z"][t] - s["y"][t]) ** 2).sum() for t in range(1, steps + 1))
     return Evaluation(loss, grad_w, grad_u, g_f, g_b)

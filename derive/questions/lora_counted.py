@@ -104,6 +104,7 @@ class Frozen:
     def __init__(self, c: Counter, rows: int, cols: int, bits: int | None) -> None:
         self.bits = bits
         w = c.array(rows, cols)
+        self.stored: list[Any]  # arrays, or Dims when only shapes are counted
         if c.shapes_only:
             self.stored = [Dims((rows, cols), 32)] if bits is None else [Dims((rows, cols, bits), 1), Dims((), 32)]
         elif bits is None:
