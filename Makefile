@@ -9,7 +9,7 @@ CONFIG ?=
 CONFIG_ARG := $(if $(CONFIG),--config $(CONFIG))
 SOURCES := $(shell find derive templates -type f \( -name '*.py' -o -name '*.j2' -o -name '*.toml' \)) pyproject.toml
 
-.PHONY: pdf tex overleaf test lint stress stress-variants layout bench mutate tex-tools venv clean FORCE
+.PHONY: pdf tex overleaf test golden lint stress stress-variants layout bench mutate tex-tools venv clean FORCE
 # No .DELETE_ON_ERROR: derive writes atomically, and a failed build must keep the earlier PDF.
 
 pdf: $(OUT)/solutions.pdf
@@ -43,6 +43,10 @@ overleaf: tex
 
 test: $(STAMP) tex-tools
 	$(BIN)/python -m pytest -q
+
+# Rewrites tests/golden/ from the current code: review the diff, then commit it.
+golden: $(STAMP)
+	DERIVE_UPDATE_GOLDEN=1 $(BIN)/python -m pytest -q tests/test_golden.py
 
 # ruff on all the Python, mypy on the package (settings in pyproject.toml): no errors allowed.
 lint: $(STAMP)
