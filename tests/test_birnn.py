@@ -18,6 +18,7 @@ from derive.questions import birnn_checks as c3
 from derive.questions import birnn_model as m3
 from derive.questions.birnn_instance import mp_values
 from derive.verify import torch_module
+from tests.check_support import failed_names, failing
 
 H = sp.Symbol("h")
 
@@ -57,37 +58,39 @@ def test_drawn_edges_equal_the_model_edges():
     assert drawn == set(q3.graph(3).edges)
 
 
-def _failed(checks):
-    return {c.name for c in checks if hasattr(c, "passed") and not c.passed}
-
-
+# A planted error in the closed forms, and the gradient whose checks it reaches (with the 3.2
+# Jacobian check, for a wrong Jacobian).
 PLANTS = {
-    "transposed Jacobian": lambda f: dataclasses.replace(f, jac_f=f.jac_f.T),
-    "missing diag": lambda f: dataclasses.replace(f, jac_b=m3.U_b),
-    "wrong sign": lambda f: dataclasses.replace(f, local_b=-f.local_b),
-    "dropped boundary term": lambda f: dataclasses.replace(f, boundary_f=sp.ZeroMatrix(m3.D, 1)),
+    "transposed Jacobian": (lambda f: dataclasses.replace(f, jac_f=f.jac_f.T), "U_f", "forward"),
+    "missing diag": (lambda f: dataclasses.replace(f, jac_b=m3.U_b), "W_b", "backward"),
+    "wrong sign": (lambda f: dataclasses.replace(f, local_b=-f.local_b), "W_b", None),
+    "dropped boundary term": (lambda f: dataclasses.replace(f, boundary_f=sp.ZeroMatrix(m3.D, 1)), "U_f", None),
 }
 
 
 @pytest.mark.parametrize("activation", ["tanh", "sigmoid"])
 def test_checks_pass_on_the_derived_forms(activation):
     cfg = _config(activation)
-    assert _failed(c3.verify(q3.derive(cfg), cfg)) == set()
+    assert failing(c3, q3.derive(cfg), cfg) == set()
 
 
 @pytest.mark.parametrize("plant", PLANTS)
 def test_planted_errors_fail_every_check(plant):
+    """Exactly the checks that see the planted form fail: each Jacobian check and each gradient check
+    on its own, as results (the plant changes only the forms under test: the model still evaluates)."""
     cfg = _config()
     answer = q3.derive(cfg)
-    wrong_forms = PLANTS[plant](answer.derivation.forms)
+    change, key, jacobian = PLANTS[plant]
+    wrong_forms = change(answer.derivation.forms)
+    assert wrong_forms != answer.derivation.forms
     wrong = dataclasses.replace(answer, derivation=dataclasses.replace(answer.derivation, forms=wrong_forms))
-    failed = _failed(c3.verify(wrong, cfg))
-    touched = {"W_b"} if plant in ("missing diag", "wrong sign") else {"U_f"}
-    for key in touched:
-        assert f"grad {key}: closed form vs complex step" in failed
-        assert f"grad {key}: closed form vs finite differences" in failed
-        if torch_module() is not None:
-            assert f"grad {key}: closed form vs PyTorch" in failed
+    expected = {"printed instance values", f"grad {key}: closed form vs complex step",
+                f"grad {key}: closed form vs finite differences"}
+    if jacobian is not None:
+        expected.add(f"Jacobian ({jacobian}) at the first step")
+    if torch_module() is not None:
+        expected.add(f"grad {key}: closed form vs PyTorch")
+    assert failing(c3, wrong, cfg) == expected
 
 
 def _fd(values, activation, key, step=1e-6):
@@ -156,7 +159,7 @@ def test_small_gradient_next_to_a_large_loss_passes_finite_differences():
     cfg = _config("sigmoid", hidden_size=1, steps=2, seed=947583)
     answer = q3.derive(cfg)
     assert abs(answer.evaluation.grad_U_f[0, 0]) < 1e-3 < answer.evaluation.loss
-    assert _failed(c3.verify(answer, cfg)) == set()
+    assert failing(c3, answer, cfg) == set()
 
 
 def test_a_wrong_loss_is_caught():
@@ -164,7 +167,7 @@ def test_a_wrong_loss_is_caught():
     answer = q3.derive(cfg)
     floats = {k: a.astype(float) for k, a in answer.values.items()}
     wrong = dataclasses.replace(answer.evaluation, loss=answer.evaluation.loss * 1.001)
-    assert "loss" in _failed(c3.finite_difference_checks(wrong, floats, "tanh"))
+    assert "loss" in failed_names(c3.finite_difference_checks(wrong, floats, "tanh"))
 
 
 def test_complex_step_matches_finite_differences_written_here():

@@ -12,6 +12,7 @@ import sympy as sp
 from derive import config
 from derive.questions import birnn as q3
 from derive.questions import birnn_checks as c3
+from tests.check_support import run_checks
 
 DEFAULTS = config.parse_toml(config.default_text(), "default.toml")
 
@@ -27,7 +28,7 @@ def _instance(activation: str, d: int, steps: int, rng: np.random.Generator, bou
 
 
 def _failures(cfg: config.Config, answer: q3.BirnnAnswer) -> list[str]:
-    return [f"{c.name}: {c.max_error:.3g} > {c.tolerance:.3g}" for c in c3.verify(answer, cfg)
+    return [f"{c.name}: {c.max_error:.3g} > {c.tolerance:.3g}" for c in run_checks(c3, answer, cfg)
             if hasattr(c, "passed") and not c.passed]
 
 

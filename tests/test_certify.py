@@ -19,6 +19,7 @@ from derive.questions import lora as q4
 from derive.questions import lora_checks as c4
 from derive.questions import normalization as q1
 from derive.questions.lora_counted import Counter, Frozen, quantize
+from tests.check_support import failing
 
 VARIANT = """
 [normalization]
@@ -102,14 +103,10 @@ def test_big_o_check(count, form, order, passes):
     assert big_o_check("4.4", "O", count, form, [n, d, r, h], order, ()).passed is passes
 
 
-def _failed(checks):
-    return {c.name for c in checks if hasattr(c, "passed") and not c.passed}
-
-
 def _decoding_cost(**changes):
     cfg = config.load(None)
     answer = q2.derive(cfg)
-    return _failed(q2.verify(dataclasses.replace(answer, cost=dataclasses.replace(answer.cost, **changes)), cfg))
+    return failing(q2, dataclasses.replace(answer, cost=dataclasses.replace(answer.cost, **changes)), cfg)
 
 
 def test_wrong_decoding_o_forms_are_caught(no_torch):
@@ -127,14 +124,14 @@ def test_wrong_sort_based_o_forms_are_caught(no_torch, field, form):
     answer = q2.derive(cfg)
     wrong = dataclasses.replace(answer, sort_cost=dataclasses.replace(answer.sort_cost, **{field: form}))
     name = "sorting: O-form, time" if field == "time_big_o" else "sorting: O-form, per step"
-    assert name in _failed(q2.verify(wrong, cfg))
+    assert name in failing(q2, wrong, cfg)
 
 
 def test_a_wrong_count_without_bos_is_caught(no_torch):
     cfg = config.load(None)
     answer = q2.derive(cfg)
     wrong = dataclasses.replace(answer, count_no_bos=q2.N**q2.T)
-    assert "sequences without a repeated <BOS>" in _failed(q2.verify(wrong, cfg))
+    assert "sequences without a repeated <BOS>" in failing(q2, wrong, cfg)
 
 
 @pytest.mark.parametrize("field", ["count", "log10", "years", "universes"])
@@ -144,7 +141,7 @@ def test_a_wrong_feasibility_figure_is_caught(field):
     row = answer.feasibility[1]
     wrong_row = dataclasses.replace(row, **{field: getattr(row, field) * 10 if field != "log10" else row.log10 + 0.01})
     wrong = dataclasses.replace(answer, feasibility=[answer.feasibility[0], wrong_row, *answer.feasibility[2:]])
-    assert "sequences, years and universes" in _failed(q2.verify(wrong, cfg))
+    assert "sequences, years and universes" in failing(q2, wrong, cfg)
 
 
 @pytest.mark.parametrize("plant", ["kept flag", "order", "parent score"])
@@ -160,7 +157,7 @@ def test_a_wrong_search_table_is_caught(plant):
     else:
         candidates = (dataclasses.replace(first, parent_score=first.parent_score + 1), second, *rest)
     steps = [answer.beam_steps[0], dataclasses.replace(step, candidates=candidates), *answer.beam_steps[2:]]
-    assert "greedy and beam search tables" in _failed(q2.verify(dataclasses.replace(answer, beam_steps=steps), cfg))
+    assert "greedy and beam search tables" in failing(q2, dataclasses.replace(answer, beam_steps=steps), cfg)
 
 
 @pytest.mark.parametrize("change", [{"greedy_gap": sp.Rational(1, 10)}, {"diverge_step": 2},
@@ -169,7 +166,7 @@ def test_a_wrong_comparison_of_greedy_and_beam_is_caught(change):
     cfg = config.load(None)
     answer = q2.derive(cfg)
     wrong = dataclasses.replace(answer, shortfall=dataclasses.replace(answer.shortfall, **change))
-    assert "what greedy and the beam missed" in _failed(q2.verify(wrong, cfg))
+    assert "what greedy and the beam missed" in failing(q2, wrong, cfg)
 
 
 @pytest.fixture
@@ -183,7 +180,7 @@ def test_an_o_reduction_that_keeps_the_wrong_terms_is_caught(monkeypatch, fresh_
     """bigo.py reducing without r <= d keeps the adapters' n d r next to n d^2."""
     monkeypatch.setattr(q4, "big_o", lambda expr, variables, order=(): bigo.big_o(expr, variables, ()))
     cfg = config.load(None)
-    failed = _failed(c4.verify(q4.derive(cfg), cfg))
+    failed = failing(c4, q4.derive(cfg), cfg)
     assert {"LFFN LoRA: O-form of the time", "MHA QLoRA: O-form of the time"} <= failed
 
 
@@ -193,7 +190,7 @@ def _cost(key, **changes):
     cfg = config.load(None)
     answer = q4.derive(cfg)
     wrong = dataclasses.replace(answer, costs={**answer.costs, key: dataclasses.replace(answer.costs[key], **changes)})
-    return _failed(c4.verify(wrong, cfg))
+    return failing(c4, wrong, cfg)
 
 
 def test_halved_mha_trainable_parameters_are_caught_without_torch(no_torch):
@@ -216,7 +213,7 @@ def test_a_flipped_choice_is_caught(no_torch, cond, mod, method):
     cfg = config.load(None)
     answer = q4.derive(cfg)
     choice = {**answer.choice, cond: {**answer.choice[cond], mod: q4.Choice(method, "planted")}}
-    assert "choice table" in _failed(c4.verify(dataclasses.replace(answer, choice=choice), cfg))
+    assert "choice table" in failing(c4, dataclasses.replace(answer, choice=choice), cfg)
 
 
 @pytest.mark.parametrize(("figure", "key", "factor"), [("frozen_mib", ("mha", "qlora"), 2),
@@ -227,7 +224,7 @@ def test_a_wrong_quoted_figure_is_caught(no_torch, figure, key, factor):
     cfg = config.load(None)
     answer = q4.derive(cfg)
     figures = {**answer.figures, figure: {**answer.figures[figure], key: answer.figures[figure][key] * factor}}
-    assert "figures quoted for the model" in _failed(c4.verify(dataclasses.replace(answer, figures=figures), cfg))
+    assert "figures quoted for the model" in failing(c4, dataclasses.replace(answer, figures=figures), cfg)
 
 
 @pytest.mark.parametrize("size", c4.GRID)
@@ -256,7 +253,7 @@ def test_printed_instance_values_that_differ_from_the_checked_ones_are_caught():
     answer = q3.derive(cfg)
     wrong = dataclasses.replace(answer, evaluation=dataclasses.replace(answer.evaluation,
                                                                        loss=answer.evaluation.loss + 1e-9))
-    assert "printed instance values" in _failed(c3.verify(wrong, cfg))
+    assert "printed instance values" in failing(c3, wrong, cfg)
 
 
 @pytest.mark.parametrize("plant", ["shifted recurrence", "missing loss edge"])
@@ -269,7 +266,7 @@ def test_a_wrong_graph_is_caught(plant):
     else:
         edges = [e for e in edges if e[1] != "L_{2}"]
     wrong = dataclasses.replace(answer, graph=dataclasses.replace(answer.graph, edges=tuple(edges)))
-    assert "computational graph" in _failed(c3.verify(wrong, cfg))
+    assert "computational graph" in failing(c3, wrong, cfg)
 
 
 @pytest.mark.parametrize(("direction", "plant"), [("forward", "transposed"), ("backward", "no diag")])
@@ -281,7 +278,7 @@ def test_a_wrong_jacobian_is_caught_even_with_one_step(load_text, direction, pla
     wrong_form = getattr(forms, key).T if plant == "transposed" else q3.U_b
     wrong = dataclasses.replace(answer, derivation=dataclasses.replace(
         answer.derivation, forms=dataclasses.replace(forms, **{key: wrong_form})))
-    assert f"Jacobian ({direction}) at the first step" in _failed(c3.verify(wrong, cfg))
+    assert f"Jacobian ({direction}) at the first step" in failing(c3, wrong, cfg)
 
 
 # --- Question 1: the work shown ---------------------------------------------------------------------
@@ -305,4 +302,4 @@ def test_a_wrong_step_of_the_work_is_caught(plant):
     wrong_stat = dataclasses.replace(stat, groups=(group, *stat.groups[1:]))
     wrong = dataclasses.replace(answer, statistics=tuple(wrong_stat if s.kind == "layer" else s
                                                          for s in answer.statistics))
-    assert _failed(q1.verify(wrong, cfg)) >= {"steps shown"}
+    assert failing(q1, wrong, cfg) >= {"steps shown"}

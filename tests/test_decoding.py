@@ -16,6 +16,7 @@ from derive import config
 from derive.errors import ConfigError
 from derive.questions import beam_sort, search
 from derive.questions import decoding as q2
+from tests.check_support import failing
 
 
 def test_default_tree_results():
@@ -59,13 +60,9 @@ def _plant_sort(answer, **fields):
 O_FORM_CHECK = f"sorting: counts / O-form at most {beam_sort.BOUND_FACTOR} (log base 2)"
 
 
-def _failed(checks):
-    return {c.name for c in checks if not c.passed}
-
-
 def test_checks_pass():
     cfg = config.load(None)
-    assert _failed(q2.verify(q2.derive(cfg), cfg)) == set()
+    assert failing(q2, q2.derive(cfg), cfg) == set()
 
 
 def _plant_cost(cost, **totals):
@@ -100,7 +97,7 @@ def _plant_cost(cost, **totals):
 )
 def test_planted_errors_are_caught(plant, caught):
     cfg = config.load(None)
-    assert caught in _failed(q2.verify(plant(q2.derive(cfg)), cfg))
+    assert caught in failing(q2, plant(q2.derive(cfg)), cfg)
 
 
 # --- Property tests: an independent brute force, written here ---------------------------------

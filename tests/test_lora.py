@@ -12,6 +12,7 @@ from derive.errors import ConfigError
 from derive.questions import lora as q4
 from derive.questions import lora_checks as c4
 from derive.verify import no_torch, torch_module
+from tests.check_support import failing
 
 n, d, r, h, m = q4.n, q4.d, q4.r, q4.h, q4.m
 
@@ -48,13 +49,9 @@ def test_choice_table():
                       "both": {"mha": "QLoRA", "lffn": "LoRA"}}
 
 
-def _failed(checks):
-    return {c.name for c in checks if hasattr(c, "passed") and not c.passed}
-
-
 def test_checks_pass():
     cfg = config.load(None)
-    assert _failed(c4.verify(q4.derive(cfg), cfg)) == set()
+    assert failing(c4, q4.derive(cfg), cfg) == set()
 
 
 def _drop(cost, predicate):
@@ -81,7 +78,7 @@ def test_planted_errors_are_caught(plant):
     cfg = config.load(None)
     answer = q4.derive(cfg)
     wrong = dataclasses.replace(answer, costs={**answer.costs, key: change(answer.costs[key])})
-    failed = _failed(c4.verify(wrong, cfg))
+    failed = failing(c4, wrong, cfg)
     assert caught in failed
     if torch_module() is not None and key[1] == "lora":
         assert "MHA: FLOPs = 2 x multiply-adds" in failed
@@ -114,7 +111,7 @@ def test_a_wrong_space_formula_is_caught_by_torch():
     key = ("mha", "lora")
     wrong_cost = dataclasses.replace(answer.costs[key], trainable=2 * h * d * r)  # adapters on one projection only
     wrong = dataclasses.replace(answer, costs={**answer.costs, key: wrong_cost})
-    assert "MHA: trainable parameters = space" in _failed(c4.verify(wrong, cfg))
+    assert "MHA: trainable parameters = space" in failing(c4, wrong, cfg)
 
 
 @pytest.mark.skipif(torch_module() is None, reason=no_torch())

@@ -13,6 +13,7 @@ import sympy as sp
 from derive import config, crosscheck
 from derive.questions import normalization as q1
 from derive.verify import no_torch, torch_module
+from tests.check_support import failed_names, failing, run_checks
 
 ASSIGNMENT = {  # from SPEC.md and worked by hand
     ("batch", "mean"): [[["31/12"], ["35/12"]]],
@@ -72,13 +73,9 @@ def _plant(answer, kind, **changes):
     return dataclasses.replace(answer, statistics=stats)
 
 
-def _failed(checks):
-    return {c.name for c in checks if hasattr(c, "passed") and not c.passed}
-
-
 def test_checks_pass_on_the_derived_answer():
     c = config.load(None)
-    assert _failed(q1.verify(q1.derive(c), c)) == set()
+    assert failing(q1, q1.derive(c), c) == set()
 
 
 @pytest.mark.parametrize(
@@ -93,7 +90,7 @@ def test_planted_errors_are_caught(kind, stat, planted, caught):
     c = config.load(None)
     answer = q1.derive(c)
     wrong = _plant(answer, kind, **{stat: planted(answer.statistic(kind))})
-    failed = _failed(q1.verify(wrong, c))
+    failed = failing(q1, wrong, c)
     assert caught in failed
 
 
@@ -101,7 +98,7 @@ def test_wrong_axes_are_caught():
     c = config.load(None)
     answer = q1.derive(c)
     wrong = _plant(answer, "layer", axes=(0, 1))  # claims the numbers belong to other axes
-    assert "layer mean" in _failed(q1.verify(wrong, c))
+    assert "layer mean" in failing(q1, wrong, c)
 
 
 @pytest.mark.skipif(torch_module() is None, reason=no_torch())
@@ -117,8 +114,8 @@ def test_single_value_groups_are_solved_and_torch_says_why_it_cannot_check(load_
     c = load_text("[normalization]\ntensor = [[[5], [7]]]\n")  # N = L = 1: one value per batch/instance group
     answer = q1.derive(c)
     assert q1.as_json(answer)["batch"]["variance"] == [[["0"], ["0"]]]
-    results = q1.verify(answer, c)
-    assert _failed(results) == set()
+    results = run_checks(q1, answer, c)
+    assert failed_names(results) == set()
     if torch_module() is not None:
         skipped = {r.name for r in results if not hasattr(r, "passed")}
         assert skipped == {"batch norm output", "instance norm output"}
@@ -128,9 +125,9 @@ def test_constant_tensor_zero_variances_pass_their_checks(load_text):
     c = load_text("[normalization]\ntensor = [[[-5.92, -5.92, -5.92]], [[-5.92, -5.92, -5.92]]]\n")
     answer = q1.derive(c)
     assert q1.as_json(answer)["layer"]["variance"] == [[["0"]], [["0"]]]
-    assert _failed(q1.verify(answer, c)) == set()
+    assert failing(q1, answer, c) == set()
     wrong = _plant(answer, "layer", variance=answer.statistic("layer").variance + sp.Rational(1, 10**6))
-    assert "layer variance" in _failed(q1.verify(wrong, c))
+    assert "layer variance" in failing(q1, wrong, c)
 
 
 BIG = [[[10**15 - 7, 10**15 - 3, 10**15 - 12, 10**15 - 1, 10**15 - 5]],
@@ -144,11 +141,11 @@ def test_torch_tolerance_follows_the_conditioning_and_still_catches_errors(load_
     cannot resolve is listed as not run with the reason, and an error larger than the bound
     is still caught."""
     wide = load_text("[normalization]\ntensor = [[[1e15, -3e14, 2e14]], [[-1e15, 5e14, 7e14]]]\n")
-    assert _failed(q1.verify(q1.derive(wide), wide)) == set()
+    assert failing(q1, q1.derive(wide), wide) == set()
     tight = load_text(f"[normalization]\ntensor = {BIG}\n")
     answer = q1.derive(tight)
-    results = q1.verify(answer, tight)
-    assert _failed(results) == set()
+    results = run_checks(q1, answer, tight)
+    assert failed_names(results) == set()
     reasons = {r.name: r.reason for r in results if not hasattr(r, "passed")}
     assert set(reasons) == {"instance norm output", "layer norm output"}
     assert all(reason.startswith("float64 cannot resolve it") for reason in reasons.values())

@@ -20,7 +20,7 @@ from derive.config import Config, DecodingConfig
 from derive.questions import beam_sort, search
 from derive.questions.beam_sort import SortCost
 from derive.questions.search import Hypothesis, Step
-from derive.verify import CheckList, Planned, count_check, resolve
+from derive.verify import Planned, count_check
 
 N, T, B = sp.symbols("N T B", integer=True, positive=True)
 t, b = sp.symbols("t b", integer=True, positive=True)
@@ -176,10 +176,6 @@ def as_json(answer: DecodingAnswer) -> dict[str, Any]:
 # --- Checks --------------------------------------------------------------------------------------
 
 GRID = [(steps, width, vocab) for steps in (1, 2, 3, 4) for width in (1, 2, 3) for vocab in (2, 3, 5) if width <= vocab]
-
-
-def verify(answer: DecodingAnswer, config: Config) -> CheckList:
-    return resolve(plan(answer, config))
 
 
 def plan(answer: DecodingAnswer, config: Config) -> Planned:

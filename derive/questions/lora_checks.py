@@ -32,7 +32,7 @@ from derive.questions.lora import (
     r,
 )
 from derive.questions.lora_counted import COUNTERS, Counter, Size, quantize
-from derive.verify import CheckList, Planned, count_check, resolve, torch_job
+from derive.verify import Planned, count_check, torch_job
 
 GRID = [(3, 4, 2, 1), (5, 6, 2, 2), (4, 8, 3, 3), (2, 5, 1, 2), (7, 3, 1, 1)]  # (n, d, r, h)
 MEASURED = {  # what the counter measures -> (the model's quantity, its answers.json field, the check's name)
@@ -51,10 +51,6 @@ def measure(size: Size, bits: int, shapes_only: bool = False) -> dict[tuple[str,
     """Each module run as LoRA (FP32 frozen weights) and as QLoRA (m-bit)."""
     return {(mod, meth): COUNTERS[mod](size, bits if meth == "qlora" else None, shapes_only)
             for mod in MODULES for meth in ("lora", "qlora")}
-
-
-def verify(answer: LoraAnswer, config: Config) -> CheckList:
-    return resolve(plan(answer, config))
 
 
 def plan(answer: LoraAnswer, config: Config) -> Planned:

@@ -17,7 +17,7 @@ import sympy as sp
 from derive import crosscheck
 from derive.answer import Check, Row, Terms, Tex
 from derive.config import Config
-from derive.verify import CheckList, Planned, compare, resolve, torch_job
+from derive.verify import Planned, compare, torch_job
 
 # kind -> (reduced axes, what one group of entries sharing a statistic is)
 KINDS: dict[str, tuple[tuple[int, ...], str]] = {
@@ -127,10 +127,6 @@ def as_json(answer: NormalizationAnswer) -> dict[str, Any]:
         s.kind: {"axes": list(s.axes), "mean": strings(s.mean), "variance": strings(s.variance)}
         for s in answer.statistics
     }
-
-
-def verify(answer: NormalizationAnswer, config: Config) -> CheckList:
-    return resolve(plan(answer, config))
 
 
 # Which entries share one statistic, restated from the definitions for the checks (not read from
