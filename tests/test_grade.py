@@ -167,3 +167,22 @@ def test_missing_words_forms_and_bos(setup):
     verdicts = {r.part.path: r.verdict for r in grade(key, sub, GradingPolicy(), "s").results}
     assert verdicts["decoding.greedy.words"] == CORRECT
     assert verdicts["decoding.greedy.log_likelihood"] == MISSING
+
+
+def test_tied_beams_in_either_order_are_correct():
+    key = {"decoding": {"beam": [{"words": ["a", "red", "a"], "log_likelihood": "-27/10"},
+                                 {"words": ["a", "red", "sat"], "log_likelihood": "-27/10"}]}}
+    swapped = [{"words": "a red sat", "log_likelihood": "-2.7"}, {"words": "a red a", "log_likelihood": "-2.7"}]
+    twice = [{"words": "a red a", "log_likelihood": "-2.7"}, {"words": "a red a", "log_likelihood": "-2.7"}]
+
+    def verdicts(beams: list[dict[str, str]]) -> dict[str, str]:
+        from derive.grade.compare import grade_part
+        from derive.grade.parts import WORDS, Part
+        from derive.grade.submission import _tied_beams_in_key_order
+        sub = _tied_beams_in_key_order({"decoding": {"beam": beams}}, key)
+        return {f"beam.{i + 1}": grade_part(Part(f"beam.{i + 1}", "2.4(b)", 1, WORDS, b["words"], ()),
+                                            sub["decoding"]["beam"][i]["words"], GradingPolicy().tolerance("")).verdict
+                for i, b in enumerate(key["decoding"]["beam"])}
+
+    assert verdicts(swapped) == {"beam.1": CORRECT, "beam.2": CORRECT}
+    assert verdicts(twice) == {"beam.1": CORRECT, "beam.2": WRONG}

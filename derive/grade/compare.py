@@ -249,6 +249,9 @@ def _words(value: Any) -> list[str]:
     return words[1:] if words[:1] == ["<BOS>"] else words
 
 
+words_of = _words
+
+
 def _compare_words(part: Part, got: Any) -> Result:
     words = _words(got)
     expected = list(part.expected)

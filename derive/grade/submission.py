@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from derive.errors import ConfigError
-from derive.grade.compare import ABSENT, Result, grade_part
+from derive.grade.compare import ABSENT, Result, grade_part, words_of
+from derive.grade.expr import Unparseable
 from derive.grade.parts import Part, parts
 from derive.grade.policy import GradingPolicy
 from derive.values import path_key
@@ -123,5 +124,34 @@ def grade(key: dict[str, Any], submission: dict[str, Any], policy: GradingPolicy
     graded_parts: list[Part] = parts(key)
     notes: list[str] = []
     _walk(submission, key, (), {p.field for p in graded_parts}, source, notes)
+    submission = _tied_beams_in_key_order(submission, key)
     results = tuple(grade_part(p, _lookup(submission, p.field), policy.tolerance(p.path)) for p in graded_parts)
     return Report(results, tuple(notes))
+
+
+def _tied_beams_in_key_order(submission: dict[str, Any], key: dict[str, Any]) -> dict[str, Any]:
+    """Beams the key ties (equal log-likelihoods) may come in any order: a submission that lists
+    exactly a tied group's beams, each once, in another order is put in the key's order."""
+    beams = submission.get("decoding", {}).get("beam") if isinstance(submission.get("decoding"), dict) else None
+    expected = key.get("decoding", {}).get("beam", [])
+    if not isinstance(beams, list) or len(beams) < 2:
+        return submission
+    reordered = list(beams)
+    start = 0
+    while start < len(expected):
+        end = start
+        while end < len(expected) and expected[end]["log_likelihood"] == expected[start]["log_likelihood"]:
+            end += 1
+        group = [tuple(b["words"]) for b in expected[start:end]]
+        got = [_beam_words(b) for b in beams[start:end]]
+        if end - start > 1 and len(got) == len(group) and len(set(got)) == len(got) and set(got) == set(group):
+            reordered[start:end] = [beams[start + got.index(w)] for w in group]
+        start = end
+    return {**submission, "decoding": {**submission["decoding"], "beam": reordered}}
+
+
+def _beam_words(beam: Any) -> tuple[str, ...] | None:
+    try:
+        return tuple(words_of(beam.get("words"))) if isinstance(beam, dict) else None
+    except Unparseable:  # an unreadable beam is graded, and reported, where it stands
+        return None
