@@ -73,7 +73,8 @@ def test_json_and_text_reports(capsys, key_file, tmp_path):
      's.toml: decoding["\\u001b[2J\\n"]: not a part of answers.json (see docs/submissions.md)'),
     ("decoding = 5\n", "s.toml: decoding: must be a table, as in answers.json"),
     ("[decoding.greedy]\nlog_likelihood = " + "[" * 5000 + "]" * 5000 + "\n",
-     "s.toml: not valid TOML: nested too deeply"),
+     "s.toml: has arrays or inline tables nested too deeply"),
+    ("[decoding]\nnum_sequences = " + "1" * 5001 + "\n", "s.toml: has an integer of more than 4300 digits"),
     ("[decoding]\nbeam = 'a b c'\n", "s.toml: decoding.beam: must be an array of tables, as in answers.json"),
     ("[decoding]\nbeam = ['a b c']\n", "s.toml: decoding.beam.1: must be a table, as in answers.json"),
 ])

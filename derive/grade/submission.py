@@ -8,13 +8,12 @@ wrong or unreadable answer is a verdict.
 from __future__ import annotations
 
 import json
-import tomllib
 from dataclasses import dataclass
-from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from derive.config import parse_toml
 from derive.errors import ConfigError
 from derive.grade.compare import ABSENT, Result, grade_part, words_of
 from derive.grade.expr import Unparseable
@@ -54,13 +53,9 @@ def _read_text(path: Path, what: str) -> str:
 
 
 def read_submission(path: Path) -> dict[str, Any]:
-    text = _read_text(path, "submission")
-    try:
-        return tomllib.loads(text, parse_float=Decimal)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(str(path), f"not valid TOML: {exc}") from None
-    except RecursionError:
-        raise ConfigError(str(path), "not valid TOML: nested too deeply") from None
+    """Read with the config's own TOML reader: exact decimals, and one-line errors for broken
+    TOML, integers past Python's digit limit and nesting past the parser's recursion."""
+    return parse_toml(_read_text(path, "submission"), str(path))
 
 
 def read_json(path: Path, what: str) -> Any:
