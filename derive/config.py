@@ -34,6 +34,8 @@ Path_ = tuple[str, ...]
 CONFIG_MAX_BYTES = 64 * 2**20
 TENSOR_MAX_ENTRIES = 4096
 TENSOR_MAX_MAGNITUDE = 10**15
+TREE_MAX_EDGES = 200_000
+TREE_MAX_PATH = 1000  # characters of one edge's key
 BIRNN_MAX_MAGNITUDE = 100
 TREE_SUM_MAX_BITS = 1 << 16
 ACTIVATIONS = ("tanh", "sigmoid")
@@ -259,8 +261,8 @@ def _decoding(raw: dict[str, Any], default: dict[str, Any]) -> DecodingConfig:
 def _tree(raw: dict[str, Any]) -> dict[Path_, sp.Rational]:
     if not raw:
         raise ConfigError("decoding.tree", "must list at least one edge")
-    if len(raw) > 200_000:
-        raise ConfigError("decoding.tree", "has more than 200000 edges")
+    if len(raw) > TREE_MAX_EDGES:
+        raise ConfigError("decoding.tree", f"has more than {TREE_MAX_EDGES} edges")
     tree: dict[Path_, int | Decimal] = {}
     for text, value in raw.items():
         words, logp = _edge(text, value)
@@ -292,8 +294,8 @@ def _edge(text: str, value: Any) -> tuple[Path_, int | Decimal]:
         problem = "words must not contain whitespace other than single spaces"
     elif charset.first_unsupported(text) is not None:
         problem = charset.unsupported(text)
-    elif len(text) > 1000:
-        problem = "path is longer than 1000 characters"
+    elif len(text) > TREE_MAX_PATH:
+        problem = f"path is longer than {TREE_MAX_PATH} characters"
     else:
         logp = v.number(value, v.path_key("decoding.tree", text))
         if logp > 0:

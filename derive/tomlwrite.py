@@ -16,22 +16,23 @@ def to_toml(data: dict[str, Any], prefix: str = "") -> str:
         if isinstance(value, dict):
             tables.append(to_toml(value, f"{prefix}{_key(key)}."))
         else:
-            lines.append(f"{_key(key)} = {_value(value)}")
+            lines.append(f"{_key(key)} = {toml_value(value)}")
     head = f"\n[{prefix[:-1]}]\n" if prefix else ""
     return head + "".join(f"{line}\n" for line in lines) + "".join(tables)
 
 
 def _key(key: str) -> str:
-    return key if key.replace("_", "").replace("-", "").isalnum() and key.isascii() else _value(key)
+    return key if key.replace("_", "").replace("-", "").isalnum() and key.isascii() else toml_value(key)
 
 
-def _value(value: Any) -> str:
+def toml_value(value: Any) -> str:
+    """One TOML value: a basic string, an integer, an exact decimal or an array of them."""
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)  # JSON's string escapes are TOML's basic-string escapes
     if isinstance(value, bool) or not isinstance(value, (int, Decimal, list)):
         raise TypeError(f"cannot write a {type(value).__name__} as a config value: {value!r}")
     if isinstance(value, list):
-        return "[" + ", ".join(_value(v) for v in value) + "]"
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
     if isinstance(value, Decimal) and not value.is_finite():
         raise ValueError(f"cannot write {value} as a config value")
     return str(value)

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import random
 
-MAX_ENTRIES = 4096
-MAX_MAGNITUDE = 10**15
-MAX_PATH = 1000
-MAX_EDGES = 200_000
+from derive.config import TENSOR_MAX_ENTRIES as MAX_ENTRIES
+from derive.config import TENSOR_MAX_MAGNITUDE as MAX_MAGNITUDE
+from derive.config import TREE_MAX_EDGES as MAX_EDGES
+from derive.config import TREE_MAX_PATH as MAX_PATH
+from derive.tomlwrite import toml_value
+
 TYPOGRAPHY = "— – “ ” ‘ ’ … • € « » ‚ „ † ‡ ‰ ° ± × ÷ §"
-
-
-def _toml_string(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _tensor(shape: tuple[int, int, int], value: random.Random | None = None, big: bool = False) -> str:
@@ -40,7 +38,7 @@ def _tree(edges: dict[str, float], steps: int | None = None, beam: int = 2, voca
     if steps is not None:
         lines.append(f"steps = {steps}")
     lines.append("[decoding.tree]")
-    lines += [f"{_toml_string(path)} = {logp}" for path, logp in edges.items()]
+    lines += [f"{toml_value(path)} = {logp}" for path, logp in edges.items()]
     return "\n".join(lines) + "\n"
 
 
