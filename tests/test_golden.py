@@ -1,7 +1,8 @@
 """Golden files: what the document says, pinned for three configs.
 
 For the default config and two variants (tests/golden/<name>/config.toml), each question's
-rendered section of solutions.tex and answers.json are compared exactly with the files under
+rendered section of solutions.tex, answers.json and the question sheet (questions.tex, which
+needs no checks) are compared exactly with the files under
 tests/golden/<name>/, so that any change in what the document says shows in their diff.
 `make golden` (DERIVE_UPDATE_GOLDEN=1) rewrites them on purpose. Left out, as they are not what
 the document says: the version (answers.json's derive_version) and each check's measured
@@ -19,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from derive import build, config
+from derive.sheet import sheet_source
 from derive.questions import QUESTIONS
 from derive.verify import no_torch, torch_module
 
@@ -51,7 +53,9 @@ def compare(path: Path, text: str) -> None:
 def test_golden(name: str) -> None:
     folder = GOLDEN / name
     path = folder / "config.toml"
-    solved = build.solve(config.load(path if path.is_file() else None))
+    loaded = config.load(path if path.is_file() else None)
+    compare(folder / "questions.tex", sheet_source(loaded))
+    solved = build.solve(loaded)
     assert not build.failures(solved)
     compare(folder / "sections.tex", sections(solved))
     compare(folder / "answers.json", pinned_answers(solved))
