@@ -38,6 +38,15 @@ class Terms:
 
 
 @dataclass(frozen=True)
+class Issued:
+    """A sub-question (or a group of them that checks are filed under) with its printed id,
+    as the question registry issues it (derive/questions/base.py)."""
+
+    id: str  # "1", "2.4(b)", "4.1-4.3"
+    points: int  # the assignment's points; 0 for a group that only files checks
+
+
+@dataclass(frozen=True)
 class Check:
     """A numeric or exact comparison of a derived result with an independent computation."""
 

@@ -19,7 +19,7 @@ from fractions import Fraction
 
 import sympy as sp
 
-from derive.answer import Check
+from derive.answer import Check, Issued
 
 EXPONENTS = (0, 1, 2, 3)
 K1, K2 = 2**16, 2**256
@@ -102,12 +102,12 @@ def _error(count: sp.Expr, form: sp.Expr, variables: tuple[sp.Symbol, ...],
     return err, len(directions)
 
 
-def big_o_check(question: str, name: str, count: sp.Expr, form: sp.Expr, variables: Sequence[sp.Symbol],
+def big_o_check(part: Issued, name: str, count: sp.Expr, form: sp.Expr, variables: Sequence[sp.Symbol],
                 order: Sequence[tuple[sp.Symbol, sp.Symbol]], certifies: tuple[str, ...]) -> Check:
     """The error is log2 of the largest change of count / form over the rays, or 4 - that of
     count / (form without one of its terms) when that term is not needed."""
     err, directions = _error(sp.sympify(count), sp.sympify(form), tuple(variables), tuple(map(tuple, order)))
     where = ", ".join(f"{s} <= {g}" for s, g in order)
-    return Check(question, name, f"count / O-form on {directions} rays v = k^a, a in {{0..3}}"
+    return Check(part.id, name, f"count / O-form on {directions} rays v = k^a, a in {{0..3}}"
                  f"{' with ' + where if where else ''}: changes by at most 4x from k = 2^16 to 2^256; "
                  "every term needed", err, TOLERANCE, certifies)

@@ -40,7 +40,7 @@ def _quiet(_: str) -> None:
 
 
 def solve(config: Config, progress: Progress = _quiet, worker: TorchWorker | None = None,
-          derived: Callable[[Question, Any], None] | None = None) -> Solved:
+          derived: Callable[[Question[Any], Any], None] | None = None) -> Solved:
     """Derive every question's answer from the config, then run every check on it.
 
     The PyTorch cross-checks go to a worker process that imports PyTorch during the
@@ -64,8 +64,7 @@ def solve(config: Config, progress: Progress = _quiet, worker: TorchWorker | Non
         worker.submit([p for p in planned if isinstance(p, TorchJob)])
         results += [p for p in planned if not isinstance(p, TorchJob)]
     results += worker.results()
-    order = {q.number: i for i, q in enumerate(QUESTIONS)}
-    results.sort(key=lambda c: order[c.question.split(".")[0]])  # stable: each question's checks together
+    results.sort(key=lambda c: QUESTIONS.position(c.question))  # stable: each question's checks together
     return Solved(config, answers, [c for c in results if isinstance(c, Check)],
                   [c for c in results if isinstance(c, Skipped)])
 
@@ -111,10 +110,10 @@ def head_source(config: Config) -> str:
     return render("head.tex.j2", version=__version__, config=config)
 
 
-def question_source(q: Question, answer: Any, pytorch: bool) -> str:
+def question_source(q: Question[Any], answer: Any, pytorch: bool) -> str:
     """A question's section. `pytorch`: whether its PyTorch checks run, known before they do
     (the section is typeset first); the prose names only checks that run."""
-    return render(f"{q.key}.tex.j2", answers={q.key: answer}, pytorch=pytorch)
+    return render(f"{q.key}.tex.j2", **q.view(answer, pytorch))
 
 
 def tail_source(solved: Solved) -> str:

@@ -2,7 +2,8 @@
 
 They run in a worker process that is started before SymPy is imported (derive/parallel.py),
 so this module imports only NumPy and derive's check types: unpickling a job there must not
-import the questions. Each function takes the torch module and plain numbers, returns checks.
+import the questions. Each function takes the torch module, the sub-question its checks are
+filed under (`Issued`, from derive.answer) and plain numbers, and returns checks.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from derive.answer import Skipped
+from derive.answer import Issued, Skipped
 from derive.verify import CheckList, compare, count_check
 
 EPS = 1e-5  # the normalizations' epsilon, PyTorch's default
@@ -30,7 +31,8 @@ def norm_tolerance(x: np.ndarray, variance: np.ndarray, count: int) -> float:
     return max(NORM_FLOOR, 4 * count * UNIT * kappa)
 
 
-def normalization_outputs(torch: Any, x: np.ndarray, stats: list[tuple[str, int, np.ndarray, np.ndarray]]) -> CheckList:
+def normalization_outputs(torch: Any, part: Issued, x: np.ndarray,
+                          stats: list[tuple[str, int, np.ndarray, np.ndarray]]) -> CheckList:
     """PyTorch's normalization outputs against normalizing with the derived statistics."""
     fn = torch.nn.functional
     t = torch.tensor(x, dtype=torch.float64)
@@ -43,23 +45,23 @@ def normalization_outputs(torch: Any, x: np.ndarray, stats: list[tuple[str, int,
     checks: CheckList = []
     for kind, count, mean, variance in stats:
         if kind in ("batch", "instance") and count == 1:  # torch refuses to normalize single values
-            checks.append(Skipped("1", f"{kind} norm output", f"PyTorch's {kind}_norm needs more than one value"))
+            checks.append(Skipped(part.id, f"{kind} norm output", f"PyTorch's {kind}_norm needs more than one value"))
             continue
         with np.errstate(invalid="ignore"):  # a negative variance gives NaN, and the check fails
             ours = (x - mean) / np.sqrt(variance + EPS)
             tolerance = norm_tolerance(x, variance, count)
         if tolerance > NORM_MAX_TOLERANCE:
-            checks.append(Skipped("1", f"{kind} norm output",
+            checks.append(Skipped(part.id, f"{kind} norm output",
                                   f"float64 cannot resolve it: entries far from 0 with a small spread leave a "
                                   f"rounding bound of {tolerance:.3g} > {NORM_MAX_TOLERANCE:g}"))
             continue
-        checks.append(compare("1", f"{kind} norm output", f"torch {kind}_norm (float64, eps=1e-5)",
+        checks.append(compare(part, f"{kind} norm output", f"torch {kind}_norm (float64, eps=1e-5)",
                               ours, runs[kind]().numpy(), tolerance,
                               certifies=tuple(f"normalization.{kind}.{f}" for f in ("axes", "mean", "variance"))))
     return checks
 
 
-def birnn_gradients(torch: Any, grad_w_b: np.ndarray, grad_u_f: np.ndarray, v: dict[str, np.ndarray],
+def birnn_gradients(torch: Any, part: Issued, grad_w_b: np.ndarray, grad_u_f: np.ndarray, v: dict[str, np.ndarray],
                     activation: str, tolerance: float = 1e-10) -> CheckList:
     t = {k: torch.tensor(a, dtype=torch.float64) for k, a in v.items()}
     d = v["W_f"].shape[0]
@@ -90,14 +92,15 @@ def birnn_gradients(torch: Any, grad_w_b: np.ndarray, grad_u_f: np.ndarray, v: d
         grad_w, grad_u = w.grad, u.grad
         method = "explicit torch graph (sigmoid) autograd, float64 (rel.)"
     return [
-        compare("3.3", "grad W_b: closed form vs PyTorch", method, grad_w_b, grad_w.numpy(), tolerance, relative=True,
+        compare(part, "grad W_b: closed form vs PyTorch", method, grad_w_b, grad_w.numpy(), tolerance, relative=True,
                 certifies=("birnn.instance.grad_W_b",)),
-        compare("3.3", "grad U_f: closed form vs PyTorch", method, grad_u_f, grad_u.numpy(), tolerance, relative=True,
+        compare(part, "grad U_f: closed form vs PyTorch", method, grad_u_f, grad_u.numpy(), tolerance, relative=True,
                 certifies=("birnn.instance.grad_U_f",)),
     ]
 
 
-def lora_counts(torch: Any, expected: dict[str, list[tuple[tuple[int, int, int, int], int, int]]]) -> CheckList:
+def lora_counts(torch: Any, part: Issued,
+                expected: dict[str, list[tuple[tuple[int, int, int, int], int, int]]]) -> CheckList:
     """PyTorch's FLOPs of the modules' forward pass against 2 x the model's multiply-adds, and
     their requires_grad parameters against the model's space, at each size."""
     checks: CheckList = []
@@ -109,10 +112,10 @@ def lora_counts(torch: Any, expected: dict[str, list[tuple[tuple[int, int, int, 
             flops.append((forward_flops(torch, module, x), model_flops))
             params.append((sum(p.numel() for p in module.parameters() if p.requires_grad), model_params))
         label = "LFFN" if mod == "ffn" else "MHA"
-        checks.append(count_check("4.4", f"{label}: FLOPs = 2 x multiply-adds",
+        checks.append(count_check(part, f"{label}: FLOPs = 2 x multiply-adds",
                                   "every matmul PyTorch runs, torch.utils.flop_counter.mm_flop", flops,
                                   certifies=(f"lora.{mod}.lora.multiply_adds",)))
-        checks.append(count_check("4.4", f"{label}: trainable parameters = space", "torch requires_grad parameters",
+        checks.append(count_check(part, f"{label}: trainable parameters = space", "torch requires_grad parameters",
                                   params, certifies=(f"lora.{mod}.lora.space",)))
     return checks
 

@@ -27,12 +27,10 @@ from derive.errors import CheckFailed, ConfigError, DeriveError, UsageError
 from derive.keys import key_csv, key_json
 from derive.latex.compile import State
 from derive.latex.render import environment
-from derive.properties import PROPERTIES
 from derive.questions import QUESTIONS
 from derive.questions.birnn_model import derive_forms
 from derive.questions.decoding import cost_model
-from derive.questions.lora import costs
-from derive.randomize import RANDOMIZERS
+from derive.questions.lora_model import costs
 from derive.sheet import default_title
 from derive.tomlwrite import to_toml
 from derive.variants_spec import QUESTION_KEYS, VariantsSpec
@@ -84,15 +82,16 @@ class Outcome:
 
 
 def _required(spec: VariantsSpec, question: str) -> list[str]:
-    return [name for name in spec.require if PROPERTIES[name].question == question]
+    return [name for name in spec.require if name in QUESTIONS[question].properties]
 
 
 def proved(config: cfg.Config, question: str, names: list[str], spec: VariantsSpec) -> dict[str, bool]:
     """Derive this question's answer and test each named property on it."""
     if not names:
         return {}
-    answer = next(q.derive for q in QUESTIONS if q.key == question)(config)
-    return {name: bool(PROPERTIES[name].holds(answer, spec)) for name in names}
+    q = QUESTIONS[question]
+    answer = q.derive(config)
+    return {name: bool(q.properties[name].holds(answer, spec)) for name in names}
 
 
 def _holds(raw: dict[str, Any], defaults: dict[str, Any], question: str, names: list[str],
@@ -119,7 +118,7 @@ def draw(job: Job) -> tuple[str, dict[str, int]]:
                                   f"[{question}], which does not vary (see variants.vary)")
             continue
         for k in range(job.spec.max_draws):
-            raw[question] = RANDOMIZERS[question](random.Random(f"{job.seed}/{question}/{k}"), job.spec)
+            raw[question] = QUESTIONS[question].randomize(random.Random(f"{job.seed}/{question}/{k}"), job.spec)
             if _holds(raw, defaults, question, names, job.spec):
                 draws[question] = k + 1
                 break
@@ -235,11 +234,12 @@ def _write_variant(out: Path, outcome: Outcome, pdf: bool) -> None:
 def report(outcomes: list[Outcome], spec: VariantsSpec) -> str:
     """Per variant: the draws each question took, and each required property, proved on its answer."""
     rows = []
+    properties = QUESTIONS.properties()
     for o in outcomes:
         answers = json.loads(o.files["answers.json"])
         rows.append({
             "id": o.variant_id, "seed": o.seed, "draws": o.draws,
-            "properties": [{"name": n, "question": PROPERTIES[n].question, "description": PROPERTIES[n].description,
+            "properties": [{"name": n, "question": properties[n][0].key, "description": properties[n][1].description,
                             "held": o.properties[n]} for n in spec.require],
             "checks_passed": sum(c["passed"] for c in answers["checks"]),
             "checks_skipped": len(answers["skipped_checks"]),

@@ -82,15 +82,16 @@ def parse(raw: Any) -> VariantsSpec:
     get = {k: table.get(k, DEFAULTS[k]) for k in ("vary", "require", "max_draws")}
     sub = {k: _merged(table, k) for k in QUESTION_KEYS}
     vary = _names(get["vary"], "variants.vary", QUESTION_KEYS)
-    # Imported here: properties read answers of derive.questions, which import config.py (this module's caller).
-    from derive.properties import PROPERTIES
+    # Imported here: the questions, which own the properties, import config.py (this module's caller).
+    from derive.questions import QUESTIONS
 
-    require = _names(get["require"], "variants.require", tuple(PROPERTIES))
+    properties = {name: prop for name, (_, prop) in QUESTIONS.properties().items()}
+    require = _names(get["require"], "variants.require", tuple(properties))
     spec = VariantsSpec(vary, require, v.integer(get["max_draws"], "variants.max_draws", 1, MAX_DRAWS_LIMIT),
                         _normalization(sub["normalization"]), _decoding(sub["decoding"]), _birnn(sub["birnn"]),
                         _lora(sub["lora"]))
     for name in spec.require:
-        reason = PROPERTIES[name].impossible(spec)
+        reason = properties[name].impossible(spec)
         if reason:
             raise ConfigError("variants.require", f'"{name}" can never hold: {reason}')
     return spec

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from derive import DISTRIBUTION
-from derive.answer import Check, Skipped
+from derive.answer import Check, Issued, Skipped
 
 CheckList = list[Check | Skipped]
 
@@ -35,23 +35,24 @@ def max_rel_error(got: Any, expected: Any) -> float:
     return max_abs_error(a, b) / scale
 
 
-def compare(question: str, name: str, method: str, got: Any, expected: Any,
+def compare(part: Issued, name: str, method: str, got: Any, expected: Any,
             tolerance: float, relative: bool = False, scale: float | None = None,
             certifies: tuple[str, ...] = ()) -> Check:
     """Largest difference: absolute, relative to the largest |expected| (relative=True), or
-    relative to a given scale (the magnitude of the data the result was computed from)."""
+    relative to a given scale (the magnitude of the data the result was computed from).
+    `part`: the sub-question the check is filed under, as the registry issued it."""
     if scale is not None:
         err = max_abs_error(got, expected) / max(scale, 1e-300)
     else:
         err = max_rel_error(got, expected) if relative else max_abs_error(got, expected)
-    return Check(question, name, method, err, tolerance, certifies)
+    return Check(part.id, name, method, err, tolerance, certifies)
 
 
-def count_check(question: str, name: str, method: str, pairs: list[tuple[int, int]],
+def count_check(part: Issued, name: str, method: str, pairs: list[tuple[int, int]],
                 certifies: tuple[str, ...] = ()) -> Check:
     """Exact agreement of integer counts: the error is the largest absolute difference."""
     err = max((abs(int(a) - int(b)) for a, b in pairs), default=0)
-    return Check(question, name, method, float(err), 0.0, certifies)
+    return Check(part.id, name, method, float(err), 0.0, certifies)
 
 
 def torch_installed() -> bool:
@@ -72,9 +73,10 @@ def torch_module() -> Any | None:
 @dataclass(frozen=True)
 class TorchJob:
     """A PyTorch cross-check to run later, possibly in another process: a module-level
-    function and plain (picklable) numeric arguments; it returns checks."""
+    function and plain (picklable) numeric arguments; it is called as fn(torch, part, *args)
+    and returns checks filed under `part`."""
 
-    question: str
+    part: Issued
     name: str
     fn: Callable[..., CheckList]
     args: tuple[Any, ...]
@@ -103,17 +105,17 @@ def no_torch() -> str:
     return f"PyTorch is not installed (pip install '{crosscheck_requirement()}')"
 
 
-def torch_job(question: str, name: str, fn: Callable[..., CheckList], *args: Any,
+def torch_job(part: Issued, name: str, fn: Callable[..., CheckList], *args: Any,
               certifies: tuple[str, ...] = ()) -> TorchJob:
-    return TorchJob(question, name, fn, args, certifies)
+    return TorchJob(part, name, fn, args, certifies)
 
 
 def run_torch_jobs(jobs: list[TorchJob]) -> CheckList:
     """Each job's checks; PyTorch is imported only when there is a job to run."""
     torch = torch_module() if jobs else None
     if torch is None:
-        return [Skipped(job.question, job.name, no_torch(), job.certifies) for job in jobs]
-    return [result for job in jobs for result in job.fn(torch, *job.args)]
+        return [Skipped(job.part.id, job.name, no_torch(), job.certifies) for job in jobs]
+    return [result for job in jobs for result in job.fn(torch, job.part, *job.args)]
 
 
 def resolve(planned: Planned) -> CheckList:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from decimal import Decimal
 from fractions import Fraction
 
@@ -11,7 +10,7 @@ import numpy as np
 import pytest
 
 import derive
-from derive import api, build
+from derive import api
 from derive.answer import Check
 from derive.errors import CheckFailed, ConfigError
 from derive.questions import QUESTIONS
@@ -69,8 +68,7 @@ def test_bad_input_raises_a_config_error_naming_the_key(config, message):
 
 def test_a_failed_check_raises_instead_of_returning_unchecked_answers(monkeypatch):
     wrong = Check("4.1", "planted", "a check that fails", 1.0, 0.0)
-    planted = tuple(replace(q, plan=lambda answer, config: [wrong]) if q.key == "lora" else q for q in QUESTIONS)
-    monkeypatch.setattr(build, "QUESTIONS", planted)
+    monkeypatch.setattr(QUESTIONS["lora"], "plan", lambda answer, config: [wrong])
     with pytest.raises(CheckFailed, match=r"^check failed: question 4.1, planted"):
         derive.solve({})
 

@@ -17,8 +17,10 @@ from derive.questions import birnn_checks as c3
 from derive.questions import decoding as q2
 from derive.questions import lora as q4
 from derive.questions import lora_checks as c4
+from derive.questions import lora_model
 from derive.questions import normalization as q1
 from derive.questions.lora_counted import Counter, Frozen, quantize
+from derive.questions.lora_model import LoraParts
 from tests.check_support import failing
 
 VARIANT = """
@@ -100,7 +102,7 @@ n, d, r, h = q4.n, q4.d, q4.r, q4.h
     ],
 )
 def test_big_o_check(count, form, order, passes):
-    assert big_o_check("4.4", "O", count, form, [n, d, r, h], order, ()).passed is passes
+    assert big_o_check(LoraParts.costs, "O", count, form, [n, d, r, h], order, ()).passed is passes
 
 
 def _decoding_cost(**changes):
@@ -171,14 +173,14 @@ def test_a_wrong_comparison_of_greedy_and_beam_is_caught(change):
 
 @pytest.fixture
 def fresh_costs():
-    q4.costs.cache_clear()
+    lora_model.costs.cache_clear()
     yield
-    q4.costs.cache_clear()
+    lora_model.costs.cache_clear()
 
 
 def test_an_o_reduction_that_keeps_the_wrong_terms_is_caught(monkeypatch, fresh_costs, no_torch):
     """bigo.py reducing without r <= d keeps the adapters' n d r next to n d^2."""
-    monkeypatch.setattr(q4, "big_o", lambda expr, variables, order=(): bigo.big_o(expr, variables, ()))
+    monkeypatch.setattr(lora_model, "big_o", lambda expr, variables, order=(): bigo.big_o(expr, variables, ()))
     cfg = config.load(None)
     failed = failing(c4, q4.derive(cfg), cfg)
     assert {"LFFN LoRA: O-form of the time", "MHA QLoRA: O-form of the time"} <= failed
@@ -198,7 +200,7 @@ def test_halved_mha_trainable_parameters_are_caught_without_torch(no_torch):
 
 
 def test_qlora_frozen_weights_at_2m_bits_are_caught(no_torch):
-    frozen = q4.costs()["mha", "qlora"].frozen_weights
+    frozen = lora_model.costs()["mha", "qlora"].frozen_weights
     assert "MHA QLoRA: frozen-weight bits" in _cost(("mha", "qlora"), frozen_weights=2 * frozen)
 
 

@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 
 from derive import build, config
-from derive.sheet import sheet_source
 from derive.questions import QUESTIONS
+from derive.sheet import sheet_source
 from derive.verify import no_torch, torch_module
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -11,10 +11,11 @@ from derive import config, crosscheck
 from derive.errors import ConfigError
 from derive.questions import lora as q4
 from derive.questions import lora_checks as c4
+from derive.questions import lora_model
 from derive.verify import no_torch, torch_module
 from tests.check_support import failing
 
-n, d, r, h, m = q4.n, q4.d, q4.r, q4.h, q4.m
+n, d, r, h, m = lora_model.n, lora_model.d, lora_model.r, lora_model.h, lora_model.m
 
 
 def test_totals_worked_by_hand():
@@ -55,12 +56,12 @@ def test_checks_pass():
 
 
 def _drop(cost, predicate):
-    return q4.with_ops(cost, [op for op in cost.ops if not predicate(op)])
+    return lora_model.with_ops(cost, [op for op in cost.ops if not predicate(op)])
 
 
 def _w_o_square(cost):
-    return q4.with_ops(cost, [dataclasses.replace(op, madds=n * d * d) if "W^{O}" in op.name and op.madds != 0 else op
-                              for op in cost.ops])
+    return lora_model.with_ops(cost, [dataclasses.replace(op, madds=n * d * d) if "W^{O}" in op.name and op.madds != 0
+                                      else op for op in cost.ops])
 
 
 PLANTS = {

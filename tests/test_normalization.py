@@ -15,6 +15,7 @@ from derive.questions import normalization as q1
 from derive.verify import no_torch, torch_module
 from tests.check_support import failed_names, failing, run_checks
 
+STATISTICS = q1.NormalizationParts.statistics
 ASSIGNMENT = {  # from SPEC.md and worked by hand
     ("batch", "mean"): [[["31/12"], ["35/12"]]],
     ("batch", "variance"): [[["227/144"], ["179/144"]]],
@@ -106,7 +107,7 @@ def test_torch_catches_a_wrong_statistic():
     c = config.load(None)
     answer = q1.derive(c)
     wrong = _plant(answer, "batch", mean=answer.statistic("batch").mean + 1)
-    checks = crosscheck.normalization_outputs(torch_module(), *q1.torch_payload(wrong))
+    checks = crosscheck.normalization_outputs(torch_module(), STATISTICS, *q1.torch_payload(wrong))
     assert [ch.name for ch in checks if not ch.passed] == ["batch norm output"]
 
 
@@ -150,5 +151,5 @@ def test_torch_tolerance_follows_the_conditioning_and_still_catches_errors(load_
     assert set(reasons) == {"instance norm output", "layer norm output"}
     assert all(reason.startswith("float64 cannot resolve it") for reason in reasons.values())
     wrong = _plant(answer, "batch", mean=answer.statistic("batch").mean + 10**12)
-    checks = crosscheck.normalization_outputs(torch_module(), *q1.torch_payload(wrong))
+    checks = crosscheck.normalization_outputs(torch_module(), STATISTICS, *q1.torch_payload(wrong))
     assert [ch.name for ch in checks if not getattr(ch, "passed", True)] == ["batch norm output"]

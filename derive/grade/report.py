@@ -7,7 +7,8 @@ import io
 import json
 from collections.abc import Sequence
 
-from derive.grade.parts import format_points, split_lines
+from derive.grade.key import split_lines
+from derive.grade.parts import format_points
 from derive.grade.submission import Report
 
 FORMATS = ("text", "json", "csv")

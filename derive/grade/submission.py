@@ -17,7 +17,8 @@ from derive.config import parse_toml
 from derive.errors import ConfigError
 from derive.grade.compare import ABSENT, Result, grade_part, words_of
 from derive.grade.expr import Unparseable
-from derive.grade.parts import Part, parts
+from derive.grade.key import parts
+from derive.grade.parts import Part
 from derive.grade.policy import GradingPolicy
 from derive.values import path_key
 

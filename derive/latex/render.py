@@ -136,8 +136,10 @@ def environment() -> jinja2.Environment:
     env.filters["tex"] = lambda expr: Tex(tex(expr))
     env.filters["dec"] = lambda expr, digits=6: Tex(decimal(expr, digits))
     env.filters["esc"] = escape
-    # Template macros return plain strings built from already-finalized pieces.
+    # Transitional: templates that still build LaTeX from pieces mark it trusted.
     env.filters["trusted"] = Tex
+    for name in MACROS:
+        env.globals[name] = _macro(name)
     env.filters["approx"] = lambda m, digits=4, budget=layout.TEXT_WIDTH_EM: layout.excerpt(
         m, lambda x: decimal(x, digits), budget)
     env.filters["exact_and_approx"] = lambda m, budget=layout.TEXT_WIDTH_EM: layout.pair_excerpts(
@@ -155,6 +157,17 @@ def environment() -> jinja2.Environment:
     env.filters["exp"] = sp.exp
     env.filters["fixed"] = lambda x, digits=2: Tex(f"{float(x):.{digits}f}")
     return env
+
+
+# The shared template macros (templates/macros.tex.j2), called from templates as functions that
+# return Tex: what they print is built from already-finalized pieces.
+MACROS = ("derivation", "matrix_result", "path_list", "draw_tree", "step_table")
+
+
+def _macro(name: str) -> Any:
+    def call(*args: Any, **kwargs: Any) -> Tex:
+        return Tex(getattr(environment().get_template("macros.tex.j2").module, name)(*args, **kwargs))
+    return call
 
 
 def _sci(x: float) -> str:

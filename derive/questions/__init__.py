@@ -1,31 +1,19 @@
-"""The questions: each module derives its answer from the config, verifies it, and says
-how it appears in answers.json. None of them knows about LaTeX files or paths."""
+"""The questions, in the assignment's order: registering a question numbers it (1, 2, ...).
+
+Each question is a `Question` (derive/questions/base.py) in its own module: it derives its
+answer from the config, plans the checks of that answer, says what its templates print and
+how it appears in answers.json, and provides the instructor kit's hooks. None of them knows
+about LaTeX files or paths.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from derive.questions.base import Question, Registry
+from derive.questions.birnn import Birnn
+from derive.questions.decoding import Decoding
+from derive.questions.lora import Lora
+from derive.questions.normalization import Normalization
 
-from derive.config import Config
-from derive.questions import birnn, birnn_checks, decoding, lora, lora_checks, normalization
-from derive.verify import Planned
+QUESTIONS = Registry(Normalization(), Decoding(), Birnn(), Lora())
 
-
-@dataclass(frozen=True)
-class Question:
-    key: str  # the answers.json key and the template's name
-    number: str
-    title: str
-    derive: Callable[[Config], Any]
-    plan: Callable[[Any, Config], Planned]  # the checks; PyTorch ones deferred as TorchJob
-    as_json: Callable[[Any], dict[str, Any]]
-
-
-QUESTIONS: tuple[Question, ...] = (
-    Question("normalization", "1", "Normalization", normalization.derive, normalization.plan,
-             normalization.as_json),
-    Question("decoding", "2", "Decoding", decoding.derive, decoding.plan, decoding.as_json),
-    Question("birnn", "3", "RNNs", birnn.derive, birnn_checks.plan, birnn.as_json),
-    Question("lora", "4", "Low-rank adaptation", lora.derive, lora_checks.plan, lora.as_json),
-)
+__all__ = ["QUESTIONS", "Question"]

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import sympy as sp
 from sympy.codegen.cfunctions import log2
 
-from derive.answer import Check
+from derive.answer import Check, Issued
 from derive.asymptotic import big_o_check
 from derive.bigo import big_o
 from derive.questions import search
@@ -84,7 +84,8 @@ def as_json(cost: SortCost) -> dict[str, str]:
 
 # --- Checks ----------------------------------------------------------------------------------
 
-def plan(cost: SortCost, grid: list[tuple[int, int, int]]) -> Planned:
+def plan(cost: SortCost, grid: list[tuple[int, int, int]], part: Issued) -> Planned:
+    """The checks of the sorted selection, filed under `part` (2.3)."""
     checks: Planned = []
     worst = sp.lambdify(n, cost.worst_case, "math")
     exhaustive = []
@@ -96,13 +97,13 @@ def plan(cost: SortCost, grid: list[tuple[int, int, int]]) -> Planned:
             counts.append(counter.comparisons)
         exhaustive.append((max(counts), int(worst(size))))
     exact = ("decoding.complexity.sorted.time_exact",)
-    checks.append(count_check("2.3", "sorting: merge-sort worst case W(n)",
+    checks.append(count_check(part, "sorting: merge-sort worst case W(n)",
                               f"instrumented merge sort, every input order, n = 1..{EXHAUSTIVE_UP_TO}", exhaustive,
                               certifies=exact))
     recurrence = [(int(worst(m)), int(worst((m + 1) // 2)) + int(worst(m // 2)) + m - 1)
                   for m in range(2, RECURRENCE_UP_TO + 1)]
     recurrence.append((int(cost.worst_case.subs(n, 2**k).subs(k, 5)), int(cost.powers_of_two.subs(k, 5))))
-    checks.append(count_check("2.3", "sorting: W(n) solves its recurrence",
+    checks.append(count_check(part, "sorting: W(n) solves its recurrence",
                               f"n = 2..{RECURRENCE_UP_TO}, and rsolve's form at n = 32", recurrence, certifies=exact))
     o_form = cost.time_big_o.replace(sp.log, lambda arg: sp.log(arg, 2))  # the O-form's log in base 2
     formulas = sp.lambdify((T, B, N), (cost.totals["scores"], cost.totals["comparisons (sort)"], o_form), "math")
@@ -116,13 +117,13 @@ def plan(cost: SortCost, grid: list[tuple[int, int, int]]) -> Planned:
         ratio = max(ratio, (counter.scores + counter.comparisons) / bound if bound > 0 else math.inf)
     where = f"instrumented sort-based beam search, {len(grid)} (T, B, N)"
     run = (*exact, "decoding.complexity.sorted.selection")
-    checks.append(count_check("2.3", "sorting: scores", where, scores, certifies=run))
-    checks.append(Check("2.3", "sorting: comparisons at most the worst case", where, float(max(excess, 0)), 0.0,
+    checks.append(count_check(part, "sorting: scores", where, scores, certifies=run))
+    checks.append(Check(part.id, "sorting: comparisons at most the worst case", where, float(max(excess, 0)), 0.0,
                         run))
-    checks.append(Check("2.3", f"sorting: counts / O-form at most {BOUND_FACTOR} (log base 2)", where,
+    checks.append(Check(part.id, f"sorting: counts / O-form at most {BOUND_FACTOR} (log base 2)", where,
                         max(ratio - BOUND_FACTOR, 0.0), 0.0))
     for field, count, form in (("per_step", sp.Add(*cost.per_step.values()), cost.per_step_big_o),
                                ("time", cost.time, cost.time_big_o)):
-        checks.append(big_o_check("2.3", f"sorting: O-form, {field.replace('_', ' ')}", count, form, [T, B, N],
+        checks.append(big_o_check(part, f"sorting: O-form, {field.replace('_', ' ')}", count, form, [T, B, N],
                                   [(B, N)], certifies=(f"decoding.complexity.sorted.{field}",)))
     return checks

@@ -4,16 +4,27 @@ the computational graph and assembles the answer."""
 
 from __future__ import annotations
 
+import random
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import sympy as sp
 
 from derive.config import BirnnConfig, Config
+from derive.grade.parts import NUMBER, get
+from derive.grade.parts import Part as GradedPart
 from derive.latex.printer import tex
+from derive.questions import birnn_checks
+from derive.questions.base import Question, Table
 from derive.questions.birnn_instance import Evaluation, evaluate_forms, float_apply, instance_values
-from derive.questions.birnn_model import D, Derivation, U_b, U_f, V_b, V_f, W_b, W_f, derive_forms
+from derive.questions.birnn_model import BirnnParts, D, Derivation, U_b, U_f, V_b, V_f, W_b, W_f, derive_forms
+from derive.verify import Planned
+
+if TYPE_CHECKING:
+    from derive.variants_spec import VariantsSpec
 
 # --- 3.1: the computational graph, read off the model's equations ---------------------------
 
@@ -92,3 +103,43 @@ def as_json(answer: BirnnAnswer) -> dict[str, Any]:
             "grad_U_f": ev.grad_U_f.astype(float).tolist(),
         },
     }
+
+
+class Birnn(Question[BirnnAnswer]):
+    key = "birnn"
+    title = "RNNs"
+    parts = BirnnParts
+
+    def derive(self, config: Config) -> BirnnAnswer:
+        return derive(config)
+
+    def plan(self, answer: BirnnAnswer, config: Config) -> Planned:
+        return birnn_checks.plan(answer, config)
+
+    def view(self, answer: BirnnAnswer, pytorch: bool) -> Mapping[str, Any]:
+        return {"answers": {self.key: answer}, "pytorch": pytorch}
+
+    def as_json(self, answer: BirnnAnswer) -> dict[str, Any]:
+        return as_json(answer)
+
+    def prompt(self, config: Config) -> Mapping[str, Any]:
+        return {"activation": config.birnn.activation, "steps": config.birnn.steps}
+
+    def randomize(self, rng: random.Random, spec: VariantsSpec) -> Table:
+        return {"activation": rng.choice(spec.birnn.activation), "hidden_size": rng.choice(spec.birnn.hidden_size),
+                "steps": rng.choice(spec.birnn.steps), "seed": rng.randrange(2**32)}
+
+    def graded(self, key: dict[str, Any]) -> list[GradedPart]:
+        instance = self.parts.instance
+        share = Fraction(instance.points) / 3  # the instance's loss and its two gradients
+        out = [GradedPart(f"{self.key}.instance.loss", instance.id, share, NUMBER,
+                          get(key, self.key, "instance", "loss"), (self.key, "instance", "loss"))]
+        for name in ("grad_W_b", "grad_U_f"):
+            matrix = get(key, self.key, "instance", name)
+            rows, cols = len(matrix), len(matrix[0])
+            for i in range(rows):
+                for j in range(cols):
+                    out.append(GradedPart(f"{self.key}.instance.{name}.{i + 1}.{j + 1}", instance.id,
+                                          share / (rows * cols), NUMBER, matrix[i][j], (self.key, "instance", name),
+                                          entry=(i, j), shape=(rows, cols)))
+        return out

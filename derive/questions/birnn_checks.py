@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import mpmath
 import numpy as np
@@ -22,10 +22,12 @@ from derive import crosscheck
 from derive.answer import Check, Skipped
 from derive.config import Config
 from derive.matexpr import evaluate
-from derive.questions.birnn import BirnnAnswer
 from derive.questions.birnn_instance import evaluate_forms, float_apply, mp_apply, mp_values
-from derive.questions.birnn_model import WEIGHTS, Activation, ClosedForms, H, hb, hf
+from derive.questions.birnn_model import WEIGHTS, Activation, BirnnParts, ClosedForms, H, hb, hf
 from derive.verify import Planned, compare, max_abs_error, torch_job
+
+if TYPE_CHECKING:
+    from derive.questions.birnn import BirnnAnswer
 
 DIGITS = 50
 STEP = "1e-30"  # the complex step h: the error of Im L(w + ih)/h is O(h^2)
@@ -49,11 +51,11 @@ def plan(answer: BirnnAnswer, config: Config) -> Planned:
     with mpmath.workdps(DIGITS):
         rounding = float(10 * steps * d * derivative_conditioning(act, mp_values(answer.values))) * FLOAT64_EPS
     if rounding > ROUNDING_LIMIT:
-        checks.append(Skipped("3.3", "gradients (PyTorch autograd)",
+        checks.append(Skipped(BirnnParts.instance.id, "gradients (PyTorch autograd)",
                               f"saturated units: float64's rounding bound through f' is {rounding:.2g} "
                               f"(relative), past {ROUNDING_LIMIT:g}"))
     else:
-        checks.append(torch_job("3.3", "gradients (PyTorch autograd)", crosscheck.birnn_gradients,
+        checks.append(torch_job(BirnnParts.instance, "gradients (PyTorch autograd)", crosscheck.birnn_gradients,
                                 ev.grad_W_b.astype(float), ev.grad_U_f.astype(float), floats, act.name,
                                 max(1e-10, rounding),
                                 certifies=("birnn.instance.grad_W_b", "birnn.instance.grad_U_f")))
@@ -77,7 +79,7 @@ def graph_check(answer: BirnnAnswer) -> Check:
     """3.1: the drawn graph's edges and the assignment's, as sets: the error counts the differences."""
     drawn, expected = set(answer.graph.edges), assignment_edges(answer.config.steps)
     missing_nodes = {n for edge in expected for n in edge[:2]} ^ set(answer.graph.nodes)
-    return Check("3.1", "computational graph", f"edges and nodes against the assignment's equations, T = "
+    return Check(BirnnParts.graph.id, "computational graph", f"edges and nodes against the assignment's equations, T = "
                  f"{answer.config.steps}", float(len(drawn ^ expected) + len(missing_nodes)), 0.0)
 
 
@@ -85,7 +87,8 @@ def printed_check(answer: BirnnAnswer, checked: Any) -> Check:
     """The instance's loss and gradients as printed are the ones the other checks evaluated."""
     printed = answer.evaluation
     err = max(max_abs_error(getattr(printed, k), getattr(checked, k)) for k in ("loss", "grad_W_b", "grad_U_f"))
-    return Check("3.3", "printed instance values", "loss and gradients shown = the checked evaluation of the forms",
+    return Check(BirnnParts.instance.id,
+                 "printed instance values", "loss and gradients shown = the checked evaluation of the forms",
                  err, 0.0, tuple(f"birnn.instance.{k}" for k in ("loss", "grad_W_b", "grad_U_f")))
 
 
@@ -183,7 +186,7 @@ def complex_step_checks(forms: ClosedForms, act: Activation, values: dict[str, n
             break
         digits = min(needed, DIGITS + EXTRA_DIGITS)
     if rounding > ROUNDING_LIMIT:
-        return [Skipped("3.3", f"grad {key}: closed form vs complex step",
+        return [Skipped(BirnnParts.instance.id, f"grad {key}: closed form vs complex step",
                         f"saturated units: the rounding bound through f' at {digits} digits is "
                         f"{mpmath.nstr(rounding, 2)} (relative), past {ROUNDING_LIMIT:g}") for key in ("W_b", "U_f")]
     tolerance = max(TOLERANCE, float(rounding))
@@ -197,7 +200,7 @@ def complex_step_checks(forms: ClosedForms, act: Activation, values: dict[str, n
             scale = max(max(abs(r) for r in ref), mpmath.mpf(10) ** -digits)
             err = float(max(abs(a - b) for a, b in zip(got, ref, strict=True)) / scale)
             which = "every entry" if len(entries) == d * d else f"{len(entries)} of {d * d} entries (seeded)"
-            checks.append(Check("3.3", f"grad {key}: closed form vs complex step",
+            checks.append(Check(BirnnParts.instance.id, f"grad {key}: closed form vs complex step",
                                 f"complex-step derivative of the forward pass, h={STEP}, {digits} digits, "
                                 f"{which} (rel.)", err, tolerance, (f"birnn.grad_{key}",)))
     return checks
@@ -223,7 +226,8 @@ def jacobian_checks(forms: ClosedForms, act: Activation, v: dict[str, np.ndarray
         d = h.shape[0]
         reference = np.column_stack([np.imag(step(h + 1e-20j * np.eye(d)[:, [j]])).ravel() / 1e-20 for j in range(d)])
         closed = evaluate(form, {**weights, out: step(h)}, float_apply)
-        checks.append(compare("3.2", f"Jacobian ({key}) at the first step", "complex-step derivative of one step "
+        checks.append(compare(BirnnParts.derivation,
+                              f"Jacobian ({key}) at the first step", "complex-step derivative of one step "
                               "of the forward pass, h=1e-20, complex128 (rel. to max|U|)", closed, reference, 1e-12,
                               scale=float(np.max(np.abs(v[u]))), certifies=(f"birnn.jacobian_{key}",)))
     return checks
@@ -234,7 +238,7 @@ def finite_difference_checks(ev: Any, floats: dict[str, np.ndarray], activation:
     # Central differences carry round-off of about eps * L / h: errors are relative to the
     # gradient, but never to less than 1e-4 L, the noise floor of this step in float64.
     floor = 1e-4 * abs(float(ev.loss))
-    checks = [compare("3.3", "loss", "NumPy forward pass", ev.loss, numpy_loss(floats, activation), 1e-12,
+    checks = [compare(BirnnParts.instance, "loss", "NumPy forward pass", ev.loss, numpy_loss(floats, activation), 1e-12,
                       relative=True, certifies=("birnn.instance.loss",))]
     for key, closed in (("W_b", ev.grad_W_b), ("U_f", ev.grad_U_f)):
         fd = np.zeros_like(floats[key])
@@ -245,7 +249,7 @@ def finite_difference_checks(ev: Any, floats: dict[str, np.ndarray], activation:
             minus[key][idx] -= step
             fd[idx] = (numpy_loss(plus, activation) - numpy_loss(minus, activation)) / (2 * step)
         scale = max(float(np.max(np.abs(closed.astype(float)))), floor)
-        checks.append(compare("3.3", f"grad {key}: closed form vs finite differences",
+        checks.append(compare(BirnnParts.instance, f"grad {key}: closed form vs finite differences",
                               "central differences, h=1e-5, float64 (rel. to max(|grad|, 1e-4 L))",
                               closed.astype(float), fd, 1e-6, scale=scale,
                               certifies=(f"birnn.grad_{key}", f"birnn.instance.grad_{key}")))

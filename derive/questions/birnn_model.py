@@ -19,6 +19,16 @@ from sympy.matrices.expressions.diagonal import DiagMatrix
 
 from derive.answer import Row, Tex
 from derive.latex.printer import tex
+from derive.questions.base import Part, Parts
+
+
+class BirnnParts(Parts):
+    graph = Part("1", 2)  # the computational graph
+    gradients = Part("2(a)", 8)  # the gradient recursions
+    jacobians = Part("2(b)", 2)  # the Jacobians' entries
+    derivation = Part("2")  # checks of 3.2(a) and (b) together
+    instance = Part("3", 5)  # the numeric instance
+
 
 D = sp.Symbol("d", integer=True, positive=True)
 A = sp.Symbol("a")  # a pre-activation

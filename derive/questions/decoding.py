@@ -8,19 +8,29 @@ import functools
 import itertools
 import math
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from decimal import Decimal
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
 
 import sympy as sp
 
-from derive.answer import Check
+from derive.answer import Check, Issued
 from derive.asymptotic import big_o_check
 from derive.bigo import big_o
 from derive.config import Config, DecodingConfig
+from derive.grade.parts import EXACT, NUMBER, O_FORM, WORDS, get
+from derive.grade.parts import Part as GradedPart
+from derive.properties import Property
 from derive.questions import beam_sort, search
+from derive.questions.base import Part, Parts, Question, Table
 from derive.questions.beam_sort import SortCost
 from derive.questions.search import Hypothesis, Step
 from derive.verify import Planned, count_check
+
+if TYPE_CHECKING:
+    from derive.variants_spec import VariantsSpec
 
 N, T, B = sp.symbols("N T B", integer=True, positive=True)
 t, b = sp.symbols("t b", integer=True, positive=True)
@@ -29,6 +39,17 @@ ORDER = [(B, N)]  # the beam is no wider than the vocabulary
 RATE = 10**18  # sequences scored per second: an exaflop machine spending one operation per sequence
 SECONDS_PER_YEAR = sp.Rational(36525, 100) * 86400
 AGE_OF_UNIVERSE_YEARS = sp.Rational(13787, 1000) * 10**9  # Planck 2018
+
+
+
+class DecodingParts(Parts):
+    count = Part("1", 2)  # how many sequences
+    impractical = Part("2", 2)  # why enumerating them is impractical
+    complexity = Part("3", 3)  # beam search's time and space
+    greedy = Part("4(a)", 2)
+    beam = Part("4(b)", 8)
+    search = Part("4")  # checks of greedy and beam search together
+    essay = Part("5", 3)  # prose
 
 
 @dataclass(frozen=True)
@@ -183,11 +204,11 @@ def plan(answer: DecodingAnswer, config: Config) -> Planned:
     checks: Planned = []
     pairs = [(len(list(itertools.product(range(n), repeat=s))), int(answer.count.subs({N: n, T: s})))
              for n in (2, 3, 4) for s in (1, 2, 3)]
-    checks.append(count_check("2.1", "number of sequences", "enumeration, N in 2..4, T in 1..3", pairs,
+    checks.append(count_check(DecodingParts.count, "number of sequences", "enumeration, N in 2..4, T in 1..3", pairs,
                               certifies=("decoding.num_sequences",)))
     pairs = [(sum(1 for seq in itertools.product(range(n), repeat=s) if 0 not in seq),
               int(answer.count_no_bos.subs({N: n, T: s}))) for n in (2, 3, 4) for s in (1, 2, 3)]
-    checks.append(count_check("2.1", "sequences without a repeated <BOS>",
+    checks.append(count_check(DecodingParts.count, "sequences without a repeated <BOS>",
                               "enumeration without word 0 (<BOS>), N in 2..4, T in 1..3", pairs,
                               certifies=("decoding.num_sequences_without_repeated_bos",)))
     checks.append(_feasibility_check(answer))
@@ -203,26 +224,28 @@ def plan(answer: DecodingAnswer, config: Config) -> Planned:
     certified = {"space": ("decoding.complexity.space_exact",),
                  "comparisons": ("decoding.complexity.time_exact", "decoding.complexity.selection")}
     for key, pairs in measured.items():
-        checks.append(count_check("2.3", f"Algorithm 1: {key}", f"instrumented run, {len(GRID)} (T, B, N)", pairs,
+        checks.append(count_check(DecodingParts.complexity,
+                                  f"Algorithm 1: {key}", f"instrumented run, {len(GRID)} (T, B, N)", pairs,
                                   certifies=certified.get(key, ("decoding.complexity.time_exact",))))
     for key, exact, form in (("time", answer.cost.time, answer.cost.time_big_o),
                              ("space", answer.cost.space, answer.cost.space_big_o)):
-        checks.append(big_o_check("2.3", f"O-form of the {key}", exact, form, VARIABLES, ORDER,
+        checks.append(big_o_check(DecodingParts.complexity, f"O-form of the {key}", exact, form, VARIABLES, ORDER,
                                   certifies=(f"decoding.complexity.{key}",)))
-    checks += beam_sort.plan(answer.sort_cost, GRID)
+    checks += beam_sort.plan(answer.sort_cost, GRID, DecodingParts.complexity)
     tree = cfg.tree
-    checks.append(_same("2.4", "greedy = beam search with B = 1", "beam search, B = 1",
+    checks.append(_same(DecodingParts.search, "greedy = beam search with B = 1", "beam search, B = 1",
                         [answer.greedy], _beam_by_sets(tree, cfg.steps, 1), ("decoding.greedy",)))
-    checks.append(_same("2.4", "beam search result", "independent beam (prefix sets per depth)",
+    checks.append(_same(DecodingParts.search, "beam search result", "independent beam (prefix sets per depth)",
                         answer.beams, _beam_by_sets(tree, cfg.steps, cfg.beam_width), ("decoding.beam",)))
     leaves = sum(1 for p in tree if len(p) == cfg.steps)
-    checks.append(_same("2.4", "beam with B = #leaves = exhaustive ranking", "enumeration of all paths",
+    checks.append(_same(DecodingParts.search, "beam with B = #leaves = exhaustive ranking", "enumeration of all paths",
                         search.beam_search(tree, cfg.steps, leaves)[0], answer.ranking, ("decoding.optimum",)))
     edges = [abs(h.score - sp.Add(*[tree[h.words[:k]] for k in range(1, len(h.words) + 1)]))
              for h in [answer.greedy, *answer.beams, answer.optimum]]
     checks.append(_tables_check(answer))
     checks.append(_shortfall_check(answer))
-    checks.append(Check("2.4", "log-likelihoods = sums of edge log-probabilities", "exact sum along each path",
+    checks.append(Check(DecodingParts.search.id,
+                        "log-likelihoods = sums of edge log-probabilities", "exact sum along each path",
                         float(max(edges)), 0.0, ("decoding.greedy.log_likelihood", "decoding.beam",
                                                  "decoding.optimum.log_likelihood")))
     return checks
@@ -242,7 +265,8 @@ def _feasibility_check(answer: DecodingAnswer) -> Check:
         years = math.log10(total) - 18 - math.log10(31_557_600)
         err = max(err, abs(f.count - total), abs(f.log10 - math.log10(total)), abs(log10(f.years) - years),
                   abs(log10(f.universes) - (years - math.log10(13.787e9))))
-    return Check("2.2", "sequences, years and universes", "N^T by integer powers; log10 of the years at 10^18 "
+    return Check(DecodingParts.impractical.id,
+                 "sequences, years and universes", "N^T by integer powers; log10 of the years at 10^18 "
                  "sequences/s and in ages of the universe, recomputed", err, 1e-9)
 
 
@@ -285,7 +309,8 @@ def _shortfall_check(answer: DecodingAnswer) -> Check:
                 answer.beams[0].words == best, missed)
     got = (shown.greedy_gap, shown.diverge_step, shown.greedy_word, shown.optimal_word, shown.beam_found_optimum,
            [(h.words, t) for h, t in shown.missed])
-    return Check("2.4", "what greedy and the beam missed", "gap, first step off the optimal path, pruned better "
+    return Check(DecodingParts.search.id,
+                 "what greedy and the beam missed", "gap, first step off the optimal path, pruned better "
                  "sequences: restated from the checked results", float(sum(a != b for a, b in zip(got, expected,
                                                                                                  strict=True))), 0.0)
 
@@ -302,12 +327,126 @@ def _tables_check(answer: DecodingAnswer) -> Check:
             wrong += sum((c.parent_score, c.logp, c.score, c.kept) != (
                 _path_score(cfg.tree, c.words[:-1]), cfg.tree[c.words], _path_score(cfg.tree, c.words),
                 c.words in ranked[:width]) for c in step.candidates)
-    return Check("2.4", "greedy and beam search tables", "each step's candidates ranked again from the tree "
+    return Check(DecodingParts.search.id,
+                 "greedy and beam search tables", "each step's candidates ranked again from the tree "
                  "(scores, order, kept)", float(wrong), 0.0)
 
 
-def _same(question: str, name: str, method: str, got: list[Hypothesis], expected: list[Hypothesis],
+def _same(part: Issued, name: str, method: str, got: list[Hypothesis], expected: list[Hypothesis],
           certifies: tuple[str, ...]) -> Check:
     """0 when both lists hold the same paths with the same scores in the same order, else 1."""
     same = [(h.words, h.score) for h in got] == [(h.words, h.score) for h in expected]
-    return Check(question, name, method, 0.0 if same else 1.0, 0.0, certifies)
+    return Check(part.id, name, method, 0.0 if same else 1.0, 0.0, certifies)
+
+
+# --- The question sheet, variants and grading -------------------------------------------------
+
+def _random_tree(rng: random.Random, spec: VariantsSpec, depth: int) -> dict[str, Decimal]:
+    """Every node above `depth` gets `branching` children with distinct words; their
+    probabilities leave some mass to pruned words, and each log p is rounded down to tenths,
+    so the children's probabilities never sum to more than 1."""
+    low, high = spec.decoding.branching
+    edges: dict[str, Decimal] = {}
+
+    def grow(prefix: list[str]) -> None:
+        words = rng.sample(spec.decoding.words, rng.randint(low, high))
+        weights = [rng.random() + 0.05 for _ in words]
+        total = sum(weights) * (1 + rng.random() / 2)
+        for word, weight in zip(words, weights, strict=True):
+            tenths = math.floor(math.log(weight / total) * 10)
+            edges[" ".join([*prefix, word])] = Decimal(tenths).scaleb(-1)
+            if len(prefix) + 1 < depth:
+                grow([*prefix, word])
+
+    grow([])
+    return edges
+
+
+def _no_ties(answer: DecodingAnswer, _: VariantsSpec) -> bool:
+    scores = [h.score for h in answer.ranking]
+    logps: dict[search.Path, list[sp.Rational]] = {}
+    for path, logp in answer.config.tree.items():
+        logps.setdefault(path[:-1], []).append(logp)
+    return len(set(scores)) == len(scores) and all(len(set(x)) == len(x) for x in logps.values())
+
+
+def _branching_tree(spec: VariantsSpec) -> str | None:
+    if max(spec.decoding.depth) < 2:
+        return "with depth 1, greedy decoding and beam search both find the optimum"
+    if spec.decoding.branching[1] < 2:
+        return "with branching at most 1 the tree has a single path"
+    return None
+
+
+def _beam_beats_greedy(spec: VariantsSpec) -> str | None:
+    if max(spec.decoding.beam_width) < 2:
+        return "with beam width 1, beam search is greedy decoding"
+    return _branching_tree(spec)
+
+
+class Decoding(Question[DecodingAnswer]):
+    key = "decoding"
+    title = "Decoding"
+    parts = DecodingParts
+    properties = {
+        "greedy_not_optimal": Property("greedy decoding misses the optimum",
+                                       lambda a, _: a.greedy.score < a.optimum.score, _branching_tree),
+        "greedy_not_best_beam": Property("the best beam scores higher than the greedy sequence",
+                                         lambda a, _: a.greedy.score < a.beams[0].score, _beam_beats_greedy),
+        "beam_misses_optimum": Property("beam search misses the optimum",
+                                        lambda a, _: a.beams[0].score < a.optimum.score, _branching_tree),
+        "no_ties": Property("no two full paths tie, and no two siblings have the same log p", _no_ties),
+    }
+
+    def derive(self, config: Config) -> DecodingAnswer:
+        return derive(config)
+
+    def plan(self, answer: DecodingAnswer, config: Config) -> Planned:
+        return plan(answer, config)
+
+    def view(self, answer: DecodingAnswer, pytorch: bool) -> Mapping[str, Any]:
+        return {"answers": {self.key: answer}, "pytorch": pytorch}
+
+    def as_json(self, answer: DecodingAnswer) -> dict[str, Any]:
+        return as_json(answer)
+
+    def prompt(self, config: Config) -> Mapping[str, Any]:
+        cfg = config.decoding
+        shown = {p: logp for p, logp in sorted(cfg.tree.items()) if len(p) <= cfg.steps}
+        return {"beam_width": cfg.beam_width, "steps": cfg.steps, "tree": shown}
+
+    def randomize(self, rng: random.Random, spec: VariantsSpec) -> Table:
+        depth = rng.choice(spec.decoding.depth)
+        return {"beam_width": rng.choice(spec.decoding.beam_width), "steps": depth,
+                "vocabulary_size": rng.choice(spec.decoding.vocabulary_size), "tree": _random_tree(rng, spec, depth)}
+
+    def graded(self, key: dict[str, Any]) -> list[GradedPart]:
+        parts = self.parts
+        out = [GradedPart(f"{self.key}.num_sequences", parts.count.id, Fraction(parts.count.points), EXACT,
+                          get(key, self.key, "num_sequences"), (self.key, "num_sequences"), symbols=(N, T),
+                          alternatives=((get(key, self.key, "num_sequences_without_repeated_bos"),
+                                         "the count when <BOS> cannot follow itself, as the solutions note"),))]
+        sorted_variant = get(key, self.key, "complexity").get("sorted", {})
+        for what in ("time", "space"):
+            other = sorted_variant.get(what)
+            out.append(GradedPart(f"{self.key}.complexity.{what}", parts.complexity.id,
+                                  Fraction(parts.complexity.points) / 2, O_FORM,
+                                  get(key, self.key, "complexity", what), (self.key, "complexity", what),
+                                  symbols=(T, B, N), order=tuple(ORDER),
+                                  alternatives=((other, "selecting by sorting the candidates, as the solutions "
+                                                 "also derive"),) if isinstance(other, str) else ()))
+        greedy = Fraction(parts.greedy.points) / 2
+        out.append(GradedPart(f"{self.key}.greedy.words", parts.greedy.id, greedy, WORDS,
+                              get(key, self.key, "greedy", "words"), (self.key, "greedy", "words")))
+        out.append(GradedPart(f"{self.key}.greedy.log_likelihood", parts.greedy.id, greedy, NUMBER,
+                              get(key, self.key, "greedy", "log_likelihood"), (self.key, "greedy", "log_likelihood")))
+        beams = get(key, self.key, "beam")
+        per_field = Fraction(parts.beam.points) / len(beams) / 2
+        for i, beam in enumerate(beams):
+            others = tuple((" ".join(b["words"]), f"that is beam {k + 1} of the key: beams are ordered best first")
+                           for k, b in enumerate(beams) if k != i)
+            out.append(GradedPart(f"{self.key}.beam.{i + 1}.words", parts.beam.id, per_field, WORDS, beam["words"],
+                                  (self.key, "beam", i, "words"), alternatives=others))
+            out.append(GradedPart(f"{self.key}.beam.{i + 1}.log_likelihood", parts.beam.id, per_field, NUMBER,
+                                  beam["log_likelihood"], (self.key, "beam", i, "log_likelihood")))
+        return out

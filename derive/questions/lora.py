@@ -1,117 +1,44 @@
-"""Question 4: LoRA and QLoRA. A SymPy cost model of one forward pass of the LFFN and the
-MHA, operation by operation, reduced to O-notation; trainable parameters and frozen-weight
-memory; the choice table derived by a stated rule; figures for the config's model."""
+"""Question 4: LoRA and QLoRA. The cost model (lora_model) evaluated at the config's sizes:
+the O-forms, trainable parameters and frozen-weight memory; the choice table derived by a
+stated rule; figures for the config's model."""
 
 from __future__ import annotations
 
-import functools
-from dataclasses import dataclass, replace
-from typing import Any
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
 
 import sympy as sp
 
-from derive.answer import Tex
-from derive.bigo import big_o
 from derive.config import Config, LoraConfig
+from derive.grade.parts import CHOICE, O_FORM, get
+from derive.grade.parts import Part as GradedPart
+from derive.questions import lora_checks
+from derive.questions.base import Question, Table
+from derive.questions.lora_model import (
+    FP32,
+    METHODS,
+    MODULES,
+    NAMES,
+    ORDER,
+    VARIABLES,
+    LoraParts,
+    ModuleCost,
+    Point,
+    costs,
+    d,
+    h,
+    n,
+    point,
+    r,
+    value,
+)
+from derive.verify import Planned
 
-n, d, r, h, m = sp.symbols("n d r h m", integer=True, positive=True)
-VARIABLES = [n, d, r, h]
-ORDER = [(r, d)]  # r << d
-FP32 = 32
-MODULES = ("ffn", "mha")
-METHODS = ("lora", "qlora")
-
-
-@dataclass(frozen=True)
-class Op:
-    """One operation of a forward pass: multiply-adds of matrix products, or elementwise operations."""
-
-    name: Tex
-    shape: Tex
-    madds: sp.Expr = sp.Integer(0)
-    eops: sp.Expr = sp.Integer(0)
-    times: sp.Expr = sp.Integer(1)  # how many times it runs in one pass (per head: h)
-
-
-@dataclass(frozen=True)
-class ModuleCost:
-    ops: tuple[Op, ...]
-    trainable: sp.Expr  # parameters
-    frozen_weights: sp.Expr  # count of pretrained weights
-    frozen_matrices: sp.Expr  # how many pretrained matrices (one scale constant each under QLoRA)
-    quantized: bool
-
-    @property
-    def madds(self) -> sp.Expr:
-        return sp.expand(sp.Add(*[o.madds * o.times for o in self.ops]))
-
-    @property
-    def eops(self) -> sp.Expr:
-        return sp.expand(sp.Add(*[o.eops * o.times for o in self.ops]))
-
-    @property
-    def time(self) -> sp.Expr:
-        return sp.expand(self.madds + self.eops)
-
-    @property
-    def time_big_o(self) -> sp.Expr:
-        return big_o(self.time, VARIABLES, ORDER)
-
-    @property
-    def space_big_o(self) -> sp.Expr:
-        return big_o(self.trainable, VARIABLES, ORDER)
-
-    @property
-    def frozen_bits(self) -> sp.Expr:
-        """Memory of the pretrained weights: FP32, or m-bit integers plus one FP32 scale per matrix."""
-        if self.quantized:
-            return m * self.frozen_weights + FP32 * self.frozen_matrices
-        return FP32 * self.frozen_weights
-
-
-def _adapted_projection(label: str, times: sp.Expr, quantized: bool) -> list[Op]:
-    """X W + X A B^T for one d x d frozen matrix W with rank-r adapters A, B (d x r)."""
-    ops = []
-    if quantized:
-        ops.append(Op(Tex(rf"dequantize $W^{{{label}}} = \Delta \tilde W^{{{label}}}$"), Tex(r"$d \times d$"),
-                      eops=d**2, times=times))
-    ops += [
-        Op(Tex(rf"$X W^{{{label}}}$"), Tex(r"$(n\times d)(d\times d)$"), madds=n * d * d, times=times),
-        Op(Tex(rf"$X A^{{{label}}}$"), Tex(r"$(n\times d)(d\times r)$"), madds=n * d * r, times=times),
-        Op(Tex(rf"$(X A^{{{label}}}) (B^{{{label}}})^\top$"), Tex(r"$(n\times r)(r\times d)$"),
-           madds=n * r * d, times=times),
-        Op(Tex(r"add the two"), Tex(r"$n\times d$"), eops=n * d, times=times),
-    ]
-    return ops
-
-
-def ffn_cost(quantized: bool) -> ModuleCost:
-    return ModuleCost(tuple(_adapted_projection("F", sp.Integer(1), quantized)), 2 * d * r, d**2, sp.Integer(1),
-                      quantized)
-
-
-def mha_cost(quantized: bool) -> ModuleCost:
-    ops: list[Op] = []
-    for label in ("Q", "K", "V"):
-        ops += _adapted_projection(label, h, quantized)
-    ops += [
-        Op(Tex(r"$Q K^\top$"), Tex(r"$(n\times d)(d\times n)$"), madds=n * d * n, times=h),
-        Op(Tex(r"scale by $1/\sqrt{d}$"), Tex(r"$n\times n$"), eops=n**2, times=h),
-        Op(Tex(r"softmax: $\exp$, row sums, divide"), Tex(r"$n\times n$"), eops=n**2 + n * (n - 1) + n**2, times=h),
-        Op(Tex(r"$\operatorname{softmax}(\cdot)\, V$"), Tex(r"$(n\times n)(n\times d)$"), madds=n * n * d, times=h),
-        Op(Tex(r"concatenate the $h$ heads"), Tex(r"$n\times hd$ (no arithmetic)")),
-    ]
-    if quantized:
-        ops.append(Op(Tex(r"dequantize $W^{O} = \Delta \tilde W^{O}$"), Tex(r"$hd \times d$"), eops=h * d * d))
-    ops.append(Op(Tex(r"$[\ldots] W^{O}$"), Tex(r"$(n\times hd)(hd\times d)$"), madds=n * h * d * d))
-    return ModuleCost(tuple(ops), 3 * h * 2 * d * r, 3 * h * d**2 + h * d * d, 3 * h + 1, quantized)
-
-
-@functools.lru_cache(maxsize=1)
-def costs() -> dict[tuple[str, str], ModuleCost]:
-    """The symbolic cost model (no config input): computed once per process; do not mutate."""
-    return {(mod, meth): (ffn_cost if mod == "ffn" else mha_cost)(meth == "qlora")
-            for mod in MODULES for meth in METHODS}
+if TYPE_CHECKING:
+    from derive.variants_spec import VariantsSpec
 
 
 @dataclass(frozen=True)
@@ -127,19 +54,6 @@ class LoraAnswer:
     choice: dict[str, dict[str, Choice]]  # condition -> module -> choice
     saving_per_time: dict[str, sp.Expr]
     figures: dict[str, Any]
-
-
-NAMES = {"ffn": "LFFN", "mha": "MHA", "lora": "LoRA", "qlora": "QLoRA"}
-Point = dict[sp.Symbol, int]
-
-
-def point(c: LoraConfig) -> Point:
-    """The config's concrete model, as values of the cost model's symbols."""
-    return {n: c.n, d: c.d, r: c.r, h: c.heads, m: c.bits}
-
-
-def value(expr: sp.Expr, at: Point) -> int:
-    return int(sp.sympify(expr).subs(at))
 
 
 def choose(table: dict[tuple[str, str], ModuleCost], at: Point) -> tuple[dict[str, dict[str, Choice]],
@@ -211,5 +125,41 @@ def as_json(answer: LoraAnswer) -> dict[str, Any]:
     return out
 
 
-def with_ops(cost: ModuleCost, ops: list[Op]) -> ModuleCost:
-    return replace(cost, ops=tuple(ops))
+
+class Lora(Question[LoraAnswer]):
+    key = "lora"
+    title = "Low-rank adaptation"
+    parts = LoraParts
+
+    def derive(self, config: Config) -> LoraAnswer:
+        return derive(config)
+
+    def plan(self, answer: LoraAnswer, config: Config) -> Planned:
+        return lora_checks.plan(answer, config)
+
+    def view(self, answer: LoraAnswer, pytorch: bool) -> Mapping[str, Any]:
+        return {"answers": {self.key: answer}, "pytorch": pytorch}
+
+    def as_json(self, answer: LoraAnswer) -> dict[str, Any]:
+        return as_json(answer)
+
+    def prompt(self, config: Config) -> Mapping[str, Any]:
+        c = config.lora
+        return {"d": c.d, "r": c.r, "n": c.n, "heads": c.heads, "bits": c.bits}
+
+    def randomize(self, rng: random.Random, spec: VariantsSpec) -> Table:
+        d = rng.choice([d for d in spec.lora.d if any(r < d for r in spec.lora.r)])
+        return {"d": d, "r": rng.choice([r for r in spec.lora.r if r < d]), "n": rng.choice(spec.lora.n),
+                "heads": rng.choice(spec.lora.heads), "bits": rng.choice(spec.lora.bits)}
+
+    def graded(self, key: dict[str, Any]) -> list[GradedPart]:
+        complexity, choice = self.parts.complexity, self.parts.choice
+        o_forms = [(mod, meth, f"{k}_big_o") for mod in MODULES for meth in METHODS for k in ("time", "space")]
+        out = [GradedPart(f"{self.key}.{mod}.{meth}.{name}", complexity.id, Fraction(complexity.points) / len(o_forms),
+                          O_FORM, get(key, self.key, mod, meth, name), (self.key, mod, meth, name),
+                          symbols=tuple(VARIABLES), order=tuple(ORDER)) for mod, meth, name in o_forms]
+        cells = [(cond, mod) for cond in ("memory_limit", "faster_inference", "both") for mod in ("mha", "lffn")]
+        out += [GradedPart(f"{self.key}.choice.{cond}.{mod}", choice.id, Fraction(choice.points) / len(cells), CHOICE,
+                           get(key, self.key, "choice", cond, mod), (self.key, "choice", cond, mod))
+                for cond, mod in cells]
+        return out

@@ -10,7 +10,7 @@ matrix products and the space.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import sympy as sp
@@ -19,20 +19,12 @@ from derive import crosscheck
 from derive.answer import Check
 from derive.asymptotic import big_o_check
 from derive.config import Config, LoraConfig
-from derive.questions.lora import (
-    MODULES,
-    NAMES,
-    ORDER,
-    VARIABLES,
-    LoraAnswer,
-    d,
-    h,
-    m,
-    n,
-    r,
-)
 from derive.questions.lora_counted import COUNTERS, Counter, Size, quantize
+from derive.questions.lora_model import MODULES, NAMES, ORDER, VARIABLES, LoraParts, d, h, m, n, r
 from derive.verify import Planned, count_check, torch_job
+
+if TYPE_CHECKING:
+    from derive.questions.lora import LoraAnswer
 
 GRID = [(3, 4, 2, 1), (5, 6, 2, 2), (4, 8, 3, 3), (2, 5, 1, 2), (7, 3, 1, 1)]  # (n, d, r, h)
 MEASURED = {  # what the counter measures -> (the model's quantity, its answers.json field, the check's name)
@@ -69,10 +61,11 @@ def plan(answer: LoraAnswer, config: Config) -> Planned:
                 certified.append(f"{field}.time")
             if key == "multiply_adds" and mod == "mha":  # the pass multiplies by an hd x d W^O
                 certified.append("lora.w_o_shape")
-            checks.append(count_check("4.4", f"{label}: {what}", f"instrumented NumPy pass, {len(GRID)} sizes and "
+            checks.append(count_check(LoraParts.costs,
+                                      f"{label}: {what}", f"instrumented NumPy pass, {len(GRID)} sizes and "
                                       "the config's (by shape)", pairs, certifies=tuple(certified)))
         for key, exact, form in (("time", cost.time, cost.time_big_o), ("space", cost.trainable, cost.space_big_o)):
-            checks.append(big_o_check("4.4", f"{label}: O-form of the {key}", exact, form, VARIABLES, ORDER,
+            checks.append(big_o_check(LoraParts.costs, f"{label}: O-form of the {key}", exact, form, VARIABLES, ORDER,
                                       certifies=(f"{field}.{key}_big_o",)))
     checks.append(choice_check(answer, runs[-1][1]))
     checks.append(figures_check(answer, config.lora, runs[-1][1]))
@@ -80,7 +73,7 @@ def plan(answer: LoraAnswer, config: Config) -> Planned:
     expected = {mod: [(size, 2 * _at(answer.costs[mod, "lora"].madds, size, bits),
                        _at(answer.costs[mod, "lora"].trainable, size, bits)) for size in GRID]
                 for mod in ("ffn", "mha")}
-    checks.append(torch_job("4.4", "FLOPs and trainable parameters (PyTorch)", crosscheck.lora_counts,
+    checks.append(torch_job(LoraParts.costs, "FLOPs and trainable parameters (PyTorch)", crosscheck.lora_counts,
                             expected, certifies=tuple(f"lora.{mod}.lora.{k}" for mod in MODULES
                                                       for k in ("multiply_adds", "space"))))
     return checks
@@ -116,7 +109,8 @@ def choice_check(answer: LoraAnswer, measured: dict[tuple[str, str], Counter]) -
     """The number of cells of the choice table that the measured decision disagrees with."""
     expected = decide(measured)
     wrong = sum(answer.choice[cond][mod].method != expected[cond][mod] for cond in expected for mod in MODULES)
-    return Check("4.4(b)", "choice table", "each cell decided again by the stated rule from the instrumented pass "
+    return Check(LoraParts.choice.id,
+                 "choice table", "each cell decided again by the stated rule from the instrumented pass "
                  "at the config's size (frozen bits held, operations run)", float(wrong), 0.0,
                  tuple(f"lora.choice.{cond}.{'lffn' if mod == 'ffn' else mod}" for cond in expected for mod in MODULES))
 
@@ -143,7 +137,8 @@ def figures_check(answer: LoraAnswer, c: LoraConfig, measured: dict[tuple[str, s
     }
     err = max(abs(answer.figures[name][key] - value) / max(abs(value), 1e-300)
               for name, values in expected.items() for key, value in values.items())
-    return Check("4.1-4.3", "figures quoted for the model", "shape-only instrumented pass at the config's size "
+    return Check(LoraParts.figures.id,
+                 "figures quoted for the model", "shape-only instrumented pass at the config's size "
                  "(at 2r, and at r = 0 for the adapters' share) (rel.)", err, 1e-12)
 
 
@@ -154,5 +149,5 @@ def quantization_check(bits: int) -> Check:
     ratio = float(np.max(np.abs(delta * w_int - w)) / (delta / 2))
     if np.max(np.abs(w_int)) > 2 ** (bits - 1) - 1:
         ratio = float("inf")
-    return Check("4.4", f"{bits}-bit quantization error", "max |dequant(quant(W)) - W| / (Delta/2), 64x64",
+    return Check(LoraParts.costs.id, f"{bits}-bit quantization error", "max |dequant(quant(W)) - W| / (Delta/2), 64x64",
                  ratio, 1.0 + 1e-12)

@@ -8,8 +8,11 @@ installed, against PyTorch's normalization functions.
 from __future__ import annotations
 
 import itertools
+import random
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import sympy as sp
@@ -17,7 +20,14 @@ import sympy as sp
 from derive import crosscheck
 from derive.answer import Check, Row, Terms, Tex
 from derive.config import Config
+from derive.grade.parts import TENSOR, get, shape_of
+from derive.grade.parts import Part as GradedPart
+from derive.properties import Property
+from derive.questions.base import Part, Parts, Question, Table
 from derive.verify import Planned, compare, torch_job
+
+if TYPE_CHECKING:
+    from derive.variants_spec import VariantsSpec
 
 # kind -> (reduced axes, what one group of entries sharing a statistic is)
 KINDS: dict[str, tuple[tuple[int, ...], str]] = {
@@ -26,6 +36,12 @@ KINDS: dict[str, tuple[tuple[int, ...], str]] = {
     "instance": ((2,), "per sample and channel over the features"),
 }
 AXIS_NAMES = ("n", "c", "l")
+
+
+class NormalizationParts(Parts):
+    """Question 1 has no sub-questions: its six statistics are worth 6 points."""
+
+    statistics = Part(None, 6)
 
 
 @dataclass(frozen=True)
@@ -159,11 +175,13 @@ def plan(answer: NormalizationAnswer, config: Config) -> Planned:
             axes, expected = by_definition(x, s.kind, fn)
             got = getattr(s, stat).astype(float) if axes == s.axes else np.full(1, np.nan)  # wrong axes fail
             what = "numpy.mean" if stat == "mean" else "numpy.var (ddof=0)"
-            checks.append(compare("1", f"{s.kind} {stat}", f"{what} of each group by definition over axes "
+            checks.append(compare(NormalizationParts.statistics,
+                                  f"{s.kind} {stat}", f"{what} of each group by definition over axes "
                                   f"{axes} (rel. to max|x|{'^2' if power == 2 else ''})", got, expected, 1e-12,
                                   scale=size**power, certifies=(f"{field}.axes", f"{field}.{stat}")))
     checks.append(steps_check(answer))
-    checks.append(torch_job("1", "normalized outputs (PyTorch)", crosscheck.normalization_outputs,
+    checks.append(torch_job(NormalizationParts.statistics,
+                            "normalized outputs (PyTorch)", crosscheck.normalization_outputs,
                             *torch_payload(answer), certifies=tuple(f"normalization.{k}.{f}" for k in KINDS
                                                                    for f in ("axes", "mean", "variance"))))
     return checks
@@ -192,7 +210,8 @@ def steps_check(answer: NormalizationAnswer) -> Check:
                     gap = abs(row_value(row.rhs) - result)
                     allowed = 0 if row.rel == "=" else abs(result) * 5 * sp.Rational(10) ** -APPROX_DIGITS
                     wrong += bool(gap > allowed)
-    return Check("1", "steps shown", "each row of every group's work evaluated again: equal to the result "
+    return Check(NormalizationParts.statistics.id,
+                 "steps shown", "each row of every group's work evaluated again: equal to the result "
                  f"(approximations to {APPROX_DIGITS} significant digits)", float(wrong), 0.0)
 
 
@@ -200,3 +219,67 @@ def torch_payload(answer: NormalizationAnswer) -> tuple[np.ndarray, list[tuple[s
     """The tensor and the derived statistics as floats: all the PyTorch check needs."""
     stats = [(s.kind, s.count, s.mean.astype(float), s.variance.astype(float)) for s in answer.statistics]
     return answer.tensor.astype(float), stats
+
+
+# --- The question sheet, variants and grading -------------------------------------------------
+
+def _values(answer: NormalizationAnswer, field: str) -> list[Any]:
+    return [x for s in answer.statistics for x in getattr(s, field).flat]
+
+
+def _constant_entries(spec: VariantsSpec) -> str | None:
+    low, high = spec.normalization.entries
+    if low == high:
+        return f"variants.normalization.entries = [{low}, {high}] makes every variance 0"
+    if all(shape[2] == 1 for shape in spec.normalization.shapes):
+        return "with L = 1 in every shape, each instance variance is over one entry, so 0"
+    return None
+
+
+def _small_denominators(answer: NormalizationAnswer, spec: VariantsSpec) -> bool:
+    limit = spec.normalization.max_denominator
+    return all(x.q <= limit for x in _values(answer, "mean") + _values(answer, "variance"))
+
+
+class Normalization(Question[NormalizationAnswer]):
+    key = "normalization"
+    title = "Normalization"
+    parts = NormalizationParts
+    properties = {
+        "nonzero_variance": Property("no variance is 0",
+                                     lambda answer, _: all(x != 0 for x in _values(answer, "variance")),
+                                     _constant_entries),
+        "small_denominators": Property("every mean and variance has a denominator at most "
+                                       "variants.normalization.max_denominator", _small_denominators),
+    }
+
+    def derive(self, config: Config) -> NormalizationAnswer:
+        return derive(config)
+
+    def plan(self, answer: NormalizationAnswer, config: Config) -> Planned:
+        return plan(answer, config)
+
+    def view(self, answer: NormalizationAnswer, pytorch: bool) -> Mapping[str, Any]:
+        return {"answers": {self.key: answer}, "pytorch": pytorch}
+
+    def as_json(self, answer: NormalizationAnswer) -> dict[str, Any]:
+        return as_json(answer)
+
+    def prompt(self, config: Config) -> Mapping[str, Any]:
+        cfg = config.normalization
+        return {"shape": cfg.shape, "samples": tuple(sp.ImmutableMatrix(sample) for sample in cfg.tensor)}
+
+    def randomize(self, rng: random.Random, spec: VariantsSpec) -> Table:
+        n, c, length = rng.choice(spec.normalization.shapes)
+        low, high = spec.normalization.entries
+        return {"tensor": [[[rng.randint(low, high) for _ in range(length)] for _ in range(c)] for _ in range(n)]}
+
+    def graded(self, key: dict[str, Any]) -> list[GradedPart]:
+        share = Fraction(self.parts.statistics.points) / 6
+        out = []
+        for kind in KINDS:
+            for stat in ("mean", "variance"):
+                value = get(key, self.key, kind, stat)
+                out.append(GradedPart(f"{self.key}.{kind}.{stat}", self.parts.statistics.id, share, TENSOR, value,
+                                      (self.key, kind, stat), shape=shape_of(value)))
+        return out

@@ -1,0 +1,39 @@
+"""The graded parts of one key (an answers.json object), gathered from every question, and
+how the points are split."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from derive.grade.parts import Part, format_points
+from derive.questions import QUESTIONS
+
+
+def parts(key: dict[str, Any]) -> list[Part]:
+    """Every graded part of a key, in the order of the assignment."""
+    return [part for q in QUESTIONS for part in q.graded(key)]
+
+
+def split_lines(graded: Sequence[Part]) -> list[str]:
+    """The points split, one line per graded sub-question: what each answer is worth; then the
+    sub-questions answered in prose or with a figure, which are not graded."""
+    lines, ungraded = [], []
+    for q in QUESTIONS:
+        for question, total in q.parts.points().items():
+            mine = [p for p in graded if p.question == question]
+            if not mine:
+                ungraded.append(f"{question} ({total})")
+                continue
+            groups: dict[str, list[Part]] = {}
+            for p in mine:
+                name = ".".join(p.path.split(".")[: -len(p.entry)]) if p.entry else p.path
+                groups.setdefault(name, []).append(p)
+            described = ", ".join(
+                f"{name} {format_points(ps[0].points)}" if len(ps) == 1
+                else f"{name} {len(ps)} entries x {format_points(ps[0].points)}"
+                for name, ps in groups.items()
+            )
+            lines.append(f"{question} ({total} pts): {described}")
+    lines.append(f"not graded (prose or figures): {', '.join(ungraded)}")
+    return lines

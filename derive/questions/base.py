@@ -1,0 +1,166 @@
+"""The Question unit: what every question of the assignment provides, generic in its answer type.
+
+A question is one module (its derivation, checks and view), one template per sheet and one
+line of the registry in `derive/questions/__init__.py`. Its sub-questions are declared once,
+as `Part`s of a `Parts` class; the registry numbers the question, and with it every id a
+check, the question sheet or the grader prints ("2.4(b)"), so no call site types one.
+"""
+
+from __future__ import annotations
+
+import random
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
+
+from derive.answer import Issued
+from derive.config import Config
+
+if TYPE_CHECKING:
+    from derive.grade.parts import Part as GradedPart
+    from derive.properties import Property
+    from derive.variants_spec import VariantsSpec
+    from derive.verify import Planned
+
+A = TypeVar("A")
+Table = dict[str, Any]  # a raw TOML table, as `config.from_dict` reads it
+
+
+class Part:
+    """A sub-question declared in a `Parts` class: `beam = Part("4(b)", 8)` is 2.4(b) in question 2.
+
+    `Part(None, 6)` is the whole question; `Part("4")` without points is a group (2.4: both of
+    its sub-questions); `Part.span("1", "3")` files checks under 4.1-4.3.
+    """
+
+    def __init__(self, suffix: str | None, points: int = 0, last: str | None = None) -> None:
+        self.suffix, self.points, self.last = suffix, points, last
+
+    @classmethod
+    def span(cls, first: str, last: str) -> Part:
+        return cls(first, 0, last)
+
+    def issue(self, number: str) -> Issued:
+        if self.suffix is None:
+            return Issued(number, self.points)
+        label = f"{number}.{self.suffix}"
+        if self.last is not None:
+            label += f"-{number}.{self.last}"
+        return Issued(label, self.points)
+
+    @overload
+    def __get__(self, obj: None, owner: type[Parts]) -> Issued: ...
+    @overload
+    def __get__(self, obj: Parts, owner: type[Parts]) -> Issued: ...
+    def __get__(self, obj: Parts | None, owner: type[Parts]) -> Issued:
+        if owner.number is None:
+            raise RuntimeError(f"{owner.__name__}: the question is not registered, so it has no number yet")
+        return self.issue(owner.number)
+
+
+class Parts:
+    """A question's sub-questions as class attributes (`Part`s); the registry sets `number`."""
+
+    number: ClassVar[str | None] = None
+
+    @classmethod
+    def declared(cls) -> dict[str, Part]:
+        return {name: value for klass in reversed(cls.__mro__) for name, value in vars(klass).items()
+                if isinstance(value, Part)}
+
+    @classmethod
+    def all(cls) -> list[Issued]:
+        """Every declared part with its id, in declaration order."""
+        return [part.issue(cls.number or "?") for part in cls.declared().values()]
+
+    @classmethod
+    def points(cls) -> dict[str, int]:
+        """The sub-questions that carry points, id -> points (the question sheet's and the grader's)."""
+        return {p.id: p.points for p in cls.all() if p.points}
+
+
+class Question(ABC, Generic[A]):
+    """One question of the assignment, generic in the answer its derivation returns.
+
+    The pipeline calls, in order: `derive` (config -> answer), `plan` (the checks of that
+    answer, PyTorch ones deferred), `view` (the plain data its template prints) and `as_json`
+    (its part of answers.json). The instructor kit calls `prompt` (the question sheet's data,
+    from the config alone), `randomize` (a variant's config table) and `graded` (the parts of a
+    key a submission is graded on); `properties` are what a variant may be required to have.
+    """
+
+    key: ClassVar[str]  # the config section, the answers.json key, the templates' name
+    title: ClassVar[str]
+    parts: ClassVar[type[Parts]]
+    properties: ClassVar[Mapping[str, Property]] = {}
+
+    @property
+    def number(self) -> str:
+        if self.parts.number is None:
+            raise RuntimeError(f"question {self.key} is not registered")
+        return self.parts.number
+
+    def section(self, config: Config) -> Any:
+        """The question's own table of the config."""
+        return getattr(config, self.key)
+
+    @abstractmethod
+    def derive(self, config: Config) -> A: ...
+
+    @abstractmethod
+    def plan(self, answer: A, config: Config) -> Planned: ...
+
+    @abstractmethod
+    def view(self, answer: A, pytorch: bool) -> Mapping[str, Any]:
+        """What the solutions template prints. `pytorch`: whether the PyTorch checks run (the
+        prose names only checks that run)."""
+
+    @abstractmethod
+    def as_json(self, answer: A) -> dict[str, Any]: ...
+
+    @abstractmethod
+    def prompt(self, config: Config) -> Mapping[str, Any]:
+        """What the question sheet's template prints: the config's data, no result."""
+
+    @abstractmethod
+    def randomize(self, rng: random.Random, spec: VariantsSpec) -> Table:
+        """A seeded draw of this question's config table within `[variants]`."""
+
+    def graded(self, key: dict[str, Any]) -> list[GradedPart]:
+        """The parts of a key (an answers.json object) that a submission is graded on."""
+        return []
+
+
+class Registry:
+    """The questions in the assignment's order; registering numbers each one (1, 2, ...)."""
+
+    def __init__(self, *questions: Question[Any]) -> None:
+        self.questions = questions
+        for number, q in enumerate(questions, start=1):
+            if q.parts.number not in (None, str(number)):
+                raise RuntimeError(f"{q.key} is registered twice")
+            q.parts.number = str(number)
+        self._position = {p.id: i for i, q in enumerate(questions) for p in q.parts.all()}
+
+    def __iter__(self) -> Any:
+        return iter(self.questions)
+
+    def __len__(self) -> int:
+        return len(self.questions)
+
+    def __getitem__(self, key: str) -> Question[Any]:
+        for q in self.questions:
+            if q.key == key:
+                return q
+        raise KeyError(key)
+
+    def keys(self) -> tuple[str, ...]:
+        return tuple(q.key for q in self.questions)
+
+    def properties(self) -> dict[str, tuple[Question[Any], Property]]:
+        """Every property a variant may require, name -> (the question whose answer proves it, it)."""
+        return {name: (q, prop) for q in self.questions for name, prop in q.properties.items()}
+
+    def position(self, part_id: str) -> int:
+        """The position of the question an issued id belongs to (checks are listed in question order)."""
+        return self._position[part_id]

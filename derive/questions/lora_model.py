@@ -1,0 +1,142 @@
+"""Question 4's model: a SymPy cost model of one forward pass of the LFFN and the MHA,
+operation by operation, reduced to O-notation; trainable parameters and frozen-weight memory.
+It reads no config: the question (lora.py) evaluates it at the config's sizes."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, replace
+
+import sympy as sp
+
+from derive.answer import Tex
+from derive.bigo import big_o
+from derive.config import LoraConfig
+from derive.questions.base import Part, Parts
+
+
+class LoraParts(Parts):
+    implementation = Part("1", 2)  # how LoRA and QLoRA implement the update (prose)
+    rank = Part("2", 2)  # the choice of rank (prose)
+    inference = Part("3", 2)  # speed and latency at inference (prose)
+    complexity = Part("4(a)", 9)
+    choice = Part("4(b)", 3)
+    costs = Part("4")  # checks of the cost model, which 4.4(a) and (b) both rest on
+    figures = Part.span("1", "3")  # checks of the figures 4.1-4.3 quote for the model
+
+
+n, d, r, h, m = sp.symbols("n d r h m", integer=True, positive=True)
+VARIABLES = [n, d, r, h]
+ORDER = [(r, d)]  # r << d
+FP32 = 32
+MODULES = ("ffn", "mha")
+METHODS = ("lora", "qlora")
+
+
+@dataclass(frozen=True)
+class Op:
+    """One operation of a forward pass: multiply-adds of matrix products, or elementwise operations."""
+
+    name: Tex
+    shape: Tex
+    madds: sp.Expr = sp.Integer(0)
+    eops: sp.Expr = sp.Integer(0)
+    times: sp.Expr = sp.Integer(1)  # how many times it runs in one pass (per head: h)
+
+
+@dataclass(frozen=True)
+class ModuleCost:
+    ops: tuple[Op, ...]
+    trainable: sp.Expr  # parameters
+    frozen_weights: sp.Expr  # count of pretrained weights
+    frozen_matrices: sp.Expr  # how many pretrained matrices (one scale constant each under QLoRA)
+    quantized: bool
+
+    @property
+    def madds(self) -> sp.Expr:
+        return sp.expand(sp.Add(*[o.madds * o.times for o in self.ops]))
+
+    @property
+    def eops(self) -> sp.Expr:
+        return sp.expand(sp.Add(*[o.eops * o.times for o in self.ops]))
+
+    @property
+    def time(self) -> sp.Expr:
+        return sp.expand(self.madds + self.eops)
+
+    @property
+    def time_big_o(self) -> sp.Expr:
+        return big_o(self.time, VARIABLES, ORDER)
+
+    @property
+    def space_big_o(self) -> sp.Expr:
+        return big_o(self.trainable, VARIABLES, ORDER)
+
+    @property
+    def frozen_bits(self) -> sp.Expr:
+        """Memory of the pretrained weights: FP32, or m-bit integers plus one FP32 scale per matrix."""
+        if self.quantized:
+            return m * self.frozen_weights + FP32 * self.frozen_matrices
+        return FP32 * self.frozen_weights
+
+
+def _adapted_projection(label: str, times: sp.Expr, quantized: bool) -> list[Op]:
+    """X W + X A B^T for one d x d frozen matrix W with rank-r adapters A, B (d x r)."""
+    ops = []
+    if quantized:
+        ops.append(Op(Tex(rf"dequantize $W^{{{label}}} = \Delta \tilde W^{{{label}}}$"), Tex(r"$d \times d$"),
+                      eops=d**2, times=times))
+    ops += [
+        Op(Tex(rf"$X W^{{{label}}}$"), Tex(r"$(n\times d)(d\times d)$"), madds=n * d * d, times=times),
+        Op(Tex(rf"$X A^{{{label}}}$"), Tex(r"$(n\times d)(d\times r)$"), madds=n * d * r, times=times),
+        Op(Tex(rf"$(X A^{{{label}}}) (B^{{{label}}})^\top$"), Tex(r"$(n\times r)(r\times d)$"),
+           madds=n * r * d, times=times),
+        Op(Tex(r"add the two"), Tex(r"$n\times d$"), eops=n * d, times=times),
+    ]
+    return ops
+
+
+def ffn_cost(quantized: bool) -> ModuleCost:
+    return ModuleCost(tuple(_adapted_projection("F", sp.Integer(1), quantized)), 2 * d * r, d**2, sp.Integer(1),
+                      quantized)
+
+
+def mha_cost(quantized: bool) -> ModuleCost:
+    ops: list[Op] = []
+    for label in ("Q", "K", "V"):
+        ops += _adapted_projection(label, h, quantized)
+    ops += [
+        Op(Tex(r"$Q K^\top$"), Tex(r"$(n\times d)(d\times n)$"), madds=n * d * n, times=h),
+        Op(Tex(r"scale by $1/\sqrt{d}$"), Tex(r"$n\times n$"), eops=n**2, times=h),
+        Op(Tex(r"softmax: $\exp$, row sums, divide"), Tex(r"$n\times n$"), eops=n**2 + n * (n - 1) + n**2, times=h),
+        Op(Tex(r"$\operatorname{softmax}(\cdot)\, V$"), Tex(r"$(n\times n)(n\times d)$"), madds=n * n * d, times=h),
+        Op(Tex(r"concatenate the $h$ heads"), Tex(r"$n\times hd$ (no arithmetic)")),
+    ]
+    if quantized:
+        ops.append(Op(Tex(r"dequantize $W^{O} = \Delta \tilde W^{O}$"), Tex(r"$hd \times d$"), eops=h * d * d))
+    ops.append(Op(Tex(r"$[\ldots] W^{O}$"), Tex(r"$(n\times hd)(hd\times d)$"), madds=n * h * d * d))
+    return ModuleCost(tuple(ops), 3 * h * 2 * d * r, 3 * h * d**2 + h * d * d, 3 * h + 1, quantized)
+
+
+@functools.lru_cache(maxsize=1)
+def costs() -> dict[tuple[str, str], ModuleCost]:
+    """The symbolic cost model (no config input): computed once per process; do not mutate."""
+    return {(mod, meth): (ffn_cost if mod == "ffn" else mha_cost)(meth == "qlora")
+            for mod in MODULES for meth in METHODS}
+
+
+NAMES = {"ffn": "LFFN", "mha": "MHA", "lora": "LoRA", "qlora": "QLoRA"}
+Point = dict[sp.Symbol, int]
+
+
+def point(c: LoraConfig) -> Point:
+    """The config's concrete model, as values of the cost model's symbols."""
+    return {n: c.n, d: c.d, r: c.r, h: c.heads, m: c.bits}
+
+
+def value(expr: sp.Expr, at: Point) -> int:
+    return int(sp.sympify(expr).subs(at))
+
+
+def with_ops(cost: ModuleCost, ops: list[Op]) -> ModuleCost:
+    return replace(cost, ops=tuple(ops))
