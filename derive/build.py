@@ -113,7 +113,7 @@ def head_source(config: Config) -> str:
 def question_source(q: Question[Any], answer: Any, pytorch: bool) -> str:
     """A question's section. `pytorch`: whether its PyTorch checks run, known before they do
     (the section is typeset first); the prose names only checks that run."""
-    return render(f"{q.key}.tex.j2", **q.view(answer, pytorch))
+    return render(f"{q.key}.tex.j2", heading=q.heading(), **q.view(answer, pytorch))
 
 
 def tail_source(solved: Solved) -> str:

@@ -40,5 +40,6 @@ class Prompt:
 def sheet_source(config: Config) -> str:
     views = {q.key: Prompt(q.parts.points(), q.prompt(config)) for q in QUESTIONS}
     parts = [render("sheet/head.tex.j2", title=sheet_title(config), total=sum(p.total for p in views.values()))]
-    parts += [render(f"sheet/{key}.tex.j2", p=prompt, points=prompt.points) for key, prompt in views.items()]
+    parts += [render(f"sheet/{q.key}.tex.j2", heading=q.heading(), p=views[q.key], points=views[q.key].points)
+              for q in QUESTIONS]
     return "".join(parts) + "\\end{document}\n"

@@ -16,7 +16,7 @@ import sympy as sp
 
 from derive import charset
 from derive.answer import Terms, Tex
-from derive.latex import layout, treefig
+from derive.latex import formatting, layout, treefig
 from derive.latex.printer import decimal, tex
 from derive.resources import packaged
 
@@ -133,8 +133,8 @@ def environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         finalize=finalize,
     )
-    env.filters["tex"] = lambda expr: Tex(tex(expr))
-    env.filters["dec"] = lambda expr, digits=6: Tex(decimal(expr, digits))
+    env.filters["tex"] = formatting.exact
+    env.filters["dec"] = formatting.dec
     env.filters["esc"] = escape
     # Transitional: templates that still build LaTeX from pieces mark it trusted.
     env.filters["trusted"] = Tex
@@ -153,9 +153,9 @@ def environment() -> jinja2.Environment:
     env.globals["text_width"] = layout.TEXT_WIDTH_EM
     env.globals["tree_figure"] = treefig.tree_figure
     env.globals["unicode_declarations"] = Tex(charset.preamble())
-    env.filters["sci"] = lambda x: Tex(_sci(x))
+    env.filters["sci"] = formatting.sci
     env.filters["exp"] = sp.exp
-    env.filters["fixed"] = lambda x, digits=2: Tex(f"{float(x):.{digits}f}")
+    env.filters["fixed"] = formatting.fixed
     return env
 
 
@@ -168,15 +168,6 @@ def _macro(name: str) -> Any:
     def call(*args: Any, **kwargs: Any) -> Tex:
         return Tex(getattr(environment().get_template("macros.tex.j2").module, name)(*args, **kwargs))
     return call
-
-
-def _sci(x: float) -> str:
-    if x == 0:
-        return "0"
-    if x != x or x in (float("inf"), float("-inf")):
-        return r"\text{" + str(x) + "}"
-    mant, exp = f"{x:.1e}".split("e")
-    return rf"{mant}\times 10^{{{int(exp)}}}"
 
 
 def render(name: str, **context: Any) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
 
 from derive.answer import Issued
@@ -79,6 +80,17 @@ class Parts:
         return {p.id: p.points for p in cls.all() if p.points}
 
 
+@dataclass(frozen=True)
+class Heading:
+    """What every template of a question may print about the question itself: its number, its
+    title and its sub-questions by name (`heading.parts.beam.id` is "2.4(b)", `.points` 8)."""
+
+    number: str
+    title: str
+    parts: Mapping[str, Issued]
+    points: int  # the question's total
+
+
 class Question(ABC, Generic[A]):
     """One question of the assignment, generic in the answer its derivation returns.
 
@@ -99,6 +111,10 @@ class Question(ABC, Generic[A]):
         if self.parts.number is None:
             raise RuntimeError(f"question {self.key} is not registered")
         return self.parts.number
+
+    def heading(self) -> Heading:
+        issued = {name: part.issue(self.number) for name, part in self.parts.declared().items()}
+        return Heading(self.number, self.title, issued, sum(self.parts.points().values()))
 
     def section(self, config: Config) -> Any:
         """The question's own table of the config."""

@@ -1,0 +1,40 @@
+"""One formatting policy for every number and expression a document prints.
+
+Views (each question's `view`) call these to hand their templates finished LaTeX; the
+template filters of the same names (`tex`, `dec`, `fixed`, `sci`) are these functions too, so
+a number looks the same wherever it is printed.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from derive.answer import Tex
+from derive.latex import printer
+
+
+def exact(expr: Any) -> Tex:
+    """A SymPy object in derive's notation (derive/latex/printer.py)."""
+    return Tex(printer.tex(expr))
+
+
+def dec(value: Any, digits: int = 6) -> Tex:
+    """An exact number as a short decimal: at most `digits` significant digits, in powers of ten
+    when it is very large or small."""
+    return Tex(printer.decimal(value, digits))
+
+
+def fixed(x: float, digits: int = 2) -> Tex:
+    """A float with a fixed number of decimals (sizes in MiB, percentages, coordinates)."""
+    return Tex(f"{float(x):.{digits}f}")
+
+
+def sci(x: float) -> Tex:
+    """A float as m.m x 10^e (2.2's astronomical counts)."""
+    if x == 0:
+        return Tex("0")
+    if math.isnan(x) or math.isinf(x):
+        return Tex(r"\text{" + str(x) + "}")
+    mant, exp = f"{x:.1e}".split("e")
+    return Tex(rf"{mant}\times 10^{{{int(exp)}}}")
