@@ -1,0 +1,70 @@
+"""The Question registry: it numbers the questions, issues every id a check is filed under,
+and holds the assignment's points once."""
+
+from __future__ import annotations
+
+import pytest
+
+from derive import build, config
+from derive.questions import QUESTIONS
+from derive.questions.base import Part, Parts, Registry
+from derive.questions.normalization import Normalization
+from derive.variants_spec import QUESTION_KEYS
+
+
+def test_the_registry_numbers_the_questions_in_the_assignments_order():
+    assert [(q.number, q.key) for q in QUESTIONS] == [("1", "normalization"), ("2", "decoding"), ("3", "birnn"),
+                                                      ("4", "lora")]
+    assert QUESTIONS.keys() == QUESTION_KEYS  # the [variants.<question>] tables
+
+
+def test_points_per_question_are_the_assignments():
+    """assignment.md: Question 1 is worth 6, Question 2 20, Question 3 17 and Question 4 18."""
+    assert [q.heading().points for q in QUESTIONS] == [6, 20, 17, 18]
+    assert QUESTIONS["decoding"].parts.points() == {"2.1": 2, "2.2": 2, "2.3": 3, "2.4(a)": 2, "2.4(b)": 8, "2.5": 3}
+
+
+def test_every_check_is_filed_under_an_id_the_registry_issued():
+    solved = build.solve(config.load(None))
+    issued = {p.id for q in QUESTIONS for p in q.parts.all()}
+    filed = {c.question for c in solved.checks} | {s.question for s in solved.skipped}
+    assert filed <= issued, filed - issued
+    positions = [QUESTIONS.position(c.question) for c in solved.checks]
+    assert positions == sorted(positions)  # each question's checks together, in question order
+    assert {QUESTIONS.position(i) for i in filed} == {0, 1, 2, 3}  # every question has checks
+
+
+def test_ids_come_from_the_position_in_the_registry():
+    class Demo(Parts):
+        whole = Part(None, 3)
+        first = Part("1(a)", 2)
+        group = Part("1")
+        span = Part.span("2", "4")
+
+    class DemoQuestion(Normalization):
+        parts = Demo
+
+    with pytest.raises(RuntimeError, match="not registered"):
+        _ = Demo.first
+    Registry(DemoQuestion())
+    assert (Demo.whole.id, Demo.first.id, Demo.group.id, Demo.span.id) == ("1", "1.1(a)", "1.1", "1.2-1.4")
+    assert Demo.points() == {"1": 3, "1.1(a)": 2}
+    assert DemoQuestion().heading().parts["first"].points == 2
+
+
+def test_a_question_registered_at_two_places_is_refused():
+    class FirstParts(Parts):
+        only = Part(None, 1)
+
+    class SecondParts(Parts):
+        only = Part(None, 1)
+
+    class First(Normalization):
+        parts = FirstParts
+
+    class Second(Normalization):
+        parts = SecondParts
+
+    Registry(First())
+    with pytest.raises(RuntimeError, match="registered twice"):
+        Registry(Second(), First())  # First is question 1 already, and would be question 2
