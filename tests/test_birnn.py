@@ -45,8 +45,18 @@ def _config(activation="tanh", **birnn):
 def test_graph_edges_are_the_assignment_dependencies():
     g = q3.graph(4)
     assert set(g.edges) == c3.assignment_edges(4)
-    assert ("h^{(b)}_{5}", "h^{(b)}_{4}", "U^{(b)}") in g.edges and ("y_{2}", "L_{2}", "") in g.edges
-    assert "h^{(f)}_{0}" in g.nodes and "h^{(b)}_{5}" in g.nodes
+    assert (("h_b", 5), ("h_b", 4), "U_b") in g.edges and (("y", 2), ("L", 2), "") in g.edges
+    assert ("h_f", 0) in g.nodes and ("h_b", 5) in g.nodes
+    assert {(n.kind, n.row) for n in g.nodes} == {("x", 0), ("h_f", 1), ("h_b", 2), ("y", 3), ("L", 4)}
+
+
+def test_graph_labels_come_from_the_printer():
+    g = q3.graph(2)
+    labels = {n: n.label for n in g.nodes}
+    assert labels[q3.Node("h_f", 0)] == "h^{(f)}_{0}" and labels[q3.Node("h_b", 3)] == "h^{(b)}_{3}"
+    assert labels[q3.Node("x", 1)] == "x_{1}" and labels[q3.Node("L", 2)] == "L_{2}"
+    assert {e.weight: e.label for e in g.edges} == {"W_f": "W^{(f)}", "U_f": "U^{(f)}", "V_f": "V^{(f)}",
+                                                    "W_b": "W^{(b)}", "U_b": "U^{(b)}", "V_b": "V^{(b)}", "": ""}
 
 
 def test_drawn_edges_equal_the_model_edges():
@@ -55,7 +65,8 @@ def test_drawn_edges_equal_the_model_edges():
     names = dict(re.findall(r"\\node\[n[^\]]*\] \((n\d+)\) at \([^)]*\) \{\$(.*?)\$\};", source))
     drawn = {(names[a], names[b], w) for a, w, b in
              re.findall(r"\\draw\[e\] \((n\d+)\) -- node\[[^\]]*\] \{\$(.*?)\$\} \((n\d+)\);", source)}
-    assert drawn == set(q3.graph(3).edges)
+    assert drawn == {(e.source.label, e.target.label, e.label) for e in q3.graph(3).edges}
+    assert ("h^{(b)}_{4}", "h^{(b)}_{3}", "U^{(b)}") in drawn and ("y_{2}", "L_{2}", "") in drawn
 
 
 # A planted error in the closed forms, and the gradient whose checks it reaches (with the 3.2

@@ -264,9 +264,12 @@ def test_a_wrong_graph_is_caught(plant):
     answer = q3.derive(cfg)
     edges = list(answer.graph.edges)
     if plant == "shifted recurrence":  # h^(f)_1 feeding h^(f)_3
-        edges = [("h^{(f)}_{1}", e[1], e[2]) if e[1] == "h^{(f)}_{3}" and e[2] == "U^{(f)}" else e for e in edges]
+        shifted = [e._replace(source=q3.Node("h_f", 1)) if e.target == ("h_f", 3) and e.weight == "U_f" else e
+                   for e in edges]
+        assert shifted != edges
+        edges = shifted
     else:
-        edges = [e for e in edges if e[1] != "L_{2}"]
+        edges = [e for e in edges if e.target != ("L", 2)]
     wrong = dataclasses.replace(answer, graph=dataclasses.replace(answer.graph, edges=tuple(edges)))
     assert "computational graph" in failing(c3, wrong, cfg)
 

@@ -9,14 +9,15 @@ from sympy.matrices.expressions.diagonal import DiagMatrix
 from derive.answer import Terms, Tex
 from derive.errors import LatexError
 from derive.latex.compile import compile_pdf, first_error
+from derive.latex.notation import Series
 from derive.latex.printer import NotationError, decimal, tex
 from derive.latex.render import escape, finalize
 from tests.conftest import needs_tex
 
-d = sp.Symbol("d")
-H = sp.MatrixSymbol(r"h^{(f)}_{t}", d, 1)
-U = sp.MatrixSymbol(r"U^{(f)}", d, d)
-X = sp.MatrixSymbol(r"x_{t}", d, 1)
+d, t = sp.Symbol("d"), sp.Symbol("t")
+H = Series("h_f", d, 1, t)
+U = sp.MatrixSymbol("U_f", d, d)
+X = Series("x", d, 1, t)
 
 
 @pytest.mark.parametrize(

@@ -1,8 +1,10 @@
 """Textbook notation for SymPy objects: a LatexPrinter subclass, one method per notation.
 
-Matrix symbols carry their LaTeX in their name (derive names them itself); diag, the
-Hadamard product and the ones vector print as a grader expects. Objects with no textbook
-form here (lambdas, array expressions) raise instead of leaking SymPy's notation.
+Symbols, matrix symbols, undefined functions and indexed bases carry plain names; their LaTeX
+comes from the table in derive.latex.notation, and the structure of a subscript (a time step,
+an index) from the objects themselves, never from LaTeX read back. diag, the Hadamard product
+and the ones vector print as a grader expects. Objects with no textbook form here (lambdas,
+array expressions) and names missing from the table raise instead of leaking SymPy's notation.
 """
 
 from __future__ import annotations
@@ -10,16 +12,14 @@ from __future__ import annotations
 from typing import Any
 
 import sympy as sp
+from sympy.core.function import AppliedUndef
 from sympy.printing.latex import LatexPrinter
 
-
-class NotationError(TypeError):
-    """A SymPy object reached the printer with no textbook notation defined for it."""
+from derive.latex import notation
+from derive.latex.notation import Gradient, Jacobian, NotationError, Series, Subscripted
 
 
 class Printer(LatexPrinter):
-    printmethod = "_derive_latex"
-
     def __init__(self, settings: dict[str, Any] | None = None) -> None:
         base = {"order": "none", "mul_symbol": None, "fold_short_frac": False}
         super().__init__({**base, **(settings or {})})
@@ -27,8 +27,47 @@ class Printer(LatexPrinter):
     def emptyPrinter(self, expr: Any) -> str:
         raise NotationError(f"no notation for {type(expr).__name__}: {expr!r}")
 
+    def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
+        return notation.name(expr.name).latex
+
     def _print_MatrixSymbol(self, expr: sp.MatrixSymbol) -> str:
-        return str(expr.name)
+        return notation.name(expr.name).latex
+
+    def _print_AppliedUndef(self, expr: Any, exp: str | None = None) -> str:
+        """f(a), sigma(a), f'(a): the function's name from the table, its arguments in brackets."""
+        head = notation.name(expr.func.__name__).latex
+        if exp is not None:
+            head = f"{self.parenthesize_super(head)}^{{{exp}}}"
+        return rf"{head}{{\left({','.join(self._print(a) for a in expr.args)} \right)}}"
+
+    def _print_Series(self, expr: Series) -> str:
+        return self._step(expr.name, expr.time)
+
+    def _step(self, plain: str, time: sp.Expr) -> str:
+        """A series at a time step: h^{(f)}_{t+1}; a gradient, nabla_{h^{(f)}_{t+1}} L."""
+        found = notation.entry(plain)
+        if isinstance(found, Gradient):
+            loss = notation.name(found.loss).latex
+            if found.per_step:
+                loss += f"_{{{self._subscript(time)}}}"
+            return rf"\nabla_{{{self._step(found.wrt, time)}}} {loss}"
+        return f"{found.latex}_{{{self._subscript(time)}}}"
+
+    def _subscript(self, item: sp.Basic) -> str:
+        """One subscript as written under a symbol: t+1 (not t + 1), c=1, i."""
+        if isinstance(item, sp.Eq):
+            return f"{self._print(item.lhs)}={self._print(item.rhs)}"
+        offset, origin = sp.sympify(item).as_coeff_Add()
+        if origin == 0:
+            return self._print(offset)
+        return self._print(origin) + (f"{int(offset):+d}" if offset else "")
+
+    def _print_Subscripted(self, expr: Subscripted) -> str:
+        subscripts = ",".join(self._subscript(s) for s in expr.subscripts)
+        return f"{notation.name(expr.name).latex}_{{{subscripts}}}"
+
+    def _print_Jacobian(self, expr: Jacobian) -> str:
+        return rf"\frac{{\partial {self._print(expr.out)}}}{{\partial {self._print(expr.wrt)}}}"
 
     def _print_Transpose(self, expr: sp.Transpose) -> str:
         inner = self._print(expr.arg)
@@ -69,8 +108,9 @@ class Printer(LatexPrinter):
         body = func(var)
         if not (isinstance(body, sp.Function) and body.args == (var,)):
             raise NotationError(f"elementwise {func} has no textbook notation")
-        name = self._print(body.func(sp.Symbol("_")))[: -len(r"{\left(_ \right)}")]
-        return rf"{name}\left({self._print(expr.expr)}\right)"
+        plain = body.func.__name__
+        head = notation.name(plain).latex if isinstance(body, AppliedUndef) else self._hprint_Function(plain)
+        return rf"{head}\left({self._print(expr.expr)}\right)"
 
     def _print_Add(self, expr: sp.Add, order: str | None = None) -> str:
         """Positive terms first (N - 1, 1 - h^2); symbolic terms in lex order, numbers as written."""
@@ -107,19 +147,23 @@ class Printer(LatexPrinter):
         raise NotationError(f"lambda has no textbook notation: {expr}")
 
     def _print_Pow(self, expr: sp.Pow) -> str:
-        """(h^{(f)}_{t,i})^2: a power of a symbol that already carries a superscript gets parentheses."""
-        if isinstance(expr.base, sp.Indexed) and "^" in self._print(expr.base.base.label) and expr.exp.is_Integer:
+        """(h^{(f)}_{t,i})^2: a power of an entry whose name has a superscript gets parentheses."""
+        if isinstance(expr.base, sp.Indexed) and _label(expr.base).superscript and expr.exp.is_Integer:
             return rf"\left({self._print(expr.base)}\right)^{{{self._print(expr.exp)}}}"
         return super()._print_Pow(expr)
 
     def _print_Indexed(self, expr: sp.Indexed) -> str:
-        """x_{t} indexed by k prints as x_{t,k}; U^{(f)} indexed by i, j as U^{(f)}_{i,j}."""
-        base = self._print(expr.base.label)
-        indices = ",".join(self._print(i) for i in expr.indices)
-        head, sep, tail = base.rpartition("_{")
-        if sep and tail.endswith("}") and "{" not in tail[:-1]:
-            return f"{{{head}_{{{tail[:-1]},{indices}}}}}"
-        return f"{{{base}_{{{indices}}}}}"
+        """Entry k of the series x at t prints as x_{t,k}; entry (i, j) of U_f as U^{(f)}_{i,j}."""
+        label = expr.base.label
+        subscripts = [self._subscript(i) for i in expr.indices]
+        if isinstance(label, Series):
+            subscripts.insert(0, self._subscript(label.time))
+        return f"{{{_label(expr).latex}_{{{','.join(subscripts)}}}}}"
+
+
+def _label(entry: sp.Indexed) -> notation.Name:
+    """The notation of an indexed entry's base: a plain-named symbol, or a series at a step."""
+    return notation.name(entry.base.label.name)
 
 
 def _split_sign(term: sp.Basic) -> tuple[bool, sp.Basic]:

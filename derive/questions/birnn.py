@@ -8,19 +8,37 @@ import random
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import sympy as sp
 
+from derive.answer import Tex
 from derive.config import BirnnConfig, Config
 from derive.grade.parts import NUMBER, get
 from derive.grade.parts import Part as GradedPart
+from derive.latex.notation import Series, Subscripted
 from derive.latex.printer import tex
 from derive.questions import birnn_checks
 from derive.questions.base import Question, Table
 from derive.questions.birnn_instance import Evaluation, evaluate_forms, float_apply, instance_values
-from derive.questions.birnn_model import BirnnParts, D, Derivation, U_b, U_f, V_b, V_f, W_b, W_f, derive_forms
+from derive.questions.birnn_model import (
+    WEIGHTS,
+    BirnnParts,
+    D,
+    Derivation,
+    U_b,
+    U_f,
+    V_b,
+    V_f,
+    W_b,
+    W_f,
+    derive_forms,
+    hb,
+    hf,
+    x,
+    y,
+)
 from derive.verify import Planned
 
 if TYPE_CHECKING:
@@ -28,36 +46,63 @@ if TYPE_CHECKING:
 
 # --- 3.1: the computational graph, read off the model's equations ---------------------------
 
+ROWS = {"x": 0, "h_f": 1, "h_b": 2, "y": 3, "L": 4}  # the figure's row of each kind of node
+
+
+class Node(NamedTuple):
+    """A node of the unrolled graph: a quantity of the model (its plain name) at a time step."""
+
+    kind: str  # x, h_f, h_b, y or L
+    step: int
+
+    @property
+    def row(self) -> int:
+        return ROWS[self.kind]
+
+    @property
+    def label(self) -> Tex:
+        symbol = Subscripted(self.kind, self.step) if self.kind == "L" else Series(self.kind, D, 1, self.step)
+        return Tex(tex(symbol))
+
+
+class Edge(NamedTuple):
+    """A matrix product in the equation of the node it enters, or the loss L_t read off y_t."""
+
+    source: Node
+    target: Node
+    weight: str  # the weight's plain name (a key of WEIGHTS), or "" for y_t -> L_t
+
+    @property
+    def label(self) -> Tex:
+        return Tex(tex(WEIGHTS[self.weight])) if self.weight else Tex("")
+
+
 @dataclass(frozen=True)
 class Graph:
-    nodes: dict[str, tuple[int, int]]  # node LaTeX -> (column t, row)
-    edges: tuple[tuple[str, str, str], ...]  # (from, to, weight LaTeX or "")
+    nodes: tuple[Node, ...]  # in order of first appearance along the edges
+    edges: tuple[Edge, ...]
 
 
 def graph(steps: int) -> Graph:
     """Nodes and labelled edges of the unrolled BiRNN, from the equations at each concrete t."""
-    def vec(name: str, t: int) -> sp.MatrixSymbol:
-        return sp.MatrixSymbol(f"{name}_{{{t}}}", D, 1)
-
-    rows = {"x": 0, "h^{(f)}": 1, "h^{(b)}": 2, "y": 3, "L": 4}
-    nodes: dict[str, tuple[int, int]] = {}
-    edges: list[tuple[str, str, str]] = []
+    edges: list[Edge] = []
     for t in range(1, steps + 1):
         equations = {
-            vec("h^{(f)}", t): W_f * vec("x", t) + U_f * vec("h^{(f)}", t - 1),
-            vec("h^{(b)}", t): W_b * vec("x", t) + U_b * vec("h^{(b)}", t + 1),
-            vec("y", t): V_f * vec("h^{(f)}", t) + V_b * vec("h^{(b)}", t),
+            hf.at(t): W_f * x.at(t) + U_f * hf.at(t - 1),
+            hb.at(t): W_b * x.at(t) + U_b * hb.at(t + 1),
+            y.at(t): V_f * hf.at(t) + V_b * hb.at(t),
         }
         for lhs, rhs in equations.items():
             for term in sp.MatAdd.make_args(rhs):
                 weight, source = term.args
-                edges.append((source.name, lhs.name, weight.name))
-        edges.append((vec("y", t).name, f"L_{{{t}}}", ""))
-    for src, dst, _ in edges:
-        for name in (src, dst):
-            base, step = name.rsplit("_", 1)
-            nodes.setdefault(name, (int(step.strip("{}")), rows[base]))
-    return Graph(nodes, tuple(edges))
+                edges.append(Edge(_node(source), _node(lhs), weight.name))
+        edges.append(Edge(_node(y.at(t)), Node("L", t), ""))
+    nodes = dict.fromkeys(node for edge in edges for node in (edge.source, edge.target))
+    return Graph(tuple(nodes), tuple(edges))
+
+
+def _node(vector: Series) -> Node:
+    return Node(vector.name, int(vector.time))
 
 
 # --- The question's answer --------------------------------------------------------------------

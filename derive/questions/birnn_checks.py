@@ -62,16 +62,16 @@ def plan(answer: BirnnAnswer, config: Config) -> Planned:
     return checks
 
 
-def assignment_edges(steps: int) -> set[tuple[str, str, str]]:
+def assignment_edges(steps: int) -> set[tuple[tuple[str, int], tuple[str, int], str]]:
     """The unrolled graph's edges (source, target, weight), read off the assignment's equations
     h^(f)_t = f(W^(f) x_t + U^(f) h^(f)_{t-1}), h^(b)_t = f(W^(b) x_t + U^(b) h^(b)_{t+1}),
-    y_t = V^(f) h^(f)_t + V^(b) h^(b)_t and L_t from y_t, restated here."""
+    y_t = V^(f) h^(f)_t + V^(b) h^(b)_t and L_t from y_t, restated here. A node is (its plain
+    name, its step), a weight its plain name."""
     edges = set()
     for t in range(1, steps + 1):
-        hf, hb, x, y = (f"h^{{(f)}}_{{{t}}}", f"h^{{(b)}}_{{{t}}}", f"x_{{{t}}}", f"y_{{{t}}}")
-        edges |= {(x, hf, "W^{(f)}"), (f"h^{{(f)}}_{{{t - 1}}}", hf, "U^{(f)}"), (x, hb, "W^{(b)}"),
-                  (f"h^{{(b)}}_{{{t + 1}}}", hb, "U^{(b)}"), (hf, y, "V^{(f)}"), (hb, y, "V^{(b)}"),
-                  (y, f"L_{{{t}}}", "")}
+        hf, hb, x, y = ("h_f", t), ("h_b", t), ("x", t), ("y", t)
+        edges |= {(x, hf, "W_f"), (("h_f", t - 1), hf, "U_f"), (x, hb, "W_b"),
+                  (("h_b", t + 1), hb, "U_b"), (hf, y, "V_f"), (hb, y, "V_b"), (y, ("L", t), "")}
     return edges
 
 

@@ -18,6 +18,7 @@ from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.matrices.expressions.diagonal import DiagMatrix
 
 from derive.answer import Row, Tex
+from derive.latex.notation import Jacobian, Series, Subscripted
 from derive.latex.printer import tex
 from derive.questions.base import Part, Parts
 
@@ -33,36 +34,40 @@ class BirnnParts(Parts):
 D = sp.Symbol("d", integer=True, positive=True)
 A = sp.Symbol("a")  # a pre-activation
 H = sp.Symbol("h")  # a hidden unit, h = f(a)
+T_NOW = sp.Symbol("t", integer=True, positive=True)  # the step the derivation is written at
+T_END = sp.Symbol("T", integer=True, positive=True)  # the last step
 DEFINITIONS = {"tanh": sp.tanh(A), "sigmoid": 1 / (1 + sp.exp(-A))}
-DISPLAY = {"tanh": sp.tanh, "sigmoid": sp.Function(r"\sigma")}
+DISPLAY = {"tanh": sp.tanh, "sigmoid": sp.Function("sigma")}
+FPRIME = sp.Function("fprime")  # f', unevaluated
 
 
-def _m(name: str, cols: Any = 1) -> sp.MatrixSymbol:
-    return sp.MatrixSymbol(name, D, cols)
+def _m(name: str) -> sp.MatrixSymbol:
+    return sp.MatrixSymbol(name, D, D)
 
 
-W_f, U_f, V_f = _m(r"W^{(f)}", D), _m(r"U^{(f)}", D), _m(r"V^{(f)}", D)
-W_b, U_b, V_b = _m(r"W^{(b)}", D), _m(r"U^{(b)}", D), _m(r"V^{(b)}", D)
+W_f, U_f, V_f = _m("W_f"), _m("U_f"), _m("V_f")
+W_b, U_b, V_b = _m("W_b"), _m("U_b"), _m("V_b")
 WEIGHTS = {"W_f": W_f, "U_f": U_f, "V_f": V_f, "W_b": W_b, "U_b": U_b, "V_b": V_b}
 
 
-def _t(offset: int) -> str:
-    return "t" if offset == 0 else f"t{offset:+d}"
-
-
 class Vector:
-    """A d x 1 quantity at time t + offset: `hf(1)` is h^(f)_{t+1}. `of` wraps the name (a gradient)."""
+    """A d x 1 time series of the model by its plain name: `hf(1)` is h_f at time t + 1,
+    `hf.at(T_END)` at the last step (derive.latex.notation has the names' LaTeX)."""
 
-    def __init__(self, name: str, of: str = "{}") -> None:
-        self.name, self.of = name, of
+    def __init__(self, name: str) -> None:
+        self.name = name
 
-    def __call__(self, offset: int = 0) -> sp.MatrixSymbol:
-        return _m(self.of.format(f"{self.name}_{{{_t(offset)}}}"))
+    def __call__(self, offset: int = 0) -> Series:
+        return self.at(T_NOW + offset)
+
+    def at(self, time: Any) -> Series:
+        return Series(self.name, D, 1, time)
 
 
 x, z, y = Vector("x"), Vector("z"), Vector("y")
-hf, hb = Vector("h^{(f)}"), Vector("h^{(b)}")
-gf, gb = Vector("h^{(f)}", of=r"\nabla_{{{}}} L"), Vector("h^{(b)}", of=r"\nabla_{{{}}} L")
+hf, hb = Vector("h_f"), Vector("h_b")
+gf, gb = Vector("grad_h_f"), Vector("grad_h_b")  # the total gradients of L
+gy_t, gf_t, gb_t = Vector("grad_step_y"), Vector("grad_step_h_f"), Vector("grad_step_h_b")  # of the step's L_t
 
 
 @dataclass(frozen=True)
@@ -189,32 +194,26 @@ class Derivation:
     recursion_rows: dict[str, tuple[Row, ...]]  # the total-gradient recursions and boundaries
 
 
-def _jacobian_name(direction: str, step: str) -> sp.MatrixSymbol:
-    """The Jacobian as a named d x d matrix, for the recursion as the question states it."""
-    h = rf"h^{{({direction})}}"
-    return sp.MatrixSymbol(rf"\left(\frac{{\partial {h}_{{{step}}}}}{{\partial {h}_{{t}}}}\right)", D, D)
-
-
 def _recursion_rows(f: ClosedForms, jac_f_t: sp.MatrixExpr, jac_b_t: sp.MatrixExpr) -> dict[str, tuple[Row, ...]]:
     """The backward recursions for the total gradients, with their boundary conditions; the
     transposed Jacobians are SymPy's denominator-layout results (see _jacobian)."""
-    at_end = {y(): _m("y_{T}"), z(): _m("z_{T}")}
-    at_start = {y(): _m("y_{1}"), z(): _m("z_{1}")}
+    at_end = {y(): y.at(T_END), z(): z.at(T_END)}
+    at_start = {y(): y.at(1), z(): z.at(1)}
     return {
         "f": (
-            Row(gf(), sp.MatAdd(f.local_f, sp.MatMul(_jacobian_name("f", "t+1").T, gf(1)), evaluate=False),
+            Row(gf(), sp.MatAdd(f.local_f, sp.MatMul(Jacobian(hf(1), hf()).T, gf(1)), evaluate=False),
                 note=Tex(r"for $t = T-1, \dots, 1$")),
             Row(None, sp.MatAdd(f.local_f, sp.MatMul(jac_f_t, gf(1)), evaluate=False),
                 note="the Jacobian of (b), transposed"),
-            Row(_m(r"\nabla_{h^{(f)}_{T}} L"), f.boundary_f.xreplace(at_end),
+            Row(gf.at(T_END), f.boundary_f.xreplace(at_end),
                 note=Tex(r"boundary: $h^{(f)}_T$ has no successor")),
         ),
         "b": (
-            Row(gb(), sp.MatAdd(f.local_b, sp.MatMul(_jacobian_name("b", "t-1").T, gb(-1)), evaluate=False),
+            Row(gb(), sp.MatAdd(f.local_b, sp.MatMul(Jacobian(hb(-1), hb()).T, gb(-1)), evaluate=False),
                 note=Tex(r"for $t = 2, \dots, T$")),
             Row(None, sp.MatAdd(f.local_b, sp.MatMul(jac_b_t, gb(-1)), evaluate=False),
                 note="the Jacobian of (b), transposed"),
-            Row(_m(r"\nabla_{h^{(b)}_{1}} L"), f.boundary_b.xreplace(at_start),
+            Row(gb.at(1), f.boundary_b.xreplace(at_start),
                 note=Tex(r"boundary: $h^{(b)}_1$ has no successor")),
         ),
     }
@@ -232,15 +231,15 @@ def derive_forms(activation: str) -> Derivation:
     common, rest = _scalar_common(grad_y)
     local_f = sp.MatMul(common, dy_dhf, rest, evaluate=False)
     local_b = sp.MatMul(common, dy_dhb, rest, evaluate=False)
-    lt, gy = sp.Symbol("L_{t}"), sp.Symbol(r"\nabla_{y_{t}} L_{t}")
+    lt, gy = Subscripted("L", T_NOW), gy_t()
     local_rows = (
         Row(lt, sp.Trace(sp.MatMul((z() - y()).T, z() - y(), evaluate=False)),
             note=Tex(r"$\|z_t-y_t\|_2^2$ as a $1\times 1$ trace")),
         Row(gy, grad_y, note="SymPy: differentiate the trace"),
-        Row(sp.Symbol(r"\nabla_{h^{(f)}_{t}} L_{t}"), sp.MatMul(dy_dhf, grad_y, evaluate=False),
+        Row(gf_t(), sp.MatMul(dy_dhf, grad_y, evaluate=False),
             note=Tex(r"chain rule; $\partial y_t/\partial h^{(f)}_t = V^{(f)}$")),
         Row(None, local_f),
-        Row(sp.Symbol(r"\nabla_{h^{(b)}_{t}} L_{t}"), sp.MatMul(dy_dhb, grad_y, evaluate=False),
+        Row(gb_t(), sp.MatMul(dy_dhb, grad_y, evaluate=False),
             note=Tex(r"likewise, $\partial y_t/\partial h^{(b)}_t = V^{(b)}$")),
         Row(None, local_b),
     )
@@ -254,7 +253,7 @@ def derive_forms(activation: str) -> Derivation:
                       _recursion_rows(forms, jac_f_t, jac_b_t))
 
 
-def _jacobian(act: Activation, pre: sp.MatrixExpr, wrt: sp.MatrixSymbol, out: sp.MatrixSymbol,
+def _jacobian(act: Activation, pre: sp.MatrixExpr, wrt: Series, out: Series,
               recurrent: sp.MatrixSymbol) -> tuple[sp.MatrixExpr, sp.MatrixExpr, tuple[Row, ...]]:
     """d out / d wrt for out = f(pre): SymPy's denominator layout, transposed to numerator layout.
     Returns the Jacobian, its transpose (SymPy's result, in the states) and the rows shown."""
@@ -267,9 +266,8 @@ def _jacobian(act: Activation, pre: sp.MatrixExpr, wrt: sp.MatrixSymbol, out: sp
     expected = sp.MatMul(DiagMatrix(act.of(out)), recurrent, evaluate=False)
     if jac != expected or jac_t != sp.MatMul(recurrent.T, DiagMatrix(act.of(out)), evaluate=False):
         raise ArithmeticError(f"unexpected Jacobian form {jac}")
-    lhs = sp.Symbol(rf"\frac{{\partial {out.name}}}{{\partial {wrt.name}}}")
     rows = (
-        Row(lhs, _show_fprime(denominator.T, pre), note="numerator layout: transpose of SymPy's result"),
+        Row(Jacobian(out, wrt), _show_fprime(denominator.T, pre), note="numerator layout: transpose of SymPy's result"),
         Row(None, jac, note=Tex(r"$f'$ written in the hidden state")),
     )
     return jac, jac_t, rows
@@ -280,8 +278,8 @@ def _weight_term(act: Activation, weight: sp.MatrixSymbol, pre: sp.MatrixExpr, s
     """Step t's contribution: d/dweight of (total gradient at h_t)^T h_t, h_t = f(pre) with its input fixed."""
     contribution = sp.Trace(grad.T * pre.applyfunc(act.function)).diff(weight)
     term = _in_states(contribution, act, pre, state)
-    trace = rf"\operatorname{{tr}}\left(({grad.name})^{{\top}} {state.name}\right)"
-    lhs = sp.Symbol(rf"\frac{{\partial}}{{\partial {weight.name}}}{trace}")
+    trace = rf"\operatorname{{tr}}\left(({tex(grad)})^{{\top}} {tex(state)}\right)"
+    lhs = Tex(rf"\frac{{\partial}}{{\partial {tex(weight)}}}{trace}")
     rows = (
         Row(lhs, _show_fprime(contribution, pre), note="SymPy; step input fixed"),
         Row(None, term),
@@ -291,9 +289,8 @@ def _weight_term(act: Activation, weight: sp.MatrixSymbol, pre: sp.MatrixExpr, s
 
 def _show_fprime(expr: sp.MatrixExpr, pre: sp.MatrixExpr) -> sp.MatrixExpr:
     """SymPy's f'(pre) shown as f' applied to the pre-activation, for the first step of the work."""
-    fprime = sp.Function("f'")
     return expr.replace(lambda n: isinstance(n, ElementwiseApplyFunction),
-                        lambda n: n.expr.applyfunc(sp.Lambda(A, fprime(A))))
+                        lambda n: n.expr.applyfunc(sp.Lambda(A, FPRIME(A))))
 
 
 def _entry_rows(act: Activation, direction: str) -> tuple[Row, ...]:
@@ -303,7 +300,7 @@ def _entry_rows(act: Activation, direction: str) -> tuple[Row, ...]:
     state = hf if direction == "f" else hb
     Wm, Um = (W_f, U_f) if direction == "f" else (W_b, U_b)
     Wi, Ui = sp.IndexedBase(Wm.name), sp.IndexedBase(Um.name)
-    xi, hsrc, hdst = sp.IndexedBase(x(xo).name), sp.IndexedBase(state(src).name), sp.IndexedBase(state(dst).name)
+    xi, hsrc, hdst = sp.IndexedBase(x(xo)), sp.IndexedBase(state(src)), sp.IndexedBase(state(dst))
     pre = sp.Sum(Wi[i, k] * xi[k], (k, 1, D)) + sp.Sum(Ui[i, k] * hsrc[k], (k, 1, D))
     d_pre = sp.diff(pre, hsrc[j])
     d_pre_done = d_pre.doit().replace(lambda e: isinstance(e, sp.Piecewise), lambda e: e.args[0].expr)
@@ -311,13 +308,12 @@ def _entry_rows(act: Activation, direction: str) -> tuple[Row, ...]:
     entry = entry.replace(lambda e: isinstance(e, sp.Piecewise), lambda e: e.args[0].expr)
     if sp.simplify(entry / Ui[i, j] - act.derivative.subs(A, pre)) != 0:
         raise ArithmeticError("the Jacobian entry is not f'(a_i) U_ij")
-    a_i = sp.Symbol(rf"a_{{{_t(dst)},i}}")
-    fprime = sp.Function("f'")
-    lhs = sp.Symbol(rf"\left(\frac{{\partial {state(dst).name}}}{{\partial {state(src).name}}}\right)_{{ij}}")
+    a_i = Subscripted("a", T_NOW + dst, i)
+    lhs = Tex(rf"\left({tex(Jacobian(state(dst), state(src)))}\right)_{{ij}}")
     return (
-        Row(a_i, pre, note=Tex(rf"so that ${tex(hdst[i])} = f(a_{{{_t(dst)},i}})$")),
+        Row(a_i, pre, note=Tex(rf"so that ${tex(hdst[i])} = f({tex(a_i)})$")),
         Row(sp.Derivative(a_i, hsrc[j]), d_pre, note="SymPy, component by component"),
         Row(None, d_pre_done, note=Tex(r"for $1 \le j \le d$")),
-        Row(lhs, fprime(a_i) * sp.Derivative(a_i, hsrc[j]), note="chain rule"),
+        Row(lhs, FPRIME(a_i) * sp.Derivative(a_i, hsrc[j]), note="chain rule"),
         Row(None, act.in_output.subs(H, hdst[i]) * Ui[i, j], note=Tex(r"$f'$ in the hidden state")),
     )

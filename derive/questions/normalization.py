@@ -22,6 +22,7 @@ from derive.answer import Check, Row, Terms, Tex
 from derive.config import Config
 from derive.grade.parts import TENSOR, get, shape_of
 from derive.grade.parts import Part as GradedPart
+from derive.latex.notation import Subscripted
 from derive.properties import Property
 from derive.questions.base import Part, Parts, Question, Table
 from derive.verify import Planned, compare, torch_job
@@ -108,8 +109,8 @@ def _statistic(tensor: np.ndarray, kind: str) -> Statistic:
 
 def _group(index: tuple[int, ...], values: tuple[sp.Rational, ...], axes: tuple[int, ...]) -> Group:
     m = sp.Integer(len(values))
-    label = ",".join(f"{AXIS_NAMES[a]}={index[a] + 1}" for a in range(3) if a not in axes)
-    mu, sigma2 = sp.Symbol(rf"\mu_{{{label}}}"), sp.Symbol(rf"\sigma^2_{{{label}}}")
+    group = [sp.Eq(sp.Symbol(AXIS_NAMES[a]), index[a] + 1) for a in range(3) if a not in axes]  # c = 1, ...
+    mu, sigma2 = Subscripted("mu", *group), Subscripted("sigma2", *group)
     total = sp.Add(*values)
     mean = total / m
     squares = sp.Add(*[v**2 for v in values])
