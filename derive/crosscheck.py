@@ -99,10 +99,11 @@ def birnn_gradients(torch: Any, part: Issued, grad_w_b: np.ndarray, grad_u_f: np
     ]
 
 
-def lora_counts(torch: Any, part: Issued,
-                expected: dict[str, list[tuple[tuple[int, int, int, int], int, int]]]) -> CheckList:
+def lora_counts(torch: Any, part: Issued, expected: dict[str, list[tuple[tuple[int, int, int, int], int, int]]],
+                labels: dict[str, str]) -> CheckList:
     """PyTorch's FLOPs of the modules' forward pass against 2 x the model's multiply-adds, and
-    their requires_grad parameters against the model's space, at each size."""
+    their requires_grad parameters against the model's space, at each size. `labels`: each
+    module's name in the check names (lora_model.NAMES, which this process does not import)."""
     checks: CheckList = []
     for mod, cases in expected.items():
         flops, params = [], []
@@ -111,7 +112,7 @@ def lora_counts(torch: Any, part: Issued,
             x = torch.randn(size[0], size[1], dtype=torch.float64)
             flops.append((forward_flops(torch, module, x), model_flops))
             params.append((sum(p.numel() for p in module.parameters() if p.requires_grad), model_params))
-        label = "LFFN" if mod == "ffn" else "MHA"
+        label = labels[mod]
         checks.append(count_check(part, f"{label}: FLOPs = 2 x multiply-adds",
                                   "every matmul PyTorch runs, torch.utils.flop_counter.mm_flop", flops,
                                   certifies=(f"lora.{mod}.lora.multiply_adds",)))

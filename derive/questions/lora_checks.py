@@ -20,7 +20,22 @@ from derive.answer import Check
 from derive.asymptotic import big_o_check
 from derive.config import Config, LoraConfig
 from derive.questions.lora_counted import COUNTERS, Counter, Size, quantize
-from derive.questions.lora_model import MODULES, NAMES, ORDER, VARIABLES, LoraParts, d, h, m, n, r
+from derive.questions.lora_model import (
+    CHOICE_KEYS,
+    CONDITIONS,
+    METHODS,
+    MODULES,
+    NAMES,
+    ORDER,
+    SAVING_SHARE,
+    VARIABLES,
+    LoraParts,
+    d,
+    h,
+    m,
+    n,
+    r,
+)
 from derive.verify import Planned, count_check, torch_job
 
 if TYPE_CHECKING:
@@ -42,7 +57,7 @@ def model_size(c: LoraConfig) -> Size:
 def measure(size: Size, bits: int, shapes_only: bool = False) -> dict[tuple[str, str], Counter]:
     """Each module run as LoRA (FP32 frozen weights) and as QLoRA (m-bit)."""
     return {(mod, meth): COUNTERS[mod](size, bits if meth == "qlora" else None, shapes_only)
-            for mod in MODULES for meth in ("lora", "qlora")}
+            for mod in MODULES for meth in METHODS}
 
 
 def plan(answer: LoraAnswer, config: Config) -> Planned:
@@ -72,9 +87,10 @@ def plan(answer: LoraAnswer, config: Config) -> Planned:
     checks.append(quantization_check(bits))
     expected = {mod: [(size, 2 * _at(answer.costs[mod, "lora"].madds, size, bits),
                        _at(answer.costs[mod, "lora"].trainable, size, bits)) for size in GRID]
-                for mod in ("ffn", "mha")}
+                for mod in MODULES}
+    labels = {mod: NAMES[mod] for mod in MODULES}  # the worker does not import the model
     checks.append(torch_job(LoraParts.costs, "FLOPs and trainable parameters (PyTorch)", crosscheck.lora_counts,
-                            expected, certifies=tuple(f"lora.{mod}.lora.{k}" for mod in MODULES
+                            expected, labels, certifies=tuple(f"lora.{mod}.lora.{k}" for mod in MODULES
                                                       for k in ("multiply_adds", "space"))))
     return checks
 
@@ -100,7 +116,7 @@ def decide(measured: dict[tuple[str, str], Counter]) -> dict[str, dict[str, str]
     }
     reached = 0
     for mod in sorted(MODULES, key=lambda k: -saving[k]):
-        out["both"][mod] = "qlora" if 2 * reached < sum(saving.values()) else "lora"
+        out["both"][mod] = "qlora" if reached < SAVING_SHARE * sum(saving.values()) else "lora"
         reached += saving[mod] if out["both"][mod] == "qlora" else 0
     return out
 
@@ -112,7 +128,7 @@ def choice_check(answer: LoraAnswer, measured: dict[tuple[str, str], Counter]) -
     return Check(LoraParts.choice.id,
                  "choice table", "each cell decided again by the stated rule from the instrumented pass "
                  "at the config's size (frozen bits held, operations run)", float(wrong), 0.0,
-                 tuple(f"lora.choice.{cond}.{'lffn' if mod == 'ffn' else mod}" for cond in expected for mod in MODULES))
+                 tuple(f"lora.choice.{cond}.{CHOICE_KEYS[mod]}" for cond in CONDITIONS for mod in MODULES))
 
 
 def figures_check(answer: LoraAnswer, c: LoraConfig, measured: dict[tuple[str, str], Counter]) -> Check:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, replace
+from fractions import Fraction
 
 import sympy as sp
 
@@ -28,9 +29,22 @@ class LoraParts(Parts):
 n, d, r, h, m = sp.symbols("n d r h m", integer=True, positive=True)
 VARIABLES = [n, d, r, h]
 ORDER = [(r, d)]  # r << d
-FP32 = 32
+FP32 = 32  # bits of a weight in the default precision, and of each scale under QLoRA
+DEFAULT_PRECISION = f"FP{FP32}"  # its name
+SCALES_PER_MATRIX = 1  # this question's QLoRA: one FP32 scale per frozen matrix
 MODULES = ("ffn", "mha")
 METHODS = ("lora", "qlora")
+# The one table of names: each module and method as printed (the document, the question sheet,
+# the check names, the choices in answers.json). The model and answers.json's cost entries
+# key them by MODULES and METHODS.
+NAMES = {"ffn": "LFFN", "mha": "MHA", "lora": "LoRA", "qlora": "QLoRA"}
+# The choice table (4.4(b)): its rows, the conditions (answers.json key -> as printed), its
+# columns in the assignment's order, and the keys answers.json gives the columns.
+CONDITIONS = {"memory_limit": "memory limit", "faster_inference": "faster inference", "both": "both"}
+CHOICE_COLUMNS = ("mha", "ffn")
+CHOICE_KEYS = {"ffn": "lffn", "mha": "mha"}
+SAVING_SHARE = Fraction(1, 2)  # "both": quantize the fewest modules that reach this share of the possible saving
+RANK_MULTIPLE = 2  # 4.2 quotes the trainable parameters at rank r and at this multiple of r
 
 
 @dataclass(frozen=True)
@@ -76,7 +90,7 @@ class ModuleCost:
     def frozen_bits(self) -> sp.Expr:
         """Memory of the pretrained weights: FP32, or m-bit integers plus one FP32 scale per matrix."""
         if self.quantized:
-            return m * self.frozen_weights + FP32 * self.frozen_matrices
+            return m * self.frozen_weights + FP32 * SCALES_PER_MATRIX * self.frozen_matrices
         return FP32 * self.frozen_weights
 
 
@@ -125,7 +139,6 @@ def costs() -> dict[tuple[str, str], ModuleCost]:
             for mod in MODULES for meth in METHODS}
 
 
-NAMES = {"ffn": "LFFN", "mha": "MHA", "lora": "LoRA", "qlora": "QLoRA"}
 Point = dict[sp.Symbol, int]
 
 
