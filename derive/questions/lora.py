@@ -12,17 +12,23 @@ from typing import TYPE_CHECKING, Any
 
 import sympy as sp
 
+from derive.answer import Tex
 from derive.config import Config, LoraConfig
 from derive.grade.parts import CHOICE, O_FORM, get
 from derive.grade.parts import Part as GradedPart
-from derive.questions import lora_checks
+from derive.questions import lora_checks, lora_view
 from derive.questions.base import Question, Table
 from derive.questions.lora_model import (
+    CHOICE_COLUMNS,
+    CHOICE_KEYS,
+    CONDITIONS,
     FP32,
     METHODS,
     MODULES,
     NAMES,
     ORDER,
+    RANK_MULTIPLE,
+    SAVING_SHARE,
     VARIABLES,
     LoraParts,
     ModuleCost,
@@ -66,7 +72,7 @@ def choose(table: dict[tuple[str, str], ModuleCost], at: Point) -> tuple[dict[st
     saving = {mod: table[mod, "lora"].frozen_bits - table[mod, "qlora"].frozen_bits for mod in MODULES}
     added = {mod: table[mod, "qlora"].time - table[mod, "lora"].time for mod in MODULES}
     per_time = {mod: sp.expand(sp.cancel(saving[mod] / added[mod])) for mod in MODULES}  # a sum of terms
-    out: dict[str, dict[str, Choice]] = {"memory_limit": {}, "faster_inference": {}, "both": {}}
+    out: dict[str, dict[str, Choice]] = {cond: {} for cond in CONDITIONS}
     for mod in MODULES:
         lighter = "qlora" if v(saving[mod]) > 0 else "lora"
         out["memory_limit"][mod] = Choice(lighter, f"saves {v(saving[mod]) / 8 / 2**20:.1f} MiB of frozen weights")
@@ -75,12 +81,12 @@ def choose(table: dict[tuple[str, str], ModuleCost], at: Point) -> tuple[dict[st
     total = sum(v(saving[mod]) for mod in MODULES)
     reached = 0
     for mod in sorted(MODULES, key=lambda k: -v(saving[k])):
-        if reached * 2 < total:
+        if reached < SAVING_SHARE * total:
             reached += v(saving[mod])
             share = v(saving[mod]) / total
             out["both"][mod] = Choice("qlora", f"{share:.0%} of the possible saving, for "
                                       f"{v(added[mod]) / v(table[mod, 'lora'].time):.2%} more operations per pass "
-                                      "(measured time overheads are larger: see 4.3)")
+                                      f"(measured time overheads are larger: see {LoraParts.inference.id})")
         else:
             out["both"][mod] = Choice("lora", f"only {v(saving[mod]) / total:.0%} of the saving: keep it fast")
     return out, per_time
@@ -96,7 +102,7 @@ def derive(config: Config) -> LoraAnswer:
 
     figures = {
         "trainable": {mod: v(table[mod, "lora"].trainable) for mod in MODULES},
-        "trainable_double_rank": {mod: v(table[mod, "lora"].trainable.subs(r, 2 * r)) for mod in MODULES},
+        "trainable_double_rank": {mod: v(table[mod, "lora"].trainable.subs(r, RANK_MULTIPLE * r)) for mod in MODULES},
         "frozen_mib": {(mod, meth): v(table[mod, meth].frozen_bits) / 8 / 2**20 for mod in MODULES for meth in METHODS},
         "adapter_mib": {mod: v(table[mod, "lora"].trainable) * FP32 / 8 / 2**20 for mod in MODULES},
         "dequant_share": {mod: (v(table[mod, "qlora"].time) - v(table[mod, "lora"].time)) / v(table[mod, "qlora"].time)
@@ -120,15 +126,14 @@ def as_json(answer: LoraAnswer) -> dict[str, Any]:
                 "frozen_weight_bits": str(cost.frozen_bits),
             }
     out["w_o_shape"] = "h*d x d"
-    out["choice"] = {cond: {("lffn" if mod == "ffn" else mod): NAMES[ch.method] for mod, ch in row.items()}
+    out["choice"] = {cond: {CHOICE_KEYS[mod]: NAMES[ch.method] for mod, ch in row.items()}
                      for cond, row in answer.choice.items()}
     return out
 
 
-
 class Lora(Question[LoraAnswer]):
     key = "lora"
-    title = "Low-rank adaptation"
+    title = Tex("Low-rank adaptation")  # trusted: a hyphen, not an escaped {-}
     parts = LoraParts
 
     def derive(self, config: Config) -> LoraAnswer:
@@ -138,14 +143,13 @@ class Lora(Question[LoraAnswer]):
         return lora_checks.plan(answer, config)
 
     def view(self, answer: LoraAnswer, pytorch: bool) -> Mapping[str, Any]:
-        return {"answers": {self.key: answer}, "pytorch": pytorch}
+        return {"v": lora_view.view(answer)}  # no PyTorch check is named in the prose
 
     def as_json(self, answer: LoraAnswer) -> dict[str, Any]:
         return as_json(answer)
 
     def prompt(self, config: Config) -> Mapping[str, Any]:
-        c = config.lora
-        return {"d": c.d, "r": c.r, "n": c.n, "heads": c.heads, "bits": c.bits}
+        return {"d": lora_view.prompt(config.lora)}
 
     def randomize(self, rng: random.Random, spec: VariantsSpec) -> Table:
         d = rng.choice([d for d in spec.lora.d if any(r < d for r in spec.lora.r)])
@@ -158,7 +162,7 @@ class Lora(Question[LoraAnswer]):
         out = [GradedPart(f"{self.key}.{mod}.{meth}.{name}", complexity.id, Fraction(complexity.points) / len(o_forms),
                           O_FORM, get(key, self.key, mod, meth, name), (self.key, mod, meth, name),
                           symbols=tuple(VARIABLES), order=tuple(ORDER)) for mod, meth, name in o_forms]
-        cells = [(cond, mod) for cond in ("memory_limit", "faster_inference", "both") for mod in ("mha", "lffn")]
+        cells = [(cond, CHOICE_KEYS[mod]) for cond in CONDITIONS for mod in CHOICE_COLUMNS]
         out += [GradedPart(f"{self.key}.choice.{cond}.{mod}", choice.id, Fraction(choice.points) / len(cells), CHOICE,
                            get(key, self.key, "choice", cond, mod), (self.key, "choice", cond, mod))
                 for cond, mod in cells]
