@@ -60,33 +60,36 @@ class Op:
 
 @dataclass(frozen=True)
 class ModuleCost:
+    """A module's cost under one method. Its totals are computed once per object (frozen: they
+    cannot go stale; `with_ops` and `dataclasses.replace` make a new object)."""
+
     ops: tuple[Op, ...]
     trainable: sp.Expr  # parameters
     frozen_weights: sp.Expr  # count of pretrained weights
     frozen_matrices: sp.Expr  # how many pretrained matrices (one scale constant each under QLoRA)
     quantized: bool
 
-    @property
+    @functools.cached_property
     def madds(self) -> sp.Expr:
         return sp.expand(sp.Add(*[o.madds * o.times for o in self.ops]))
 
-    @property
+    @functools.cached_property
     def eops(self) -> sp.Expr:
         return sp.expand(sp.Add(*[o.eops * o.times for o in self.ops]))
 
-    @property
+    @functools.cached_property
     def time(self) -> sp.Expr:
         return sp.expand(self.madds + self.eops)
 
-    @property
+    @functools.cached_property
     def time_big_o(self) -> sp.Expr:
         return big_o(self.time, VARIABLES, ORDER)
 
-    @property
+    @functools.cached_property
     def space_big_o(self) -> sp.Expr:
         return big_o(self.trainable, VARIABLES, ORDER)
 
-    @property
+    @functools.cached_property
     def frozen_bits(self) -> sp.Expr:
         """Memory of the pretrained weights: FP32, or m-bit integers plus one FP32 scale per matrix."""
         if self.quantized:
