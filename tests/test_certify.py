@@ -219,7 +219,7 @@ def test_a_flipped_choice_is_caught(no_torch, cond, mod, method):
 
 
 @pytest.mark.parametrize(("figure", "key", "factor"), [("frozen_mib", ("mha", "qlora"), 2),
-                                                     ("trainable_double_rank", "ffn", 2),
+                                                     ("trainable_higher_rank", "ffn", 2),
                                                      ("dequant_share", "mha", 1.001),
                                                      ("adapter_share", "ffn", 0.5)])
 def test_a_wrong_quoted_figure_is_caught(no_torch, figure, key, factor):

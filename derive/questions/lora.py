@@ -102,7 +102,7 @@ def derive(config: Config) -> LoraAnswer:
 
     figures = {
         "trainable": {mod: v(table[mod, "lora"].trainable) for mod in MODULES},
-        "trainable_double_rank": {mod: v(table[mod, "lora"].trainable.subs(r, RANK_MULTIPLE * r)) for mod in MODULES},
+        "trainable_higher_rank": {mod: v(table[mod, "lora"].trainable.subs(r, RANK_MULTIPLE * r)) for mod in MODULES},
         "frozen_mib": {(mod, meth): v(table[mod, meth].frozen_bits) / 8 / 2**20 for mod in MODULES for meth in METHODS},
         "adapter_mib": {mod: v(table[mod, "lora"].trainable) * FP32 / 8 / 2**20 for mod in MODULES},
         "dequant_share": {mod: (v(table[mod, "qlora"].time) - v(table[mod, "lora"].time)) / v(table[mod, "qlora"].time)

@@ -27,6 +27,7 @@ from derive.questions.lora_model import (
     MODULES,
     NAMES,
     ORDER,
+    RANK_MULTIPLE,
     SAVING_SHARE,
     VARIABLES,
     LoraParts,
@@ -133,8 +134,8 @@ def choice_check(answer: LoraAnswer, measured: dict[tuple[str, str], Counter]) -
 
 def figures_check(answer: LoraAnswer, c: LoraConfig, measured: dict[tuple[str, str], Counter]) -> Check:
     """The figures the text quotes for the config's model, from the shape-only pass at its size
-    (at rank 2r for the doubled rank, at rank 0 for the adapters' share of the operations)."""
-    double = measure((c.n, c.d, 2 * c.r, c.heads), c.bits, shapes_only=True)
+    (at rank RANK_MULTIPLE * r for the higher rank, at rank 0 for the adapters' share of the operations)."""
+    higher = measure((c.n, c.d, RANK_MULTIPLE * c.r, c.heads), c.bits, shapes_only=True)
     no_adapters = measure((c.n, c.d, 0, c.heads), c.bits, shapes_only=True)
 
     def ops(cnt: Counter) -> int:
@@ -144,7 +145,7 @@ def figures_check(answer: LoraAnswer, c: LoraConfig, measured: dict[tuple[str, s
     lora = {mod: measured[mod, "lora"] for mod in MODULES}
     expected: dict[str, dict[Any, float]] = {
         "trainable": {mod: lora[mod].trainable_parameters for mod in MODULES},
-        "trainable_double_rank": {mod: double[mod, "lora"].trainable_parameters for mod in MODULES},
+        "trainable_higher_rank": {mod: higher[mod, "lora"].trainable_parameters for mod in MODULES},
         "frozen_mib": {key: cnt.frozen_bits / mib for key, cnt in measured.items()},
         "adapter_mib": {mod: lora[mod].trainable_parameters * 32 / mib for mod in MODULES},  # FP32 adapters
         "dequant_share": {mod: (ops(measured[mod, "qlora"]) - ops(lora[mod])) / ops(measured[mod, "qlora"])
@@ -155,7 +156,7 @@ def figures_check(answer: LoraAnswer, c: LoraConfig, measured: dict[tuple[str, s
               for name, values in expected.items() for key, value in values.items())
     return Check(LoraParts.figures.id,
                  "figures quoted for the model", "shape-only instrumented pass at the config's size "
-                 "(at 2r, and at r = 0 for the adapters' share) (rel.)", err, 1e-12)
+                 f"(at {RANK_MULTIPLE}r, and at r = 0 for the adapters' share) (rel.)", err, 1e-12)
 
 
 def quantization_check(bits: int) -> Check:

@@ -30,7 +30,6 @@ n, d, r, h, m = sp.symbols("n d r h m", integer=True, positive=True)
 VARIABLES = [n, d, r, h]
 ORDER = [(r, d)]  # r << d
 FP32 = 32  # bits of a weight in the default precision, and of each scale under QLoRA
-DEFAULT_PRECISION = f"FP{FP32}"  # its name
 SCALES_PER_MATRIX = 1  # this question's QLoRA: one FP32 scale per frozen matrix
 MODULES = ("ffn", "mha")
 METHODS = ("lora", "qlora")

@@ -3,9 +3,10 @@
 `view` turns a LoraAnswer into a LoraView, which templates/lora.tex.j2 prints as `v.*`;
 `prompt` turns the config's [lora] table into a LoraPrompt, which templates/sheet/lora.tex.j2
 prints as `d.*`. Numbers come formatted by derive/latex/formatting.py, the modules' and
-methods' names from lora_model's one table, and every constant the prose restates (the
-default precision, the scales per matrix, the rule's share of the saving, the second rank)
-from the code that defines it.
+methods' names from the model's one table (lora_model.NAMES), and every constant the prose
+restates (the default precision, the scales per matrix, the rule's share of the saving, the
+second rank, the ordering the O-forms assume) from the model that defines it: the model's
+constants are read at each call, through the module.
 """
 
 from __future__ import annotations
@@ -19,32 +20,18 @@ import sympy as sp
 from derive.answer import Tex
 from derive.config import LoraConfig
 from derive.latex.formatting import exact, fixed
-from derive.questions.lora_model import (
-    CHOICE_COLUMNS,
-    CONDITIONS,
-    DEFAULT_PRECISION,
-    FP32,
-    METHODS,
-    MODULES,
-    NAMES,
-    ORDER,
-    RANK_MULTIPLE,
-    SAVING_SHARE,
-    SCALES_PER_MATRIX,
-    ModuleCost,
-    m,
-    r,
-)
+from derive.questions import lora_model as model
 
 if TYPE_CHECKING:
     from derive.questions.lora import LoraAnswer
 
-# How many decimals a module's frozen weights get in MiB: the LFFN's are a few, the MHA's many.
+# Decimals of the figures: a module's frozen weights in MiB (the LFFN's are a few, the MHA's
+# many), the adapters in MiB, and two shares of the pass's operations in percent.
 MIB_DECIMALS = {"ffn": 1, "mha": 0}
 ADAPTER_MIB_DECIMALS = 1
 ADAPTER_PERCENT_DECIMALS = 2
 DEQUANT_PERCENT_DECIMALS = 3  # dequantization is a small share: three decimals show it
-COUNT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+COUNT_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 SHARE_WORDS = {Fraction(1, 2): "half", Fraction(1, 3): "a third", Fraction(1, 4): "a quarter"}
 
 
@@ -60,10 +47,11 @@ class Names:
 
 @dataclass(frozen=True)
 class Scheme:
-    """The question's model as the prose restates it, from the constants that define it."""
+    """The question's number formats as the prose restates them, from the model's constants."""
 
-    precision: str  # the default precision's name, "FP32"
-    scales_per_matrix: str  # "one" (scale per frozen matrix, under QLoRA)
+    precision: str  # the default precision, "FP32"
+    scales: str  # QLoRA's scales per frozen matrix, "one scale"
+    precision_scales: str  # the same with their precision, "one FP32 scale"
     saving_per_weight: Tex  # bits saved per quantized weight, "32 - m"
 
 
@@ -96,11 +84,11 @@ class ModuleView:
 
     name: str
     ops: tuple[OpRow, ...]
-    trainable: Tex  # the formula, in d, r, h
+    trainable: Tex  # the formula
     trainable_here: int  # at the config's sizes
     trainable_higher_rank: int  # at rank RANK_MULTIPLE * r
-    frozen_bits: Tex  # FP32 frozen weights, a formula
-    frozen_bits_quantized: Tex  # QLoRA's, a formula
+    frozen_bits: Tex  # the FP32 frozen weights' formula
+    frozen_bits_quantized: Tex  # QLoRA's
     frozen_mib: Tex
     frozen_mib_quantized: Tex
     adapter_mib: Tex  # the adapters in FP32
@@ -129,7 +117,7 @@ class ChoiceCell:
 
 @dataclass(frozen=True)
 class ChoiceRow:
-    """One condition of 4.4(b)'s table, a cell per column (CHOICE_COLUMNS)."""
+    """One condition of 4.4(b)'s table: a cell per column (lora_model.CHOICE_COLUMNS)."""
 
     condition: str
     cells: tuple[ChoiceCell, ...]
@@ -143,7 +131,7 @@ class LoraView:
     scheme: Scheme
     sizes: Sizes
     order: Tex  # the ordering the O-forms assume, "r\le d"
-    higher_rank: Tex  # "2r"
+    higher_rank: Tex  # the second rank 4.2 quotes, "2r"
     ffn: ModuleView
     mha: ModuleView
     costs: tuple[CostRow, ...]
@@ -168,8 +156,10 @@ class LoraPrompt:
     conditions: tuple[str, ...]
 
 
-def count_word(k: int) -> str:
-    return COUNT_WORDS[k] if 0 <= k < len(COUNT_WORDS) else str(k)
+def counted(k: int, noun: str) -> str:
+    """A count of a noun, in words up to nine: one scale, two scales."""
+    word = COUNT_WORDS[k] if 0 <= k < len(COUNT_WORDS) else str(k)
+    return f"{word} {noun}" + ("" if k == 1 else "s")
 
 
 def share_words(share: Fraction) -> str:
@@ -177,17 +167,31 @@ def share_words(share: Fraction) -> str:
 
 
 def scaled(expr: sp.Expr) -> Tex:
-    """A number times symbols, written as prose writes a short product inline: 4h, 2r."""
+    """A number times symbols as prose writes a short product inline: 4h, 2r."""
     coefficient, rest = expr.as_coeff_Mul()
     return Tex(("" if coefficient == 1 else str(coefficient)) + exact(rest))
 
 
+def capitalized(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def percent(share: float, decimals: int) -> Tex:
+    return fixed(100 * share, decimals)
+
+
 def names() -> Names:
-    return Names(ffn=NAMES["ffn"], mha=NAMES["mha"], lora=NAMES["lora"], qlora=NAMES["qlora"])
+    return Names(ffn=model.NAMES["ffn"], mha=model.NAMES["mha"], lora=model.NAMES["lora"],
+                 qlora=model.NAMES["qlora"])
+
+
+def precision() -> str:
+    return f"FP{model.FP32}"
 
 
 def scheme() -> Scheme:
-    return Scheme(DEFAULT_PRECISION, count_word(SCALES_PER_MATRIX), exact(FP32 - m))
+    return Scheme(precision(), counted(model.SCALES_PER_MATRIX, "scale"),
+                  counted(model.SCALES_PER_MATRIX, f"{precision()} scale"), exact(model.FP32 - model.m))
 
 
 def sizes(c: LoraConfig) -> Sizes:
@@ -195,31 +199,27 @@ def sizes(c: LoraConfig) -> Sizes:
 
 
 def order() -> Tex:
-    return Tex(", ".join(rf"{exact(small)}\le {exact(large)}" for small, large in ORDER))
+    return Tex(", ".join(rf"{exact(small)}\le {exact(large)}" for small, large in model.ORDER))
 
 
-def capitalized(text: str) -> str:
-    return text[:1].upper() + text[1:]
+def choice_columns() -> tuple[str, ...]:
+    return tuple(model.NAMES[mod] for mod in model.CHOICE_COLUMNS)
 
 
-def op_rows(lora: ModuleCost, qlora: ModuleCost) -> tuple[OpRow, ...]:
+def op_rows(lora: model.ModuleCost, qlora: model.ModuleCost) -> tuple[OpRow, ...]:
     return tuple(OpRow(op.name, op not in lora.ops, op.shape, exact(op.madds), exact(op.eops), exact(op.times))
                  for op in qlora.ops)
-
-
-def percent(share: float, decimals: int) -> Tex:
-    return fixed(100 * share, decimals)
 
 
 def module_view(a: LoraAnswer, mod: str) -> ModuleView:
     lora, qlora = a.costs[mod, "lora"], a.costs[mod, "qlora"]
     fig = a.figures
     return ModuleView(
-        name=NAMES[mod],
+        name=model.NAMES[mod],
         ops=op_rows(lora, qlora),
         trainable=exact(lora.trainable),
         trainable_here=fig["trainable"][mod],
-        trainable_higher_rank=fig["trainable_double_rank"][mod],
+        trainable_higher_rank=fig["trainable_higher_rank"][mod],
         frozen_bits=exact(lora.frozen_bits),
         frozen_bits_quantized=exact(qlora.frozen_bits),
         frozen_mib=fixed(fig["frozen_mib"][mod, "lora"], MIB_DECIMALS[mod]),
@@ -231,16 +231,15 @@ def module_view(a: LoraAnswer, mod: str) -> ModuleView:
     )
 
 
-def cost_row(mod: str, meth: str, cost: ModuleCost) -> CostRow:
-    return CostRow(NAMES[mod], NAMES[meth], exact(cost.time), exact(cost.trainable),
+def cost_row(mod: str, meth: str, cost: model.ModuleCost) -> CostRow:
+    return CostRow(model.NAMES[mod], model.NAMES[meth], exact(cost.time), exact(cost.trainable),
                    exact(cost.time_big_o), exact(cost.space_big_o))
 
 
-def choice_rows(a: LoraAnswer) -> tuple[ChoiceRow, ...]:
-    return tuple(ChoiceRow(capitalized(label), tuple(ChoiceCell(NAMES[a.choice[cond][mod].method],
-                                                                a.choice[cond][mod].reason)
-                                                     for mod in CHOICE_COLUMNS))
-                 for cond, label in CONDITIONS.items())
+def choice_row(a: LoraAnswer, cond: str) -> ChoiceRow:
+    chosen = [a.choice[cond][mod] for mod in model.CHOICE_COLUMNS]
+    return ChoiceRow(capitalized(model.CONDITIONS[cond]),
+                     tuple(ChoiceCell(model.NAMES[c.method], c.reason) for c in chosen))
 
 
 def frozen_ratio(a: LoraAnswer) -> Tex:
@@ -253,17 +252,16 @@ def view(a: LoraAnswer) -> LoraView:
         scheme=scheme(),
         sizes=sizes(a.config),
         order=order(),
-        higher_rank=scaled(RANK_MULTIPLE * r),
+        higher_rank=scaled(model.RANK_MULTIPLE * model.r),
         ffn=module_view(a, "ffn"),
         mha=module_view(a, "mha"),
-        costs=tuple(cost_row(mod, meth, a.costs[mod, meth]) for mod in MODULES for meth in METHODS),
-        saving_share=share_words(SAVING_SHARE),
+        costs=tuple(cost_row(mod, meth, a.costs[mod, meth]) for mod in model.MODULES for meth in model.METHODS),
+        saving_share=share_words(model.SAVING_SHARE),
         frozen_ratio=frozen_ratio(a),
-        choice_columns=tuple(NAMES[mod] for mod in CHOICE_COLUMNS),
-        choice=choice_rows(a),
+        choice_columns=choice_columns(),
+        choice=tuple(choice_row(a, cond) for cond in model.CONDITIONS),
     )
 
 
 def prompt(c: LoraConfig) -> LoraPrompt:
-    return LoraPrompt(names(), DEFAULT_PRECISION, sizes(c), tuple(NAMES[mod] for mod in CHOICE_COLUMNS),
-                      tuple(CONDITIONS.values()))
+    return LoraPrompt(names(), precision(), sizes(c), choice_columns(), tuple(model.CONDITIONS.values()))

@@ -1,0 +1,180 @@
+"""Question 4's views: its templates print only plain, finished data from the view and the heading,
+and the names and constants its prose restates follow the code that defines them."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import sys
+import typing
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jinja2 import meta, nodes
+
+from derive import build, config
+from derive.answer import Check, Tex
+from derive.latex.render import environment, render
+from derive.questions import QUESTIONS, lora_checks, lora_model, lora_view
+from derive.questions import lora as q4
+from derive.sheet import Prompt, sheet_source
+from derive.verify import TorchJob, run_torch_jobs, torch_module
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+import layout_configs  # noqa: E402
+
+LORA = QUESTIONS["lora"]
+LEAVES = (Tex, str, int, bool)  # what a view may hold besides frozen dataclasses and tuples
+# Template nodes that would compute, look up by key or compare in the template instead of the view.
+COMPUTING = (nodes.Filter, nodes.Test, nodes.Getitem, nodes.Compare, nodes.BinExpr, nodes.UnaryExpr, nodes.Call,
+             nodes.CondExpr, nodes.Const, nodes.List, nodes.Tuple, nodes.Dict, nodes.Macro, nodes.AssignBlock)
+RENAMED = {"ffn": "Lffx", "mha": "Mhx", "lora": "Lorx", "qlora": "Qlorx"}
+
+
+@pytest.fixture(scope="module")
+def answer() -> q4.LoraAnswer:
+    """The default config's answer, rendered once: the costs' totals and O-forms are computed
+    (and kept) before a test patches a constant the model reads."""
+    derived = LORA.derive(config.load(None))
+    build.question_source(LORA, derived, True)
+    return derived
+
+
+def section(answer: q4.LoraAnswer) -> str:
+    return build.question_source(LORA, answer, True)
+
+
+def sheet_part(cfg: config.Config) -> str:
+    return render("sheet/lora.tex.j2", heading=LORA.heading(), p=Prompt({}, LORA.prompt(cfg)))
+
+
+def leaves(value: Any, path: str) -> list[tuple[str, Any, Any]]:
+    """Every leaf of a view as (path, value, the type its dataclass field declares, or None)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        assert type(value).__dataclass_params__.frozen, f"{path} is not frozen"  # type: ignore[attr-defined]
+        hints = typing.get_type_hints(type(value))
+        out = []
+        for field in dataclasses.fields(value):
+            item = getattr(value, field.name)
+            if dataclasses.is_dataclass(item) or isinstance(item, tuple):
+                out += leaves(item, f"{path}.{field.name}")
+            else:
+                out.append((f"{path}.{field.name}", item, hints[field.name]))
+        return out
+    if isinstance(value, tuple):
+        return [leaf for i, item in enumerate(value) for leaf in leaves(item, f"{path}[{i}]")]
+    return [(path, value, None)]
+
+
+@pytest.mark.parametrize("name", ["default", "lora_max"])
+def test_the_view_and_the_prompt_hold_only_plain_finished_data(write_config, name):
+    cfg = config.load(write_config(layout_configs.configs()[name]))
+    derived = LORA.derive(cfg)
+    (v,) = LORA.view(derived, True).values()
+    (d,) = LORA.prompt(cfg).values()
+    for path, value, declared in leaves(v, "v") + leaves(d, "d"):
+        assert type(value) in LEAVES, f"{path}: a {type(value).__name__}"
+        if declared is not None:  # a Tex field holds trusted LaTeX; a str field text to escape
+            assert type(value) is declared, f"{path}: a {type(value).__name__}, declared {declared}"
+
+
+def template(name: str) -> nodes.Template:
+    env = environment()
+    return env.parse(env.loader.get_source(env, name)[0])  # type: ignore[union-attr]
+
+
+def test_the_section_template_prints_only_the_view_and_the_heading():
+    ast = template("lora.tex.j2")
+    assert meta.find_undeclared_variables(ast) == {"v", "heading"}
+    assert not list(ast.find_all(nodes.Assign))
+    assert not [node for node in ast.find_all(COMPUTING)]
+
+
+def test_the_sheet_template_prints_only_the_prompt_and_the_heading():
+    ast = template("sheet/lora.tex.j2")
+    assert meta.find_undeclared_variables(ast) == {"p", "heading"}
+    (alias,) = ast.find_all(nodes.Assign)  # d = p.data.d, the prompt: nothing else is set
+    prompt = nodes.Getattr(nodes.Getattr(nodes.Name("p", "load"), "data", "load"), "d", "load")
+    assert alias.target == nodes.Name("d", "store") and alias.node == prompt
+    assert not [node for node in ast.find_all(COMPUTING)]
+
+
+def test_rendering_needs_nothing_but_the_heading_and_the_view(answer):
+    assert render("lora.tex.j2", heading=LORA.heading(), v=lora_view.view(answer)) == section(answer)
+    cfg = config.load(None)
+    assert sheet_part(cfg) in sheet_source(cfg)  # no points table: the heading has them
+
+
+def test_the_precision_is_fp32s(monkeypatch, answer):
+    monkeypatch.setattr(lora_model, "FP32", 16)
+    text = section(answer)
+    assert "FP32" not in text and "$32 - m$" not in text
+    for phrase in ("FP16 by default", "MiB in FP16", "MiB of FP16 adapters", "(one FP16 scale per matrix)",
+                   "about $16 - m$ bits"):
+        assert phrase in text, phrase
+    assert "The default precision\nis FP16." in sheet_part(config.load(None))
+
+
+def test_the_scales_per_matrix_are_the_models(monkeypatch, answer):
+    monkeypatch.setattr(lora_model, "SCALES_PER_MATRIX", 2)
+    text = section(answer)
+    assert "(two scales per matrix)" in text and "(two FP32 scales per matrix)" in text
+    assert "(one scale per matrix)" not in text
+
+
+@pytest.mark.parametrize(("share", "words"), [(Fraction(1, 3), "a third"), (Fraction(3, 5), r"60\%")])
+def test_the_rule_states_the_share_it_decides_by(monkeypatch, answer, share, words):
+    monkeypatch.setattr(lora_model, "SAVING_SHARE", share)
+    assert f"reach {words} of the possible memory saving" in section(answer)
+
+
+def test_the_second_rank_is_the_figures(monkeypatch, answer):
+    monkeypatch.setattr(lora_model, "RANK_MULTIPLE", 3)
+    assert "at rank $3r$)" in section(answer)
+
+
+def test_the_ordering_is_the_o_forms(monkeypatch, answer):
+    monkeypatch.setattr(lora_model, "ORDER", [(lora_model.n, lora_model.d)])
+    assert r"dominates when $n\le d$ and" in section(answer)
+
+
+def test_the_frozen_weights_ratio_is_the_models(answer):
+    key = ("mha", "lora")
+    cost = dataclasses.replace(answer.costs[key], frozen_weights=8 * lora_model.h * lora_model.d**2)
+    assert "holds $8h$ times" in section(dataclasses.replace(answer, costs={**answer.costs, key: cost}))
+
+
+def _label(name: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![A-Za-z]){re.escape(name)}(?![A-Za-z])")  # LoRA, not the LoRA in QLoRA
+
+
+def test_a_renamed_label_changes_everywhere_it_is_printed(monkeypatch, answer):
+    cfg = config.load(None)
+    before = {"section": section(answer), "sheet": sheet_part(cfg)}
+    old = dict(lora_model.NAMES)
+    for key, label in RENAMED.items():
+        monkeypatch.setitem(lora_model.NAMES, key, label)
+    after = {"section": section(answer), "sheet": sheet_part(cfg)}
+    for part, text in after.items():
+        for key, label in RENAMED.items():
+            printed = len(_label(old[key]).findall(before[part]))
+            assert printed and not _label(old[key]).search(text), (part, key)
+            assert len(_label(label).findall(text)) == printed, (part, key)
+    choice = q4.as_json(answer)["choice"]
+    assert choice["both"] == {"mha": "Qlorx", "lffn": "Lorx"}  # the labels change, answers.json's keys do not
+
+
+def test_a_renamed_label_renames_the_checks(monkeypatch, answer):
+    for key, label in RENAMED.items():
+        monkeypatch.setitem(lora_model.NAMES, key, label)
+    planned = lora_checks.plan(answer, config.load(None))
+    names = {c.name for c in planned if isinstance(c, Check)}
+    assert {"Lffx Lorx: multiply-adds", "Mhx Qlorx: frozen-weight bits", "Mhx Lorx: O-form of the time"} <= names
+    assert not any(_label(old).search(name) for name in names for old in ("LFFN", "MHA", "LoRA", "QLoRA"))
+    (job,) = [p for p in planned if isinstance(p, TorchJob)]
+    if torch_module() is not None:  # the worker's checks are named from the labels its job carries
+        assert {c.name for c in run_torch_jobs([job])} == {
+            "Lffx: FLOPs = 2 x multiply-adds", "Lffx: trainable parameters = space",
+            "Mhx: FLOPs = 2 x multiply-adds", "Mhx: trainable parameters = space"}
