@@ -16,7 +16,7 @@ import sympy as sp
 
 from derive import charset
 from derive.answer import Terms, Tex
-from derive.latex import formatting, layout, treefig
+from derive.latex import formatting, layout
 from derive.latex.printer import decimal, tex
 from derive.resources import packaged
 
@@ -149,9 +149,7 @@ def environment() -> jinja2.Environment:
     env.filters["words"] = words
     env.filters["json_key"] = json_key
     env.filters["elide"] = layout.elide
-    env.filters["count_kept"] = lambda candidates: sum(1 for c in candidates if c.kept)
     env.globals["text_width"] = layout.TEXT_WIDTH_EM
-    env.globals["tree_figure"] = treefig.tree_figure
     env.globals["unicode_declarations"] = Tex(charset.preamble())
     env.filters["sci"] = formatting.sci
     env.filters["exp"] = sp.exp

@@ -25,6 +25,7 @@ PAD_CM = 0.35  # inner sep on both sides of a label, and a gap
 SPREAD_CM = 1.6  # at most this much spare width is added to a gap
 KEYED_WORD = 4  # with keys, words longer than this are drawn as their key
 MAX_DEPTH = 10  # a column needs at least 1.5 cm: a key and a short log-probability
+LOGP_DIGITS = 12  # significant digits of a log-probability, on the edges as in question 2's tables
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ def tree_figure(tree: Tree, steps: int, greedy: Hypothesis | None = None, beams:
     nodes = sorted(p for p in tree if len(p) <= steps)
     index = children_index({p: tree[p] for p in nodes})
     rows = _rows(index)
-    numbers = {p: decimal(tree[p], 12) for p in nodes}
+    numbers = {p: decimal(tree[p], LOGP_DIGITS) for p in nodes}
     for keyed in (False, True):
         legend: dict[str, str] = {}
         labels = {p: _label(p[-1], keyed, legend) for p in nodes}

@@ -31,7 +31,7 @@ LEVELS = sp.ceiling(log2(n))  # rounds of merging in a top-down merge sort of n 
 BOUND_FACTOR = 3  # scores + comparisons <= 3 * B N log2(B N) per step whenever B N >= 2
 EXHAUSTIVE_UP_TO = 6  # every input order of n = 1..6 items is sorted to find the worst case
 RECURRENCE_UP_TO = 512  # the closed form of W(n) is checked against its recurrence up to here
-LIMITS = {"exhaustive": EXHAUSTIVE_UP_TO, "recurrence": RECURRENCE_UP_TO, "factor": BOUND_FACTOR}
+SORT_COMPARISONS = "comparisons (sort)"  # the cost table's name for the merge sort's comparisons
 
 
 @dataclass(frozen=True)
@@ -64,8 +64,8 @@ def sort_cost() -> SortCost:
     powers = sp.rsolve(a(j) - 2 * a(j - 1) - 2**j + 1, a(j), {a(0): 0})
     worst = n * LEVELS - 2**LEVELS + 1
     per_step = {
-        "scores": sp.summation(sp.summation(1, (sp.Symbol("w"), 1, N)), (sp.Symbol("b"), 1, B)),
-        "comparisons (sort)": worst.subs(n, B * N),
+        search.SCORES: sp.summation(sp.summation(1, (sp.Symbol("w"), 1, N)), (sp.Symbol("b"), 1, B)),
+        SORT_COMPARISONS: worst.subs(n, B * N),
     }
     totals = {key: sp.summation(v, (t, 1, T)) for key, v in per_step.items()}
     time = sp.Add(*totals.values())
@@ -106,7 +106,7 @@ def plan(cost: SortCost, grid: list[tuple[int, int, int]], part: Issued) -> Plan
     checks.append(count_check(part, "sorting: W(n) solves its recurrence",
                               f"n = 2..{RECURRENCE_UP_TO}, and rsolve's form at n = 32", recurrence, certifies=exact))
     o_form = cost.time_big_o.replace(sp.log, lambda arg: sp.log(arg, 2))  # the O-form's log in base 2
-    formulas = sp.lambdify((T, B, N), (cost.totals["scores"], cost.totals["comparisons (sort)"], o_form), "math")
+    formulas = sp.lambdify((T, B, N), (cost.totals[search.SCORES], cost.totals[SORT_COMPARISONS], o_form), "math")
     rng = random.Random(1)
     scores, excess, ratio = [], 0, 0.0
     for steps, width, vocab in grid:
@@ -117,7 +117,7 @@ def plan(cost: SortCost, grid: list[tuple[int, int, int]], part: Issued) -> Plan
         ratio = max(ratio, (counter.scores + counter.comparisons) / bound if bound > 0 else math.inf)
     where = f"instrumented sort-based beam search, {len(grid)} (T, B, N)"
     run = (*exact, "decoding.complexity.sorted.selection")
-    checks.append(count_check(part, "sorting: scores", where, scores, certifies=run))
+    checks.append(count_check(part, f"sorting: {search.SCORES}", where, scores, certifies=run))
     checks.append(Check(part.id, "sorting: comparisons at most the worst case", where, float(max(excess, 0)), 0.0,
                         run))
     checks.append(Check(part.id, f"sorting: counts / O-form at most {BOUND_FACTOR} (log base 2)", where,

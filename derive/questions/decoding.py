@@ -23,10 +23,10 @@ from derive.config import Config, DecodingConfig
 from derive.grade.parts import EXACT, NUMBER, O_FORM, WORDS, get
 from derive.grade.parts import Part as GradedPart
 from derive.properties import Property
-from derive.questions import beam_sort, search
+from derive.questions import beam_sort, decoding_view, search
 from derive.questions.base import Part, Parts, Question, Table
 from derive.questions.beam_sort import SortCost
-from derive.questions.search import Hypothesis, Step
+from derive.questions.search import COMPARISONS, SCORES, SPACE, WORDS_WRITTEN, Hypothesis, Step
 from derive.verify import Planned, count_check
 
 if TYPE_CHECKING:
@@ -39,8 +39,8 @@ ORDER = [(B, N)]  # the beam is no wider than the vocabulary
 RATE = 10**18  # sequences scored per second: an exaflop machine spending one operation per sequence
 SECONDS_PER_YEAR = sp.Rational(36525, 100) * 86400
 AGE_OF_UNIVERSE_YEARS = sp.Rational(13787, 1000) * 10**9  # Planck 2018
-
-
+FEASIBILITY_LENGTHS = (5, 10, 20)  # the lengths T of 2.2's table, besides the config's own
+BEAMS = "beam"  # the beams' field of answers.json
 
 class DecodingParts(Parts):
     count = Part("1", 2)  # how many sequences
@@ -68,15 +68,24 @@ class CostModel:
 def cost_model() -> CostModel:
     """A pure function of nothing but Algorithm 1: computed once per process."""
     per_step = {
-        "scores": sp.summation(sp.summation(1, (sp.Symbol("j"), 1, N)), (b, 1, B)),
-        "comparisons": sp.summation(B * N - b, (b, 1, B)),
-        "words written": sp.summation(t + 1, (b, 1, B)) + B * t,
+        SCORES: sp.summation(sp.summation(1, (sp.Symbol("j"), 1, N)), (b, 1, B)),
+        COMPARISONS: sp.summation(B * N - b, (b, 1, B)),
+        WORDS_WRITTEN: sp.summation(t + 1, (b, 1, B)) + B * t,
     }
     totals = {k: sp.factor(sp.summation(v, (t, 1, T))) for k, v in per_step.items()}
     time = sp.expand(sp.Add(*totals.values()))
     space = B * N + 2 * B * (T + 1) + 2 * B
     return CostModel(per_step, totals, time, sp.expand(space), big_o(time, VARIABLES, ORDER),
                      big_o(space, VARIABLES, ORDER))
+
+
+@dataclass(frozen=True)
+class Assumptions:
+    """What 2.2's estimates assume: the machine's rate, the year and the age of the universe."""
+
+    rate: int  # sequences scored per second
+    seconds_per_year: sp.Rational
+    universe_years: sp.Rational
 
 
 @dataclass(frozen=True)
@@ -105,6 +114,7 @@ class DecodingAnswer:
     config: DecodingConfig
     count: sp.Expr
     count_no_bos: sp.Expr
+    assumptions: Assumptions
     feasibility: list[Feasibility]
     cost: CostModel
     cost_numbers: dict[str, int]
@@ -122,35 +132,36 @@ class DecodingAnswer:
     def optimum(self) -> Hypothesis:
         return self.ranking[0]
 
-    @property
-    def sort_limits(self) -> dict[str, int]:
-        """The ranges the checks of the sort-based count cover, for the prose."""
-        return beam_sort.LIMITS
-
 
 def derive(config: Config) -> DecodingAnswer:
     cfg = config.decoding
     count = sp.Product(N, (t, 1, T)).doit()  # N choices at each of the T positions after <BOS>
     count_no_bos = sp.Product(N - 1, (t, 1, T)).doit()
-    feasibility = []
-    for steps in sorted({5, 10, 20, cfg.steps}):
-        total = cfg.vocabulary_size**steps
-        years = sp.Rational(total, RATE) / SECONDS_PER_YEAR
-        feasibility.append(Feasibility(steps, total, float(sp.log(total, 10).evalf(15)), years,
-                                       years / AGE_OF_UNIVERSE_YEARS))
+    assumptions = Assumptions(RATE, SECONDS_PER_YEAR, AGE_OF_UNIVERSE_YEARS)
     cost = cost_model()
     at = {N: cfg.vocabulary_size, B: cfg.beam_width, T: cfg.steps}
     numbers = {k: int(v.subs(at)) for k, v in cost.totals.items()}
-    numbers["space"] = int(cost.space.subs(at))
+    numbers[SPACE] = int(cost.space.subs(at))
     sort_cost = beam_sort.sort_cost()
     sort_numbers = {key: int(v.subs(at)) for key, v in sort_cost.totals.items()}
     best_greedy, greedy_steps = search.greedy(cfg.tree, cfg.steps)
     beams, beam_steps = search.beam_search(cfg.tree, cfg.steps, cfg.beam_width)
     ranking = search.exhaustive(cfg.tree, cfg.steps)
-    return DecodingAnswer(cfg, count, count_no_bos, feasibility, cost, numbers, sort_cost, sort_numbers,
-                          best_greedy, greedy_steps, beams, beam_steps, ranking,
+    return DecodingAnswer(cfg, count, count_no_bos, assumptions, _feasibility(cfg, assumptions), cost, numbers,
+                          sort_cost, sort_numbers, best_greedy, greedy_steps, beams, beam_steps, ranking,
                           search.literal_first_step(cfg.tree, cfg.beam_width),
                           _shortfall(cfg, best_greedy, beams, beam_steps, ranking))
+
+
+def _feasibility(cfg: DecodingConfig, assumed: Assumptions) -> list[Feasibility]:
+    """2.2's table: N^T sequences for the lengths shown, in years and in ages of the universe."""
+    rows = []
+    for steps in sorted({*FEASIBILITY_LENGTHS, cfg.steps}):
+        total = cfg.vocabulary_size**steps
+        years = sp.Rational(total, assumed.rate) / assumed.seconds_per_year
+        rows.append(Feasibility(steps, total, float(sp.log(total, 10).evalf(15)), years,
+                                years / assumed.universe_years))
+    return rows
 
 
 def _shortfall(cfg: DecodingConfig, greedy: Hypothesis, beams: list[Hypothesis], steps: list[Step],
@@ -181,7 +192,7 @@ def as_json(answer: DecodingAnswer) -> dict[str, Any]:
         "num_sequences": str(answer.count),
         "num_sequences_without_repeated_bos": str(answer.count_no_bos),
         "greedy": _words(answer.greedy),
-        "beam": [_words(h) for h in answer.beams],
+        BEAMS: [_words(h) for h in answer.beams],
         "optimum": _words(answer.optimum),
         "complexity": {
             "time": f"O({answer.cost.time_big_o})",
@@ -212,17 +223,17 @@ def plan(answer: DecodingAnswer, config: Config) -> Planned:
                               "enumeration without word 0 (<BOS>), N in 2..4, T in 1..3", pairs,
                               certifies=("decoding.num_sequences_without_repeated_bos",)))
     checks.append(_feasibility_check(answer))
-    measured: dict[str, list[tuple[int, int]]] = {k: [] for k in (*answer.cost.totals, "space")}
+    measured: dict[str, list[tuple[int, int]]] = {k: [] for k in (*answer.cost.totals, SPACE)}
     rng = random.Random(0)
     for steps, width, vocab in GRID:
         _, counter = search.algorithm1(lambda prefix, j: rng.random(), vocab, steps, width)
         at = {T: steps, B: width, N: vocab}
-        got = {"scores": counter.scores, "comparisons": counter.comparisons,
-               "words written": counter.words_written, "space": counter.peak_space}
-        for key, formula in (*answer.cost.totals.items(), ("space", answer.cost.space)):
+        got = {SCORES: counter.scores, COMPARISONS: counter.comparisons,
+               WORDS_WRITTEN: counter.words_written, SPACE: counter.peak_space}
+        for key, formula in (*answer.cost.totals.items(), (SPACE, answer.cost.space)):
             measured[key].append((got[key], int(formula.subs(at))))
-    certified = {"space": ("decoding.complexity.space_exact",),
-                 "comparisons": ("decoding.complexity.time_exact", "decoding.complexity.selection")}
+    certified = {SPACE: ("decoding.complexity.space_exact",),
+                 COMPARISONS: ("decoding.complexity.time_exact", "decoding.complexity.selection")}
     for key, pairs in measured.items():
         checks.append(count_check(DecodingParts.complexity,
                                   f"Algorithm 1: {key}", f"instrumented run, {len(GRID)} (T, B, N)", pairs,
@@ -236,7 +247,7 @@ def plan(answer: DecodingAnswer, config: Config) -> Planned:
     checks.append(_same(DecodingParts.search, "greedy = beam search with B = 1", "beam search, B = 1",
                         [answer.greedy], _beam_by_sets(tree, cfg.steps, 1), ("decoding.greedy",)))
     checks.append(_same(DecodingParts.search, "beam search result", "independent beam (prefix sets per depth)",
-                        answer.beams, _beam_by_sets(tree, cfg.steps, cfg.beam_width), ("decoding.beam",)))
+                        answer.beams, _beam_by_sets(tree, cfg.steps, cfg.beam_width), (f"decoding.{BEAMS}",)))
     leaves = sum(1 for p in tree if len(p) == cfg.steps)
     checks.append(_same(DecodingParts.search, "beam with B = #leaves = exhaustive ranking", "enumeration of all paths",
                         search.beam_search(tree, cfg.steps, leaves)[0], answer.ranking, ("decoding.optimum",)))
@@ -246,7 +257,7 @@ def plan(answer: DecodingAnswer, config: Config) -> Planned:
     checks.append(_shortfall_check(answer))
     checks.append(Check(DecodingParts.search.id,
                         "log-likelihoods = sums of edge log-probabilities", "exact sum along each path",
-                        float(max(edges)), 0.0, ("decoding.greedy.log_likelihood", "decoding.beam",
+                        float(max(edges)), 0.0, ("decoding.greedy.log_likelihood", f"decoding.{BEAMS}",
                                                  "decoding.optimum.log_likelihood")))
     return checks
 
@@ -405,15 +416,13 @@ class Decoding(Question[DecodingAnswer]):
         return plan(answer, config)
 
     def view(self, answer: DecodingAnswer, pytorch: bool) -> Mapping[str, Any]:
-        return {"answers": {self.key: answer}, "pytorch": pytorch}
+        return {"v": decoding_view.view(answer, beams_at=f"{self.key}.{BEAMS}")}
 
     def as_json(self, answer: DecodingAnswer) -> dict[str, Any]:
         return as_json(answer)
 
     def prompt(self, config: Config) -> Mapping[str, Any]:
-        cfg = config.decoding
-        shown = {p: logp for p, logp in sorted(cfg.tree.items()) if len(p) <= cfg.steps}
-        return {"beam_width": cfg.beam_width, "steps": cfg.steps, "tree": shown}
+        return {"d": decoding_view.prompt(config.decoding)}
 
     def randomize(self, rng: random.Random, spec: VariantsSpec) -> Table:
         depth = rng.choice(spec.decoding.depth)
@@ -440,13 +449,13 @@ class Decoding(Question[DecodingAnswer]):
                               get(key, self.key, "greedy", "words"), (self.key, "greedy", "words")))
         out.append(GradedPart(f"{self.key}.greedy.log_likelihood", parts.greedy.id, greedy, NUMBER,
                               get(key, self.key, "greedy", "log_likelihood"), (self.key, "greedy", "log_likelihood")))
-        beams = get(key, self.key, "beam")
+        beams = get(key, self.key, BEAMS)
         per_field = Fraction(parts.beam.points) / len(beams) / 2
         for i, beam in enumerate(beams):
             others = tuple((" ".join(b["words"]), f"that is beam {k + 1} of the key: beams are ordered best first")
                            for k, b in enumerate(beams) if k != i)
-            out.append(GradedPart(f"{self.key}.beam.{i + 1}.words", parts.beam.id, per_field, WORDS, beam["words"],
-                                  (self.key, "beam", i, "words"), alternatives=others))
-            out.append(GradedPart(f"{self.key}.beam.{i + 1}.log_likelihood", parts.beam.id, per_field, NUMBER,
-                                  beam["log_likelihood"], (self.key, "beam", i, "log_likelihood")))
+            out.append(GradedPart(f"{self.key}.{BEAMS}.{i + 1}.words", parts.beam.id, per_field, WORDS,
+                                  beam["words"], (self.key, BEAMS, i, "words"), alternatives=others))
+            out.append(GradedPart(f"{self.key}.{BEAMS}.{i + 1}.log_likelihood", parts.beam.id, per_field, NUMBER,
+                                  beam["log_likelihood"], (self.key, BEAMS, i, "log_likelihood")))
         return out

@@ -16,6 +16,15 @@ import sympy as sp
 Path = tuple[str, ...]
 Tree = dict[Path, sp.Rational]
 
+# The operations the instrumented runs count, as the cost tables, their checks and the prose name them.
+SCORES = "scores"
+COMPARISONS = "comparisons"
+WORDS_WRITTEN = "words written"
+SPACE = "space"  # peak storage, in values
+# The score of beams 2..B at the start of the sort-based search, as Hugging Face transformers
+# gives them, so that every step has B*N candidates.
+DEAD_BEAM_SCORE = -(10**9)
+
 
 @dataclass(frozen=True)
 class Hypothesis:
@@ -173,12 +182,12 @@ def sort_beam(logp: Callable[[tuple[int, ...], int], float], vocabulary: int, st
     """Beam search as usually implemented: every beam scores every word, all B*N candidates are
     sorted (merge sort) and the first B kept; sequences are kept as back-pointers, not copied.
 
-    All B beams start at <BOS>, beams 2..B with a score of -1e9 (as Hugging Face transformers
-    does), so that every step has B*N candidates.
+    All B beams start at <BOS>, beams 2..B with a score of DEAD_BEAM_SCORE (as Hugging Face
+    transformers does), so that every step has B*N candidates.
     """
     count = Counter()
     pointers: list[list[tuple[int, int]]] = []  # per step: (parent beam, word) of each kept beam
-    ll = [0.0] + [-1e9] * (width - 1)
+    ll = [0.0] + [float(DEAD_BEAM_SCORE)] * (width - 1)
     prefixes: list[tuple[int, ...]] = [(bos,)] * width
     for _ in range(steps):
         candidates = []
