@@ -32,8 +32,8 @@ def test_default_tree_results():
 def test_cost_model_formulas():
     c = q2.cost_model()
     N, T, B = q2.N, q2.T, q2.B
-    assert sp.expand(c.totals["comparisons"] - T * (B**2 * N - B * (B + 1) / 2)) == 0
-    assert sp.expand(c.totals["words written"] - B * T * (T + 2)) == 0
+    assert sp.expand(c.totals[search.COMPARISONS] - T * (B**2 * N - B * (B + 1) / 2)) == 0
+    assert sp.expand(c.totals[search.WORDS_WRITTEN] - B * T * (T + 2)) == 0
     assert c.time_big_o == B**2 * N * T + B * T**2
     assert c.space_big_o == B * N + B * T
 
@@ -45,7 +45,7 @@ def test_sort_cost_formulas():
     assert [int(s.worst_case.subs(beam_sort.n, m)) for m in range(1, 17)] == [
         0, 1, 3, 5, 8, 11, 14, 17, 21, 25, 29, 33, 37, 41, 45, 49]
     assert s.powers_of_two == beam_sort.k * 2**beam_sort.k - 2**beam_sort.k + 1
-    assert s.totals["scores"] == B * N * T
+    assert s.totals[search.SCORES] == B * N * T
     assert s.per_step_big_o == B * N * sp.log(B * N)
     assert s.time_big_o == B * N * T * sp.log(B * N)
     assert q2.as_json(q2.derive(config.load(None)))["complexity"]["sorted"]["time"] == "O(B*N*T*log(B*N))"
@@ -73,19 +73,20 @@ def _plant_cost(cost, **totals):
     ("plant", "caught"),
     [
         (lambda a: dataclasses.replace(a, count=q2.N ** (q2.T + 1)), "number of sequences"),
-        (lambda a: dataclasses.replace(a, cost=_plant_cost(a.cost, comparisons=q2.B**2 * q2.N * q2.T)),
+        (lambda a: dataclasses.replace(a, cost=_plant_cost(a.cost, **{search.COMPARISONS: q2.B**2 * q2.N * q2.T})),
          "Algorithm 1: comparisons"),
-        (lambda a: dataclasses.replace(a, cost=_plant_cost(a.cost, **{"words written": q2.B * q2.T**2})),
+        (lambda a: dataclasses.replace(a, cost=_plant_cost(a.cost, **{search.WORDS_WRITTEN: q2.B * q2.T**2})),
          "Algorithm 1: words written"),
         (lambda a: dataclasses.replace(a, cost=dataclasses.replace(a.cost, space=q2.B * q2.N)), "Algorithm 1: space"),
-        (lambda a: dataclasses.replace(a, cost=_plant_cost(a.cost, scores=q2.N * q2.T)), "Algorithm 1: scores"),
+        (lambda a: dataclasses.replace(a, cost=_plant_cost(a.cost, **{search.SCORES: q2.N * q2.T})),
+         "Algorithm 1: scores"),
         (lambda a: _plant_sort(a, worst_case=beam_sort.n * beam_sort.LEVELS), "sorting: merge-sort worst case W(n)"),
         (lambda a: _plant_sort(a, worst_case=beam_sort.n * beam_sort.LEVELS - 2**beam_sort.LEVELS),
          "sorting: W(n) solves its recurrence"),
         (lambda a: _plant_sort(a, powers_of_two=beam_sort.k * 2**beam_sort.k), "sorting: W(n) solves its recurrence"),
-        (lambda a: _plant_sort(a, totals={"comparisons (sort)": q2.T * q2.B * q2.N}),
+        (lambda a: _plant_sort(a, totals={beam_sort.SORT_COMPARISONS: q2.T * q2.B * q2.N}),
          "sorting: comparisons at most the worst case"),
-        (lambda a: _plant_sort(a, totals={"scores": q2.N * q2.T}), "sorting: scores"),
+        (lambda a: _plant_sort(a, totals={search.SCORES: q2.N * q2.T}), "sorting: scores"),
         (lambda a: _plant_sort(a, time_big_o=q2.B * q2.N * q2.T), O_FORM_CHECK),
         (lambda a: _plant_sort(a, time_big_o=q2.B * q2.N * q2.T * sp.log(q2.B)), O_FORM_CHECK),
         (lambda a: dataclasses.replace(a, ranking=a.ranking[::-1]), "beam with B = #leaves = exhaustive ranking"),
@@ -166,7 +167,7 @@ def test_algorithm1_counts_match_formulas_beyond_the_checked_grid():
     for steps, width, vocab in itertools.product((5,), (4,), (6, 7)):
         _, counter = search.algorithm1(lambda p, j: float((hash(p) + j) % 7), vocab, steps, width)
         at = {q2.T: steps, q2.B: width, q2.N: vocab}
-        assert counter.comparisons == c.totals["comparisons"].subs(at)
+        assert counter.comparisons == c.totals[search.COMPARISONS].subs(at)
         assert counter.peak_space == c.space.subs(at)
 
 

@@ -26,7 +26,7 @@ from derive.properties import Property
 from derive.questions import beam_sort, decoding_view, search
 from derive.questions.base import Part, Parts, Question, Table
 from derive.questions.beam_sort import SortCost
-from derive.questions.search import COMPARISONS, SCORES, SPACE, WORDS_WRITTEN, Hypothesis, Step
+from derive.questions.search import Hypothesis, Step
 from derive.verify import Planned, count_check
 
 if TYPE_CHECKING:
@@ -68,9 +68,9 @@ class CostModel:
 def cost_model() -> CostModel:
     """A pure function of nothing but Algorithm 1: computed once per process."""
     per_step = {
-        SCORES: sp.summation(sp.summation(1, (sp.Symbol("j"), 1, N)), (b, 1, B)),
-        COMPARISONS: sp.summation(B * N - b, (b, 1, B)),
-        WORDS_WRITTEN: sp.summation(t + 1, (b, 1, B)) + B * t,
+        search.SCORES: sp.summation(sp.summation(1, (sp.Symbol("j"), 1, N)), (b, 1, B)),
+        search.COMPARISONS: sp.summation(B * N - b, (b, 1, B)),
+        search.WORDS_WRITTEN: sp.summation(t + 1, (b, 1, B)) + B * t,
     }
     totals = {k: sp.factor(sp.summation(v, (t, 1, T))) for k, v in per_step.items()}
     time = sp.expand(sp.Add(*totals.values()))
@@ -141,7 +141,7 @@ def derive(config: Config) -> DecodingAnswer:
     cost = cost_model()
     at = {N: cfg.vocabulary_size, B: cfg.beam_width, T: cfg.steps}
     numbers = {k: int(v.subs(at)) for k, v in cost.totals.items()}
-    numbers[SPACE] = int(cost.space.subs(at))
+    numbers[search.SPACE] = int(cost.space.subs(at))
     sort_cost = beam_sort.sort_cost()
     sort_numbers = {key: int(v.subs(at)) for key, v in sort_cost.totals.items()}
     best_greedy, greedy_steps = search.greedy(cfg.tree, cfg.steps)
@@ -223,17 +223,17 @@ def plan(answer: DecodingAnswer, config: Config) -> Planned:
                               "enumeration without word 0 (<BOS>), N in 2..4, T in 1..3", pairs,
                               certifies=("decoding.num_sequences_without_repeated_bos",)))
     checks.append(_feasibility_check(answer))
-    measured: dict[str, list[tuple[int, int]]] = {k: [] for k in (*answer.cost.totals, SPACE)}
+    measured: dict[str, list[tuple[int, int]]] = {k: [] for k in (*answer.cost.totals, search.SPACE)}
     rng = random.Random(0)
     for steps, width, vocab in GRID:
         _, counter = search.algorithm1(lambda prefix, j: rng.random(), vocab, steps, width)
         at = {T: steps, B: width, N: vocab}
-        got = {SCORES: counter.scores, COMPARISONS: counter.comparisons,
-               WORDS_WRITTEN: counter.words_written, SPACE: counter.peak_space}
-        for key, formula in (*answer.cost.totals.items(), (SPACE, answer.cost.space)):
+        got = {search.SCORES: counter.scores, search.COMPARISONS: counter.comparisons,
+               search.WORDS_WRITTEN: counter.words_written, search.SPACE: counter.peak_space}
+        for key, formula in (*answer.cost.totals.items(), (search.SPACE, answer.cost.space)):
             measured[key].append((got[key], int(formula.subs(at))))
-    certified = {SPACE: ("decoding.complexity.space_exact",),
-                 COMPARISONS: ("decoding.complexity.time_exact", "decoding.complexity.selection")}
+    certified = {search.SPACE: ("decoding.complexity.space_exact",),
+                 search.COMPARISONS: ("decoding.complexity.time_exact", "decoding.complexity.selection")}
     for key, pairs in measured.items():
         checks.append(count_check(DecodingParts.complexity,
                                   f"Algorithm 1: {key}", f"instrumented run, {len(GRID)} (T, B, N)", pairs,

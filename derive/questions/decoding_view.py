@@ -25,7 +25,6 @@ from derive.questions.search import Candidate, Hypothesis, Path, Step
 if TYPE_CHECKING:
     from derive.questions.decoding import DecodingAnswer, Shortfall
 
-LOGP_DIGITS = treefig.LOGP_DIGITS  # every log-probability and score
 BILLION = 10**9  # 2.2 gives the age of the universe in billions of years
 ESTIMATE_DIGITS = 3  # 2.2's years and ages of the universe, 2.5's likelihood ratio
 EXPONENT_DECIMALS = 1  # 2.2's N^T, as a power of ten
@@ -65,7 +64,8 @@ def _elided(items: Sequence[X], head: int, tail: int, show: Callable[[X], Item])
 
 
 def _logp(value: sp.Expr) -> Tex:
-    return formatting.dec(value, LOGP_DIGITS)
+    """A log-probability or a score, to as many digits as on the figure's edges."""
+    return formatting.dec(value, treefig.LOGP_DIGITS)
 
 
 def _power_of_ten(value: int) -> Tex:

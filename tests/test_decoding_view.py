@@ -1,0 +1,159 @@
+"""Question 2's views: plain data only, all its templates print, and the code's constants in the prose."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+import sympy as sp
+
+from derive import build, config
+from derive.answer import Tex
+from derive.latex import treefig
+from derive.latex.render import render
+from derive.questions import QUESTIONS, beam_sort, decoding_view, search
+from derive.questions import decoding as q2
+from derive.questions.base import Heading
+from derive.sheet import sheet_source
+
+DECODING = QUESTIONS["decoding"]
+# Twelve first words and ten beams: the step table, the beams and the pruned sequences are elided.
+WIDE = "[decoding]\nbeam_width = 10\nsteps = 2\n[decoding.tree]\n" + "".join(
+    f'"w{i:02}" = -{3 + i / 10:.1f}\n"w{i:02} z" = -0.01\n' for i in range(12))
+LONG = '[decoding.tree]\n"internationalization" = -0.5\n"b" = -1.0\n"internationalization c" = -0.1\n"b c" = -0.2\n'
+DEEP = "[decoding]\nsteps = 11\n[decoding.tree]\n" + "".join(f'"{" ".join(["x"] * k)}" = -0.01\n' for k in range(1, 12))
+CONFIGS = {"default": "", "wide": WIDE, "long words": LONG, "too deep to draw": DEEP}
+
+
+def _load(text: str) -> config.Config:
+    return config.loads(text, "test.toml") if text else config.load(None)
+
+
+@pytest.fixture(params=list(CONFIGS))
+def cfg(request) -> config.Config:
+    return _load(CONFIGS[request.param])
+
+
+def _leaves(value: Any, path: str) -> Iterator[tuple[str, Any]]:
+    """Every leaf of a view with its path; containers are frozen dataclasses and tuples only."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        assert type(value).__dataclass_params__.frozen, f"{path}: {type(value).__name__} is not frozen"
+        for f in dataclasses.fields(value):
+            yield from _leaves(getattr(value, f.name), f"{path}.{f.name}")
+    elif isinstance(value, tuple):
+        for i, item in enumerate(value):
+            yield from _leaves(item, f"{path}[{i}]")
+    else:
+        yield path, value
+
+
+def _assert_plain(view: Any, name: str) -> None:
+    """Leaves are finished: LaTeX (Tex), text the renderer escapes (str), counts (int), flags
+    (bool) or None; no number left to format, no SymPy object, no list, dict or answer object."""
+    leaves = list(_leaves(view, name))
+    assert leaves
+    for path, leaf in leaves:
+        assert leaf is None or type(leaf) in (Tex, str, int, bool), f"{path} is a {type(leaf).__name__}: {leaf!r}"
+
+
+def test_the_views_hold_only_plain_data(cfg):
+    answer = DECODING.derive(cfg)
+    _assert_plain(DECODING.view(answer, True)["v"], "v")
+    _assert_plain(DECODING.prompt(cfg)["d"], "d")
+
+
+def test_the_solutions_render_from_heading_and_the_view_alone(cfg):
+    answer = DECODING.derive(cfg)
+    context = DECODING.view(answer, True)
+    assert set(context) == {"v"}
+    assert render("decoding.tex.j2", heading=DECODING.heading(), v=context["v"]) == build.question_source(
+        DECODING, answer, True)
+
+
+def test_the_sheet_renders_from_heading_and_the_prompt_alone(cfg):
+    """No `points` table and no `p.total`: the points come from the heading."""
+    source = render("sheet/decoding.tex.j2", heading=DECODING.heading(), p=SimpleNamespace(data=DECODING.prompt(cfg)))
+    assert source in sheet_source(cfg)
+
+
+def test_number_title_ids_and_points_come_from_the_heading():
+    cfg = config.load(None)
+    issued = {name: dataclasses.replace(part.issue("7"), points=part.points + 10)
+              for name, part in q2.DecodingParts.declared().items()}
+    heading = Heading("7", "Search", issued, 99)
+    section = render("decoding.tex.j2", heading=heading, **DECODING.view(DECODING.derive(cfg), True))
+    sheet = render("sheet/decoding.tex.j2", heading=heading, p=SimpleNamespace(data=DECODING.prompt(cfg)))
+    assert section.startswith("\\section{Question 7: Search}\n\\begin{question}{Question 7.}")
+    for title in ("7.1 Number of sequences", "7.2 Exhaustive search", "7.3 Complexity of beam search",
+                  "7.4 Greedy decoding", "7.5 Limitations"):
+        assert f"\\subsection*{{{title}" in section
+    assert sheet.startswith("\\section*{Question 7: Search (99 points)}")
+    for item in ("\\item[7.1] (12 points)", "\\item[7.2] (12 points)", "\\item[7.3] (13 points)", "\\item[7.4] The",
+                 "\\item[(a)] (12 points)", "\\item[(b)] (18 points)", "\\item[7.5] (13 points)"):
+        assert item in sheet
+    assert "Question 2" not in section + sheet and "\\subsection*{2." not in section and "\\item[2." not in sheet
+
+
+@pytest.fixture
+def fresh_costs():
+    """The cost models are computed once per process: again with a patched name, and after it."""
+    q2.cost_model.cache_clear()
+    yield
+    q2.cost_model.cache_clear()
+
+
+@pytest.mark.parametrize(("module", "name", "value", "shown"), [
+    (q2, "RATE", 10**15, ["scores $10^{15}$ sequences per second", "time at $10^{15}$/s (years)"]),
+    (q2, "AGE_OF_UNIVERSE_YEARS", sp.Rational(138, 10) * 10**9, ["age of the universe: 13.8 billion years"]),
+    (q2, "FEASIBILITY_LENGTHS", (7,), ["\\midrule\n3 & $10^{14.1}$", "\n7 & $10^{32.9}$", "\\\\\n\\bottomrule"]),
+    (search, "DEAD_BEAM_SCORE", -(10**6), ["a score of $-10^{6}$ at the start"]),
+    (beam_sort, "RECURRENCE_UP_TO", 1024, ["the recurrence for $n \\le 1024$"]),
+    (beam_sort, "EXHAUSTIVE_UP_TO", 7, ["every input order for $n \\le 7$"]),
+    (beam_sort, "BOUND_FACTOR", 4, ["total stays below $4\\,TBN\\log_2(BN)$"]),
+    (treefig, "LOGP_DIGITS", 1, ["$\\log p(\\bar w_{1:3}) = -2$", "node[lp, pos=0.6] {$-1$} (p1.west)"]),
+    (decoding_view, "ESTIMATE_DIGITS", 5, ["\\approx 2.4596$ times less likely"]),
+    (decoding_view, "BEST_SHOWN", 2, ["The best paths:\n``a dog barked'' ($-1.5$); \n``the dog ran'' ($-2.2$).\n"]),
+    (search, "WORDS_WRITTEN", "words copied", ["\nwords copied & $B t", "and\n30 words copied, with"]),
+])
+def test_the_prose_prints_the_codes_constants(monkeypatch, fresh_costs, module, name, value, shown):
+    monkeypatch.setattr(module, name, value)
+    section = build.question_source(DECODING, DECODING.derive(config.load(None)), True)
+    for text in shown:
+        assert text in section
+
+
+def test_the_checks_and_the_prose_name_the_operations_alike(monkeypatch, fresh_costs):
+    monkeypatch.setattr(search, "COMPARISONS", "comparisons made")
+    cfg = config.load(None)
+    answer = DECODING.derive(cfg)
+    assert "Algorithm 1: comparisons made" in {c.name for c in DECODING.plan(answer, cfg)}
+    assert "603075 comparisons made and" in build.question_source(DECODING, answer, True)
+
+
+def test_the_beams_field_is_named_once(monkeypatch):
+    monkeypatch.setattr(q2, "BEAMS", "beams")
+    answer = DECODING.derive(_load(WIDE))
+    assert "beams" in DECODING.as_json(answer)
+    assert r"under \texttt{decoding.\allowbreak{}beams})" in build.question_source(DECODING, answer, True)
+
+
+def test_elided_lists_count_what_they_hide():
+    assert decoding_view._elided(range(10), 3, 1, str) == decoding_view.Elided(("0", "1", "2", None, "9"), 6)
+    assert decoding_view._elided(range(5), 3, 1, str) == decoding_view.Elided(("0", "1", "2", "3", "4"), 0)
+
+
+def test_a_long_step_says_how_many_hidden_candidates_are_kept():
+    v = DECODING.view(DECODING.derive(_load(WIDE)), True)["v"]
+    first = v.search.beam_table.steps.shown[0]
+    assert (len(first.candidates.shown), first.candidates.hidden, first.hidden_kept) == (8, 5, 4)
+    assert (v.search.beams.hidden, v.search.beam_count) == (2, 10)
+
+
+def test_the_candidate_column_fits_the_longest_path_within_the_text():
+    short = DECODING.view(DECODING.derive(_load("")), True)["v"].search.greedy_table
+    long = DECODING.view(DECODING.derive(_load(LONG)), True)["v"].search.greedy_table
+    assert short.candidate_em == f"{decoding_view.CANDIDATE_MIN_EM:.1f}"
+    assert long.candidate_em == f"{len('internationalization c') * decoding_view.EM_PER_CHARACTER:.1f}"
