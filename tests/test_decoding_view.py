@@ -141,8 +141,9 @@ def test_the_beams_field_is_named_once(monkeypatch):
 
 
 def test_elided_lists_count_what_they_hide():
-    assert decoding_view._elided(range(10), 3, 1, str) == decoding_view.Elided(("0", "1", "2", None, "9"), 6)
-    assert decoding_view._elided(range(5), 3, 1, str) == decoding_view.Elided(("0", "1", "2", "3", "4"), 0)
+    assert decoding_view._elided(range(10), str, 3) == decoding_view.Elided(("0", "1", "2", None, "9"), 6)
+    assert decoding_view._elided(range(10), str, 2, 2) == decoding_view.Elided(("0", "1", None, "8", "9"), 6)
+    assert decoding_view._elided(range(5), str, 3) == decoding_view.Elided(("0", "1", "2", "3", "4"), 0)
 
 
 def test_a_long_step_says_how_many_hidden_candidates_are_kept():

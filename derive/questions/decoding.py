@@ -265,12 +265,14 @@ def plan(answer: DecodingAnswer, config: Config) -> Planned:
 def _feasibility_check(answer: DecodingAnswer) -> Check:
     """2.2's table in base-10 logarithms (the counts overflow floats), from N^T and the
     assumptions restated: 10^18 sequences a second, a Julian year of 31,557,600 s, a universe
-    13.787e9 years old."""
+    13.787e9 years old; the assumptions the prose states are compared with these too."""
     def log10(q: Any) -> float:
         q = sp.Rational(q)
         return math.log10(q.p) - math.log10(q.q)
 
-    err = 0.0
+    stated = answer.assumptions
+    err = max(abs(log10(stated.rate) - 18), abs(log10(stated.seconds_per_year) - math.log10(31_557_600)),
+              abs(log10(stated.universe_years) - math.log10(13.787e9)))
     for f in answer.feasibility:
         total = answer.config.vocabulary_size**f.steps
         years = math.log10(total) - 18 - math.log10(31_557_600)

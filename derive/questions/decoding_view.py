@@ -32,7 +32,7 @@ BEST_SHOWN = 5  # paths of the exhaustive ranking listed
 IN_TEXT_HEAD = 3  # a list in running text shows its first items, dots and its last
 BEAMS_HEAD = 7  # beams listed before the dots (and the last)
 STEPS_HEAD, STEPS_TAIL = 5, 2  # steps of a step table shown before and after the dots
-CANDIDATES_HEAD = 6  # candidates of a step shown before the dots (and the last)
+CANDIDATES_HEAD, CANDIDATES_TAIL = 6, 1  # candidates of a step shown before and after the dots
 # A step table's candidate column (em): half an em per character of its longest path, at least
 # CANDIDATE_MIN_EM, at most what the three score columns (each at least SCORE_MIN_EM) and the
 # other columns (OTHER_COLUMNS_EM) leave of the text width.
@@ -56,8 +56,9 @@ class Elided(Generic[Item]):
     hidden: int  # the items None stands for (0: none hidden)
 
 
-def _elided(items: Sequence[X], head: int, tail: int, show: Callable[[X], Item]) -> Elided[Item]:
-    """Only the shown items are formatted: lists may be long (a tree has up to 200,000 edges)."""
+def _elided(items: Sequence[X], show: Callable[[X], Item], head: int, tail: int = 1) -> Elided[Item]:
+    """The first `head` and last `tail` items, shown; only those are formatted, as a step may
+    have thousands of candidates."""
     kept = layout.elide(items, head, tail)
     hidden = len(items) - len(kept) + 1 if len(kept) < len(items) else 0
     return Elided(tuple(None if x is None else show(x) for x in kept), hidden)
@@ -159,25 +160,29 @@ def _candidate(c: Candidate) -> CandidateRow:
 
 
 def _step(step: Step) -> StepRows:
-    candidates = _elided(step.candidates, CANDIDATES_HEAD, 1, _candidate)
-    hidden = step.candidates[CANDIDATES_HEAD:-1] if candidates.hidden else ()
+    candidates = _elided(step.candidates, _candidate, CANDIDATES_HEAD, CANDIDATES_TAIL)
+    hidden = step.candidates[CANDIDATES_HEAD:len(step.candidates) - CANDIDATES_TAIL] if candidates.hidden else ()
     return StepRows(step.t, candidates, sum(1 for c in hidden if c.kept))
 
 
+def _shown_paths(steps: Sequence[Step]) -> list[Path]:
+    """The candidates' paths a step table shows."""
+    return [c.words for s in layout.elide(steps, STEPS_HEAD, STEPS_TAIL) if s is not None
+            for c in layout.elide(s.candidates, CANDIDATES_HEAD, CANDIDATES_TAIL) if c is not None]
+
+
 def _candidate_em(paths: Sequence[Path], rows: Sequence[CandidateRow]) -> Tex:
-    """The candidate column's width for the shown paths and rows."""
+    """The candidate column's width (em) for the paths and rows shown."""
     score_em = max([SCORE_MIN_EM, *(layout.width_em(x) for r in rows for x in (r.parent_score, r.logp, r.score))])
-    words_em = max(len(" ".join(p)) * EM_PER_CHARACTER for p in paths)
+    words_em = max((len(" ".join(p)) * EM_PER_CHARACTER for p in paths), default=0.0)
     room = layout.TEXT_WIDTH_EM - 3 * score_em - OTHER_COLUMNS_EM
     return formatting.fixed(max(min(room, words_em), CANDIDATE_MIN_EM), 1)
 
 
 def _step_table(steps: Sequence[Step]) -> StepTable:
-    table = _elided(steps, STEPS_HEAD, STEPS_TAIL, _step)
-    paths = [c.words for s in layout.elide(steps, STEPS_HEAD, STEPS_TAIL) if s is not None
-             for c in layout.elide(s.candidates, CANDIDATES_HEAD) if c is not None]
+    table = _elided(steps, _step, STEPS_HEAD, STEPS_TAIL)
     rows = [c for s in table.shown if s is not None for c in s.candidates.shown if c is not None]
-    return StepTable(_candidate_em(paths, rows), table)
+    return StepTable(_candidate_em(_shown_paths(steps), rows), table)
 
 
 # --- The solutions ------------------------------------------------------------------------------
@@ -341,38 +346,42 @@ def _enumeration(a: DecodingAnswer) -> Enumeration:
     rows = tuple(FeasibilityRow(f.steps, formatting.fixed(f.log10, EXPONENT_DECIMALS),
                                 formatting.dec(f.years, ESTIMATE_DIGITS), formatting.dec(f.universes, ESTIMATE_DIGITS))
                  for f in a.feasibility)
-    return Enumeration(_power_of_ten(a.assumptions.rate), formatting.dec(a.assumptions.universe_years / BILLION), rows)
+    return Enumeration(rate=_power_of_ten(a.assumptions.rate),
+                       universe_billions=formatting.dec(a.assumptions.universe_years / BILLION), rows=rows)
 
 
 def _algorithm1(a: DecodingAnswer) -> Algorithm1:
     c = a.cost
     counts = tuple(Count(a.cost_numbers[name], name) for name in c.totals)
-    return Algorithm1(_cost_rows(c.per_step, c.totals), formatting.exact(c.time), formatting.exact(c.space),
-                      formatting.exact(c.time_big_o), formatting.exact(c.space_big_o), counts,
-                      a.cost_numbers[search.SPACE])
+    return Algorithm1(rows=_cost_rows(c.per_step, c.totals), time=formatting.exact(c.time),
+                      space=formatting.exact(c.space), time_big_o=formatting.exact(c.time_big_o),
+                      space_big_o=formatting.exact(c.space_big_o), counts=counts,
+                      stored=a.cost_numbers[search.SPACE])
 
 
 def _sorting(a: DecodingAnswer) -> Sorting:
     s = a.sort_cost
-    return Sorting(formatting.exact(s.powers_of_two), formatting.exact(s.worst_case), beam_sort.RECURRENCE_UP_TO,
-                   beam_sort.EXHAUSTIVE_UP_TO, _cost_rows(s.per_step, s.totals), formatting.exact(s.per_step_big_o),
-                   formatting.exact(s.time_big_o), a.sort_numbers[search.SCORES],
-                   a.sort_numbers[beam_sort.SORT_COMPARISONS], beam_sort.BOUND_FACTOR)
+    return Sorting(powers_of_two=formatting.exact(s.powers_of_two), worst_case=formatting.exact(s.worst_case),
+                   recurrence_up_to=beam_sort.RECURRENCE_UP_TO, exhaustive_up_to=beam_sort.EXHAUSTIVE_UP_TO,
+                   rows=_cost_rows(s.per_step, s.totals), per_step_big_o=formatting.exact(s.per_step_big_o),
+                   time_big_o=formatting.exact(s.time_big_o), scores=a.sort_numbers[search.SCORES],
+                   comparisons=a.sort_numbers[beam_sort.SORT_COMPARISONS], bound_factor=beam_sort.BOUND_FACTOR)
 
 
 def _literal(a: DecodingAnswer) -> Literal:
-    kept = _elided(a.literal_first, IN_TEXT_HEAD, 1, lambda e: Copies(e[1], words(e[0].words), _logp(e[0].score)))
+    kept = _elided(a.literal_first, lambda e: Copies(e[1], words(e[0].words), _logp(e[0].score)), IN_TEXT_HEAD)
     return Literal(kept, a.literal_first[0][1] > 1, _power_of_ten(search.DEAD_BEAM_SCORE))
 
 
 def _search(a: DecodingAnswer, beams_at: str) -> Search:
     cfg = a.config
     figure = _figure(treefig.tree_figure(cfg.tree, cfg.steps, a.greedy, a.beams, a.optimum))
-    beams = _elided(list(enumerate(a.beams, start=1)), BEAMS_HEAD, 1,
-                    lambda b: Beam(b[0], words(b[1].words), _logp(b[1].score)))
-    return Search(cfg.tree_is_default, figure, _step_table(a.greedy_steps), _scored(a.greedy),
-                  _step_table(a.beam_steps), beams, len(a.beams), json_key(beams_at), len(a.ranking),
-                  _scored(a.optimum), tuple(_scored(h) for h in a.ranking[:BEST_SHOWN]))
+    beams = _elided(list(enumerate(a.beams, start=1)), lambda b: Beam(b[0], words(b[1].words), _logp(b[1].score)),
+                    BEAMS_HEAD)
+    return Search(illustrative=cfg.tree_is_default, figure=figure, greedy_table=_step_table(a.greedy_steps),
+                  greedy=_scored(a.greedy), beam_table=_step_table(a.beam_steps), beams=beams,
+                  beam_count=len(a.beams), beams_at=json_key(beams_at), paths=len(a.ranking),
+                  optimum=_scored(a.optimum), best=tuple(_scored(h) for h in a.ranking[:BEST_SHOWN]))
 
 
 def _divergence(sf: Shortfall) -> Divergence | None:
@@ -385,17 +394,18 @@ def _divergence(sf: Shortfall) -> Divergence | None:
 
 def _limitations(a: DecodingAnswer) -> Limitations:
     sf = a.shortfall
-    missed = _elided(sf.missed, IN_TEXT_HEAD, 1, lambda m: Pruned(words(m[0].words), _logp(m[0].score), m[1]))
+    missed = _elided(sf.missed, lambda m: Pruned(words(m[0].words), _logp(m[0].score), m[1]), IN_TEXT_HEAD)
     return Limitations(_divergence(sf), sf.beam_found_optimum, missed)
 
 
 def view(answer: DecodingAnswer, beams_at: str) -> DecodingView:
     """The solutions' view of an answer; `beams_at`: the beams' dotted key in answers.json."""
     cfg = answer.config
-    return DecodingView(cfg.beam_width, cfg.steps, cfg.vocabulary_size,
-                        Counting(formatting.exact(answer.count), formatting.exact(answer.count_no_bos)),
-                        _enumeration(answer), _algorithm1(answer), _sorting(answer), _literal(answer),
-                        _search(answer, beams_at), _limitations(answer))
+    return DecodingView(beam_width=cfg.beam_width, steps=cfg.steps, vocabulary_size=cfg.vocabulary_size,
+                        counting=Counting(formatting.exact(answer.count), formatting.exact(answer.count_no_bos)),
+                        enumeration=_enumeration(answer), algorithm1=_algorithm1(answer), sorting=_sorting(answer),
+                        literal=_literal(answer), search=_search(answer, beams_at),
+                        limitations=_limitations(answer))
 
 
 # --- The question sheet -------------------------------------------------------------------------
