@@ -234,7 +234,8 @@ class Algorithm1:
     space: Tex
     time_big_o: Tex
     space_big_o: Tex
-    counts: tuple[Count, ...]  # at the config's sizes, in the table's order
+    counts: tuple[Count, ...]  # at the config's sizes, in the table's order, but the last
+    last_count: Count
     stored: int
 
 
@@ -352,11 +353,11 @@ def _enumeration(a: DecodingAnswer) -> Enumeration:
 
 def _algorithm1(a: DecodingAnswer) -> Algorithm1:
     c = a.cost
-    counts = tuple(Count(a.cost_numbers[name], name) for name in c.totals)
+    *counts, last = (Count(a.cost_numbers[name], name) for name in c.totals)
     return Algorithm1(rows=_cost_rows(c.per_step, c.totals), time=formatting.exact(c.time),
                       space=formatting.exact(c.space), time_big_o=formatting.exact(c.time_big_o),
-                      space_big_o=formatting.exact(c.space_big_o), counts=counts,
-                      stored=a.cost_numbers[search.SPACE])
+                      space_big_o=formatting.exact(c.space_big_o), counts=tuple(counts),
+                      last_count=last, stored=a.cost_numbers[search.SPACE])
 
 
 def _sorting(a: DecodingAnswer) -> Sorting:
