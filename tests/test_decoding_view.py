@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 import sympy as sp
+from jinja2 import meta, nodes
 
 from derive import build, config
 from derive.answer import Tex
 from derive.latex import treefig
-from derive.latex.render import render
+from derive.latex.render import MACROS, environment, render
 from derive.questions import QUESTIONS, beam_sort, decoding_view, search
 from derive.questions import decoding as q2
 from derive.questions.base import Heading
@@ -63,6 +64,53 @@ def test_the_views_hold_only_plain_data(cfg):
     answer = DECODING.derive(cfg)
     _assert_plain(DECODING.view(answer, True)["v"], "v")
     _assert_plain(DECODING.prompt(cfg)["d"], "d")
+
+
+# Template nodes that would compute, compare or look up by key (a view's job), or set variables.
+COMPUTING = (nodes.Filter, nodes.Getitem, nodes.Compare, nodes.BinExpr, nodes.Neg, nodes.Pos, nodes.CondExpr,
+             nodes.List, nodes.Tuple, nodes.Dict, nodes.Concat, nodes.Assign, nodes.AssignBlock, nodes.Macro)
+DECODING_MACROS = ("draw_tree", "step_table", "path_list")
+
+
+def _parse(name: str) -> nodes.Template:
+    env = environment()
+    return env.parse(env.loader.get_source(env, name)[0])  # type: ignore[union-attr]
+
+
+def _only_prints(node: nodes.Node) -> None:
+    """Nothing is computed: no filter, arithmetic, comparison, key lookup or literal collection;
+    the only tests say whether an optional view field is none, the only calls are the decoding
+    macros (given a view's data, and at most a literal separator)."""
+    body = node.body if isinstance(node, nodes.Macro) else [node]
+    for part in body:
+        assert not list(part.find_all(COMPUTING)), [type(n).__name__ for n in part.find_all(COMPUTING)]
+        assert {test.name for test in part.find_all(nodes.Test)} <= {"none"}
+        calls = list(part.find_all(nodes.Call))
+        assert all(isinstance(c.node, nodes.Name) and c.node.name in DECODING_MACROS for c in calls)
+        literals = {id(arg) for c in calls for arg in c.args if isinstance(arg, nodes.Const)}
+        assert all(id(const) in literals for const in part.find_all(nodes.Const))
+
+
+def test_the_section_template_prints_only_the_view_and_the_heading():
+    ast = _parse("decoding.tex.j2")
+    assert meta.find_undeclared_variables(ast) == {"v", "heading"}  # the macros are globals
+    _only_prints(ast)
+
+
+def test_the_sheet_template_prints_only_the_prompt_and_the_heading():
+    ast = _parse("sheet/decoding.tex.j2")
+    assert meta.find_undeclared_variables(ast) == {"p", "heading"}
+    (alias,) = ast.body[:1]  # d = p.data.d, the prompt: nothing else is set
+    prompt = nodes.Getattr(nodes.Getattr(nodes.Name("p", "load"), "data", "load"), "d", "load")
+    assert isinstance(alias, nodes.Assign) and alias.target == nodes.Name("d", "store") and alias.node == prompt
+    _only_prints(nodes.Template(ast.body[1:]))
+
+
+def test_the_decoding_macros_only_print():
+    macros = {m.name: m for m in _parse("macros.tex.j2").find_all(nodes.Macro)}
+    assert set(DECODING_MACROS) <= set(MACROS) and set(DECODING_MACROS) <= set(macros)
+    for name in DECODING_MACROS:
+        _only_prints(macros[name])
 
 
 def test_the_solutions_render_from_heading_and_the_view_alone(cfg):
