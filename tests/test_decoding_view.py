@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import typing
 from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
@@ -38,26 +39,31 @@ def cfg(request) -> config.Config:
     return _load(CONFIGS[request.param])
 
 
-def _leaves(value: Any, path: str) -> Iterator[tuple[str, Any]]:
-    """Every leaf of a view with its path; containers are frozen dataclasses and tuples only."""
+def _leaves(value: Any, path: str, declared: Any = None) -> Iterator[tuple[str, Any, Any]]:
+    """Every leaf of a view with its path and the type its dataclass field declares (None inside
+    a tuple); containers are frozen dataclasses and tuples only."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         assert type(value).__dataclass_params__.frozen, f"{path}: {type(value).__name__} is not frozen"
+        hints = typing.get_type_hints(type(value))
         for f in dataclasses.fields(value):
-            yield from _leaves(getattr(value, f.name), f"{path}.{f.name}")
+            yield from _leaves(getattr(value, f.name), f"{path}.{f.name}", hints[f.name])
     elif isinstance(value, tuple):
         for i, item in enumerate(value):
             yield from _leaves(item, f"{path}[{i}]")
     else:
-        yield path, value
+        yield path, value, declared
 
 
 def _assert_plain(view: Any, name: str) -> None:
     """Leaves are finished: LaTeX (Tex), text the renderer escapes (str), counts (int), flags
-    (bool) or None; no number left to format, no SymPy object, no list, dict or answer object."""
+    (bool) or None; no number left to format, no SymPy object, no list, dict or answer object.
+    A field declared Tex holds trusted LaTeX, one declared str text to escape."""
     leaves = list(_leaves(view, name))
     assert leaves
-    for path, leaf in leaves:
+    for path, leaf, declared in leaves:
         assert leaf is None or type(leaf) in (Tex, str, int, bool), f"{path} is a {type(leaf).__name__}: {leaf!r}"
+        if declared in (Tex, str):
+            assert type(leaf) is declared, f"{path}: a {type(leaf).__name__}, declared {declared.__name__}"
 
 
 def test_the_views_hold_only_plain_data(cfg):
