@@ -38,3 +38,8 @@ def sci(x: float) -> Tex:
         return Tex(r"\text{" + str(x) + "}")
     mant, exp = f"{x:.1e}".split("e")
     return Tex(rf"{mant}\times 10^{{{int(exp)}}}")
+
+
+def short(x: float) -> Tex:
+    """A float in its shortest form, at most 6 significant digits (13.5, 3): figure coordinates."""
+    return Tex(f"{float(x):g}")

@@ -30,13 +30,34 @@ from derive.verify import Planned, compare, torch_job
 if TYPE_CHECKING:
     from derive.variants_spec import VariantsSpec
 
+KEY = "normalization"  # the config section, the answers.json key, the templates' name
+
+
+def field(*path: str) -> str:
+    """A dotted key under this question's: `field("batch", "mean")` is "normalization.batch.mean"."""
+    return ".".join((KEY, *path))
+
+
+@dataclass(frozen=True)
+class Axis:
+    """An axis of the (N, C, L) tensor: the letters of its index and of its size, and what one index is."""
+
+    name: str  # its index: n
+    size: str  # its size: N
+    noun: str  # what one index is: a sample
+
+
+AXES = (Axis("n", "N", "sample"), Axis("c", "C", "channel"), Axis("l", "L", "feature"))
+AXIS_NAMES = tuple(axis.name for axis in AXES)
+
 # kind -> (reduced axes, what one group of entries sharing a statistic is)
 KINDS: dict[str, tuple[tuple[int, ...], str]] = {
     "batch": ((0, 2), "per channel over the batch and the features"),
     "layer": ((1, 2), "per sample over the channels and the features"),
     "instance": ((2,), "per sample and channel over the features"),
 }
-AXIS_NAMES = ("n", "c", "l")
+# statistic -> its symbol: the fields of each kind in answers.json, and the labels of its results
+MOMENTS: dict[str, str] = {"mean": r"\mu", "variance": r"\sigma^2"}
 
 
 class NormalizationParts(Parts):
@@ -72,9 +93,9 @@ class Statistic:
     groups: tuple[Group, ...]
 
     def matrix(self, which: str) -> sp.ImmutableMatrix:
-        """The statistic as an (N or 1) x (C or 1) matrix: the feature axis is always reduced."""
-        array = self.mean if which == "mean" else self.variance
-        return sp.ImmutableMatrix(array[:, :, 0].tolist())
+        """The statistic `which` (a key of MOMENTS) as an (N or 1) x (C or 1) matrix: the feature
+        axis is always reduced."""
+        return sp.ImmutableMatrix(getattr(self, which)[:, :, 0].tolist())
 
 
 @dataclass(frozen=True)
@@ -141,7 +162,7 @@ def as_json(answer: NormalizationAnswer) -> dict[str, Any]:
         return np.vectorize(str, otypes=[object])(array).tolist()
 
     return {
-        s.kind: {"axes": list(s.axes), "mean": strings(s.mean), "variance": strings(s.variance)}
+        s.kind: {"axes": list(s.axes)} | {moment: strings(getattr(s, moment)) for moment in MOMENTS}
         for s in answer.statistics
     }
 
@@ -171,7 +192,6 @@ def plan(answer: NormalizationAnswer, config: Config) -> Planned:
     size = float(np.max(np.abs(x))) or 1.0  # errors relative to the data: exact zeros stay checkable
     checks: Planned = []
     for s in answer.statistics:
-        field = f"normalization.{s.kind}"
         for stat, fn, power in (("mean", np.mean, 1), ("variance", np.var, 2)):
             axes, expected = by_definition(x, s.kind, fn)
             got = getattr(s, stat).astype(float) if axes == s.axes else np.full(1, np.nan)  # wrong axes fail
@@ -179,12 +199,12 @@ def plan(answer: NormalizationAnswer, config: Config) -> Planned:
             checks.append(compare(NormalizationParts.statistics,
                                   f"{s.kind} {stat}", f"{what} of each group by definition over axes "
                                   f"{axes} (rel. to max|x|{'^2' if power == 2 else ''})", got, expected, 1e-12,
-                                  scale=size**power, certifies=(f"{field}.axes", f"{field}.{stat}")))
+                                  scale=size**power, certifies=(field(s.kind, "axes"), field(s.kind, stat))))
     checks.append(steps_check(answer))
     checks.append(torch_job(NormalizationParts.statistics,
                             "normalized outputs (PyTorch)", crosscheck.normalization_outputs,
-                            *torch_payload(answer), certifies=tuple(f"normalization.{k}.{f}" for k in KINDS
-                                                                   for f in ("axes", "mean", "variance"))))
+                            *torch_payload(answer), certifies=tuple(field(k, f) for k in KINDS
+                                                                   for f in ("axes", *MOMENTS))))
     return checks
 
 
@@ -243,7 +263,7 @@ def _small_denominators(answer: NormalizationAnswer, spec: VariantsSpec) -> bool
 
 
 class Normalization(Question[NormalizationAnswer]):
-    key = "normalization"
+    key = KEY
     title = "Normalization"
     parts = NormalizationParts
     properties = {
@@ -261,14 +281,17 @@ class Normalization(Question[NormalizationAnswer]):
         return plan(answer, config)
 
     def view(self, answer: NormalizationAnswer, pytorch: bool) -> Mapping[str, Any]:
-        return {"answers": {self.key: answer}, "pytorch": pytorch}
+        from derive.questions.normalization_view import view  # it reads this module's tables: imported late
+
+        return {"v": view(answer)}
 
     def as_json(self, answer: NormalizationAnswer) -> dict[str, Any]:
         return as_json(answer)
 
     def prompt(self, config: Config) -> Mapping[str, Any]:
-        cfg = config.normalization
-        return {"shape": cfg.shape, "samples": tuple(sp.ImmutableMatrix(sample) for sample in cfg.tensor)}
+        from derive.questions.normalization_view import prompt  # it reads this module's tables: imported late
+
+        return {"d": prompt(config)}
 
     def randomize(self, rng: random.Random, spec: VariantsSpec) -> Table:
         n, c, length = rng.choice(spec.normalization.shapes)
@@ -276,11 +299,11 @@ class Normalization(Question[NormalizationAnswer]):
         return {"tensor": [[[rng.randint(low, high) for _ in range(length)] for _ in range(c)] for _ in range(n)]}
 
     def graded(self, key: dict[str, Any]) -> list[GradedPart]:
-        share = Fraction(self.parts.statistics.points) / 6
+        share = Fraction(self.parts.statistics.points) / (len(KINDS) * len(MOMENTS))
         out = []
         for kind in KINDS:
-            for stat in ("mean", "variance"):
+            for stat in MOMENTS:
                 value = get(key, self.key, kind, stat)
-                out.append(GradedPart(f"{self.key}.{kind}.{stat}", self.parts.statistics.id, share, TENSOR, value,
+                out.append(GradedPart(field(kind, stat), self.parts.statistics.id, share, TENSOR, value,
                                       (self.key, kind, stat), shape=shape_of(value)))
         return out
