@@ -1,0 +1,190 @@
+"""Question 1's views: plain data only, templates that print nothing else, and constants that reach the prose.
+
+The solutions template (templates/normalization.tex.j2) and the sheet's
+(templates/sheet/normalization.tex.j2) print `v` / `d` and `heading`: rendered with nothing
+else they give the document's section; they filter, compare, compute and subscript nothing. Every
+constant the prose restates (figure limits, groups shown, axis letters, symbols, keys) is read
+from the code: changing it changes the text.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from types import SimpleNamespace
+from typing import Any
+
+import jinja2
+import pytest
+import sympy as sp
+from jinja2 import nodes
+
+from derive import build, config
+from derive.answer import Row, Terms, Tex
+from derive.latex import render as rendering
+from derive.questions import QUESTIONS
+from derive.questions import normalization as q1
+from derive.questions import normalization_view as nv
+from derive.sheet import sheet_source
+
+QUESTION = QUESTIONS["normalization"]
+LEAVES = (Tex, str, int, type(None), Row, Terms, sp.Basic)  # bool is an int; SymPy matrices are Basic
+CROPPED = "[normalization]\ntensor = " + str([[[n * 100 + c * 10 + f for f in range(7)] for c in range(5)]
+                                              for n in range(7)]) + "\n"
+
+
+def section(cfg: config.Config) -> str:
+    return build.question_source(QUESTION, QUESTION.derive(cfg), True)
+
+
+def sheet(cfg: config.Config) -> str:
+    return rendering.render(f"sheet/{QUESTION.key}.tex.j2", heading=QUESTION.heading(),
+                            p=SimpleNamespace(data=QUESTION.prompt(cfg)))
+
+
+def leaves(value: Any, path: str = "v") -> list[tuple[str, Any]]:
+    """Every leaf of a view with its path; a dataclass must be frozen, a container a tuple."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, Row | Terms):
+        assert type(value).__dataclass_params__.frozen, f"{path}: {type(value).__name__} is not frozen"  # type: ignore[attr-defined]
+        return [leaf for f in dataclasses.fields(value) for leaf in leaves(getattr(value, f.name), f"{path}.{f.name}")]
+    if isinstance(value, tuple):
+        return [leaf for i, item in enumerate(value) for leaf in leaves(item, f"{path}[{i}]")]
+    return [(path, value)]
+
+
+@pytest.mark.parametrize("text", ["# the assignment as printed\n", CROPPED], ids=["default", "cropped"])
+def test_the_views_hold_only_plain_data(text):
+    cfg = config.loads(text, "config.toml")
+    for data in (QUESTION.view(QUESTION.derive(cfg), True)["v"], QUESTION.prompt(cfg)["d"]):
+        found = leaves(data)
+        assert found
+        wrong = [(path, type(leaf).__name__) for path, leaf in found if not isinstance(leaf, LEAVES)]
+        assert wrong == []
+
+
+def test_the_section_needs_only_heading_and_the_view():
+    cfg = config.load(None)
+    answer = QUESTION.derive(cfg)
+    assert set(QUESTION.view(answer, True)) == {"v"}
+    alone = rendering.render(f"{QUESTION.key}.tex.j2", heading=QUESTION.heading(), v=QUESTION.view(answer, False)["v"])
+    assert alone == section(cfg)
+
+
+def test_the_sheet_needs_only_heading_and_the_prompt():
+    cfg = config.load(None)
+    assert set(QUESTION.prompt(cfg)) == {"d"}
+    alone = sheet(cfg)  # no `points`, and `p` without points or total
+    assert alone in sheet_source(cfg)
+    with pytest.raises(jinja2.UndefinedError):
+        rendering.render(f"sheet/{QUESTION.key}.tex.j2", heading=QUESTION.heading())
+
+
+ARITHMETIC = (nodes.BinExpr, nodes.UnaryExpr, nodes.Concat, nodes.Compare)
+
+
+@pytest.mark.parametrize(("name", "context"), [(f"{QUESTION.key}.tex.j2", {"v", "heading"}),
+                                               (f"sheet/{QUESTION.key}.tex.j2", {"p", "heading"})])
+def test_the_templates_only_print(name, context):
+    """No filters (formatting is the view's), no arithmetic or comparisons, no subscripts, no calls
+    but the shared macros, and no names but the view's, the heading and their own loop variables."""
+    env = rendering.environment()
+    tree = env.parse(env.loader.get_source(env, name)[0])  # type: ignore[union-attr]
+    assert list(tree.find_all(nodes.Filter)) == []
+    assert [type(n).__name__ for n in tree.find_all(ARITHMETIC) if not isinstance(n, nodes.Not)] == []
+    assert list(tree.find_all((nodes.Getitem, nodes.Slice, nodes.Dict, nodes.List))) == []
+    assert {n.node.name for n in tree.find_all(nodes.Call)} <= set(rendering.MACROS)  # type: ignore[attr-defined]
+    bound = {n.name for n in tree.find_all(nodes.Name) if n.ctx == "store"} | {"loop"}
+    loaded = {n.name for n in tree.find_all(nodes.Name) if n.ctx == "load"}
+    assert loaded - bound - set(rendering.MACROS) == context
+
+
+def test_the_figure_shades_the_entries_that_share_the_first_statistic():
+    view = QUESTION.view(QUESTION.derive(config.loads(CROPPED, "config.toml")), True)["v"]
+    figure = view.figure
+    n, c, f = nv.FIGURE_LIMITS
+    assert (figure.samples, figure.channels, figure.features) == (n, c, f) and figure.cropped
+    shaded = {panel.kind: sum(cell.shaded for cell in panel.cells) for panel in figure.panels}
+    assert shaded == {"batch": n * f, "layer": c * f, "instance": f}  # one channel, one sample, both
+    cells = figure.panels[0].cells
+    assert len({(cell.x, cell.y) for cell in cells}) == len(cells) == n * c * f
+    assert {cell.x for cell in cells} == {j * (f + 1) + i for j in range(c) for i in range(f)}  # blocks a cell apart
+    assert not figure.written and all(cell.entry is None for cell in cells)
+
+
+def test_small_entries_are_written_in_their_cells():
+    figure = QUESTION.view(QUESTION.derive(config.load(None)), True)["v"].figure
+    assert figure.written and not figure.cropped
+    assert [cell.entry for cell in figure.panels[0].cells[:3]] == ["2", "5", "1"]
+
+
+# --- constants reach the prose ----------------------------------------------------------------
+
+def test_figure_limits(monkeypatch):
+    monkeypatch.setattr(nv, "FIGURE_LIMITS", (2, 1, 2))
+    text = section(config.load(None))
+    assert "Drawn: the first 2 of 4 samples, 1 of 2 channels and 2 of 3 features." in text
+    assert text.count(r"rectangle +(1,-1);") == 3 * 2 * 1 * 2
+
+
+def test_groups_shown(monkeypatch):
+    monkeypatch.setattr(nv, "SHOWN_GROUPS", 3)  # the default has 2 batch, 4 layer and 8 instance groups
+    text = section(config.load(None))
+    assert "The other 1 groups" in text and "The other 5 groups" in text
+
+
+@pytest.mark.parametrize(("constant", "value"), [("WRITTEN_CELLS", 5), ("WRITTEN_EM", 0.1)])
+def test_when_entries_are_written(monkeypatch, constant, value):
+    cfg = config.load(None)
+    assert "Entries are not written" not in section(cfg)
+    monkeypatch.setattr(nv, constant, value)
+    assert "Entries are not written in the cells at this size; they are the configuration's " \
+           r"\texttt{normalization.tensor}." in section(cfg)
+
+
+def test_cell_size(monkeypatch):
+    monkeypatch.setattr(nv, "CELL_CM", 0.3)
+    assert r"\begin{tikzpicture}[x=0.300cm,y=0.300cm" in section(config.load(None))
+    monkeypatch.setattr(nv, "ROW_CM", 0.8)  # 2 channels of 3 features and a gap: 7 cells
+    assert f"[x={0.8 / 7:.3f}cm" in section(config.load(None))
+
+
+def test_axis_names(monkeypatch):
+    axes = (q1.Axis("i", "I", "example"), q1.Axis("j", "J", "map"), q1.Axis("k", "K", "position"))
+    monkeypatch.setattr(nv, "AXES", axes)
+    text = section(config.load(None))
+    assert "Rows are samples $i$, blocks are channels $j$, cells within a block are features $k$." in text
+    assert r"For an $(I, J, K)$ tensor, batch normalization reduces over $(I, K)$" in text
+    assert "for each map, layer normalization over $(J, K)$ for each example" in text
+    assert "over $K$ for each example and map" in text
+    assert "Reduce over axes 0, 2 ($i$, $k$)" in text and "$j=2$" in text
+    assert "(batch size $I=4$, channels $J=2$, features $K=3$)" in text
+    assert "(rows $i$, columns $j$; the feature axis has size 1)" in text
+    question = sheet(config.load(None))
+    assert "batch size $I = 4$, $J = 2$\ninput channels and $K = 3$ features. Sample $i$ is shown as a " \
+           r"$J\times K$ matrix" in question
+
+
+def test_symbols_and_keys(monkeypatch):
+    monkeypatch.setitem(q1.MOMENTS, "mean", r"\bar{x}")
+    monkeypatch.setattr(q1, "KEY", "norm")
+    monkeypatch.setattr(nv, "WRITTEN_CELLS", 0)
+    text = section(config.load(None))
+    assert r"compute a mean $\bar{x}$" in text
+    assert r"compute $\bar{x}_{\text{batch}}, \bar{x}_{\text{layer}}, \bar{x}_{\text{instance}}$" in text
+    assert r"\answerbox{\bar{x}_{\text{layer}} =" in text
+    assert r"\texttt{norm.tensor}" in text
+    question = sheet(config.load(None))
+    assert r"Compute $\bar{x}_{\text{batch}}$" in question and r"a mean" + "\n" + r"$\bar{x}$" in question
+
+
+def test_what_each_kind_reduces_follows_kinds(monkeypatch):
+    monkeypatch.setitem(q1.KINDS, "instance", ((1, 2), "per sample over the channels and the features"))
+    text = section(config.load(None))
+    assert "and instance\nnormalization over $(C, L)$ for each sample (PyTorch's" in text
+
+
+def test_answers_json_keys_and_graded_parts_come_from_the_tables():
+    answer = q1.as_json(q1.derive(config.load(None)))
+    assert all(list(answer[k]) == ["axes", *q1.MOMENTS] for k in q1.KINDS)
+    parts = QUESTION.graded({q1.KEY: answer})
+    assert [p.path for p in parts] == [q1.field(k, m) for k in q1.KINDS for m in q1.MOMENTS]
+    assert sum(p.points for p in parts) == q1.NormalizationParts.statistics.points
