@@ -145,6 +145,8 @@ def test_cell_size(monkeypatch):
     assert r"\begin{tikzpicture}[x=0.300cm,y=0.300cm" in section(config.load(None))
     monkeypatch.setattr(nv, "ROW_CM", 0.8)  # 2 channels of 3 features and a gap: 7 cells
     assert f"[x={0.8 / 7:.3f}cm" in section(config.load(None))
+    monkeypatch.setattr(nv, "GAP_CM", 1.25)
+    assert section(config.load(None)).count(r"\end{tikzpicture}\hspace{1.25cm}") == len(q1.KINDS)
 
 
 def test_axis_names(monkeypatch):
@@ -154,7 +156,7 @@ def test_axis_names(monkeypatch):
     assert "Rows are samples $i$, blocks are channels $j$, cells within a block are features $k$." in text
     assert r"For an $(I, J, K)$ tensor, batch normalization reduces over $(I, K)$" in text
     assert "for each map, layer normalization over $(J, K)$ for each example" in text
-    assert "over $K$ for each example and map" in text
+    assert "over $K$ for each example and map" in text and r"\texttt{LayerNorm((J, K))}" in text
     assert "Reduce over axes 0, 2 ($i$, $k$)" in text and "$j=2$" in text
     assert "(batch size $I=4$, channels $J=2$, features $K=3$)" in text
     assert "(rows $i$, columns $j$; the feature axis has size 1)" in text
@@ -171,6 +173,7 @@ def test_symbols_and_keys(monkeypatch):
     assert r"compute a mean $\bar{x}$" in text
     assert r"compute $\bar{x}_{\text{batch}}, \bar{x}_{\text{layer}}, \bar{x}_{\text{instance}}$" in text
     assert r"\answerbox{\bar{x}_{\text{layer}} =" in text
+    assert r"\bar{x}_S = \frac{1}{m}\sum_{i\in S} x_i" in text and r"x_i^2 - \bar{x}_S^2 ." in text
     assert r"\texttt{norm.tensor}" in text
     question = sheet(config.load(None))
     assert r"Compute $\bar{x}_{\text{batch}}$" in question and r"a mean" + "\n" + r"$\bar{x}$" in question

@@ -25,6 +25,7 @@ from derive.questions.normalization import AXES, KINDS, MOMENTS, NormalizationAn
 FIGURE_LIMITS = (6, 4, 6)
 CELL_CM = 0.42  # a cell's side at most
 ROW_CM = 4.2  # a drawn row's length at most: its cells and a cell's gap between channel blocks
+GAP_CM = 0.6  # between panels: three panels of ROW_CM and their gaps fit the 17.2 cm of text
 WRITTEN_CELLS = 12  # entries are written in the cells when a drawn row has at most this many ...
 WRITTEN_EM = 1.7  # ... and the widest entry drawn is at most this wide
 SHOWN_GROUPS = 8  # groups whose computation is written out per normalization; answers.json has all
@@ -82,6 +83,7 @@ class Figure:
     """One panel per normalization, side by side, and what the caption says about them."""
 
     unit: Tex  # a cell's side, in cm
+    gap: Tex  # after each panel, in cm
     panels: tuple[Panel, ...]
     title_x: Tex  # the middle of a panel
     columns: tuple[ColumnLabel, ...]
@@ -172,6 +174,7 @@ def figure(answer: NormalizationAnswer) -> Figure:
     written = channels * features <= WRITTEN_CELLS and max(map(layout.width_em, entries.flat)) <= WRITTEN_EM
     return Figure(
         unit=formatting.fixed(min(CELL_CM, ROW_CM / (channels * features + channels - 1)), 3),
+        gap=formatting.short(GAP_CM),
         panels=tuple(_panel(s, entries, written) for s in answer.statistics),
         title_x=formatting.short((channels * (features + 1) - 1) / 2),
         columns=tuple(ColumnLabel(formatting.short(c * (features + 1) + features / 2), c + 1) for c in range(channels)),
