@@ -20,6 +20,7 @@ from jinja2 import nodes
 
 from derive import build, config
 from derive.answer import Row, Terms, Tex
+from derive.latex import notation
 from derive.latex import render as rendering
 from derive.questions import QUESTIONS
 from derive.questions import normalization as q1
@@ -166,7 +167,8 @@ def test_axis_names(monkeypatch):
 
 
 def test_symbols_and_keys(monkeypatch):
-    monkeypatch.setitem(q1.MOMENTS, "mean", r"\bar{x}")
+    monkeypatch.setitem(notation.NOTATION, "xbar", notation.Name(r"\bar{x}"))
+    monkeypatch.setitem(q1.MOMENTS, "mean", "xbar")
     monkeypatch.setattr(q1, "KEY", "norm")
     monkeypatch.setattr(nv, "WRITTEN_CELLS", 0)
     text = section(config.load(None))
@@ -175,6 +177,7 @@ def test_symbols_and_keys(monkeypatch):
     assert r"\answerbox{\bar{x}_{\text{layer}} =" in text
     assert r"\bar{x}_S = \frac{1}{m}\sum_{i\in S} x_i" in text and r"x_i^2 - \bar{x}_S^2 ." in text
     assert r"\texttt{norm.tensor}" in text
+    assert r"\bar{x}_{c=1} &= \frac{1}{12}" in text  # a group's work
     question = sheet(config.load(None))
     assert r"Compute $\bar{x}_{\text{batch}}$" in question and r"a mean" + "\n" + r"$\bar{x}$" in question
 

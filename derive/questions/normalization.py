@@ -56,8 +56,9 @@ KINDS: dict[str, tuple[tuple[int, ...], str]] = {
     "layer": ((1, 2), "per sample over the channels and the features"),
     "instance": ((2,), "per sample and channel over the features"),
 }
-# statistic -> its symbol: the fields of each kind in answers.json, and the labels of its results
-MOMENTS: dict[str, str] = {"mean": r"\mu", "variance": r"\sigma^2"}
+# statistic -> its symbol's name in derive/latex/notation.py: the fields of each kind in answers.json,
+# the symbols of a group's work and the labels of the results
+MOMENTS: dict[str, str] = {"mean": "mu", "variance": "sigma2"}
 
 
 class NormalizationParts(Parts):
@@ -131,7 +132,7 @@ def _statistic(tensor: np.ndarray, kind: str) -> Statistic:
 def _group(index: tuple[int, ...], values: tuple[sp.Rational, ...], axes: tuple[int, ...]) -> Group:
     m = sp.Integer(len(values))
     group = [sp.Eq(sp.Symbol(AXIS_NAMES[a]), index[a] + 1) for a in range(3) if a not in axes]  # c = 1, ...
-    mu, sigma2 = Subscripted("mu", *group), Subscripted("sigma2", *group)
+    mu, sigma2 = Subscripted(MOMENTS["mean"], *group), Subscripted(MOMENTS["variance"], *group)
     total = sp.Add(*values)
     mean = total / m
     squares = sp.Add(*[v**2 for v in values])

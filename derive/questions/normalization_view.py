@@ -18,7 +18,7 @@ import sympy as sp
 
 from derive.answer import Row, Tex
 from derive.config import Config
-from derive.latex import formatting, layout
+from derive.latex import formatting, layout, notation
 from derive.questions.normalization import AXES, KINDS, MOMENTS, NormalizationAnswer, Statistic, field
 
 # The figure draws at most the first 6 samples, 4 channels and 6 features: the pattern is the same beyond.
@@ -144,9 +144,14 @@ class NormalizationPrompt:
     samples: tuple[sp.ImmutableMatrix, ...]  # each sample as a channels x features matrix
 
 
+def symbol(moment: str) -> Tex:
+    """A statistic's symbol: `symbol("mean")` is \\mu."""
+    return Tex(notation.name(MOMENTS[moment]).latex)
+
+
 def label(moment: str, kind: str) -> Tex:
     """A result's symbol: `label("mean", "batch")` is \\mu_{\\text{batch}}."""
-    return Tex(rf"{MOMENTS[moment]}_{{\text{{{kind}}}}}")
+    return Tex(rf"{symbol(moment)}_{{\text{{{kind}}}}}")
 
 
 def dimensions(shape: Sequence[int]) -> tuple[Dimension, ...]:
@@ -209,13 +214,13 @@ def section(statistic: Statistic) -> Section:
 
 
 def view(answer: NormalizationAnswer) -> NormalizationView:
-    return NormalizationView(axes=dimensions(answer.tensor.shape), kinds=kinds(), mean=Tex(MOMENTS["mean"]),
-                             variance=Tex(MOMENTS["variance"]), figure=figure(answer),
+    return NormalizationView(axes=dimensions(answer.tensor.shape), kinds=kinds(), mean=symbol("mean"),
+                             variance=symbol("variance"), figure=figure(answer),
                              sections=tuple(section(s) for s in answer.statistics), tensor_key=field("tensor"))
 
 
 def prompt(config: Config) -> NormalizationPrompt:
     cfg = config.normalization
-    return NormalizationPrompt(axes=dimensions(cfg.shape), kinds=kinds(), mean=Tex(MOMENTS["mean"]),
-                               variance=Tex(MOMENTS["variance"]),
+    return NormalizationPrompt(axes=dimensions(cfg.shape), kinds=kinds(), mean=symbol("mean"),
+                               variance=symbol("variance"),
                                samples=tuple(sp.ImmutableMatrix(sample) for sample in cfg.tensor))
