@@ -129,7 +129,7 @@ def test_figure_limits(monkeypatch):
 def test_groups_shown(monkeypatch):
     monkeypatch.setattr(nv, "SHOWN_GROUPS", 3)  # the default has 2 batch, 4 layer and 8 instance groups
     text = section(config.load(None))
-    assert "The other 1 groups" in text and "The other 5 groups" in text
+    assert "The other group is computed" in text and "The other 5 groups are computed" in text
 
 
 @pytest.mark.parametrize(("constant", "value"), [("WRITTEN_CELLS", 5), ("WRITTEN_EM", 0.1)])

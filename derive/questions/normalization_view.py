@@ -116,6 +116,7 @@ class Section:
     plural: bool  # more than one group
     rows: tuple[Row, ...]  # the work of the groups shown
     hidden: int  # groups whose work is not shown
+    the_others: str  # "The other group is", "The other 9 groups are"
     keepdims: tuple[int, ...]  # the statistic's shape
     results: tuple[Result, ...]
 
@@ -208,6 +209,7 @@ def section(statistic: Statistic) -> Section:
         reduced=tuple(Tex(AXES[a].name) for a in statistic.axes),
         description=statistic.description, count=statistic.count, groups=groups, plural=groups > 1,
         rows=tuple(row for group in shown for row in group.rows), hidden=groups - len(shown),
+        the_others=_the_others(groups - len(shown)),
         keepdims=statistic.mean.shape,
         results=tuple(Result(label(moment, statistic.kind), statistic.matrix(moment), field(statistic.kind, moment))
                       for moment in MOMENTS))
@@ -224,3 +226,7 @@ def prompt(config: Config) -> NormalizationPrompt:
     return NormalizationPrompt(axes=dimensions(cfg.shape), kinds=kinds(), mean=symbol("mean"),
                                variance=symbol("variance"),
                                samples=tuple(sp.ImmutableMatrix(sample) for sample in cfg.tensor))
+
+
+def _the_others(hidden: int) -> str:
+    return "The other group is" if hidden == 1 else f"The other {hidden} groups are"
