@@ -7,7 +7,8 @@ objects go through derive's printer, plain strings are escaped, anything else is
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ import jinja2
 import sympy as sp
 
 from derive import charset
-from derive.answer import Terms, Tex
+from derive.answer import Row, Terms, Tex
 from derive.latex import formatting, layout
 from derive.latex.printer import decimal, tex
 from derive.resources import packaged
@@ -140,6 +141,9 @@ def environment() -> jinja2.Environment:
     env.filters["trusted"] = Tex
     for name in MACROS:
         env.globals[name] = _macro(name)
+    env.globals["derivation"] = lambda rows, inline=False: _macro("derivation")(place_rows(rows, inline))
+    env.globals["matrix_result"] = lambda label, matrix, where: _macro("matrix_result")(
+        matrix_shown(label, matrix, where))
     env.filters["approx"] = lambda m, digits=4, budget=layout.TEXT_WIDTH_EM: layout.excerpt(
         m, lambda x: decimal(x, digits), budget)
     env.filters["exact_and_approx"] = lambda m, budget=layout.TEXT_WIDTH_EM: layout.pair_excerpts(
@@ -159,6 +163,7 @@ def environment() -> jinja2.Environment:
 
 # The shared template macros (templates/macros.tex.j2), called from templates as functions that
 # return Tex: what they print is built from already-finalized pieces.
+# `derivation` and `matrix_result` are laid out here first (line breaks, what fits the line).
 MACROS = ("derivation", "matrix_result", "path_list", "draw_tree", "step_table")
 
 
@@ -166,6 +171,52 @@ def _macro(name: str) -> Any:
     def call(*args: Any, **kwargs: Any) -> Tex:
         return Tex(getattr(environment().get_template("macros.tex.j2").module, name)(*args, **kwargs))
     return call
+
+
+@dataclass(frozen=True)
+class PlacedRow:
+    """A row of an aligned derivation with where it goes: after a line break, and aligned at
+    the relation (a continuation line) or not (a row that continues the line before)."""
+
+    row: Row
+    newline: bool
+    align: bool
+
+
+def place_rows(rows: Sequence[Row], inline: bool = False) -> tuple[PlacedRow, ...]:
+    """Each row on its own line; with `inline`, rows without a left side continue the line
+    before until it would outgrow the text width, then go on the next line, aligned."""
+    placed, line = [], 0.0
+    for i, row in enumerate(rows):
+        em = sum(layout.width_em(finalize(part)) for part in (row.rel, row.rhs, row.note)) + 1
+        wrap = inline and row.lhs is None and i > 0 and line + em > layout.TEXT_WIDTH_EM - 2
+        placed.append(PlacedRow(row, i > 0 and (row.lhs is not None or not inline or wrap),
+                                row.lhs is None and (not inline or wrap)))
+        if row.lhs is not None:
+            line = em + layout.width_em(finalize(row.lhs))
+        else:
+            line = em + 2 if wrap or not inline else line + em
+    return tuple(placed)
+
+
+@dataclass(frozen=True)
+class MatrixShown:
+    """A boxed matrix result with its decimals, laid out: side by side when both fit the line,
+    else one under the other; `excerpt` says which entries an excerpt shows (None: all)."""
+
+    label: Tex
+    exact: Tex
+    approx: Tex
+    together: bool
+    excerpt: Tex | None
+    key: Tex  # the answers.json key holding every value
+
+
+def matrix_shown(label: Tex, matrix: sp.MatrixBase, where: str) -> MatrixShown:
+    label_em = layout.width_em(label)
+    ex, ap = layout.pair_excerpts(matrix, tex, lambda x: decimal(x, 4), layout.TEXT_WIDTH_EM - label_em - 3)
+    together = ex.width + ap.width + label_em + 5 <= layout.TEXT_WIDTH_EM
+    return MatrixShown(label, ex.tex, ap.tex, together, None if ex.complete else ex.where, json_key(where))
 
 
 def render(name: str, **context: Any) -> str:
