@@ -39,6 +39,7 @@ TREE_MAX_PATH = 1000  # characters of one edge's key
 BIRNN_MAX_MAGNITUDE = 100
 TREE_SUM_MAX_BITS = 1 << 16
 ACTIVATIONS = ("tanh", "sigmoid")
+BIRNN_WEIGHTS = ("W_f", "U_f", "V_f", "W_b", "U_b", "V_b")  # the BiRNN's six d x d matrices, by plain name
 
 
 @dataclass(frozen=True)
@@ -340,15 +341,13 @@ def _birnn(raw: dict[str, Any], default: dict[str, Any]) -> BirnnConfig:
 
 def _instance(raw: dict[str, Any], d: int, steps: int) -> BirnnInstance:
     key = "birnn.instance"
-    square = ("W_f", "U_f", "V_f", "W_b", "U_b", "V_b")
-    v.reject_unknown(raw, key, {*square, "x", "z", "h0_f", "h_end_b"})
-    for name in (*square, "x", "z"):
+    required = (*BIRNN_WEIGHTS, "x", "z")
+    v.reject_unknown(raw, key, {*required, "h0_f", "h_end_b"})
+    for name in required:
         if name not in raw:
-            raise ConfigError(
-                f"{key}.{name}", "is missing (an explicit instance gives all of W_f, U_f, V_f, W_b, U_b, V_b, x, z)"
-            )
+            raise ConfigError(f"{key}.{name}", f"is missing (an explicit instance gives all of {', '.join(required)})")
     bound = BIRNN_MAX_MAGNITUDE
-    mats = {name: v.matrix(raw[name], f"{key}.{name}", d, d, bound) for name in square}
+    mats = {name: v.matrix(raw[name], f"{key}.{name}", d, d, bound) for name in BIRNN_WEIGHTS}
     zero = tuple(sp.Integer(0) for _ in range(d))
     return BirnnInstance(
         **mats,

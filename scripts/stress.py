@@ -74,7 +74,7 @@ def variant(seed: int) -> dict[str, Any]:
     birnn: dict[str, Any] = {"activation": rng.choice(["tanh", "sigmoid"]), "hidden_size": d, "steps": steps,
                              "seed": rng.randint(0, 10**6)}
     if rng.random() < 0.3:
-        birnn["instance"] = {k: matrix(rng, d, d) for k in ("W_f", "U_f", "V_f", "W_b", "U_b", "V_b")}
+        birnn["instance"] = {k: matrix(rng, d, d) for k in config.BIRNN_WEIGHTS}
         birnn["instance"] |= {"x": matrix(rng, steps, d), "z": matrix(rng, steps, d), "h0_f": matrix(rng, 1, d)[0]}
     lora_d = rng.choice([2, 8, 64, 768, 4096, 12288])
     return {

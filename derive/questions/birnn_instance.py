@@ -12,7 +12,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from derive.config import BirnnConfig, BirnnInstance
+from derive.config import BIRNN_WEIGHTS, BirnnConfig, BirnnInstance
 from derive.matexpr import evaluate
 from derive.questions.birnn_model import (
     WEIGHTS,
@@ -32,7 +32,7 @@ from derive.questions.birnn_model import (
     z,
 )
 
-INSTANCE_KEYS = ("W_f", "U_f", "V_f", "W_b", "U_b", "V_b", "x", "z", "h0_f", "h_end_b")
+INSTANCE_KEYS = (*BIRNN_WEIGHTS, "x", "z", "h0_f", "h_end_b")
 
 
 def instance_values(cfg: BirnnConfig) -> dict[str, np.ndarray]:

@@ -18,6 +18,7 @@ from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.matrices.expressions.diagonal import DiagMatrix
 
 from derive.answer import Row, Tex
+from derive.config import BIRNN_WEIGHTS
 from derive.latex.notation import Jacobian, Series, Subscripted
 from derive.latex.printer import tex
 from derive.questions.base import Part, Parts
@@ -45,9 +46,8 @@ def _m(name: str) -> sp.MatrixSymbol:
     return sp.MatrixSymbol(name, D, D)
 
 
-W_f, U_f, V_f = _m("W_f"), _m("U_f"), _m("V_f")
-W_b, U_b, V_b = _m("W_b"), _m("U_b"), _m("V_b")
-WEIGHTS = {"W_f": W_f, "U_f": U_f, "V_f": V_f, "W_b": W_b, "U_b": U_b, "V_b": V_b}
+WEIGHTS = {name: _m(name) for name in BIRNN_WEIGHTS}  # the six weights by plain name, in the config's order
+W_f, U_f, V_f, W_b, U_b, V_b = WEIGHTS.values()
 
 
 class Vector:
