@@ -33,22 +33,23 @@ from derive.questions.birnn_model import (
 )
 
 INSTANCE_KEYS = (*BIRNN_WEIGHTS, "x", "z", "h0_f", "h_end_b")
+DECIMALS = 2  # a random instance's entries are drawn to this many decimals, and kept exact
 
 
 def instance_values(cfg: BirnnConfig) -> dict[str, np.ndarray]:
-    """The config's explicit instance, or a seeded random one (two decimals, kept exact)."""
+    """The config's explicit instance, or a seeded random one (DECIMALS decimals, kept exact)."""
     d, steps = cfg.hidden_size, cfg.steps
     if cfg.instance is not None:
         inst: BirnnInstance = cfg.instance
         out = {k: np.array(getattr(inst, k), dtype=object) for k in INSTANCE_KEYS}
     else:
-        rng = np.random.default_rng(cfg.seed)
+        rng, unit = np.random.default_rng(cfg.seed), 10**DECIMALS
         scale = {"x": 1.0, "z": 1.0, "h0_f": 0.5, "h_end_b": 0.5}
         shapes = {**{k: (d, d) for k in WEIGHTS}, "x": (steps, d), "z": (steps, d), "h0_f": (d,), "h_end_b": (d,)}
         out = {}
         for k in INSTANCE_KEYS:
-            raw = np.round(rng.normal(0.0, scale.get(k, 0.6), size=shapes[k]) * 100).astype(int)
-            out[k] = np.vectorize(lambda v: sp.Rational(int(v), 100), otypes=[object])(raw)
+            raw = np.round(rng.normal(0.0, scale.get(k, 0.6), size=shapes[k]) * unit).astype(int)
+            out[k] = np.vectorize(lambda v: sp.Rational(int(v), unit), otypes=[object])(raw)
     out["h0_f"] = out["h0_f"].reshape(d, 1)
     out["h_end_b"] = out["h_end_b"].reshape(d, 1)
     return out
