@@ -42,4 +42,18 @@ def sci(x: float) -> Tex:
 
 def short(x: float) -> Tex:
     """A float in its shortest form, at most 6 significant digits (13.5, 3): figure coordinates."""
-    return Tex(f"{float(x):g}")
+    return significant(x, 6)
+
+
+def significant(x: float, digits: int = 3) -> Tex:
+    """A float at most `digits` significant digits, trailing zeros dropped (Python's g format):
+    a loss quoted in passing, a figure's coordinates."""
+    return Tex(f"{float(x):.{digits}g}")
+
+
+_COUNTS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
+
+
+def spelled(n: int) -> Tex:
+    """A small count as prose writes it (six matrices, two decimals); past twelve, in digits."""
+    return Tex(_COUNTS[n] if 0 <= n < len(_COUNTS) else str(n))

@@ -1,6 +1,7 @@
 """Question 3: gradients of a bidirectional RNN. The derivation is in birnn_model, its
-evaluation on an instance in birnn_instance, the checks in birnn_checks; this module draws
-the computational graph and assembles the answer."""
+evaluation on an instance in birnn_instance, the checks in birnn_checks, what the templates
+print in birnn_view; this module reads the computational graph off the model's equations and
+assembles the answer."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from derive.grade.parts import NUMBER, get
 from derive.grade.parts import Part as GradedPart
 from derive.latex.notation import Series, Subscripted
 from derive.latex.printer import tex
-from derive.questions import birnn_checks
+from derive.questions import birnn_checks, birnn_view
 from derive.questions.base import Question, Table
 from derive.questions.birnn_instance import Evaluation, evaluate_forms, float_apply, instance_values
 from derive.questions.birnn_model import (
@@ -46,18 +47,11 @@ if TYPE_CHECKING:
 
 # --- 3.1: the computational graph, read off the model's equations ---------------------------
 
-ROWS = {"x": 0, "h_f": 1, "h_b": 2, "y": 3, "L": 4}  # the figure's row of each kind of node
-
-
 class Node(NamedTuple):
     """A node of the unrolled graph: a quantity of the model (its plain name) at a time step."""
 
     kind: str  # x, h_f, h_b, y or L
     step: int
-
-    @property
-    def row(self) -> int:
-        return ROWS[self.kind]
 
     @property
     def label(self) -> Tex:
@@ -107,6 +101,8 @@ def _node(vector: Series) -> Node:
 
 # --- The question's answer --------------------------------------------------------------------
 
+INSTANCE = "instance"  # the answers.json field of the evaluated instance
+
 @dataclass(frozen=True)
 class BirnnAnswer:
     config: BirnnConfig
@@ -141,7 +137,7 @@ def as_json(answer: BirnnAnswer) -> dict[str, Any]:
         "grad_U_f": sum_over_t(forms.term_U_f),
         "jacobian_forward": tex(forms.jac_f),
         "jacobian_backward": tex(forms.jac_b),
-        "instance": {
+        INSTANCE: {
             "source": "config" if answer.config.instance is not None else f"random (seed {answer.config.seed})",
             "loss": float(ev.loss),
             "grad_W_b": ev.grad_W_b.astype(float).tolist(),
@@ -162,13 +158,13 @@ class Birnn(Question[BirnnAnswer]):
         return birnn_checks.plan(answer, config)
 
     def view(self, answer: BirnnAnswer, pytorch: bool) -> Mapping[str, Any]:
-        return {"answers": {self.key: answer}, "pytorch": pytorch}
+        return {"v": birnn_view.view(answer, pytorch, f"{self.key}.{INSTANCE}")}
 
     def as_json(self, answer: BirnnAnswer) -> dict[str, Any]:
         return as_json(answer)
 
     def prompt(self, config: Config) -> Mapping[str, Any]:
-        return {"activation": config.birnn.activation, "steps": config.birnn.steps}
+        return {"d": birnn_view.prompt(config.birnn)}
 
     def randomize(self, rng: random.Random, spec: VariantsSpec) -> Table:
         return {"activation": rng.choice(spec.birnn.activation), "hidden_size": rng.choice(spec.birnn.hidden_size),
@@ -177,14 +173,14 @@ class Birnn(Question[BirnnAnswer]):
     def graded(self, key: dict[str, Any]) -> list[GradedPart]:
         instance = self.parts.instance
         share = Fraction(instance.points) / 3  # the instance's loss and its two gradients
-        out = [GradedPart(f"{self.key}.instance.loss", instance.id, share, NUMBER,
-                          get(key, self.key, "instance", "loss"), (self.key, "instance", "loss"))]
+        out = [GradedPart(f"{self.key}.{INSTANCE}.loss", instance.id, share, NUMBER,
+                          get(key, self.key, INSTANCE, "loss"), (self.key, INSTANCE, "loss"))]
         for name in ("grad_W_b", "grad_U_f"):
-            matrix = get(key, self.key, "instance", name)
+            matrix = get(key, self.key, INSTANCE, name)
             rows, cols = len(matrix), len(matrix[0])
             for i in range(rows):
                 for j in range(cols):
-                    out.append(GradedPart(f"{self.key}.instance.{name}.{i + 1}.{j + 1}", instance.id,
-                                          share / (rows * cols), NUMBER, matrix[i][j], (self.key, "instance", name),
+                    out.append(GradedPart(f"{self.key}.{INSTANCE}.{name}.{i + 1}.{j + 1}", instance.id,
+                                          share / (rows * cols), NUMBER, matrix[i][j], (self.key, INSTANCE, name),
                                           entry=(i, j), shape=(rows, cols)))
         return out

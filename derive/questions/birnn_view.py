@@ -1,0 +1,220 @@
+"""Question 3's views: what its two templates print, as finished data.
+
+`view` turns a derived answer into a `BirnnView` for templates/birnn.tex.j2: the derivation's
+rows and closed forms, the computational graph laid out (every node's position, id and style,
+every edge's label placement, the key of edge weights when the figure is too crowded for
+labels), the instance's numbers formatted, and the constants the prose quotes read from the
+code that uses them. `prompt` turns a config into a `BirnnPrompt` for the question sheet
+(templates/sheet/birnn.tex.j2), from the config alone. The templates only print these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import sympy as sp
+
+from derive.answer import Row, Tex
+from derive.config import BirnnConfig
+from derive.latex import formatting, layout, render  # the module: render imports the questions (via treefig)
+from derive.questions import birnn_checks, birnn_instance, birnn_model
+
+if TYPE_CHECKING:
+    from derive.questions.birnn import BirnnAnswer, Edge, Graph, Node
+
+# --- The computational graph's layout ---------------------------------------------------------
+
+Kinds = tuple[str, str]  # an edge's (source kind, target kind): x, h_f, h_b, y or L
+
+# The figure's rows, bottom to top: inputs, the two directions, outputs, losses. Each kind of
+# node sits at (its step + a horizontal offset, a height in cm); the two directions are
+# staggered so that no edge crosses a node.
+PLACE = {"x": (0.0, 0.0), "h_f": (-0.3, 1.5), "h_b": (0.3, 3.0), "y": (0.0, 4.5), "L": (0.0, 5.8)}
+# Where an edge's weight is written (TikZ options of its label), by the kinds it joins.
+LABEL_PLACEMENT = {("x", "h_f"): "left", ("x", "h_b"): "pos=0.22, right", ("h_f", "h_f"): "pos=0.78, below",
+                   ("h_b", "h_b"): "pos=0.22, above", ("h_f", "y"): "pos=0.78, left", ("h_b", "y"): "right",
+                   ("y", "L"): "right"}
+# The key's entries, in its order: each kind of weighted edge, as the key names it.
+KEY_KINDS = {("x", "h_f"): r"x_t \to h^{(f)}_t", ("x", "h_b"): r"x_t \to h^{(b)}_t",
+             ("h_f", "h_f"): r"h^{(f)}_{t-1} \to h^{(f)}_t", ("h_b", "h_b"): r"h^{(b)}_{t+1} \to h^{(b)}_t",
+             ("h_f", "y"): r"h^{(f)}_t \to y_t", ("h_b", "y"): r"h^{(b)}_t \to y_t"}
+INPUT, LOSS = "x", "L"  # the kinds drawn shaded and boxed
+MAX_STEP_CM = 2.6  # the horizontal distance between steps, at most
+FIGURE_WIDTH_CM = 14.0  # spread over the T steps and the two initial states
+LABELLED_STEP_CM = 2.0  # below this distance, edges are not labelled: the key says their weights
+COORDINATE_DIGITS = 4
+
+# --- The instance's numbers -------------------------------------------------------------------
+
+GRADIENT_DIGITS = 4  # significant digits of the gradients' entries
+GRADIENT_INDENT_EM = 6  # what a gradient's line spends before its matrix
+SIDE_BY_SIDE_EM = 16  # what the loss, the labels and the spacing take when all three share a line
+LOSS_DECIMALS, LOSS_DIGITS = 6, 3  # the loss, rounded, then quoted at this many significant digits
+
+
+@dataclass(frozen=True)
+class FigureNode:
+    id: Tex  # the TikZ name the edges refer to
+    x: Tex
+    y: Tex
+    label: Tex
+    shaded: bool  # an input x_t
+    boxed: bool  # a loss L_t
+
+
+@dataclass(frozen=True)
+class FigureEdge:
+    source: Tex  # node ids
+    target: Tex
+    placement: Tex  # TikZ options of the weight's label
+    label: Tex  # the weight, or empty for y_t -> L_t
+
+
+@dataclass(frozen=True)
+class KeyEntry:
+    kind: Tex  # "x_t -> h^(f)_t"
+    weight: Tex
+
+
+@dataclass(frozen=True)
+class GraphView:
+    step_cm: Tex  # the horizontal distance between steps
+    crowded: bool  # too little room for edge labels: the figure is small and has a key
+    nodes: tuple[FigureNode, ...]
+    edges: tuple[FigureEdge, ...]
+    key: tuple[KeyEntry, ...]  # empty unless crowded
+    initial_backward: Tex  # h^(b)_{T+1}
+
+
+@dataclass(frozen=True)
+class DerivationView:
+    activation_rows: tuple[Row, ...]
+    local_rows: tuple[Row, ...]
+    entry_rows_f: tuple[Row, ...]
+    entry_rows_b: tuple[Row, ...]
+    jacobian_rows: tuple[Row, ...]  # forward, then backward
+    recursion_rows: tuple[Row, ...]  # forward, then backward
+    weight_rows: tuple[Row, ...]  # W^(b), then U^(f)
+    local_f: Tex
+    local_b: Tex
+    jac_f: Tex
+    jac_b: Tex
+    term_W_b: Tex
+    term_U_f: Tex
+
+
+@dataclass(frozen=True)
+class InstanceView:
+    hidden_size: int
+    random: bool  # a seeded random instance, not the config's own
+    seed: int
+    decimals: Tex  # of a random instance's entries, in words
+    digits: int  # of the complex-step check, at least
+    pytorch: bool  # the PyTorch check runs
+    loss: Tex
+    grad_W_b: Tex
+    grad_U_f: Tex
+    side_by_side: bool  # the loss and both gradients fit one line
+    complete: bool  # every entry is shown
+    shown: Tex  # which entries are, when not all
+    where: Tex  # the answers.json key that has every entry
+
+
+@dataclass(frozen=True)
+class BirnnView:
+    activation: Tex  # f, as the equations write it
+    matrices: Tex  # how many weight matrices, in words
+    steps: int
+    graph: GraphView
+    derivation: DerivationView
+    instance: InstanceView
+
+
+@dataclass(frozen=True)
+class BirnnPrompt:
+    activation: Tex
+    defines_sigmoid: bool  # the sheet says what sigma is
+    matrices: Tex
+    steps: int
+
+
+def activation_tex(name: str) -> Tex:
+    """The activation as the equations write it (tanh, sigma): the model's display function."""
+    return formatting.exact(birnn_model.DISPLAY[name])
+
+
+def matrices() -> Tex:
+    return formatting.spelled(len(birnn_model.WEIGHTS))
+
+
+def prompt(cfg: BirnnConfig) -> BirnnPrompt:
+    return BirnnPrompt(activation_tex(cfg.activation), cfg.activation == "sigmoid", matrices(), cfg.steps)
+
+
+def view(answer: BirnnAnswer, pytorch: bool, where: str) -> BirnnView:
+    """`where`: the answers.json key of the instance's values."""
+    return BirnnView(activation_tex(answer.config.activation), matrices(), answer.config.steps,
+                     graph_view(answer.graph, answer.config.steps), derivation_view(answer),
+                     instance_view(answer, pytorch, where))
+
+
+def step_cm(steps: int) -> float:
+    return min(MAX_STEP_CM, FIGURE_WIDTH_CM / (steps + 2))
+
+
+def graph_view(graph: Graph, steps: int) -> GraphView:
+    distance = step_cm(steps)
+    crowded = distance < LABELLED_STEP_CM
+    ids = {node: Tex(f"n{i}") for i, node in enumerate(graph.nodes, start=1)}
+    nodes = tuple(figure_node(node, ids[node]) for node in graph.nodes)
+    edges = tuple(FigureEdge(ids[e.source], ids[e.target], Tex(LABEL_PLACEMENT[kinds(e)]), e.label)
+                  for e in graph.edges)
+    return GraphView(formatting.fixed(distance, 2), crowded, nodes, edges, weight_key(graph) if crowded else (),
+                     formatting.exact(birnn_model.hb.at(steps + 1)))
+
+
+def figure_node(node: Node, node_id: Tex) -> FigureNode:
+    dx, y = PLACE[node.kind]
+    return FigureNode(node_id, formatting.significant(node.step + dx, COORDINATE_DIGITS),
+                      formatting.significant(y, COORDINATE_DIGITS), node.label, node.kind == INPUT, node.kind == LOSS)
+
+
+def kinds(edge: Edge) -> Kinds:
+    return edge.source.kind, edge.target.kind
+
+
+def weight_key(graph: Graph) -> tuple[KeyEntry, ...]:
+    """One entry per kind of weighted edge, with the weight its edges carry."""
+    weights = {kinds(e): e.label for e in graph.edges if e.weight}
+    return tuple(KeyEntry(Tex(text), weights[kind]) for kind, text in KEY_KINDS.items() if kind in weights)
+
+
+# --- The derivation ---------------------------------------------------------------------------
+
+def derivation_view(answer: BirnnAnswer) -> DerivationView:
+    dv = answer.derivation
+    forms = dv.forms
+    return DerivationView(
+        dv.activation.rows, dv.local_rows, dv.entry_rows["f"], dv.entry_rows["b"],
+        dv.jacobian_rows["f"] + dv.jacobian_rows["b"], dv.recursion_rows["f"] + dv.recursion_rows["b"],
+        dv.weight_rows["W_b"] + dv.weight_rows["U_f"],
+        *(formatting.exact(form) for form in (forms.local_f, forms.local_b, forms.jac_f, forms.jac_b,
+                                              forms.term_W_b, forms.term_U_f)))
+
+
+# --- The instance -----------------------------------------------------------------------------
+
+def instance_view(answer: BirnnAnswer, pytorch: bool, where: str) -> InstanceView:
+    cfg, ev = answer.config, answer.evaluation
+    grad_w, grad_u = gradient_excerpt(answer.grad_matrix("W_b")), gradient_excerpt(answer.grad_matrix("U_f"))
+    return InstanceView(
+        cfg.hidden_size, cfg.instance is None, cfg.seed, formatting.spelled(birnn_instance.DECIMALS),
+        birnn_checks.DIGITS, pytorch, formatting.significant(round(float(ev.loss), LOSS_DECIMALS), LOSS_DIGITS),
+        grad_w.tex, grad_u.tex, grad_w.width + grad_u.width + SIDE_BY_SIDE_EM <= layout.TEXT_WIDTH_EM,
+        grad_w.complete, grad_w.where, render.json_key(where))
+
+
+def gradient_excerpt(matrix: sp.ImmutableMatrix) -> layout.MatrixExcerpt:
+    return layout.excerpt(matrix, lambda entry: formatting.dec(entry, GRADIENT_DIGITS),
+                          layout.TEXT_WIDTH_EM - GRADIENT_INDENT_EM)
