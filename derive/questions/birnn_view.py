@@ -144,17 +144,18 @@ def activation_tex(name: str) -> Tex:
     return formatting.exact(birnn_model.DISPLAY[name])
 
 
-def matrices() -> Tex:
+def matrix_count() -> Tex:
+    """How many weight matrices the model has, in words."""
     return formatting.spelled(len(birnn_model.WEIGHTS))
 
 
 def prompt(cfg: BirnnConfig) -> BirnnPrompt:
-    return BirnnPrompt(activation_tex(cfg.activation), cfg.activation == "sigmoid", matrices(), cfg.steps)
+    return BirnnPrompt(activation_tex(cfg.activation), cfg.activation == "sigmoid", matrix_count(), cfg.steps)
 
 
 def view(answer: BirnnAnswer, pytorch: bool, where: str) -> BirnnView:
     """`where`: the answers.json key of the instance's values."""
-    return BirnnView(activation_tex(answer.config.activation), matrices(), answer.config.steps,
+    return BirnnView(activation_tex(answer.config.activation), matrix_count(), answer.config.steps,
                      graph_view(answer.graph, answer.config.steps), derivation_view(answer),
                      instance_view(answer, pytorch, where))
 
@@ -196,11 +197,14 @@ def derivation_view(answer: BirnnAnswer) -> DerivationView:
     dv = answer.derivation
     forms = dv.forms
     return DerivationView(
-        dv.activation.rows, dv.local_rows, dv.entry_rows["f"], dv.entry_rows["b"],
-        dv.jacobian_rows["f"] + dv.jacobian_rows["b"], dv.recursion_rows["f"] + dv.recursion_rows["b"],
-        dv.weight_rows["W_b"] + dv.weight_rows["U_f"],
-        *(formatting.exact(form) for form in (forms.local_f, forms.local_b, forms.jac_f, forms.jac_b,
-                                              forms.term_W_b, forms.term_U_f)))
+        activation_rows=dv.activation.rows, local_rows=dv.local_rows,
+        entry_rows_f=dv.entry_rows["f"], entry_rows_b=dv.entry_rows["b"],
+        jacobian_rows=dv.jacobian_rows["f"] + dv.jacobian_rows["b"],
+        recursion_rows=dv.recursion_rows["f"] + dv.recursion_rows["b"],
+        weight_rows=dv.weight_rows["W_b"] + dv.weight_rows["U_f"],
+        local_f=formatting.exact(forms.local_f), local_b=formatting.exact(forms.local_b),
+        jac_f=formatting.exact(forms.jac_f), jac_b=formatting.exact(forms.jac_b),
+        term_W_b=formatting.exact(forms.term_W_b), term_U_f=formatting.exact(forms.term_U_f))
 
 
 # --- The instance -----------------------------------------------------------------------------
@@ -209,10 +213,12 @@ def instance_view(answer: BirnnAnswer, pytorch: bool, where: str) -> InstanceVie
     cfg, ev = answer.config, answer.evaluation
     grad_w, grad_u = gradient_excerpt(answer.grad_matrix("W_b")), gradient_excerpt(answer.grad_matrix("U_f"))
     return InstanceView(
-        cfg.hidden_size, cfg.instance is None, cfg.seed, formatting.spelled(birnn_instance.DECIMALS),
-        birnn_checks.DIGITS, pytorch, formatting.significant(round(float(ev.loss), LOSS_DECIMALS), LOSS_DIGITS),
-        grad_w.tex, grad_u.tex, grad_w.width + grad_u.width + SIDE_BY_SIDE_EM <= layout.TEXT_WIDTH_EM,
-        grad_w.complete, grad_w.where, render.json_key(where))
+        hidden_size=cfg.hidden_size, random=cfg.instance is None, seed=cfg.seed,
+        decimals=formatting.spelled(birnn_instance.DECIMALS), digits=birnn_checks.DIGITS, pytorch=pytorch,
+        loss=formatting.significant(round(float(ev.loss), LOSS_DECIMALS), LOSS_DIGITS),
+        grad_W_b=grad_w.tex, grad_U_f=grad_u.tex,
+        side_by_side=grad_w.width + grad_u.width + SIDE_BY_SIDE_EM <= layout.TEXT_WIDTH_EM,
+        complete=grad_w.complete, shown=grad_w.where, where=render.json_key(where))
 
 
 def gradient_excerpt(matrix: sp.ImmutableMatrix) -> layout.MatrixExcerpt:
