@@ -17,7 +17,8 @@ import sympy as sp
 
 from derive.answer import Row, Tex
 from derive.config import BirnnConfig
-from derive.latex import formatting, layout, render  # the module: render imports the questions (via treefig)
+from derive.latex import formatting, layout
+from derive.latex.render import json_key
 from derive.questions import birnn_checks, birnn_instance, birnn_model
 
 if TYPE_CHECKING:
@@ -218,7 +219,7 @@ def instance_view(answer: BirnnAnswer, pytorch: bool, where: str) -> InstanceVie
         loss=formatting.significant(round(float(ev.loss), LOSS_DECIMALS), LOSS_DIGITS),
         grad_W_b=grad_w.tex, grad_U_f=grad_u.tex,
         side_by_side=grad_w.width + grad_u.width + SIDE_BY_SIDE_EM <= layout.TEXT_WIDTH_EM,
-        complete=grad_w.complete, shown=grad_w.where, where=render.json_key(where))
+        complete=grad_w.complete, shown=grad_w.where, where=json_key(where))
 
 
 def gradient_excerpt(matrix: sp.ImmutableMatrix) -> layout.MatrixExcerpt:
