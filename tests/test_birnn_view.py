@@ -6,16 +6,18 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
+import typing
 from typing import Any
 
 import pytest
 import sympy as sp
+from jinja2 import meta, nodes
 
 from derive import build, config
 from derive.answer import Row, Tex
 from derive.errors import ConfigError
 from derive.latex import formatting
-from derive.latex.render import render
+from derive.latex.render import environment, render
 from derive.questions import QUESTIONS, birnn_checks, birnn_instance, birnn_model, birnn_view
 from derive.questions.birnn_instance import INSTANCE_KEYS
 from derive.sheet import Prompt, sheet_source
@@ -46,20 +48,25 @@ CONFIGS = {"tanh": _config(), "sigmoid": _config("sigmoid", hidden_size=2, steps
 LEAVES = (str, int, sp.Basic)  # Tex is a str, bool an int; a float, dict, list or array is not plain
 
 
-def _plain(value: Any, where: str) -> None:
-    """Every value in a view is a view dataclass, a Row, a tuple of them or a finished leaf."""
+def _plain(value: Any, where: str, declared: Any = None) -> None:
+    """Every value in a view is a frozen view dataclass, a Row, a tuple of them or a finished leaf;
+    a leaf declared Tex, str, int or bool is exactly that."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         assert type(value).__module__ == birnn_view.__name__ or type(value) is Row, f"{where}: {type(value)}"
+        assert type(value).__dataclass_params__.frozen, f"{where}: {type(value).__name__} is not frozen"
+        hints = typing.get_type_hints(type(value)) if type(value) is not Row else {}
         for field in dataclasses.fields(value):
             inner = getattr(value, field.name)
             if not (type(value) is Row and inner is None):  # a row continuing the line before
-                _plain(inner, f"{where}.{field.name}")
+                _plain(inner, f"{where}.{field.name}", hints.get(field.name))
     elif type(value) is tuple:  # exactly: a NamedTuple of the answer (a graph Node) is not a view
         for i, item in enumerate(value):
             _plain(item, f"{where}[{i}]")
     else:
         assert isinstance(value, LEAVES), f"{where}: {type(value).__name__} {value!r}"
         assert not isinstance(value, sp.MatrixBase), f"{where}: an explicit matrix is not printed as data"
+        if declared in (Tex, str, int, bool):
+            assert type(value) is declared, f"{where}: a {type(value).__name__}, declared {declared.__name__}"
 
 
 @pytest.mark.parametrize("name", CONFIGS)
@@ -75,7 +82,8 @@ def test_the_plain_data_walk_refuses_what_is_not_finished():
     node = BIRNN.derive(CONFIGS["tanh"]).graph.nodes[0]
     for wrong in (dataclasses.replace(view, steps=3.0), dataclasses.replace(view, activation=None),
                   dataclasses.replace(view, graph=dataclasses.replace(view.graph, nodes=(node,))),
-                  dataclasses.replace(view, derivation=BIRNN.derive(CONFIGS["tanh"]).derivation)):
+                  dataclasses.replace(view, derivation=BIRNN.derive(CONFIGS["tanh"]).derivation),
+                  dataclasses.replace(view, matrices="six"), dataclasses.replace(view, steps=True)):
         with pytest.raises(AssertionError):
             _plain(wrong, "v")
 
@@ -97,6 +105,41 @@ def test_the_sheet_needs_nothing_but_the_heading_and_the_prompt(name):
     assert set(data) == {"d"}
     alone = render(f"sheet/{BIRNN.key}.tex.j2", heading=BIRNN.heading(), p=Prompt({}, data))  # no points: heading's
     assert alone in sheet_source(cfg)
+
+
+# Template nodes that would compute, compare or look up by key (a view's job), or set variables.
+COMPUTING = (nodes.Filter, nodes.Getitem, nodes.Compare, nodes.BinExpr, nodes.Neg, nodes.Pos, nodes.CondExpr,
+             nodes.List, nodes.Tuple, nodes.Dict, nodes.Concat, nodes.Assign, nodes.AssignBlock, nodes.Macro,
+             nodes.Const, nodes.Test)
+
+
+def _parse(name: str) -> nodes.Template:
+    env = environment()
+    return env.parse(env.loader.get_source(env, name)[0])  # type: ignore[union-attr]
+
+
+def _only_prints(ast: nodes.Node) -> None:
+    """No filter, arithmetic, comparison, test, literal or key lookup; the only calls are the
+    shared derivation macro's, on the view's rows."""
+    assert not list(ast.find_all(COMPUTING)), [type(n).__name__ for n in ast.find_all(COMPUTING)]
+    for call in ast.find_all(nodes.Call):
+        assert isinstance(call.node, nodes.Name) and call.node.name == "derivation" and not call.kwargs
+        assert all(isinstance(arg, nodes.Getattr) for arg in call.args)
+
+
+def test_the_section_template_only_prints_the_view_and_the_heading():
+    ast = _parse(f"{BIRNN.key}.tex.j2")
+    assert meta.find_undeclared_variables(ast) == {"v", "heading"}  # the macros are globals
+    _only_prints(ast)
+
+
+def test_the_sheet_template_only_prints_the_prompt_and_the_heading():
+    ast = _parse(f"sheet/{BIRNN.key}.tex.j2")
+    assert meta.find_undeclared_variables(ast) == {"p", "heading"}
+    alias, *rest = ast.body  # d = p.data.d, the prompt: nothing else is set
+    prompt = nodes.Getattr(nodes.Getattr(nodes.Name("p", "load"), "data", "load"), "d", "load")
+    assert isinstance(alias, nodes.Assign) and alias.target == nodes.Name("d", "store") and alias.node == prompt
+    _only_prints(nodes.Template(rest))
 
 
 def test_headings_come_from_the_heading():
