@@ -25,9 +25,9 @@ from derive.build import Solved, answers_json, check_failed_message, failures
 from derive.build import solve as solve_config
 from derive.display import answers_html, checks_html, derivation_html, derivation_latex, solution_html
 from derive.errors import CheckFailed, ConfigError
+from derive.questions import QUESTIONS
 
 ConfigInput = str | os.PathLike[str] | Mapping[str, Any]
-NORMALIZATION_GROUPS_SHOWN = 8  # a derivation of one statistic shows its first groups, like the PDF
 
 
 def solve(config: ConfigInput) -> Solution:
@@ -131,23 +131,6 @@ class Solution:
 
 
 def _derivations(solved: Solved) -> dict[str, Derivation]:
-    """The derivations kept as rows: Question 1's statistics and Question 3's steps (the
-    decoding and LoRA work is tables and figures, in the PDF)."""
-    out: dict[str, Derivation] = {}
-    for s in solved.answers["normalization"].statistics:
-        rows = [r for g in s.groups[:NORMALIZATION_GROUPS_SHOWN] for r in g.rows]
-        shown = min(len(s.groups), NORMALIZATION_GROUPS_SHOWN)
-        out[f"normalization.{s.kind}"] = Derivation(
-            f"Question 1, {s.kind} normalization ({shown} of {len(s.groups)} statistics)", tuple(rows))
-    dv = solved.answers["birnn"].derivation
-    steps = {
-        "activation": ("the activation's derivative", dv.activation.rows),
-        "local": ("local gradients", dv.local_rows),
-        "jacobian_entries": ("Jacobian entries", (*dv.entry_rows["f"], *dv.entry_rows["b"])),
-        "jacobians": ("Jacobians", (*dv.jacobian_rows["f"], *dv.jacobian_rows["b"])),
-        "recursions": ("total-gradient recursions", (*dv.recursion_rows["f"], *dv.recursion_rows["b"])),
-        "gradients": ("weight gradients", (*dv.weight_rows["W_b"], *dv.weight_rows["U_f"])),
-    }
-    for key, (title, rows) in steps.items():
-        out[f"birnn.{key}"] = Derivation(f"Question 3, {title}", tuple(rows))
-    return out
+    """The worked steps each question keeps as rows (Question.worked), keyed `<question>.<step>`."""
+    return {f"{q.key}.{name}": Derivation(title, rows) for q in QUESTIONS
+            for name, (title, rows) in q.worked(solved.answers[q.key]).items()}

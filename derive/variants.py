@@ -28,9 +28,6 @@ from derive.keys import key_csv, key_json
 from derive.latex.compile import State
 from derive.latex.render import environment
 from derive.questions import QUESTIONS
-from derive.questions.birnn_model import derive_forms
-from derive.questions.decoding import cost_model
-from derive.questions.lora_model import costs
 from derive.sheet import default_title
 from derive.tomlwrite import to_toml
 from derive.variants_spec import QUESTION_KEYS, VariantsSpec
@@ -217,10 +214,8 @@ def run(ids: list[str], base_seed: int, base: Path | None, out: Path, executor: 
 def warm(spec: VariantsSpec) -> None:
     """The derivations that do not depend on the data, once here: workers forked after this
     inherit them (each process computes them at most once anyway; see their caches)."""
-    for activation in spec.birnn.activation:
-        derive_forms(activation)
-    cost_model()
-    costs()
+    for q in QUESTIONS:
+        q.warm(spec)
     environment()
 
 

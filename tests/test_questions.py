@@ -3,13 +3,17 @@ and holds the assignment's points once."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
+import sympy as sp
 
 from derive import build, config
 from derive.questions import QUESTIONS
 from derive.questions.base import Part, Parts, Registry
 from derive.questions.normalization import Normalization
 from derive.variants_spec import QUESTION_KEYS
+from tests.check_support import failing
 
 
 def test_the_registry_numbers_the_questions_in_the_assignments_order():
@@ -68,3 +72,16 @@ def test_a_question_registered_at_two_places_is_refused():
     Registry(First())
     with pytest.raises(RuntimeError, match="registered twice"):
         Registry(Second(), First())  # First is question 1 already, and would be question 2
+
+
+def test_a_registered_question_plans_checks_that_catch_a_planted_error():
+    """The planted-error helper takes the Question itself: its plan is the one the build runs."""
+    q = QUESTIONS["normalization"]
+    cfg = config.load(None)
+    answer = q.derive(cfg)
+    layer = answer.statistic("layer")
+    wrong = dataclasses.replace(answer, statistics=tuple(
+        dataclasses.replace(s, variance=s.variance * sp.Rational(4, 3)) if s is layer else s  # planted: off by a third
+        for s in answer.statistics))
+    assert failing(q, answer, cfg) == set()
+    assert "layer variance" in failing(q, wrong, cfg)

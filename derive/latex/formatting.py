@@ -1,8 +1,8 @@
 """One formatting policy for every number and expression a document prints.
 
-Views (each question's `view`) call these to hand their templates finished LaTeX; the
-template filters of the same names (`tex`, `dec`, `fixed`, `sci`) are these functions too, so
-a number looks the same wherever it is printed.
+Views (each question's `view` and `prompt`) call these to hand their templates finished
+LaTeX, so a number looks the same wherever it is printed; templates format nothing (the
+appendix's `sci` filter is `sci` here).
 """
 
 from __future__ import annotations

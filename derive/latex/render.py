@@ -134,30 +134,13 @@ def environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         finalize=finalize,
     )
-    env.filters["tex"] = formatting.exact
-    env.filters["dec"] = formatting.dec
-    env.filters["esc"] = escape
-    # Transitional: templates that still build LaTeX from pieces mark it trusted.
-    env.filters["trusted"] = Tex
     for name in MACROS:
         env.globals[name] = _macro(name)
     env.globals["derivation"] = lambda rows, inline=False: _macro("derivation")(place_rows(rows, inline))
     env.globals["matrix_result"] = lambda label, matrix, where: _macro("matrix_result")(
         matrix_shown(label, matrix, where))
-    env.filters["approx"] = lambda m, digits=4, budget=layout.TEXT_WIDTH_EM: layout.excerpt(
-        m, lambda x: decimal(x, digits), budget)
-    env.filters["exact_and_approx"] = lambda m, budget=layout.TEXT_WIDTH_EM: layout.pair_excerpts(
-        m, tex, lambda x: decimal(x, 4), budget)
-    env.filters["width"] = layout.width_em
-    env.filters["latex"] = finalize
-    env.filters["words"] = words
-    env.filters["json_key"] = json_key
-    env.filters["elide"] = layout.elide
-    env.globals["text_width"] = layout.TEXT_WIDTH_EM
     env.globals["unicode_declarations"] = Tex(charset.preamble())
-    env.filters["sci"] = formatting.sci
-    env.filters["exp"] = sp.exp
-    env.filters["fixed"] = formatting.fixed
+    env.filters["sci"] = formatting.sci  # the appendix's measured errors
     return env
 
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
 
-from derive.answer import Issued
+from derive.answer import Issued, Row
 from derive.config import Config
 
 if TYPE_CHECKING:
@@ -96,9 +96,11 @@ class Question(ABC, Generic[A]):
 
     The pipeline calls, in order: `derive` (config -> answer), `plan` (the checks of that
     answer, PyTorch ones deferred), `view` (the plain data its template prints) and `as_json`
-    (its part of answers.json). The instructor kit calls `prompt` (the question sheet's data,
-    from the config alone), `randomize` (a variant's config table) and `graded` (the parts of a
-    key a submission is graded on); `properties` are what a variant may be required to have.
+    (its part of answers.json); `derive.solve` adds `worked` (steps for a notebook). The
+    instructor kit calls `prompt` (the question sheet's data, from the config alone),
+    `randomize` (a variant's config table), `warm` (what a batch computes once before its
+    workers fork) and `graded` (the parts of a key a submission is graded on); `properties` are
+    what a variant may be required to have.
     """
 
     key: ClassVar[str]  # the config section, the answers.json key, the templates' name
@@ -141,6 +143,15 @@ class Question(ABC, Generic[A]):
     @abstractmethod
     def randomize(self, rng: random.Random, spec: VariantsSpec) -> Table:
         """A seeded draw of this question's config table within `[variants]`."""
+
+    def warm(self, spec: VariantsSpec) -> None:
+        """Compute once what every variant's derivation shares (cached per process), so that
+        the workers a batch forks inherit it."""
+
+    def worked(self, answer: A) -> dict[str, tuple[str, tuple[Row, ...]]]:
+        """The worked steps `derive.solve` hands a notebook, name -> (title, rows); none when the
+        question's work is tables and figures (they are in the PDF)."""
+        return {}
 
     def graded(self, key: dict[str, Any]) -> list[GradedPart]:
         """The parts of a key (an answers.json object) that a submission is graded on."""

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 import sympy as sp
 
-from derive.answer import Tex
+from derive.answer import Row, Tex
 from derive.config import BirnnConfig, Config
 from derive.grade.parts import NUMBER, get
 from derive.grade.parts import Part as GradedPart
@@ -159,6 +159,22 @@ class Birnn(Question[BirnnAnswer]):
 
     def view(self, answer: BirnnAnswer, pytorch: bool) -> Mapping[str, Any]:
         return {"v": birnn_view.view(answer, pytorch, f"{self.key}.{INSTANCE}")}
+
+    def worked(self, answer: BirnnAnswer) -> dict[str, tuple[str, tuple[Row, ...]]]:
+        dv = answer.derivation
+        steps = {
+            "activation": ("the activation's derivative", dv.activation.rows),
+            "local": ("local gradients", dv.local_rows),
+            "jacobian_entries": ("Jacobian entries", (*dv.entry_rows["f"], *dv.entry_rows["b"])),
+            "jacobians": ("Jacobians", (*dv.jacobian_rows["f"], *dv.jacobian_rows["b"])),
+            "recursions": ("total-gradient recursions", (*dv.recursion_rows["f"], *dv.recursion_rows["b"])),
+            "gradients": ("weight gradients", (*dv.weight_rows["W_b"], *dv.weight_rows["U_f"])),
+        }
+        return {name: (f"Question {self.number}, {title}", tuple(rows)) for name, (title, rows) in steps.items()}
+
+    def warm(self, spec: VariantsSpec) -> None:
+        for activation in spec.birnn.activation:
+            derive_forms(activation)
 
     def as_json(self, answer: BirnnAnswer) -> dict[str, Any]:
         return as_json(answer)

@@ -411,6 +411,9 @@ class Decoding(Question[DecodingAnswer]):
         "no_ties": Property("no two full paths tie, and no two siblings have the same log p", _no_ties),
     }
 
+    def warm(self, spec: VariantsSpec) -> None:
+        cost_model()
+
     def derive(self, config: Config) -> DecodingAnswer:
         return derive(config)
 

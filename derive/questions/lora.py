@@ -136,6 +136,9 @@ class Lora(Question[LoraAnswer]):
     title = Tex("Low-rank adaptation")  # trusted: a hyphen, not an escaped {-}
     parts = LoraParts
 
+    def warm(self, spec: VariantsSpec) -> None:
+        costs()
+
     def derive(self, config: Config) -> LoraAnswer:
         return derive(config)
 

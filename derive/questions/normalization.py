@@ -289,6 +289,14 @@ class Normalization(Question[NormalizationAnswer]):
     def as_json(self, answer: NormalizationAnswer) -> dict[str, Any]:
         return as_json(answer)
 
+    def worked(self, answer: NormalizationAnswer) -> dict[str, tuple[str, tuple[Row, ...]]]:
+        """Each statistic's work for its first groups, as the PDF shows it."""
+        from derive.questions.normalization_view import SHOWN_GROUPS  # it reads this module's tables: imported late
+
+        return {s.kind: (f"Question {self.number}, {s.kind} normalization ({min(len(s.groups), SHOWN_GROUPS)} of "
+                         f"{len(s.groups)} statistics)", tuple(r for g in s.groups[:SHOWN_GROUPS] for r in g.rows))
+                for s in answer.statistics}
+
     def prompt(self, config: Config) -> Mapping[str, Any]:
         from derive.questions.normalization_view import prompt  # it reads this module's tables: imported late
 
