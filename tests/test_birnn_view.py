@@ -20,7 +20,7 @@ from derive.latex import formatting
 from derive.latex.render import environment, render
 from derive.questions import QUESTIONS, birnn_checks, birnn_instance, birnn_model, birnn_view
 from derive.questions.birnn_instance import INSTANCE_KEYS
-from derive.sheet import Prompt, sheet_source
+from derive.sheet import sheet_source
 
 BIRNN = QUESTIONS["birnn"]
 NODE_RADIUS_CM = {False: 0.45, True: 0.36}  # by crowded: the template's node sizes (0.9 cm, 0.72 cm), halved
@@ -103,7 +103,7 @@ def test_the_sheet_needs_nothing_but_the_heading_and_the_prompt(name):
     cfg = CONFIGS[name]
     data = BIRNN.prompt(cfg)
     assert set(data) == {"d"}
-    alone = render(f"sheet/{BIRNN.key}.tex.j2", heading=BIRNN.heading(), p=Prompt({}, data))  # no points: heading's
+    alone = render(f"sheet/{BIRNN.key}.tex.j2", heading=BIRNN.heading(), **data)  # no points: heading's
     assert alone in sheet_source(cfg)
 
 
@@ -135,11 +135,8 @@ def test_the_section_template_only_prints_the_view_and_the_heading():
 
 def test_the_sheet_template_only_prints_the_prompt_and_the_heading():
     ast = _parse(f"sheet/{BIRNN.key}.tex.j2")
-    assert meta.find_undeclared_variables(ast) == {"p", "heading"}
-    alias, *rest = ast.body  # d = p.data.d, the prompt: nothing else is set
-    prompt = nodes.Getattr(nodes.Getattr(nodes.Name("p", "load"), "data", "load"), "d", "load")
-    assert isinstance(alias, nodes.Assign) and alias.target == nodes.Name("d", "store") and alias.node == prompt
-    _only_prints(nodes.Template(rest))
+    assert meta.find_undeclared_variables(ast) == {"d", "heading"}
+    _only_prints(ast)
 
 
 def test_headings_come_from_the_heading():
@@ -147,7 +144,7 @@ def test_headings_come_from_the_heading():
     text = render(f"{BIRNN.key}.tex.j2", heading=heading, v=_view(CONFIGS["tanh"]))
     assert r"\section{Question 9: Recurrent nets}" in text and r"\begin{question}{Question 9.}" in text
     assert r"\section*{Question 9: Recurrent nets (99 points)}" in render(
-        f"sheet/{BIRNN.key}.tex.j2", heading=heading, p=Prompt({}, BIRNN.prompt(CONFIGS["tanh"])))
+        f"sheet/{BIRNN.key}.tex.j2", heading=heading, **BIRNN.prompt(CONFIGS["tanh"]))
 
 
 # --- The graph's layout -------------------------------------------------------------------------

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import typing
 from collections.abc import Iterator
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -18,7 +17,7 @@ from derive.latex import treefig
 from derive.latex.render import MACROS, environment, render
 from derive.questions import QUESTIONS, beam_sort, decoding_view, search
 from derive.questions import decoding as q2
-from derive.questions.base import Heading
+from derive.questions.base import Heading, PartIds
 from derive.sheet import sheet_source
 
 DECODING = QUESTIONS["decoding"]
@@ -105,11 +104,8 @@ def test_the_section_template_prints_only_the_view_and_the_heading():
 
 def test_the_sheet_template_prints_only_the_prompt_and_the_heading():
     ast = _parse("sheet/decoding.tex.j2")
-    assert meta.find_undeclared_variables(ast) == {"p", "heading"}
-    (alias,) = ast.body[:1]  # d = p.data.d, the prompt: nothing else is set
-    prompt = nodes.Getattr(nodes.Getattr(nodes.Name("p", "load"), "data", "load"), "d", "load")
-    assert isinstance(alias, nodes.Assign) and alias.target == nodes.Name("d", "store") and alias.node == prompt
-    _only_prints(nodes.Template(ast.body[1:]))
+    assert meta.find_undeclared_variables(ast) == {"d", "heading"}
+    _only_prints(ast)
 
 
 def test_the_decoding_macros_only_print():
@@ -129,7 +125,7 @@ def test_the_solutions_render_from_heading_and_the_view_alone(cfg):
 
 def test_the_sheet_renders_from_heading_and_the_prompt_alone(cfg):
     """No `points` table and no `p.total`: the points come from the heading."""
-    source = render("sheet/decoding.tex.j2", heading=DECODING.heading(), p=SimpleNamespace(data=DECODING.prompt(cfg)))
+    source = render("sheet/decoding.tex.j2", heading=DECODING.heading(), **DECODING.prompt(cfg))
     assert source in sheet_source(cfg)
 
 
@@ -137,9 +133,9 @@ def test_number_title_ids_and_points_come_from_the_heading():
     cfg = config.load(None)
     issued = {name: dataclasses.replace(part.issue("7"), points=part.points + 10)
               for name, part in q2.DecodingParts.declared().items()}
-    heading = Heading("7", "Search", issued, 99)
+    heading = Heading("7", "Search", PartIds(issued), 99)
     section = render("decoding.tex.j2", heading=heading, **DECODING.view(DECODING.derive(cfg), True))
-    sheet = render("sheet/decoding.tex.j2", heading=heading, p=SimpleNamespace(data=DECODING.prompt(cfg)))
+    sheet = render("sheet/decoding.tex.j2", heading=heading, **DECODING.prompt(cfg))
     assert section.startswith("\\section{Question 7: Search}\n\\begin{question}{Question 7.}")
     for title in ("7.1 Number of sequences", "7.2 Exhaustive search", "7.3 Complexity of beam search",
                   "7.4 Greedy decoding", "7.5 Limitations"):

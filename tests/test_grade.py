@@ -178,10 +178,10 @@ def test_tied_beams_in_either_order_are_correct():
 
     def verdicts(beams: list[dict[str, str]]) -> dict[str, str]:
         from derive.grade.compare import grade_part
-        from derive.grade.parts import WORDS, Part
+        from derive.grade.parts import WORDS, GradedPart
         from derive.grade.submission import _tied_beams_in_key_order
         sub = _tied_beams_in_key_order({"decoding": {"beam": beams}}, key)
-        return {f"beam.{i + 1}": grade_part(Part(f"beam.{i + 1}", "2.4(b)", 1, WORDS, b["words"], ()),
+        return {f"beam.{i + 1}": grade_part(GradedPart(f"beam.{i + 1}", "2.4(b)", 1, WORDS, b["words"], ()),
                                             sub["decoding"]["beam"][i]["words"], GradingPolicy().tolerance("")).verdict
                 for i, b in enumerate(key["decoding"]["beam"])}
 

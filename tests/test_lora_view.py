@@ -19,7 +19,7 @@ from derive.answer import Check, Tex
 from derive.latex.render import environment, render
 from derive.questions import QUESTIONS, lora_checks, lora_model, lora_view
 from derive.questions import lora as q4
-from derive.sheet import Prompt, sheet_source
+from derive.sheet import sheet_source
 from derive.verify import TorchJob, run_torch_jobs, torch_module
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
@@ -47,7 +47,7 @@ def section(answer: q4.LoraAnswer) -> str:
 
 
 def sheet_part(cfg: config.Config) -> str:
-    return render("sheet/lora.tex.j2", heading=LORA.heading(), p=Prompt({}, LORA.prompt(cfg)))
+    return render("sheet/lora.tex.j2", heading=LORA.heading(), **LORA.prompt(cfg))
 
 
 def leaves(value: Any, path: str) -> list[tuple[str, Any, Any]]:
@@ -94,10 +94,8 @@ def test_the_section_template_prints_only_the_view_and_the_heading():
 
 def test_the_sheet_template_prints_only_the_prompt_and_the_heading():
     ast = template("sheet/lora.tex.j2")
-    assert meta.find_undeclared_variables(ast) == {"p", "heading"}
-    (alias,) = ast.find_all(nodes.Assign)  # d = p.data.d, the prompt: nothing else is set
-    prompt = nodes.Getattr(nodes.Getattr(nodes.Name("p", "load"), "data", "load"), "d", "load")
-    assert alias.target == nodes.Name("d", "store") and alias.node == prompt
+    assert meta.find_undeclared_variables(ast) == {"d", "heading"}
+    assert not list(ast.find_all(nodes.Assign))
     assert not [node for node in ast.find_all(COMPUTING)]
 
 

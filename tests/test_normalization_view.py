@@ -10,7 +10,6 @@ from the code: changing it changes the text.
 from __future__ import annotations
 
 import dataclasses
-from types import SimpleNamespace
 from typing import Any
 
 import jinja2
@@ -39,7 +38,7 @@ def section(cfg: config.Config) -> str:
 
 def sheet(cfg: config.Config) -> str:
     return rendering.render(f"sheet/{QUESTION.key}.tex.j2", heading=QUESTION.heading(),
-                            p=SimpleNamespace(data=QUESTION.prompt(cfg)))
+                            **QUESTION.prompt(cfg))
 
 
 def leaves(value: Any, path: str = "v") -> list[tuple[str, Any]]:
@@ -83,7 +82,7 @@ ARITHMETIC = (nodes.BinExpr, nodes.UnaryExpr, nodes.Concat, nodes.Compare)
 
 
 @pytest.mark.parametrize(("name", "context"), [(f"{QUESTION.key}.tex.j2", {"v", "heading"}),
-                                               (f"sheet/{QUESTION.key}.tex.j2", {"p", "heading"})])
+                                               (f"sheet/{QUESTION.key}.tex.j2", {"d", "heading"})])
 def test_the_templates_only_print(name, context):
     """No filters (formatting is the view's), no arithmetic or comparisons, no subscripts, no calls
     but the shared macros, and no names but the view's, the heading and their own loop variables."""

@@ -53,7 +53,7 @@ def test_ids_come_from_the_position_in_the_registry():
     Registry(DemoQuestion())
     assert (Demo.whole.id, Demo.first.id, Demo.group.id, Demo.span.id) == ("1", "1.1(a)", "1.1", "1.2-1.4")
     assert Demo.points() == {"1": 3, "1.1(a)": 2}
-    assert DemoQuestion().heading().parts["first"].points == 2
+    assert DemoQuestion().heading().parts.first.points == 2
 
 
 def test_a_question_registered_at_two_places_is_refused():

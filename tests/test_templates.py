@@ -1,7 +1,7 @@
 """Every question's templates print only what its view hands them.
 
 Read from each template's syntax tree, for every registered question (a new one included): the
-solutions template names only `v` and `heading`, the sheet only `p` (its `p.data.d`) and
+solutions template names only `v` and `heading`, the sheet only `d` (the prompt) and
 `heading`, besides its own loop variables and aliases (`set f = v.figure`: a name for a part
 of the view, nothing computed); none computes, compares, looks up keys, filters or calls
 anything but the shared macros. What the document says is decided in Python, where it is
@@ -71,7 +71,7 @@ def test_the_solutions_template_prints_only_the_view_and_the_heading(key: str) -
 
 @pytest.mark.parametrize("key", QUESTIONS.keys())
 def test_the_sheet_template_prints_only_the_prompt_and_the_heading(key: str) -> None:
-    assert problems(tree(f"sheet/{key}.tex.j2"), {"p", "heading"}) == []
+    assert problems(tree(f"sheet/{key}.tex.j2"), {"d", "heading"}) == []
 
 
 def test_the_check_sees_a_template_that_computes() -> None:

@@ -18,7 +18,7 @@ import sympy as sp
 
 from derive.grade import evaluate
 from derive.grade.expr import Unparseable, parse, shown
-from derive.grade.parts import CHOICE, EXACT, NUMBER, O_FORM, TENSOR, WORDS, Part
+from derive.grade.parts import CHOICE, EXACT, NUMBER, O_FORM, TENSOR, WORDS, GradedPart
 from derive.grade.policy import Tolerance
 
 PART_TIME_LIMIT = 2.0  # seconds for one part
@@ -32,7 +32,7 @@ ABSENT = object()  # the submission has no answer for the part
 
 @dataclass(frozen=True)
 class Result:
-    part: Part
+    part: GradedPart
     points: Fraction
     verdict: str
     reason: str
@@ -156,7 +156,7 @@ def _dims(shape: tuple[int, ...]) -> str:
     return " x ".join(map(str, shape)) or "a single number"
 
 
-def entries(part: Part, got: Any) -> tuple[list[Any], list[Any]]:
+def entries(part: GradedPart, got: Any) -> tuple[list[Any], list[Any]]:
     """Key and submission entries in order; keepdims or squeezed shapes both accepted."""
     shape = array_shape(got)
     if _squeezed(shape) != _squeezed(part.shape):
@@ -170,7 +170,7 @@ class _ShapeMismatch(Exception):
     """A well-formed answer of the wrong shape: a wrong answer, not an unparseable one."""
 
 
-def _tensor(part: Part, got: Any, tol: Tolerance) -> Result:
+def _tensor(part: GradedPart, got: Any, tol: Tolerance) -> Result:
     expected, answers = entries(part, got)
     wrong: list[str] = []
     unparseable = 0
@@ -191,7 +191,7 @@ def _tensor(part: Part, got: Any, tol: Tolerance) -> Result:
     return Result(part, points, verdict, f"{len(wrong)} of {len(expected)} entries wrong; {wrong[0]}{more}")
 
 
-def _number(part: Part, got: Any, tol: Tolerance) -> Result:
+def _number(part: GradedPart, got: Any, tol: Tolerance) -> Result:
     if part.entry:
         _, answers = entries(part, got)
         got = answers[part.entry[0] * part.shape[1] + part.entry[1]]
@@ -199,7 +199,7 @@ def _number(part: Part, got: Any, tol: Tolerance) -> Result:
     return Result(part, part.points if ok else Fraction(0), CORRECT if ok else WRONG, why)
 
 
-def _exact(part: Part, got: Any) -> Result:
+def _exact(part: GradedPart, got: Any) -> Result:
     names = frozenset(s.name for s in part.symbols)
     node = parse(_text(got), names)
     if evaluate.is_o_form(node):
@@ -221,7 +221,7 @@ def _exact(part: Part, got: Any) -> Result:
     return Result(part, Fraction(0), WRONG, f"expected {part.expected}, got {shown(_text(got))}: {first_difference}")
 
 
-def _o_form(part: Part, got: Any) -> Result:
+def _o_form(part: GradedPart, got: Any) -> Result:
     names = frozenset(s.name for s in part.symbols)
     mine = evaluate.o_reduction(parse(_text(got), names), part.symbols, part.order)
     for answer, why in part.alternatives:
@@ -252,7 +252,7 @@ def _words(value: Any) -> list[str]:
 words_of = _words
 
 
-def _compare_words(part: Part, got: Any) -> Result:
+def _compare_words(part: GradedPart, got: Any) -> Result:
     words = _words(got)
     expected = list(part.expected)
     if words == expected:
@@ -262,7 +262,7 @@ def _compare_words(part: Part, got: Any) -> Result:
                   f"expected {' '.join(expected)!r}, got {shown(' '.join(words))!r}{hint}")
 
 
-def _choice(part: Part, got: Any) -> Result:
+def _choice(part: GradedPart, got: Any) -> Result:
     if not isinstance(got, str):
         raise Unparseable("expected LoRA or QLoRA as a string")
     if got.strip().casefold() == str(part.expected).casefold():
@@ -270,13 +270,13 @@ def _choice(part: Part, got: Any) -> Result:
     return Result(part, Fraction(0), WRONG, f"expected {part.expected}, got {shown(got.strip())!r}")
 
 
-_GRADERS: dict[str, Callable[[Part, Any, Tolerance], Result]] = {
+_GRADERS: dict[str, Callable[[GradedPart, Any, Tolerance], Result]] = {
     TENSOR: _tensor, NUMBER: _number, EXACT: lambda p, g, t: _exact(p, g), O_FORM: lambda p, g, t: _o_form(p, g),
     WORDS: lambda p, g, t: _compare_words(p, g), CHOICE: lambda p, g, t: _choice(p, g),
 }
 
 
-def grade_part(part: Part, got: Any, tol: Tolerance) -> Result:
+def grade_part(part: GradedPart, got: Any, tol: Tolerance) -> Result:
     """The verdict of one part; the submission's text is parsed by the grammar, within the time limit."""
     if got is ABSENT:
         return Result(part, Fraction(0), MISSING, "no answer")

@@ -6,16 +6,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from derive.grade.parts import Part, format_points
+from derive.grade.parts import GradedPart, format_points
 from derive.questions import QUESTIONS
 
 
-def parts(key: dict[str, Any]) -> list[Part]:
+def parts(key: dict[str, Any]) -> list[GradedPart]:
     """Every graded part of a key, in the order of the assignment."""
     return [part for q in QUESTIONS for part in q.graded(key)]
 
 
-def split_lines(graded: Sequence[Part]) -> list[str]:
+def split_lines(graded: Sequence[GradedPart]) -> list[str]:
     """The points split, one line per graded sub-question: what each answer is worth; then the
     sub-questions answered in prose or with a figure, which are not graded."""
     lines, ungraded = [], []
@@ -25,7 +25,7 @@ def split_lines(graded: Sequence[Part]) -> list[str]:
             if not mine:
                 ungraded.append(f"{question} ({total})")
                 continue
-            groups: dict[str, list[Part]] = {}
+            groups: dict[str, list[GradedPart]] = {}
             for p in mine:
                 name = ".".join(p.path.split(".")[: -len(p.entry)]) if p.entry else p.path
                 groups.setdefault(name, []).append(p)

@@ -18,7 +18,7 @@ from derive.errors import ConfigError
 from derive.grade.compare import ABSENT, Result, grade_part, words_of
 from derive.grade.expr import Unparseable
 from derive.grade.key import parts
-from derive.grade.parts import Part
+from derive.grade.parts import GradedPart
 from derive.grade.policy import GradingPolicy
 from derive.values import path_key
 
@@ -117,7 +117,7 @@ def _walk(sub: Any, key: Any, path: tuple[str | int, ...], graded: set[tuple[str
 
 def grade(key: dict[str, Any], submission: dict[str, Any], policy: GradingPolicy, source: str) -> Report:
     """Every graded part of the key against the submission."""
-    graded_parts: list[Part] = parts(key)
+    graded_parts: list[GradedPart] = parts(key)
     notes: list[str] = []
     _walk(submission, key, (), {p.field for p in graded_parts}, source, notes)
     submission = _tied_beams_in_key_order(submission, key)

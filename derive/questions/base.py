@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
 
@@ -18,7 +18,7 @@ from derive.answer import Issued, Row
 from derive.config import Config
 
 if TYPE_CHECKING:
-    from derive.grade.parts import Part as GradedPart
+    from derive.grade.parts import GradedPart
     from derive.properties import Property
     from derive.variants_spec import VariantsSpec
     from derive.verify import Planned
@@ -72,12 +72,34 @@ class Parts:
     @classmethod
     def all(cls) -> list[Issued]:
         """Every declared part with its id, in declaration order."""
-        return [part.issue(cls.number or "?") for part in cls.declared().values()]
+        if cls.number is None:
+            raise RuntimeError(f"{cls.__name__}: the question is not registered, so it has no number yet")
+        return [part.issue(cls.number) for part in cls.declared().values()]
 
     @classmethod
     def points(cls) -> dict[str, int]:
         """The sub-questions that carry points, id -> points (the question sheet's and the grader's)."""
         return {p.id: p.points for p in cls.all() if p.points}
+
+
+class PartIds:
+    """A question's issued sub-questions by name, as attributes only (`heading.parts.beam`): a
+    template cannot reach a dict method that a part's name (`items`, `get`) would collide with."""
+
+    __slots__ = ("_by_name",)
+    _by_name: dict[str, Issued]
+
+    def __init__(self, by_name: Mapping[str, Issued]) -> None:
+        object.__setattr__(self, "_by_name", dict(by_name))
+
+    def __getattr__(self, name: str) -> Issued:
+        try:
+            return self._by_name[name]
+        except KeyError:
+            raise AttributeError(f"no sub-question named {name}") from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("PartIds is read-only")
 
 
 @dataclass(frozen=True)
@@ -87,7 +109,7 @@ class Heading:
 
     number: str
     title: str
-    parts: Mapping[str, Issued]
+    parts: PartIds
     points: int  # the question's total
 
 
@@ -116,11 +138,7 @@ class Question(ABC, Generic[A]):
 
     def heading(self) -> Heading:
         issued = {name: part.issue(self.number) for name, part in self.parts.declared().items()}
-        return Heading(self.number, self.title, issued, sum(self.parts.points().values()))
-
-    def section(self, config: Config) -> Any:
-        """The question's own table of the config."""
-        return getattr(config, self.key)
+        return Heading(self.number, self.title, PartIds(issued), sum(self.parts.points().values()))
 
     @abstractmethod
     def derive(self, config: Config) -> A: ...
@@ -169,7 +187,7 @@ class Registry:
             q.parts.number = str(number)
         self._position = {p.id: i for i, q in enumerate(questions) for p in q.parts.all()}
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[Question[Any]]:
         return iter(self.questions)
 
     def __len__(self) -> int:
@@ -186,7 +204,13 @@ class Registry:
 
     def properties(self) -> dict[str, tuple[Question[Any], Property]]:
         """Every property a variant may require, name -> (the question whose answer proves it, it)."""
-        return {name: (q, prop) for q in self.questions for name, prop in q.properties.items()}
+        out: dict[str, tuple[Question[Any], Property]] = {}
+        for q in self.questions:
+            for name, prop in q.properties.items():
+                if name in out:
+                    raise RuntimeError(f"property {name} is defined by {out[name][0].key} and {q.key}")
+                out[name] = (q, prop)
+        return out
 
     def position(self, part_id: str) -> int:
         """The position of the question an issued id belongs to (checks are listed in question order)."""

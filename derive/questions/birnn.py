@@ -16,8 +16,7 @@ import sympy as sp
 
 from derive.answer import Row, Tex
 from derive.config import BirnnConfig, Config
-from derive.grade.parts import NUMBER, get
-from derive.grade.parts import Part as GradedPart
+from derive.grade.parts import NUMBER, GradedPart, get
 from derive.latex.notation import Series, Subscripted
 from derive.latex.printer import tex
 from derive.questions import birnn_checks, birnn_view

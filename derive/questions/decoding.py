@@ -20,8 +20,7 @@ from derive.answer import Check, Issued
 from derive.asymptotic import big_o_check
 from derive.bigo import big_o
 from derive.config import Config, DecodingConfig
-from derive.grade.parts import EXACT, NUMBER, O_FORM, WORDS, get
-from derive.grade.parts import Part as GradedPart
+from derive.grade.parts import EXACT, NUMBER, O_FORM, WORDS, GradedPart, get
 from derive.properties import Property
 from derive.questions import beam_sort, decoding_view, search
 from derive.questions.base import Part, Parts, Question, Table

@@ -14,8 +14,7 @@ import sympy as sp
 
 from derive.answer import Tex
 from derive.config import Config, LoraConfig
-from derive.grade.parts import CHOICE, O_FORM, get
-from derive.grade.parts import Part as GradedPart
+from derive.grade.parts import CHOICE, O_FORM, GradedPart, get
 from derive.questions import lora_checks, lora_view
 from derive.questions.base import Question, Table
 from derive.questions.lora_model import (

@@ -20,8 +20,7 @@ import sympy as sp
 from derive import crosscheck
 from derive.answer import Check, Row, Terms, Tex
 from derive.config import Config
-from derive.grade.parts import TENSOR, get, shape_of
-from derive.grade.parts import Part as GradedPart
+from derive.grade.parts import TENSOR, GradedPart, get, shape_of
 from derive.latex.notation import Subscripted
 from derive.properties import Property
 from derive.questions.base import Part, Parts, Question, Table
