@@ -131,6 +131,14 @@ def test_groups_shown(monkeypatch):
     assert "The other group is computed" in text and "The other 5 groups are computed" in text
 
 
+def test_one_group_past_those_shown_is_named_in_the_singular():
+    """Nine samples: nine layer statistics, one more than the eight shown (no constant patched)."""
+    tensor = [[[n, n + 1]] for n in range(9)]
+    text = section(config.loads(f"[normalization]\ntensor = {tensor}\n", "nine.toml"))
+    assert text.count("The other group is computed") == 2  # layer and instance: 9 groups each
+    assert "groups are computed" not in text and "The other 1 " not in text
+
+
 @pytest.mark.parametrize(("constant", "value"), [("WRITTEN_CELLS", 5), ("WRITTEN_EM", 0.1)])
 def test_when_entries_are_written(monkeypatch, constant, value):
     cfg = config.load(None)
