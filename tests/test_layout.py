@@ -7,7 +7,8 @@ import sympy as sp
 
 from derive.answer import Terms
 from derive.latex import layout, treefig
-from derive.latex.render import finalize, json_key, words
+from derive.latex.escaping import json_key, words
+from derive.latex.render import finalize
 from derive.questions.search import Hypothesis
 
 

@@ -18,7 +18,7 @@ import sympy as sp
 from derive.answer import Row, Tex
 from derive.config import BirnnConfig
 from derive.latex import formatting, layout
-from derive.latex.render import json_key
+from derive.latex.escaping import json_key
 from derive.questions import birnn_checks, birnn_instance, birnn_model
 
 if TYPE_CHECKING:

@@ -18,7 +18,7 @@ import sympy as sp
 from derive.answer import Tex
 from derive.config import DecodingConfig
 from derive.latex import formatting, layout, treefig
-from derive.latex.render import json_key, words
+from derive.latex.escaping import json_key, words
 from derive.questions import beam_sort, search
 from derive.questions.search import Candidate, Hypothesis, Path, Step
 
