@@ -44,6 +44,7 @@ class Issued:
 
     id: str  # "1", "2.4(b)", "4.1-4.3"
     points: int  # the assignment's points; 0 for a group that only files checks
+    cited: bool = False  # its prose quotes cited figures (the document's introduction lists it)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from derive import __version__
 from derive import outputs as outputs_
 from derive.answer import Check, Skipped
 from derive.config import Config, load
+from derive.document_view import head_view
 from derive.errors import CheckFailed
 from derive.latex.compile import STATE_SUFFIXES, State, Stream, compile_pdf
 from derive.latex.render import render
@@ -107,7 +108,7 @@ def answers_json(solved: Solved) -> str:
 # the config, each question only its answer, the tail (verification appendix, references) the
 # checks. A PDF build hands each part to pdflatex as soon as it exists.
 def head_source(config: Config) -> str:
-    return render("head.tex.j2", version=__version__, config=config)
+    return render("head.tex.j2", v=head_view(config.document.title, __version__))
 
 
 def question_source(q: Question[Any], answer: Any, pytorch: bool) -> str:

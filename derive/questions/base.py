@@ -31,11 +31,13 @@ class Part:
     """A sub-question declared in a `Parts` class: `beam = Part("4(b)", 8)` is 2.4(b) in question 2.
 
     `Part(None, 6)` is the whole question; `Part("4")` without points is a group (2.4: both of
-    its sub-questions); `Part.span("1", "3")` files checks under 4.1-4.3.
+    its sub-questions); `Part.span("1", "3")` files checks under 4.1-4.3. `cited=True`: its
+    prose quotes figures from papers, code or issue threads (cited, not checked), which the
+    document's introduction says.
     """
 
-    def __init__(self, suffix: str | None, points: int = 0, last: str | None = None) -> None:
-        self.suffix, self.points, self.last = suffix, points, last
+    def __init__(self, suffix: str | None, points: int = 0, last: str | None = None, *, cited: bool = False) -> None:
+        self.suffix, self.points, self.last, self.cited = suffix, points, last, cited
 
     @classmethod
     def span(cls, first: str, last: str) -> Part:
@@ -43,11 +45,11 @@ class Part:
 
     def issue(self, number: str) -> Issued:
         if self.suffix is None:
-            return Issued(number, self.points)
+            return Issued(number, self.points, self.cited)
         label = f"{number}.{self.suffix}"
         if self.last is not None:
             label += f"-{number}.{self.last}"
-        return Issued(label, self.points)
+        return Issued(label, self.points, self.cited)
 
     @overload
     def __get__(self, obj: None, owner: type[Parts]) -> Issued: ...

@@ -43,12 +43,12 @@ BEAMS = "beam"  # the beams' field of answers.json
 
 class DecodingParts(Parts):
     count = Part("1", 2)  # how many sequences
-    impractical = Part("2", 2)  # why enumerating them is impractical
-    complexity = Part("3", 3)  # beam search's time and space
+    impractical = Part("2", 2, cited=True)  # why enumerating them is impractical
+    complexity = Part("3", 3, cited=True)  # beam search's time and space
     greedy = Part("4(a)", 2)
     beam = Part("4(b)", 8)
     search = Part("4")  # checks of greedy and beam search together
-    essay = Part("5", 3)  # prose
+    essay = Part("5", 3, cited=True)  # prose
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,9 @@ from derive.questions.base import Part, Parts
 
 
 class LoraParts(Parts):
-    implementation = Part("1", 2)  # how LoRA and QLoRA implement the update (prose)
-    rank = Part("2", 2)  # the choice of rank (prose)
-    inference = Part("3", 2)  # speed and latency at inference (prose)
+    implementation = Part("1", 2, cited=True)  # how LoRA and QLoRA implement the update (prose)
+    rank = Part("2", 2, cited=True)  # the choice of rank (prose)
+    inference = Part("3", 2, cited=True)  # speed and latency at inference (prose)
     complexity = Part("4(a)", 9)
     choice = Part("4(b)", 3)
     costs = Part("4")  # checks of the cost model, which 4.4(a) and (b) both rest on
