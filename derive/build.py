@@ -15,7 +15,7 @@ from derive import __version__
 from derive import outputs as outputs_
 from derive.answer import Check, Skipped
 from derive.config import Config, load
-from derive.document_view import head_view
+from derive.document_view import appendix_view, head_view
 from derive.errors import CheckFailed
 from derive.latex.compile import STATE_SUFFIXES, State, Stream, compile_pdf
 from derive.latex.render import render
@@ -118,8 +118,8 @@ def question_source(q: Question[Any], answer: Any, pytorch: bool) -> str:
 
 
 def tail_source(solved: Solved) -> str:
-    return "\n" + render("tail.tex.j2", checks=solved.checks, skipped=solved.skipped,
-                         fields=len(answer_fields(solved)), uncertified=uncertified(solved))
+    view = appendix_view(solved.checks, solved.skipped, len(answer_fields(solved)), uncertified(solved))
+    return "\n" + render("tail.tex.j2", v=view)
 
 
 def latex_source(solved: Solved) -> str:

@@ -4,8 +4,10 @@ Read from each template's syntax tree, for every registered question (a new one 
 solutions template names only `v` and `heading`, the sheet only `d` (the prompt) and
 `heading`, besides its own loop variables and aliases (`set f = v.figure`: a name for a part
 of the view, nothing computed); none computes, compares, looks up keys, filters or calls
-anything but the shared macros. What the document says is decided in Python, where it is
-typed and tested; the templates lay it out.
+anything but the shared macros. The document's own templates obey the same rule: the head and
+the tail (with the appendix) print only their views (`v`, derive/document_view.py), the preamble
+only the font declarations. What the document says is decided in Python, where it is typed and
+tested; the templates lay it out.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import jinja2
 import pytest
 from jinja2 import nodes
 
-from derive.latex.render import MACROS, environment
+from derive.latex.render import MACROS, environment, template_dir
 from derive.questions import QUESTIONS
 
 COMPUTING = (nodes.Filter, nodes.Compare, nodes.BinExpr, nodes.UnaryExpr, nodes.Getitem, nodes.Dict, nodes.List,
@@ -72,6 +74,22 @@ def test_the_solutions_template_prints_only_the_view_and_the_heading(key: str) -
 @pytest.mark.parametrize("key", QUESTIONS.keys())
 def test_the_sheet_template_prints_only_the_prompt_and_the_heading(key: str) -> None:
     assert problems(tree(f"sheet/{key}.tex.j2"), {"d", "heading"}) == []
+
+
+# The document's templates besides the questions' and the macros, each with the names it may read.
+DOCUMENT = {"head.tex.j2": {"v"}, "tail.tex.j2": {"v"}, "appendix.tex.j2": {"v"},
+            "preamble.tex.j2": {"unicode_declarations"}, "references.tex.j2": set()}
+
+
+@pytest.mark.parametrize(("name", "allowed"), DOCUMENT.items())
+def test_the_document_templates_print_only_their_views(name: str, allowed: set[str]) -> None:
+    assert problems(tree(name), allowed) == []
+
+
+def test_every_template_is_checked() -> None:
+    """A new template at the top level is a question's, the macros or one of DOCUMENT."""
+    present = {path.name for path in template_dir().glob("*.tex.j2")}
+    assert present == {f"{q.key}.tex.j2" for q in QUESTIONS} | {"macros.tex.j2"} | set(DOCUMENT)
 
 
 def test_the_check_sees_a_template_that_computes() -> None:

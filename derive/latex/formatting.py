@@ -1,8 +1,8 @@
 """One formatting policy for every number and expression a document prints.
 
-Views (each question's `view` and `prompt`) call these to hand their templates finished
-LaTeX, so a number looks the same wherever it is printed; templates format nothing (the
-appendix's `sci` filter is `sci` here).
+Views (each question's `view` and `prompt`, and the document's head and appendix in
+derive/document_view.py) call these to hand their templates finished LaTeX, so a number looks
+the same wherever it is printed; templates format nothing.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def fixed(x: float, digits: int = 2) -> Tex:
 
 
 def sci(x: float) -> Tex:
-    """A float as m.m x 10^e (2.2's astronomical counts)."""
+    """A float as m.m x 10^e (2.2's astronomical counts, the appendix's errors and tolerances)."""
     if x == 0:
         return Tex("0")
     if math.isnan(x) or math.isinf(x):

@@ -17,7 +17,7 @@ import sympy as sp
 
 from derive import charset
 from derive.answer import Row, Terms, Tex
-from derive.latex import formatting, layout
+from derive.latex import layout
 from derive.latex.escaping import escape, json_key
 from derive.latex.printer import decimal, tex
 from derive.resources import packaged
@@ -102,7 +102,6 @@ def environment() -> jinja2.Environment:
     env.globals["matrix_result"] = lambda label, matrix, where: _macro("matrix_result")(
         matrix_shown(label, matrix, where))
     env.globals["unicode_declarations"] = Tex(charset.preamble())
-    env.filters["sci"] = formatting.sci  # the appendix's measured errors
     return env
 
 
