@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from derive.answer import Check, Issued, Skipped, Tex
+from derive.latex.escaping import escape
 from derive.latex.formatting import sci
-from derive.latex.render import escape
 from derive.questions import QUESTIONS, Question
 
 
