@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import sys
+from fractions import Fraction
 
 import pytest
 import sympy as sp
@@ -88,6 +90,32 @@ def test_planted_errors_are_caught(plant):
 def test_quantization_check_fails_for_a_wrong_scale(monkeypatch):
     monkeypatch.setattr(c4, "quantize", lambda w, bits: ((w / 0.5).round(), 0.4))
     assert not c4.quantization_check(4).passed
+
+
+def test_the_checks_restate_the_models_rule_and_second_rank():
+    """The checks restate these from the assignment rather than reading lora_model: an edit of
+    one side alone fails here, and the planted errors below show the checks catch it."""
+    assert lora_model.SAVING_SHARE == c4.STATED_SAVING_SHARE
+    assert lora_model.RANK_MULTIPLE == c4.STATED_RANK_MULTIPLE
+
+
+def _edit_model(monkeypatch, name, value):
+    """lora_model's constant as if its source were edited: in every derive module that holds it."""
+    old = getattr(lora_model, name)
+    for module in [m for key, m in sys.modules.items() if key.startswith("derive.")]:
+        if getattr(module, name, None) is old:
+            monkeypatch.setattr(module, name, value)
+
+
+@pytest.mark.parametrize(("name", "value", "caught"), [("SAVING_SHARE", Fraction(1), "choice table"),
+                                                       ("RANK_MULTIPLE", 3, "figures quoted for the model")])
+def test_a_wrong_model_constant_is_caught(monkeypatch, name, value, caught):
+    cfg = config.load(None)
+    right = q4.derive(cfg)
+    _edit_model(monkeypatch, name, value)
+    wrong = q4.derive(cfg)
+    assert (wrong.choice, wrong.figures) != (right.choice, right.figures)  # the derivation moved
+    assert caught in failing(c4, wrong, cfg)
 
 
 @pytest.mark.parametrize(
