@@ -22,7 +22,8 @@ import sympy as sp
 from derive.answer import Check, Issued
 
 EXPONENTS = (0, 1, 2, 3)
-K1, K2 = 2**16, 2**256
+LOG2_K1, LOG2_K2 = 16, 256
+K1, K2 = 2**LOG2_K1, 2**LOG2_K2
 TOLERANCE = 2.0  # log2 of the change of count / O-form allowed between K1 and K2
 NEEDED = 4.0  # log2 of the change that shows a term is needed: a log factor's, 256 / 16 = 2^4
 Ray = tuple[int, ...]
@@ -108,6 +109,6 @@ def big_o_check(part: Issued, name: str, count: sp.Expr, form: sp.Expr, variable
     count / (form without one of its terms) when that term is not needed."""
     err, directions = _error(sp.sympify(count), sp.sympify(form), tuple(variables), tuple(map(tuple, order)))
     where = ", ".join(f"{s} <= {g}" for s, g in order)
-    return Check(part.id, name, f"count / O-form on {directions} rays v = k^a, a in {{0..3}}"
-                 f"{' with ' + where if where else ''}: changes by at most 4x from k = 2^16 to 2^256; "
-                 "every term needed", err, TOLERANCE, certifies)
+    return Check(part.id, name, f"count / O-form on {directions} rays v = k^a, a in "
+                 f"{{{EXPONENTS[0]}..{EXPONENTS[-1]}}}{' with ' + where if where else ''}: changes by at most "
+                 f"{2**TOLERANCE:g}x from k = 2^{LOG2_K1} to 2^{LOG2_K2}; every term needed", err, TOLERANCE, certifies)

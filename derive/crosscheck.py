@@ -15,7 +15,8 @@ import numpy as np
 from derive.answer import Issued, Skipped
 from derive.verify import CheckList, compare, count_check
 
-EPS = 1e-5  # the normalizations' epsilon, PyTorch's default
+EPS_TEXT = "1e-5"  # the normalizations' epsilon, PyTorch's default, as the checks print it
+EPS = float(EPS_TEXT)
 UNIT = 2.0**-53  # float64's unit roundoff
 NORM_FLOOR = 1e-8  # the tolerance of well-conditioned data
 NORM_MAX_TOLERANCE = 1e-3  # past this rounding bound the comparison could not catch an error
@@ -55,7 +56,7 @@ def normalization_outputs(torch: Any, part: Issued, x: np.ndarray,
                                   f"float64 cannot resolve it: entries far from 0 with a small spread leave a "
                                   f"rounding bound of {tolerance:.3g} > {NORM_MAX_TOLERANCE:g}"))
             continue
-        checks.append(compare(part, f"{kind} norm output", f"torch {kind}_norm (float64, eps=1e-5)",
+        checks.append(compare(part, f"{kind} norm output", f"torch {kind}_norm (float64, eps={EPS_TEXT})",
                               ours, runs[kind]().numpy(), tolerance,
                               certifies=tuple(f"normalization.{kind}.{f}" for f in ("axes", "mean", "variance"))))
     return checks

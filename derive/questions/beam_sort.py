@@ -31,6 +31,7 @@ LEVELS = sp.ceiling(log2(n))  # rounds of merging in a top-down merge sort of n 
 BOUND_FACTOR = 3  # scores + comparisons <= 3 * B N log2(B N) per step whenever B N >= 2
 EXHAUSTIVE_UP_TO = 6  # every input order of n = 1..6 items is sorted to find the worst case
 RECURRENCE_UP_TO = 512  # the closed form of W(n) is checked against its recurrence up to here
+RSOLVE_AT = 5  # rsolve's form W(2^k) is checked at k = RSOLVE_AT
 SORT_COMPARISONS = "comparisons (sort)"  # the cost table's name for the merge sort's comparisons
 
 
@@ -102,9 +103,11 @@ def plan(cost: SortCost, grid: list[tuple[int, int, int]], part: Issued) -> Plan
                               certifies=exact))
     recurrence = [(int(worst(m)), int(worst((m + 1) // 2)) + int(worst(m // 2)) + m - 1)
                   for m in range(2, RECURRENCE_UP_TO + 1)]
-    recurrence.append((int(cost.worst_case.subs(n, 2**k).subs(k, 5)), int(cost.powers_of_two.subs(k, 5))))
+    recurrence.append((int(cost.worst_case.subs(n, 2**k).subs(k, RSOLVE_AT)),
+                       int(cost.powers_of_two.subs(k, RSOLVE_AT))))
     checks.append(count_check(part, "sorting: W(n) solves its recurrence",
-                              f"n = 2..{RECURRENCE_UP_TO}, and rsolve's form at n = 32", recurrence, certifies=exact))
+                              f"n = 2..{RECURRENCE_UP_TO}, and rsolve's form at n = {2**RSOLVE_AT}", recurrence,
+                              certifies=exact))
     o_form = cost.time_big_o.replace(sp.log, lambda arg: sp.log(arg, 2))  # the O-form's log in base 2
     formulas = sp.lambdify((T, B, N), (cost.totals[search.SCORES], cost.totals[SORT_COMPARISONS], o_form), "math")
     rng = random.Random(1)

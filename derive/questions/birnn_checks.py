@@ -36,6 +36,9 @@ TOLERANCE = 1e-30  # relative; the step's own error is O(h^2) = 1e-60
 EXTRA_DIGITS = 400  # at most this many digits more for saturated units
 FLOAT64_EPS = float(np.finfo(np.float64).eps)
 ROUNDING_LIMIT = 1e-6  # a check whose rounding bound exceeds this is not run
+JACOBIAN_STEP = "1e-20"  # the complex step of the Jacobian checks (complex128)
+FD_STEP = "1e-5"  # the central differences' step
+FD_FLOOR = "1e-4"  # their errors are relative to at least this multiple of the loss
 
 
 def plan(answer: BirnnAnswer, config: Config) -> Planned:
@@ -208,7 +211,7 @@ def complex_step_checks(forms: ClosedForms, act: Activation, values: dict[str, n
 
 def jacobian_checks(forms: ClosedForms, act: Activation, v: dict[str, np.ndarray]) -> list[Check]:
     """3.2's Jacobians at the instance's first step of each chain (h^(f)_0 -> h^(f)_1 with x_1,
-    h^(b)_{T+1} -> h^(b)_T with x_T), for any T, against complex-step derivatives (step 1e-20,
+    h^(b)_{T+1} -> h^(b)_T with x_T), for any T, against complex-step derivatives (step JACOBIAN_STEP,
     complex128) of the step h -> f(W x + U h) written from the assignment; entry (i, j) is
     d h_next,i / d h,j (numerator layout). Errors are relative to max|U|: the entries are f' U
     with f' <= 1, and f' written in the state (1 - h^2) loses digits where units saturate."""
@@ -216,7 +219,7 @@ def jacobian_checks(forms: ClosedForms, act: Activation, v: dict[str, np.ndarray
     # on the saturated complex arguments of large instances.
     f = np.tanh if act.name == "tanh" else (lambda a: (1 + np.tanh(a / 2)) / 2)
     weights = {WEIGHTS[k]: v[k] for k in WEIGHTS}
-    checks = []
+    checks, dh = [], float(JACOBIAN_STEP)
     for key, w, u, h, x_in, form, out in (
             ("forward", "W_f", "U_f", v["h0_f"].reshape(-1, 1), v["x"][0], forms.jac_f, hf(1)),
             ("backward", "W_b", "U_b", v["h_end_b"].reshape(-1, 1), v["x"][-1], forms.jac_b, hb(-1))):
@@ -224,20 +227,20 @@ def jacobian_checks(forms: ClosedForms, act: Activation, v: dict[str, np.ndarray
             return f(v[w] @ x_in.reshape(-1, 1) + v[u] @ state)
 
         d = h.shape[0]
-        reference = np.column_stack([np.imag(step(h + 1e-20j * np.eye(d)[:, [j]])).ravel() / 1e-20 for j in range(d)])
+        reference = np.column_stack([np.imag(step(h + dh * 1j * np.eye(d)[:, [j]])).ravel() / dh for j in range(d)])
         closed = evaluate(form, {**weights, out: step(h)}, float_apply)
         checks.append(compare(BirnnParts.derivation,
                               f"Jacobian ({key}) at the first step", "complex-step derivative of one step "
-                              "of the forward pass, h=1e-20, complex128 (rel. to max|U|)", closed, reference, 1e-12,
-                              scale=float(np.max(np.abs(v[u]))), certifies=(f"birnn.jacobian_{key}",)))
+                              f"of the forward pass, h={JACOBIAN_STEP}, complex128 (rel. to max|U|)", closed, reference,
+                              1e-12, scale=float(np.max(np.abs(v[u]))), certifies=(f"birnn.jacobian_{key}",)))
     return checks
 
 
 def finite_difference_checks(ev: Any, floats: dict[str, np.ndarray], activation: str) -> list[Check]:
-    step = 1e-5
+    step = float(FD_STEP)
     # Central differences carry round-off of about eps * L / h: errors are relative to the
-    # gradient, but never to less than 1e-4 L, the noise floor of this step in float64.
-    floor = 1e-4 * abs(float(ev.loss))
+    # gradient, but never to less than FD_FLOOR L, the noise floor of this step in float64.
+    floor = float(FD_FLOOR) * abs(float(ev.loss))
     checks = [compare(BirnnParts.instance, "loss", "NumPy forward pass", ev.loss, numpy_loss(floats, activation), 1e-12,
                       relative=True, certifies=("birnn.instance.loss",))]
     for key, closed in (("W_b", ev.grad_W_b), ("U_f", ev.grad_U_f)):
@@ -250,7 +253,7 @@ def finite_difference_checks(ev: Any, floats: dict[str, np.ndarray], activation:
             fd[idx] = (numpy_loss(plus, activation) - numpy_loss(minus, activation)) / (2 * step)
         scale = max(float(np.max(np.abs(closed.astype(float)))), floor)
         checks.append(compare(BirnnParts.instance, f"grad {key}: closed form vs finite differences",
-                              "central differences, h=1e-5, float64 (rel. to max(|grad|, 1e-4 L))",
+                              f"central differences, h={FD_STEP}, float64 (rel. to max(|grad|, {FD_FLOOR} L))",
                               closed.astype(float), fd, 1e-6, scale=scale,
                               certifies=(f"birnn.grad_{key}", f"birnn.instance.grad_{key}")))
     return checks

@@ -206,6 +206,8 @@ def as_json(answer: DecodingAnswer) -> dict[str, Any]:
 
 # --- Checks --------------------------------------------------------------------------------------
 
+ENUMERATED_N, ENUMERATED_T = (2, 3, 4), (1, 2, 3)  # the sizes the counts are enumerated at
+ENUMERATED = f"N in {ENUMERATED_N[0]}..{ENUMERATED_N[-1]}, T in {ENUMERATED_T[0]}..{ENUMERATED_T[-1]}"
 GRID = [(steps, width, vocab) for steps in (1, 2, 3, 4) for width in (1, 2, 3) for vocab in (2, 3, 5) if width <= vocab]
 
 
@@ -213,13 +215,13 @@ def plan(answer: DecodingAnswer, config: Config) -> Planned:
     cfg = config.decoding
     checks: Planned = []
     pairs = [(len(list(itertools.product(range(n), repeat=s))), int(answer.count.subs({N: n, T: s})))
-             for n in (2, 3, 4) for s in (1, 2, 3)]
-    checks.append(count_check(DecodingParts.count, "number of sequences", "enumeration, N in 2..4, T in 1..3", pairs,
+             for n in ENUMERATED_N for s in ENUMERATED_T]
+    checks.append(count_check(DecodingParts.count, "number of sequences", f"enumeration, {ENUMERATED}", pairs,
                               certifies=("decoding.num_sequences",)))
     pairs = [(sum(1 for seq in itertools.product(range(n), repeat=s) if 0 not in seq),
-              int(answer.count_no_bos.subs({N: n, T: s}))) for n in (2, 3, 4) for s in (1, 2, 3)]
+              int(answer.count_no_bos.subs({N: n, T: s}))) for n in ENUMERATED_N for s in ENUMERATED_T]
     checks.append(count_check(DecodingParts.count, "sequences without a repeated <BOS>",
-                              "enumeration without word 0 (<BOS>), N in 2..4, T in 1..3", pairs,
+                              f"enumeration without word 0 (<BOS>), {ENUMERATED}", pairs,
                               certifies=("decoding.num_sequences_without_repeated_bos",)))
     checks.append(_feasibility_check(answer))
     measured: dict[str, list[tuple[int, int]]] = {k: [] for k in (*answer.cost.totals, search.SPACE)}
