@@ -187,3 +187,29 @@ def test_tied_beams_in_either_order_are_correct():
 
     assert verdicts(swapped) == {"beam.1": CORRECT, "beam.2": CORRECT}
     assert verdicts(twice) == {"beam.1": CORRECT, "beam.2": WRONG}
+
+
+def test_the_policys_graded_fields_are_the_questions_graded_parts():
+    """policy.GRADED_FIELDS (kept free of SymPy for config.py) lists exactly the fields the
+    questions' graded() yield: a list position is its "#", a matrix's entries are its field's."""
+    from derive.config import load
+    from derive.grade.key import parts
+    from derive.grade.policy import GRADED_FIELDS
+
+    fields = {tuple("#" if isinstance(step, int) else step for step in p.field) for p in parts(key_of(load(None)))}
+    assert len(set(GRADED_FIELDS)) == len(GRADED_FIELDS)
+    assert fields == set(GRADED_FIELDS)
+
+
+def test_a_choice_that_is_not_a_string_names_the_labels(setup):
+    from derive.grade.compare import UNPARSEABLE
+    from derive.grade.key import parts
+    from derive.questions.lora_model import METHODS, NAMES
+
+    _, key = setup
+    choice = next(p for p in parts(key) if p.path == "lora.choice.both.mha")
+    assert choice.options == tuple(NAMES[meth] for meth in METHODS)
+    sub = submission(setup[0])
+    sub["lora"]["choice"]["both"]["mha"] = 1
+    result = next(r for r in grade(key, sub, GradingPolicy(), "sub.toml").results if r.part == choice)
+    assert (result.verdict, result.reason) == (UNPARSEABLE, "expected LoRA or QLoRA as a string")

@@ -264,7 +264,7 @@ def _compare_words(part: GradedPart, got: Any) -> Result:
 
 def _choice(part: GradedPart, got: Any) -> Result:
     if not isinstance(got, str):
-        raise Unparseable("expected LoRA or QLoRA as a string")
+        raise Unparseable(f"expected {' or '.join(part.options)} as a string")
     if got.strip().casefold() == str(part.expected).casefold():
         return Result(part, part.points, CORRECT, f"{part.expected} (case ignored)")
     return Result(part, Fraction(0), WRONG, f"expected {part.expected}, got {shown(got.strip())!r}")

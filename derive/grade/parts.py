@@ -32,6 +32,7 @@ class GradedPart:
     symbols: tuple[sp.Symbol, ...] = ()
     order: tuple[tuple[sp.Symbol, sp.Symbol], ...] = ()
     alternatives: tuple[tuple[str, str], ...] = ()  # (answer, why): accepted when exact, a hint when words
+    options: tuple[str, ...] = ()  # a choice's labels, as printed (the expected one among them)
 
 
 def shape_of(value: Any) -> tuple[int, ...]:

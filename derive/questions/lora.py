@@ -166,6 +166,7 @@ class Lora(Question[LoraAnswer]):
                           symbols=tuple(VARIABLES), order=tuple(ORDER)) for mod, meth, name in o_forms]
         cells = [(cond, CHOICE_KEYS[mod]) for cond in CONDITIONS for mod in CHOICE_COLUMNS]
         out += [GradedPart(f"{self.key}.choice.{cond}.{mod}", choice.id, Fraction(choice.points) / len(cells), CHOICE,
-                           get(key, self.key, "choice", cond, mod), (self.key, "choice", cond, mod))
+                           get(key, self.key, "choice", cond, mod), (self.key, "choice", cond, mod),
+                           options=tuple(NAMES[meth] for meth in METHODS))
                 for cond, mod in cells]
         return out
