@@ -1,4 +1,5 @@
-"""Question 3's views: plain data only, all its templates need, the graph's layout, and the
+"""Question 3's views (plain data by the rule every view follows: tests/test_views.py): no explicit
+matrix, all its templates need, the graph's layout, and the
 constants the prose quotes read from the code that uses them."""
 
 from __future__ import annotations
@@ -6,7 +7,6 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-import typing
 from typing import Any
 
 import pytest
@@ -14,13 +14,14 @@ import sympy as sp
 from jinja2 import meta, nodes
 
 from derive import build, config
-from derive.answer import Row, Tex
+from derive.answer import Tex
 from derive.errors import ConfigError
 from derive.latex import formatting
 from derive.latex.render import environment, render
 from derive.questions import QUESTIONS, birnn_checks, birnn_instance, birnn_model, birnn_view
 from derive.questions.birnn_instance import INSTANCE_KEYS
 from derive.sheet import sheet_source
+from tests.view_support import assert_plain
 
 BIRNN = QUESTIONS["birnn"]
 NODE_RADIUS_CM = {False: 0.45, True: 0.36}  # by crowded: the template's node sizes (0.9 cm, 0.72 cm), halved
@@ -43,68 +44,16 @@ CONFIGS = {"tanh": _config(), "sigmoid": _config("sigmoid", hidden_size=2, steps
            "crowded": _config(hidden_size=16, steps=12), "one step": _config("sigmoid", steps=1)}
 
 
-# --- Plain data only ----------------------------------------------------------------------------
-
-LEAVES = (str, int, sp.Basic)  # Tex is a str, bool an int; a float, dict, list or array is not plain
-
-
-def _plain(value: Any, where: str, declared: Any = None) -> None:
-    """Every value in a view is a frozen view dataclass, a Row, a tuple of them or a finished leaf;
-    a leaf declared Tex, str, int or bool is exactly that."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        assert type(value).__module__ == birnn_view.__name__ or type(value) is Row, f"{where}: {type(value)}"
-        assert type(value).__dataclass_params__.frozen, f"{where}: {type(value).__name__} is not frozen"
-        hints = typing.get_type_hints(type(value)) if type(value) is not Row else {}
-        for field in dataclasses.fields(value):
-            inner = getattr(value, field.name)
-            if not (type(value) is Row and inner is None):  # a row continuing the line before
-                _plain(inner, f"{where}.{field.name}", hints.get(field.name))
-    elif type(value) is tuple:  # exactly: a NamedTuple of the answer (a graph Node) is not a view
-        for i, item in enumerate(value):
-            _plain(item, f"{where}[{i}]")
-    else:
-        assert isinstance(value, LEAVES), f"{where}: {type(value).__name__} {value!r}"
-        assert not isinstance(value, sp.MatrixBase), f"{where}: an explicit matrix is not printed as data"
-        if declared in (Tex, str, int, bool):
-            assert type(value) is declared, f"{where}: a {type(value).__name__}, declared {declared.__name__}"
-
+# --- No explicit matrix (plain data: tests/test_views.py) --------------------------------------
 
 @pytest.mark.parametrize("name", CONFIGS)
-def test_the_view_holds_only_plain_data(name):
+def test_the_view_holds_no_explicit_matrix(name):
+    """Stricter than the rule every view follows (tests/test_views.py): Question 3's view holds
+    symbolic matrices only; the instance's numbers are laid out as LaTeX."""
     view = _view(CONFIGS[name])
     assert isinstance(view, birnn_view.BirnnView)
-    _plain(view, "v")
-    _plain(BIRNN.prompt(CONFIGS[name])["d"], "d")
-
-
-def test_the_plain_data_walk_refuses_what_is_not_finished():
-    view = _view(CONFIGS["tanh"])
-    node = BIRNN.derive(CONFIGS["tanh"]).graph.nodes[0]
-    for wrong in (dataclasses.replace(view, steps=3.0), dataclasses.replace(view, activation=None),
-                  dataclasses.replace(view, graph=dataclasses.replace(view.graph, nodes=(node,))),
-                  dataclasses.replace(view, derivation=BIRNN.derive(CONFIGS["tanh"]).derivation),
-                  dataclasses.replace(view, matrices="six"), dataclasses.replace(view, steps=True)):
-        with pytest.raises(AssertionError):
-            _plain(wrong, "v")
-
-
-@pytest.mark.parametrize("name", CONFIGS)
-@pytest.mark.parametrize("pytorch", [True, False])
-def test_the_section_needs_nothing_but_the_heading_and_the_view(name, pytorch):
-    cfg = CONFIGS[name]
-    context = BIRNN.view(BIRNN.derive(cfg), pytorch)
-    assert set(context) == {"v"}
-    alone = render(f"{BIRNN.key}.tex.j2", heading=BIRNN.heading(), v=context["v"])
-    assert alone == _section(cfg, pytorch)
-
-
-@pytest.mark.parametrize("name", CONFIGS)
-def test_the_sheet_needs_nothing_but_the_heading_and_the_prompt(name):
-    cfg = CONFIGS[name]
-    data = BIRNN.prompt(cfg)
-    assert set(data) == {"d"}
-    alone = render(f"sheet/{BIRNN.key}.tex.j2", heading=BIRNN.heading(), **data)  # no points: heading's
-    assert alone in sheet_source(cfg)
+    leaves = assert_plain(view, "v") + assert_plain(BIRNN.prompt(CONFIGS[name])["d"], "d")
+    assert [path for path, leaf in leaves if isinstance(leaf, sp.MatrixBase)] == []
 
 
 # Template nodes that would compute, compare or look up by key (a view's job), or set variables.

@@ -1,24 +1,21 @@
-"""Question 2's views: plain data only, all its templates print, and the code's constants in the prose."""
+"""Question 2's views (plain data by the rule every view follows: tests/test_views.py): no SymPy
+object, all its templates print, and the code's constants in the prose."""
 
 from __future__ import annotations
 
 import dataclasses
-import typing
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
 import sympy as sp
 from jinja2 import meta, nodes
 
 from derive import build, config
-from derive.answer import Tex
 from derive.latex import treefig
 from derive.latex.render import MACROS, environment, render
 from derive.questions import QUESTIONS, beam_sort, decoding_view, search
 from derive.questions import decoding as q2
 from derive.questions.base import Heading, PartIds
-from derive.sheet import sheet_source
+from tests.view_support import assert_plain
 
 DECODING = QUESTIONS["decoding"]
 # Twelve first words and ten beams: the step table, the beams and the pruned sequences are elided.
@@ -38,37 +35,12 @@ def cfg(request) -> config.Config:
     return _load(CONFIGS[request.param])
 
 
-def _leaves(value: Any, path: str, declared: Any = None) -> Iterator[tuple[str, Any, Any]]:
-    """Every leaf of a view with its path and the type its dataclass field declares (None inside
-    a tuple); containers are frozen dataclasses and tuples only."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        assert type(value).__dataclass_params__.frozen, f"{path}: {type(value).__name__} is not frozen"
-        hints = typing.get_type_hints(type(value))
-        for f in dataclasses.fields(value):
-            yield from _leaves(getattr(value, f.name), f"{path}.{f.name}", hints[f.name])
-    elif isinstance(value, tuple):
-        for i, item in enumerate(value):
-            yield from _leaves(item, f"{path}[{i}]")
-    else:
-        yield path, value, declared
-
-
-def _assert_plain(view: Any, name: str) -> None:
-    """Leaves are finished: LaTeX (Tex), text the renderer escapes (str), counts (int), flags
-    (bool) or None; no number left to format, no SymPy object, no list, dict or answer object.
-    A field declared Tex holds trusted LaTeX, one declared str text to escape."""
-    leaves = list(_leaves(view, name))
-    assert leaves
-    for path, leaf, declared in leaves:
-        assert leaf is None or type(leaf) in (Tex, str, int, bool), f"{path} is a {type(leaf).__name__}: {leaf!r}"
-        if declared in (Tex, str):
-            assert type(leaf) is declared, f"{path}: a {type(leaf).__name__}, declared {declared.__name__}"
-
-
-def test_the_views_hold_only_plain_data(cfg):
-    answer = DECODING.derive(cfg)
-    _assert_plain(DECODING.view(answer, True)["v"], "v")
-    _assert_plain(DECODING.prompt(cfg)["d"], "d")
+def test_the_views_hold_no_sympy_object(cfg):
+    """Stricter than the rule every view follows (tests/test_views.py): Question 2 prints no
+    number left to format; its counts and scores are LaTeX already."""
+    leaves = assert_plain(DECODING.view(DECODING.derive(cfg), True)["v"], "v") + assert_plain(
+        DECODING.prompt(cfg)["d"], "d")
+    assert [path for path, leaf in leaves if isinstance(leaf, sp.Basic)] == []
 
 
 # Template nodes that would compute, compare or look up by key (a view's job), or set variables.
@@ -113,20 +85,6 @@ def test_the_decoding_macros_only_print():
     assert set(DECODING_MACROS) <= set(MACROS) and set(DECODING_MACROS) <= set(macros)
     for name in DECODING_MACROS:
         _only_prints(macros[name])
-
-
-def test_the_solutions_render_from_heading_and_the_view_alone(cfg):
-    answer = DECODING.derive(cfg)
-    context = DECODING.view(answer, True)
-    assert set(context) == {"v"}
-    assert render("decoding.tex.j2", heading=DECODING.heading(), v=context["v"]) == build.question_source(
-        DECODING, answer, True)
-
-
-def test_the_sheet_renders_from_heading_and_the_prompt_alone(cfg):
-    """No `points` table and no `p.total`: the points come from the heading."""
-    source = render("sheet/decoding.tex.j2", heading=DECODING.heading(), **DECODING.prompt(cfg))
-    assert source in sheet_source(cfg)
 
 
 def test_number_title_ids_and_points_come_from_the_heading():

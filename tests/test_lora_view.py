@@ -6,10 +6,8 @@ from __future__ import annotations
 import dataclasses
 import re
 import sys
-import typing
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
 
 import pytest
 from jinja2 import meta, nodes
@@ -17,10 +15,10 @@ from jinja2 import meta, nodes
 from derive import build, config
 from derive.answer import Check, Tex
 from derive.latex.render import environment, render
-from derive.questions import QUESTIONS, lora_checks, lora_model, lora_view
+from derive.questions import QUESTIONS, lora_checks, lora_model
 from derive.questions import lora as q4
-from derive.sheet import sheet_source
-from derive.verify import TorchJob, run_torch_jobs, torch_module
+from derive.verify import TorchJob, no_torch, run_torch_jobs, torch_module
+from tests.view_support import assert_plain
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 import layout_configs  # noqa: E402
@@ -50,34 +48,13 @@ def sheet_part(cfg: config.Config) -> str:
     return render("sheet/lora.tex.j2", heading=LORA.heading(), **LORA.prompt(cfg))
 
 
-def leaves(value: Any, path: str) -> list[tuple[str, Any, Any]]:
-    """Every leaf of a view as (path, value, the type its dataclass field declares, or None)."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        assert type(value).__dataclass_params__.frozen, f"{path} is not frozen"  # type: ignore[attr-defined]
-        hints = typing.get_type_hints(type(value))
-        out = []
-        for field in dataclasses.fields(value):
-            item = getattr(value, field.name)
-            if dataclasses.is_dataclass(item) or isinstance(item, tuple):
-                out += leaves(item, f"{path}.{field.name}")
-            else:
-                out.append((f"{path}.{field.name}", item, hints[field.name]))
-        return out
-    if isinstance(value, tuple):
-        return [leaf for i, item in enumerate(value) for leaf in leaves(item, f"{path}[{i}]")]
-    return [(path, value, None)]
-
-
 @pytest.mark.parametrize("name", ["default", "lora_max"])
-def test_the_view_and_the_prompt_hold_only_plain_finished_data(write_config, name):
+def test_the_view_and_the_prompt_hold_no_sympy_object_and_no_none(write_config, name):
+    """Stricter than the rule every view follows (tests/test_views.py): Question 4 prints only
+    finished LaTeX, text, counts and flags."""
     cfg = config.load(write_config(layout_configs.configs()[name]))
-    derived = LORA.derive(cfg)
-    (v,) = LORA.view(derived, True).values()
-    (d,) = LORA.prompt(cfg).values()
-    for path, value, declared in leaves(v, "v") + leaves(d, "d"):
-        assert type(value) in LEAVES, f"{path}: a {type(value).__name__}"
-        if declared is not None:  # a Tex field holds trusted LaTeX; a str field text to escape
-            assert type(value) is declared, f"{path}: a {type(value).__name__}, declared {declared}"
+    leaves = assert_plain(LORA.view(LORA.derive(cfg), True)["v"], "v") + assert_plain(LORA.prompt(cfg)["d"], "d")
+    assert [(path, type(leaf).__name__) for path, leaf in leaves if type(leaf) not in (Tex, str, int, bool)] == []
 
 
 def template(name: str) -> nodes.Template:
@@ -97,12 +74,6 @@ def test_the_sheet_template_prints_only_the_prompt_and_the_heading():
     assert meta.find_undeclared_variables(ast) == {"d", "heading"}
     assert not list(ast.find_all(nodes.Assign))
     assert not [node for node in ast.find_all(COMPUTING)]
-
-
-def test_rendering_needs_nothing_but_the_heading_and_the_view(answer):
-    assert render("lora.tex.j2", heading=LORA.heading(), v=lora_view.view(answer)) == section(answer)
-    cfg = config.load(None)
-    assert sheet_part(cfg) in sheet_source(cfg)  # no points table: the heading has them
 
 
 def test_the_precision_is_fp32s(monkeypatch, answer):
@@ -171,8 +142,14 @@ def test_a_renamed_label_renames_the_checks(monkeypatch, answer):
     names = {c.name for c in planned if isinstance(c, Check)}
     assert {"Lffx Lorx: multiply-adds", "Mhx Qlorx: frozen-weight bits", "Mhx Lorx: O-form of the time"} <= names
     assert not any(_label(old).search(name) for name in names for old in ("LFFN", "MHA", "LoRA", "QLoRA"))
-    (job,) = [p for p in planned if isinstance(p, TorchJob)]
-    if torch_module() is not None:  # the worker's checks are named from the labels its job carries
-        assert {c.name for c in run_torch_jobs([job])} == {
-            "Lffx: FLOPs = 2 x multiply-adds", "Lffx: trainable parameters = space",
-            "Mhx: FLOPs = 2 x multiply-adds", "Mhx: trainable parameters = space"}
+
+
+@pytest.mark.skipif(torch_module() is None, reason=no_torch())
+def test_a_renamed_label_renames_the_pytorch_checks(monkeypatch, answer):
+    """The worker's checks are named from the labels its job carries."""
+    for key, label in RENAMED.items():
+        monkeypatch.setitem(lora_model.NAMES, key, label)
+    (job,) = [p for p in lora_checks.plan(answer, config.load(None)) if isinstance(p, TorchJob)]
+    assert {c.name for c in run_torch_jobs([job])} == {
+        "Lffx: FLOPs = 2 x multiply-adds", "Lffx: trainable parameters = space",
+        "Mhx: FLOPs = 2 x multiply-adds", "Mhx: trainable parameters = space"}

@@ -1,33 +1,26 @@
-"""Question 1's views: plain data only, templates that print nothing else, and constants that reach the prose.
+"""Question 1's views: templates that print nothing else, the figure, and constants that reach the prose.
 
-The solutions template (templates/normalization.tex.j2) and the sheet's
-(templates/sheet/normalization.tex.j2) print `v` / `d` and `heading`: rendered with nothing
-else they give the document's section; they filter, compare, compute and subscript nothing. Every
+(Plain data and rendering from the heading and the view alone: tests/test_views.py, for every
+question.) The solutions template (templates/normalization.tex.j2) and the sheet's
+(templates/sheet/normalization.tex.j2) print `v` / `d` and `heading`; they filter, compare,
+compute and subscript nothing. Every
 constant the prose restates (figure limits, groups shown, axis letters, symbols, keys) is read
 from the code: changing it changes the text.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from typing import Any
-
-import jinja2
 import pytest
-import sympy as sp
 from jinja2 import nodes
 
 from derive import build, config
-from derive.answer import Row, Terms, Tex
 from derive.latex import notation
 from derive.latex import render as rendering
 from derive.questions import QUESTIONS
 from derive.questions import normalization as q1
 from derive.questions import normalization_view as nv
-from derive.sheet import sheet_source
 
 QUESTION = QUESTIONS["normalization"]
-LEAVES = (Tex, str, int, type(None), Row, Terms, sp.Basic)  # bool is an int; SymPy matrices are Basic
 CROPPED = "[normalization]\ntensor = " + str([[[n * 100 + c * 10 + f for f in range(7)] for c in range(5)]
                                               for n in range(7)]) + "\n"
 
@@ -39,43 +32,6 @@ def section(cfg: config.Config) -> str:
 def sheet(cfg: config.Config) -> str:
     return rendering.render(f"sheet/{QUESTION.key}.tex.j2", heading=QUESTION.heading(),
                             **QUESTION.prompt(cfg))
-
-
-def leaves(value: Any, path: str = "v") -> list[tuple[str, Any]]:
-    """Every leaf of a view with its path; a dataclass must be frozen, a container a tuple."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, Row | Terms):
-        assert type(value).__dataclass_params__.frozen, f"{path}: {type(value).__name__} is not frozen"  # type: ignore[attr-defined]
-        return [leaf for f in dataclasses.fields(value) for leaf in leaves(getattr(value, f.name), f"{path}.{f.name}")]
-    if isinstance(value, tuple):
-        return [leaf for i, item in enumerate(value) for leaf in leaves(item, f"{path}[{i}]")]
-    return [(path, value)]
-
-
-@pytest.mark.parametrize("text", ["# the assignment as printed\n", CROPPED], ids=["default", "cropped"])
-def test_the_views_hold_only_plain_data(text):
-    cfg = config.loads(text, "config.toml")
-    for data in (QUESTION.view(QUESTION.derive(cfg), True)["v"], QUESTION.prompt(cfg)["d"]):
-        found = leaves(data)
-        assert found
-        wrong = [(path, type(leaf).__name__) for path, leaf in found if not isinstance(leaf, LEAVES)]
-        assert wrong == []
-
-
-def test_the_section_needs_only_heading_and_the_view():
-    cfg = config.load(None)
-    answer = QUESTION.derive(cfg)
-    assert set(QUESTION.view(answer, True)) == {"v"}
-    alone = rendering.render(f"{QUESTION.key}.tex.j2", heading=QUESTION.heading(), v=QUESTION.view(answer, False)["v"])
-    assert alone == section(cfg)
-
-
-def test_the_sheet_needs_only_heading_and_the_prompt():
-    cfg = config.load(None)
-    assert set(QUESTION.prompt(cfg)) == {"d"}
-    alone = sheet(cfg)  # no `points`, and `p` without points or total
-    assert alone in sheet_source(cfg)
-    with pytest.raises(jinja2.UndefinedError):
-        rendering.render(f"sheet/{QUESTION.key}.tex.j2", heading=QUESTION.heading())
 
 
 ARITHMETIC = (nodes.BinExpr, nodes.UnaryExpr, nodes.Concat, nodes.Compare)
