@@ -8,11 +8,13 @@ import dataclasses
 
 import pytest
 
+from derive import build
 from derive.answer import Check, Skipped
 from derive.build import head_source
 from derive.config import load
-from derive.document_view import appendix_view, cited_ids
+from derive.document_view import appendix_view, cited_ids, head_view
 from derive.questions import QUESTIONS
+from tests.view_support import assert_plain
 
 
 def cited() -> list[str]:
@@ -58,3 +60,10 @@ def test_the_appendix_view_counts_and_formats() -> None:
     assert [(r.question, r.name, r.reason) for r in view.skipped_rows] == [("3", "c", "no PyTorch")]
     with pytest.raises(dataclasses.FrozenInstanceError):
         view.checks = 3  # type: ignore[misc]
+
+
+def test_the_head_and_appendix_views_are_plain_data() -> None:
+    solved = build.solve(load(None))
+    assert_plain(head_view(solved.config.document.title, "0"))
+    assert_plain(appendix_view(solved.checks, solved.skipped, len(build.answer_fields(solved)),
+                               build.uncertified(solved)))

@@ -39,7 +39,7 @@ EXACT = (Tex, str, int, bool, type(None))  # annotations a leaf must match by it
 
 def _view_dataclass(cls: type) -> bool:
     module = cls.__module__
-    return (cls in CONTAINERS or module.startswith("derive.latex.")
+    return (cls in CONTAINERS or module.startswith("derive.latex.") or module == "derive.document_view"
             or module.startswith("derive.questions.") and module.endswith("_view"))
 
 
