@@ -259,3 +259,11 @@ def test_significant_digits_drop_trailing_zeros():
     shown = [formatting.significant(x, 4) for x in (0, 3.0, 1 - 0.3, 12 + 0.3, -0.3)]
     assert shown == ["0", "3", "0.7", "12.3", "-0.3"]
     assert formatting.significant(9.6812, 3) == "9.68"
+
+
+def test_a_large_loss_is_quoted_in_powers_of_ten():
+    """At d = 16, T = 12 the loss runs into the thousands: LaTeX must get 1.12\\times 10^{3},
+    not Python's 1.12e+03 (which it would print literally)."""
+    loss = float(BIRNN.derive(CONFIGS["crowded"]).evaluation.loss)
+    text = _view(CONFIGS["crowded"]).instance.loss
+    assert loss >= 1000 and "e+" not in text and r"\times 10^{" in text

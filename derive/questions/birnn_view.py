@@ -216,7 +216,7 @@ def instance_view(answer: BirnnAnswer, pytorch: bool, where: str) -> InstanceVie
     return InstanceView(
         hidden_size=cfg.hidden_size, random=cfg.instance is None, seed=cfg.seed,
         decimals=formatting.spelled(birnn_instance.DECIMALS), digits=birnn_checks.DIGITS, pytorch=pytorch,
-        loss=formatting.significant(round(float(ev.loss), LOSS_DECIMALS), LOSS_DIGITS),
+        loss=formatting.dec(round(float(ev.loss), LOSS_DECIMALS), LOSS_DIGITS),
         grad_W_b=grad_w.tex, grad_U_f=grad_u.tex,
         side_by_side=grad_w.width + grad_u.width + SIDE_BY_SIDE_EM <= layout.TEXT_WIDTH_EM,
         complete=grad_w.complete, shown=grad_w.where, where=json_key(where))
