@@ -19,7 +19,7 @@ import sympy as sp
 
 from derive.answer import Tex
 from derive.config import LoraConfig
-from derive.latex.formatting import exact, fixed
+from derive.latex.formatting import exact, fixed, spelled
 from derive.questions import lora_model as model
 
 if TYPE_CHECKING:
@@ -31,7 +31,6 @@ MIB_DECIMALS = {"ffn": 1, "mha": 0}
 ADAPTER_MIB_DECIMALS = 1
 ADAPTER_PERCENT_DECIMALS = 2
 DEQUANT_PERCENT_DECIMALS = 3  # dequantization is a small share: three decimals show it
-COUNT_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 SHARE_WORDS = {Fraction(1, 2): "half", Fraction(1, 3): "a third", Fraction(1, 4): "a quarter"}
 
 
@@ -157,8 +156,8 @@ class LoraPrompt:
 
 
 def counted(k: int, noun: str) -> str:
-    """A count of a noun, in words up to nine: one scale, two scales."""
-    word = COUNT_WORDS[k] if 0 <= k < len(COUNT_WORDS) else str(k)
+    """A count of a noun as prose writes it (formatting.spelled): one scale, two scales, no scales."""
+    word = "no" if k == 0 else spelled(k)
     return f"{word} {noun}" + ("" if k == 1 else "s")
 
 
