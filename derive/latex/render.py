@@ -7,7 +7,7 @@ objects go through derive's printer, plain strings are escaped, anything else is
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -97,10 +97,7 @@ def environment() -> jinja2.Environment:
         finalize=finalize,
     )
     for name in MACROS:
-        env.globals[name] = _macro(name)
-    env.globals["derivation"] = lambda rows, inline=False: _macro("derivation")(place_rows(rows, inline))
-    env.globals["matrix_result"] = lambda label, matrix, where: _macro("matrix_result")(
-        matrix_shown(label, matrix, where))
+        env.globals[name] = _macro(name, LAID_OUT.get(name))
     env.globals["unicode_declarations"] = Tex(charset.preamble())
     return env
 
@@ -111,8 +108,12 @@ def environment() -> jinja2.Environment:
 MACROS = ("derivation", "matrix_result", "path_list", "draw_tree", "step_table")
 
 
-def _macro(name: str) -> Any:
+def _macro(name: str, layout: Callable[..., Any] | None = None) -> Any:
+    """The macro as a function returning Tex; with `layout`, the template's arguments are laid
+    out first and the macro prints the result."""
     def call(*args: Any, **kwargs: Any) -> Tex:
+        if layout is not None:
+            args, kwargs = (layout(*args, **kwargs),), {}
         return Tex(getattr(environment().get_template("macros.tex.j2").module, name)(*args, **kwargs))
     return call
 
@@ -161,6 +162,11 @@ def matrix_shown(label: Tex, matrix: sp.MatrixBase, where: str) -> MatrixShown:
     ex, ap = layout.pair_excerpts(matrix, tex, lambda x: decimal(x, 4), layout.TEXT_WIDTH_EM - label_em - 3)
     together = ex.width + ap.width + label_em + 5 <= layout.TEXT_WIDTH_EM
     return MatrixShown(label, ex.tex, ap.tex, together, None if ex.complete else ex.where, json_key(where))
+
+
+# The macros whose arguments Python lays out before they print: a template calls
+# derivation(rows, inline) and matrix_result(label, matrix, where).
+LAID_OUT: dict[str, Callable[..., Any]] = {"derivation": place_rows, "matrix_result": matrix_shown}
 
 
 def render(name: str, **context: Any) -> str:
