@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from derive import __version__
+from derive import __version__, certify
 from derive import outputs as outputs_
 from derive.answer import Check, Skipped
 from derive.config import Config, load
@@ -20,6 +20,7 @@ from derive.errors import CheckFailed
 from derive.latex.compile import STATE_SUFFIXES, State, Stream, compile_pdf
 from derive.latex.render import render
 from derive.parallel import TorchWorker
+from derive.published import dumps, publish
 from derive.questions import QUESTIONS, Question
 from derive.sheet import sheet_source
 from derive.verify import TorchJob, no_torch, torch_installed
@@ -32,6 +33,7 @@ LATEX_STATE = ".latex"  # in the output folder: LaTeX's aux files of the last PD
 class Solved:
     config: Config
     answers: dict[str, Any]
+    published: dict[str, Any]  # each question's section of answers.json, serialized and parsed back
     checks: list[Check]
     skipped: list[Skipped]
 
@@ -41,32 +43,41 @@ def _quiet(_: str) -> None:
 
 
 def solve(config: Config, progress: Progress = _quiet, worker: TorchWorker | None = None,
-          derived: Callable[[Question[Any], Any], None] | None = None) -> Solved:
-    """Derive every question's answer from the config, then run every check on it.
+          derived: Callable[[str], None] | None = None) -> Solved:
+    """Derive every question's answer from the config, publish the answers, then run every
+    check on what was published.
 
-    The PyTorch cross-checks go to a worker process that imports PyTorch during the
-    derivations and runs each question's jobs while the next question is checked here. The
-    `derive` command passes a worker it started before importing SymPy; without one, solve
-    starts its own. `derived` sees each answer as soon as it exists (the build typesets it).
+    Each answer is typeset as soon as it exists (`derived` sees each question's section: the
+    build streams it to pdflatex). The answers are then serialized as answers.json has them and
+    parsed back: the checks certify those parsed sections, and the boxed answers of the typeset
+    sections are compared with them. The PyTorch cross-checks go to a worker process that
+    imports PyTorch during the derivations and runs each question's jobs while the next question
+    is checked here. The `derive` command passes a worker it started before importing SymPy;
+    without one, solve starts its own.
     """
     if worker is None:
         with TorchWorker() as own:
             return solve(config, progress, own, derived)
+    pytorch = torch_installed()
     answers: dict[str, Any] = {}
-    results: list[Check | Skipped] = []
+    sources: dict[str, str] = {}
     for q in QUESTIONS:
         progress(f"deriving question {q.number} ({q.title.lower()})")
         answers[q.key] = q.derive(config)
+        sources[q.key] = question_source(q, answers[q.key], pytorch)
         if derived is not None:
-            derived(q, answers[q.key])
+            derived(sources[q.key])
+    published = publish({q.key: q.as_json(answers[q.key]) for q in QUESTIONS})
+    results: list[Check | Skipped] = []
     for q in QUESTIONS:
         progress(f"checking question {q.number}")
-        planned = q.plan(answers[q.key], config)
+        planned = q.plan(answers[q.key], config, published[q.key])
         worker.submit([p for p in planned if isinstance(p, TorchJob)])
         results += [p for p in planned if not isinstance(p, TorchJob)]
+        results += certify.boxed_checks(q, published, sources[q.key])
     results += worker.results()
     results.sort(key=lambda c: QUESTIONS.position(c.question))  # stable: each question's checks together
-    return Solved(config, answers, [c for c in results if isinstance(c, Check)],
+    return Solved(config, answers, published, [c for c in results if isinstance(c, Check)],
                   [c for c in results if isinstance(c, Skipped)])
 
 
@@ -74,34 +85,26 @@ def failures(solved: Solved) -> list[Check]:
     return [c for c in solved.checks if not c.passed]
 
 
-# Fields of answers.json that restate the config's inputs: not results, so no check certifies them.
-INPUT_FIELDS = ("birnn.activation", "birnn.instance.source")
-
-
 def answer_fields(solved: Solved) -> list[str]:
     """The dotted path of every answer field of answers.json (a list is one field)."""
-    def walk(prefix: str, value: Any) -> list[str]:
-        if isinstance(value, dict):
-            return [f for key, item in value.items() for f in walk(f"{prefix}.{key}", item)]
-        return [prefix]
-
-    return [f for q in QUESTIONS for f in walk(q.key, q.as_json(solved.answers[q.key])) if f not in INPUT_FIELDS]
+    return certify.answer_fields(solved.published)
 
 
 def uncertified(solved: Solved) -> list[str]:
     """The answer fields that no passed check certifies (a check certifying `a.b` covers `a.b.c`)."""
-    paths = {p for c in solved.checks if c.passed for p in c.certifies}
-    return [f for f in answer_fields(solved)
-            if not any(f == p or f.startswith(p + ".") for p in paths)]
+    return certify.uncertified(solved.published, solved.checks)
 
 
 def answers_json(solved: Solved) -> str:
-    data: dict[str, Any] = {"derive_version": __version__}
-    for q in QUESTIONS:
-        data[q.key] = q.as_json(solved.answers[q.key])
+    """answers.json: the sections the checks certified, as they parsed, then the checks. Its text
+    is parsed once more and must hold exactly those sections, or the build fails."""
+    data: dict[str, Any] = {"derive_version": __version__, **solved.published}
     data["checks"] = [c.as_json() for c in solved.checks]
     data["skipped_checks"] = [s.as_json() for s in solved.skipped]
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    text = dumps(data)
+    if not certify.same_sections(json.loads(text), solved.published, QUESTIONS.keys()):
+        raise CheckFailed("answers.json as written does not hold the answers its checks certified")
+    return text
 
 
 # The document in the order it is written: the head (preamble, title, introduction) needs only
@@ -215,7 +218,7 @@ def _solutions(config: Config, pdf: bool, progress: Progress, worker: TorchWorke
 
         pytorch = torch_installed()
         write(head_source(config))
-        solved = solve(config, progress, worker, derived=lambda q, answer: write(question_source(q, answer, pytorch)))
+        solved = solve(config, progress, worker, derived=write)
         failed = failures(solved)
         if failed:
             raise CheckFailed(check_failed_message(failed))

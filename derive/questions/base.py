@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
 
 from derive.answer import Issued, Row
 from derive.config import Config
+from derive.published import Section, publish
 
 if TYPE_CHECKING:
     from derive.grade.parts import GradedPart
@@ -115,6 +116,15 @@ class Heading:
     points: int  # the question's total
 
 
+@dataclass(frozen=True)
+class Boxed:
+    """A boxed final answer: the answers.json field it shows and its LaTeX as the box prints it."""
+
+    part: Issued
+    field: str  # dotted path from answers.json's top ("lora.choice.both.mha")
+    tex: str
+
+
 class Question(ABC, Generic[A]):
     """One question of the assignment, generic in the answer its derivation returns.
 
@@ -146,7 +156,19 @@ class Question(ABC, Generic[A]):
     def derive(self, config: Config) -> A: ...
 
     @abstractmethod
-    def plan(self, answer: A, config: Config) -> Planned: ...
+    def plan(self, answer: A, config: Config, published: Section | None = None) -> Planned:
+        """The checks of an answer. Each certifies fields of `published`, this question's section
+        of answers.json as written and parsed back (the build passes it); None publishes the
+        answer here (`self.section`), as a test that plants an error in the answer wants."""
+
+    def section(self, answer: A) -> Section:
+        """This question's section of answers.json, serialized and parsed back."""
+        return publish({self.key: self.as_json(answer)})[self.key]
+
+    def boxed(self, section: Section) -> list[Boxed]:
+        """The final answers the solutions box, each as the document must print it, made from the
+        published section: the build finds each in a box of the rendered section."""
+        return []
 
     @abstractmethod
     def view(self, answer: A, pytorch: bool) -> Mapping[str, Any]:

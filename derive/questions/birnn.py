@@ -20,6 +20,7 @@ from derive.grade.parts import NUMBER, GradedPart, get
 from derive.latex.notation import Series, Subscripted
 from derive.latex.printer import tex
 from derive.questions import birnn_checks, birnn_view
+from derive.published import Section
 from derive.questions.base import Question, Table
 from derive.questions.birnn_instance import Evaluation, evaluate_forms, float_apply, instance_values
 from derive.questions.birnn_model import (
@@ -153,7 +154,7 @@ class Birnn(Question[BirnnAnswer]):
     def derive(self, config: Config) -> BirnnAnswer:
         return derive(config)
 
-    def plan(self, answer: BirnnAnswer, config: Config) -> Planned:
+    def plan(self, answer: BirnnAnswer, config: Config, published: Section | None = None) -> Planned:
         return birnn_checks.plan(answer, config)
 
     def view(self, answer: BirnnAnswer, pytorch: bool) -> Mapping[str, Any]:

@@ -23,6 +23,7 @@ from derive.config import Config, DecodingConfig
 from derive.grade.parts import EXACT, NUMBER, O_FORM, WORDS, GradedPart, get
 from derive.properties import Property
 from derive.questions import beam_sort, decoding_view, search
+from derive.published import Section
 from derive.questions.base import Part, Parts, Question, Table
 from derive.questions.beam_sort import SortCost
 from derive.questions.search import Hypothesis, Step
@@ -418,7 +419,7 @@ class Decoding(Question[DecodingAnswer]):
     def derive(self, config: Config) -> DecodingAnswer:
         return derive(config)
 
-    def plan(self, answer: DecodingAnswer, config: Config) -> Planned:
+    def plan(self, answer: DecodingAnswer, config: Config, published: Section | None = None) -> Planned:
         return plan(answer, config)
 
     def view(self, answer: DecodingAnswer, pytorch: bool) -> Mapping[str, Any]:

@@ -16,6 +16,7 @@ from derive.answer import Tex
 from derive.config import Config, LoraConfig
 from derive.grade.parts import CHOICE, O_FORM, GradedPart, get
 from derive.questions import lora_checks, lora_view
+from derive.published import Section
 from derive.questions.base import Question, Table
 from derive.questions.lora_model import (
     CHOICE_COLUMNS,
@@ -141,7 +142,7 @@ class Lora(Question[LoraAnswer]):
     def derive(self, config: Config) -> LoraAnswer:
         return derive(config)
 
-    def plan(self, answer: LoraAnswer, config: Config) -> Planned:
+    def plan(self, answer: LoraAnswer, config: Config, published: Section | None = None) -> Planned:
         return lora_checks.plan(answer, config)
 
     def view(self, answer: LoraAnswer, pytorch: bool) -> Mapping[str, Any]:

@@ -23,6 +23,7 @@ from derive.config import Config
 from derive.grade.parts import TENSOR, GradedPart, get, shape_of
 from derive.latex.notation import Subscripted
 from derive.properties import Property
+from derive.published import Section, at, publish, rationals, read
 from derive.questions.base import Part, Parts, Question, Table
 from derive.verify import Planned, compare, torch_job
 
@@ -187,25 +188,39 @@ def by_definition(x: np.ndarray, kind: str, stat: Any) -> tuple[tuple[int, ...],
     return axes, out
 
 
-def plan(answer: NormalizationAnswer, config: Config) -> Planned:
+def plan(answer: NormalizationAnswer, config: Config, published: Section | None = None) -> Planned:
+    """The statistics as published (parsed answers.json: their axes, values and keepdims shape)
+    against NumPy over each group taken from the definitions; the work shown row by row."""
+    section = as_published(answer) if published is None else published
     x = answer.tensor.astype(float)
     size = float(np.max(np.abs(x))) or 1.0  # errors relative to the data: exact zeros stay checkable
     checks: Planned = []
-    for s in answer.statistics:
+    for kind in DEFINITIONS:
         for stat, fn, power in (("mean", np.mean, 1), ("variance", np.var, 2)):
-            axes, expected = by_definition(x, s.kind, fn)
-            got = getattr(s, stat).astype(float) if axes == s.axes else np.full(1, np.nan)  # wrong axes fail
+            axes, expected = by_definition(x, kind, fn)
+            got = _published_statistic(section, kind, stat, axes)
             what = "numpy.mean" if stat == "mean" else "numpy.var (ddof=0)"
             checks.append(compare(NormalizationParts.statistics,
-                                  f"{s.kind} {stat}", f"{what} of each group by definition over axes "
+                                  f"{kind} {stat}", f"{what} of each group by definition over axes "
                                   f"{axes} (rel. to max|x|{'^2' if power == 2 else ''})", got, expected, 1e-12,
-                                  scale=size**power, certifies=(field(s.kind, "axes"), field(s.kind, stat))))
+                                  scale=size**power, certifies=(field(kind, "axes"), field(kind, stat))))
     checks.append(steps_check(answer))
     checks.append(torch_job(NormalizationParts.statistics,
                             "normalized outputs (PyTorch)", crosscheck.normalization_outputs,
-                            *torch_payload(answer), certifies=tuple(field(k, f) for k in KINDS
-                                                                   for f in ("axes", *MOMENTS))))
+                            *torch_payload(answer, section), certifies=tuple(field(k, f) for k in KINDS
+                                                                            for f in ("axes", *MOMENTS))))
     return checks
+
+
+def as_published(answer: NormalizationAnswer) -> Section:
+    return publish({KEY: as_json(answer)})[KEY]
+
+
+def _published_statistic(section: Section, kind: str, stat: str, axes: tuple[int, ...]) -> np.ndarray:
+    """A published statistic as floats, or NaN (a failure) when its axes are not the definition's
+    or its values do not read as exact numbers."""
+    values = read(rationals, at(section, f"{kind}.{stat}")) if read(at, section, f"{kind}.axes") == list(axes) else None
+    return np.full(1, np.nan) if values is None else values.astype(float)
 
 
 def row_value(rhs: Any) -> sp.Expr:
@@ -236,10 +251,11 @@ def steps_check(answer: NormalizationAnswer) -> Check:
                  f"(approximations to {APPROX_DIGITS} significant digits)", float(wrong), 0.0)
 
 
-def torch_payload(answer: NormalizationAnswer) -> tuple[np.ndarray, list[tuple[str, int, np.ndarray, np.ndarray]]]:
-    """The tensor and the derived statistics as floats: all the PyTorch check needs."""
-    stats = [(s.kind, s.count, s.mean.astype(float), s.variance.astype(float)) for s in answer.statistics]
-    return answer.tensor.astype(float), stats
+def torch_payload(answer: NormalizationAnswer, section: Section) -> tuple[np.ndarray, list[tuple[str, int, np.ndarray, np.ndarray]]]:
+    """The tensor and the published statistics as floats: all the PyTorch check needs."""
+    stats = [(s.kind, s.count, *(_published_statistic(section, s.kind, stat, KINDS[s.kind][0]) for stat in MOMENTS))
+             for s in answer.statistics]
+    return answer.tensor.astype(float), stats  # type: ignore[misc]
 
 
 # --- The question sheet, variants and grading -------------------------------------------------
@@ -277,8 +293,8 @@ class Normalization(Question[NormalizationAnswer]):
     def derive(self, config: Config) -> NormalizationAnswer:
         return derive(config)
 
-    def plan(self, answer: NormalizationAnswer, config: Config) -> Planned:
-        return plan(answer, config)
+    def plan(self, answer: NormalizationAnswer, config: Config, published: Section | None = None) -> Planned:
+        return plan(answer, config, published)
 
     def view(self, answer: NormalizationAnswer, pytorch: bool) -> Mapping[str, Any]:
         from derive.questions.normalization_view import view  # it reads this module's tables: imported late

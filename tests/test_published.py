@@ -1,0 +1,206 @@
+"""What is published is what is certified: every field of answers.json, planted wrong in its
+published (parsed) form, fails a check that lists it in `certifies`; answers.json as written holds
+the sections the checks read; the boxed answers of the document agree with answers.json."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from derive import build, certify, config, verify
+from derive.answer import Check
+from derive.errors import CheckFailed
+from derive.published import fields
+from derive.questions import QUESTIONS
+from tests.published_support import planted, plants
+
+# The default config and three variants: a sigmoid BiRNN with m = 8, a tree with near-ties, large sizes.
+VARIANTS = {
+    "default": None,
+    "sigmoid, m = 8": """
+[normalization]
+tensor = [[[1.5, -2, 0.25, 3]], [[4, 0, -1, 2.5]], [[-3, 1, 1, 0.5]]]
+[decoding]
+beam_width = 3
+[birnn]
+activation = "sigmoid"
+hidden_size = 2
+steps = 4
+seed = 7
+[lora]
+d = 64
+r = 4
+n = 128
+heads = 4
+bits = 8
+""",
+    "near-ties": """
+[decoding]
+beam_width = 2
+[decoding.tree]
+"a" = -0.5
+"b" = -0.51
+"a c" = -1.0
+"a d" = -1.01
+"b c" = -0.98
+"b d" = -2.0
+"a c e" = -0.2
+"a d e" = -0.21
+"b c e" = -0.19
+"b d e" = -0.1
+""",
+    "large": """
+[normalization]
+tensor = [[[1, 2, 3, 4, 5, 6, 7], [2, 0, 1, 9, 4, 4, 3], [5, 5, 1, 0, 2, 8, 6]],
+          [[3, 1, 4, 1, 5, 9, 2], [6, 5, 3, 5, 8, 9, 7], [9, 3, 2, 3, 8, 4, 6]]]
+[birnn]
+hidden_size = 6
+steps = 6
+seed = 3
+[lora]
+d = 8192
+r = 64
+n = 4096
+heads = 64
+bits = 2
+""",
+}
+
+
+@pytest.fixture(scope="module", params=list(VARIANTS))
+def solved(request, tmp_path_factory):
+    text = VARIANTS[request.param]
+    if text is None:
+        return build.solve(config.load(None))
+    path = tmp_path_factory.mktemp("published") / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return build.solve(config.load(path))
+
+
+@pytest.fixture
+def no_torch(monkeypatch):
+    monkeypatch.setattr(verify, "torch_module", lambda: None)
+
+
+def _plants(solved):
+    for q in QUESTIONS:
+        for path in fields(solved.published[q.key], q.key):
+            if path in certify.INPUT_FIELDS:
+                continue
+            for what, wrong in plants(certify_value(solved, path)):
+                yield q, path, what, wrong
+
+
+def certify_value(solved, path):
+    key, _, below = path.partition(".")
+    value = solved.published[key]
+    for part in below.split("."):
+        value = value[part]
+    return value
+
+
+def test_every_certified_field_fails_its_check_when_planted_wrong_in_its_published_form(solved, no_torch):
+    """Without PyTorch, so that every field is defended by the build's own checks everywhere."""
+    certified = {p for c in solved.checks for p in c.certifies}
+    assert certified
+    escaped, planted_count = [], 0
+    for q, path, what, wrong in _plants(solved):
+        if not any(certify.covers(p, path) for p in certified):
+            continue
+        below = path.partition(".")[2]
+        section = planted(solved.published[q.key], below, wrong)
+        results = verify.resolve(q.plan(solved.answers[q.key], solved.config, section))
+        planted_count += 1
+        if not any(isinstance(c, Check) and not c.passed and any(certify.covers(p, path) for p in c.certifies)
+                   for c in results):
+            escaped.append(f"{path}: {what}")
+    assert planted_count
+    assert escaped == []
+
+
+def test_every_field_has_a_plant():
+    """The plants reach every field the default config publishes (none is left untested by form)."""
+    solved = build.solve(config.load(None))
+    planted_fields = {path for _, path, _, _ in _plants(solved)}
+    assert set(certify.answer_fields(solved.published)) - planted_fields == set()
+
+
+def test_answers_json_as_written_holds_the_certified_sections():
+    solved = build.solve(config.load(None))
+    written = json.loads(build.answers_json(solved))
+    assert {q.key: written[q.key] for q in QUESTIONS} == solved.published
+
+
+def test_answers_json_that_would_differ_from_the_certified_sections_fails_the_build(monkeypatch):
+    solved = build.solve(config.load(None))
+    monkeypatch.setattr(certify, "same_sections", lambda *args: False)
+    with pytest.raises(CheckFailed, match="does not hold the answers its checks certified"):
+        build.answers_json(solved)
+
+
+def test_a_field_serialized_from_the_wrong_value_fails_the_build(monkeypatch, no_torch):
+    """as_json writes another value than the one derived: the checks read it and fail."""
+    q = QUESTIONS["normalization"]
+    real = type(q).as_json
+
+    def wrong(self, answer):
+        data = real(self, answer)
+        data["batch"]["mean"] = data["batch"]["variance"]
+        return data
+
+    monkeypatch.setattr(type(q), "as_json", wrong)
+    solved = build.solve(config.load(None))
+    assert "batch mean" in {c.name for c in build.failures(solved)}
+
+
+def test_a_serializer_that_raises_stops_the_check(monkeypatch):
+    q = QUESTIONS["lora"]
+    monkeypatch.setattr(type(q), "as_json", lambda self, answer: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        build.solve(config.load(None))
+
+
+# --- the boxed answers ----------------------------------------------------------------------------
+
+def test_boxes_are_read_with_their_braces():
+    source = r"x \answerbox{a = \frac{1}{2} \{b\}} y \answertext{``w'' \quad $\log p = -1.5$} z"
+    assert certify.boxes(source) == [r"a = \frac{1}{2} \{b\}", r"``w'' \quad $\log p = -1.5$"]
+
+
+def test_every_question_with_boxed_answers_checks_them_against_answers_json():
+    solved = build.solve(config.load(None))
+    boxed = [c for c in solved.checks if c.name == "boxed answers = answers.json"]
+    assert {QUESTIONS.position(c.question) for c in boxed} == set(range(len(QUESTIONS)))
+    assert all(c.passed for c in boxed)
+
+
+@pytest.mark.parametrize("q", list(QUESTIONS), ids=lambda q: q.key)
+def test_a_published_answer_the_document_does_not_box_fails_the_boxed_check(q):
+    """Each boxed field planted wrong in the parsed answers.json: the box no longer shows it."""
+    solved = build.solve(config.load(None))
+    source = build.question_source(q, solved.answers[q.key], True)
+    boxes = q.boxed(solved.published[q.key])
+    if not boxes:
+        pytest.skip(f"{q.key} boxes no published answer yet")
+    for box in boxes:
+        below = box.field.partition(".")[2]
+        for what, wrong in plants(certify_value(solved, box.field)):
+            published = {**solved.published, q.key: planted(solved.published[q.key], below, wrong)}
+            checks = certify.boxed_checks(q, published, source)
+            assert any(not c.passed for c in checks), f"{box.field}: {what}"
+
+
+def test_a_box_the_document_prints_differently_fails():
+    q = QUESTIONS["normalization"]
+    solved = build.solve(config.load(None))
+    source = build.question_source(q, solved.answers[q.key], True)
+    checks = certify.boxed_checks(q, solved.published, source.replace(r"\frac{31}{12}", r"\frac{31}{13}"))
+    assert checks and not all(c.passed for c in checks)
+
+
+def test_boxed_checks_certify_nothing():
+    """A box agreeing with answers.json is consistency, not a second route: it certifies no field."""
+    solved = build.solve(config.load(None))
+    boxed = [c for c in solved.checks if c.name == "boxed answers = answers.json"]
+    assert boxed and all(c.certifies == () for c in boxed)
