@@ -48,6 +48,16 @@ class Issued:
 
 
 @dataclass(frozen=True)
+class Boxed:
+    """A boxed final answer made from the published answers.json: the field it shows and the
+    LaTeX its box must hold (None: the field does not read, so no box can show it)."""
+
+    part: Issued
+    field: str  # dotted path from answers.json's top ("lora.choice.both.mha")
+    tex: str | None
+
+
+@dataclass(frozen=True)
 class Check:
     """A numeric or exact comparison of a derived result with an independent computation."""
 

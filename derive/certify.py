@@ -58,7 +58,7 @@ def boxed_checks(q: Question[Any], published: Mapping[str, Any], source: str) ->
     shown = boxes(source)
     by_part: dict[str, list[bool]] = {}
     for box in q.boxed(published[q.key]):
-        by_part.setdefault(box.part.id, []).append(any(box.tex in b for b in shown))
+        by_part.setdefault(box.part.id, []).append(box.tex is not None and any(box.tex in b for b in shown))
     return [Check(part, "boxed answers = answers.json",
                   f"each of the {len(found)} boxed answers made again from the parsed answers.json and "
                   "found in a box of the typeset section", float(found.count(False)), 0.0)

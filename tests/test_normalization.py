@@ -107,7 +107,8 @@ def test_torch_catches_a_wrong_statistic():
     c = config.load(None)
     answer = q1.derive(c)
     wrong = _plant(answer, "batch", mean=answer.statistic("batch").mean + 1)
-    checks = crosscheck.normalization_outputs(torch_module(), STATISTICS, *q1.torch_payload(wrong, q1.as_published(wrong)))
+    payload = q1.torch_payload(wrong, q1.as_published(wrong))
+    checks = crosscheck.normalization_outputs(torch_module(), STATISTICS, *payload)
     assert [ch.name for ch in checks if not ch.passed] == ["batch norm output"]
 
 
@@ -151,5 +152,6 @@ def test_torch_tolerance_follows_the_conditioning_and_still_catches_errors(load_
     assert set(reasons) == {"instance norm output", "layer norm output"}
     assert all(reason.startswith("float64 cannot resolve it") for reason in reasons.values())
     wrong = _plant(answer, "batch", mean=answer.statistic("batch").mean + 10**12)
-    checks = crosscheck.normalization_outputs(torch_module(), STATISTICS, *q1.torch_payload(wrong, q1.as_published(wrong)))
+    payload = q1.torch_payload(wrong, q1.as_published(wrong))
+    checks = crosscheck.normalization_outputs(torch_module(), STATISTICS, *payload)
     assert [ch.name for ch in checks if not getattr(ch, "passed", True)] == ["batch norm output"]

@@ -104,7 +104,7 @@ def test_the_check_sees_a_template_that_computes() -> None:
 
 def test_the_shared_macros_only_print_what_they_are_handed() -> None:
     """templates/macros.tex.j2: each macro prints its arguments, laid out in Python already
-    (render.place_rows, render.matrix_shown, the decoding view's tables and tree)."""
+    (render.place_rows, layout.matrix_shown, the decoding view's tables and tree)."""
     template = tree("macros.tex.j2")
     params = {arg.name for macro in template.find_all(nodes.Macro) for arg in macro.args}
     assert params and problems(template, params) == []

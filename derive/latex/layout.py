@@ -16,6 +16,8 @@ from typing import TypeVar
 import sympy as sp
 
 from derive.answer import Tex
+from derive.latex.escaping import json_key
+from derive.latex.printer import decimal, tex
 
 TEXT_WIDTH_EM = 43.0  # 17.2 cm of text at 11 pt: letter paper with 2.2 cm margins
 MAX_MATRIX_ROWS = 10  # more rows than this show the first ones, a row of dots, and the last
@@ -137,3 +139,23 @@ def cut(word: str) -> list[str]:
     if len(word) <= LONG_WORD:
         return [word]
     return [word[k:k + BREAK_EVERY] for k in range(0, len(word), BREAK_EVERY)]
+
+
+@dataclass(frozen=True)
+class MatrixShown:
+    """A boxed matrix result with its decimals, laid out: side by side when both fit the line,
+    else one under the other; `excerpt` says which entries an excerpt shows (None: all)."""
+
+    label: Tex
+    exact: Tex
+    approx: Tex
+    together: bool
+    excerpt: Tex | None
+    key: Tex  # the answers.json key holding every value
+
+
+def matrix_shown(label: Tex, matrix: sp.MatrixBase, where: str) -> MatrixShown:
+    label_em = width_em(label)
+    ex, ap = pair_excerpts(matrix, tex, lambda x: decimal(x, 4), TEXT_WIDTH_EM - label_em - 3)
+    together = ex.width + ap.width + label_em + 5 <= TEXT_WIDTH_EM
+    return MatrixShown(label, ex.tex, ap.tex, together, None if ex.complete else ex.where, json_key(where))

@@ -18,8 +18,8 @@ import sympy as sp
 from derive import charset
 from derive.answer import Row, Terms, Tex
 from derive.latex import layout
-from derive.latex.escaping import escape, json_key
-from derive.latex.printer import decimal, tex
+from derive.latex.escaping import escape
+from derive.latex.printer import tex
 from derive.resources import packaged
 
 
@@ -144,29 +144,9 @@ def place_rows(rows: Sequence[Row], inline: bool = False) -> tuple[PlacedRow, ..
     return tuple(placed)
 
 
-@dataclass(frozen=True)
-class MatrixShown:
-    """A boxed matrix result with its decimals, laid out: side by side when both fit the line,
-    else one under the other; `excerpt` says which entries an excerpt shows (None: all)."""
-
-    label: Tex
-    exact: Tex
-    approx: Tex
-    together: bool
-    excerpt: Tex | None
-    key: Tex  # the answers.json key holding every value
-
-
-def matrix_shown(label: Tex, matrix: sp.MatrixBase, where: str) -> MatrixShown:
-    label_em = layout.width_em(label)
-    ex, ap = layout.pair_excerpts(matrix, tex, lambda x: decimal(x, 4), layout.TEXT_WIDTH_EM - label_em - 3)
-    together = ex.width + ap.width + label_em + 5 <= layout.TEXT_WIDTH_EM
-    return MatrixShown(label, ex.tex, ap.tex, together, None if ex.complete else ex.where, json_key(where))
-
-
 # The macros whose arguments Python lays out before they print: a template calls
 # derivation(rows, inline) and matrix_result(label, matrix, where).
-LAID_OUT: dict[str, Callable[..., Any]] = {"derivation": place_rows, "matrix_result": matrix_shown}
+LAID_OUT: dict[str, Callable[..., Any]] = {"derivation": place_rows, "matrix_result": layout.matrix_shown}
 
 
 def render(name: str, **context: Any) -> str:

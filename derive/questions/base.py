@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
 
-from derive.answer import Issued, Row
+from derive.answer import Boxed, Issued, Row
 from derive.config import Config
 from derive.published import Section, publish
 
@@ -114,15 +114,6 @@ class Heading:
     title: str
     parts: PartIds
     points: int  # the question's total
-
-
-@dataclass(frozen=True)
-class Boxed:
-    """A boxed final answer: the answers.json field it shows and its LaTeX as the box prints it."""
-
-    part: Issued
-    field: str  # dotted path from answers.json's top ("lora.choice.both.mha")
-    tex: str
 
 
 class Question(ABC, Generic[A]):

@@ -19,8 +19,8 @@ from derive.config import BirnnConfig, Config
 from derive.grade.parts import NUMBER, GradedPart, get
 from derive.latex.notation import Series, Subscripted
 from derive.latex.printer import tex
-from derive.questions import birnn_checks, birnn_view
 from derive.published import Section
+from derive.questions import birnn_checks, birnn_view
 from derive.questions.base import Question, Table
 from derive.questions.birnn_instance import Evaluation, evaluate_forms, float_apply, instance_values
 from derive.questions.birnn_model import (

@@ -22,8 +22,8 @@ from derive.bigo import big_o
 from derive.config import Config, DecodingConfig
 from derive.grade.parts import EXACT, NUMBER, O_FORM, WORDS, GradedPart, get
 from derive.properties import Property
-from derive.questions import beam_sort, decoding_view, search
 from derive.published import Section
+from derive.questions import beam_sort, decoding_view, search
 from derive.questions.base import Part, Parts, Question, Table
 from derive.questions.beam_sort import SortCost
 from derive.questions.search import Hypothesis, Step

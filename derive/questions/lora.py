@@ -15,8 +15,8 @@ import sympy as sp
 from derive.answer import Tex
 from derive.config import Config, LoraConfig
 from derive.grade.parts import CHOICE, O_FORM, GradedPart, get
-from derive.questions import lora_checks, lora_view
 from derive.published import Section
+from derive.questions import lora_checks, lora_view
 from derive.questions.base import Question, Table
 from derive.questions.lora_model import (
     CHOICE_COLUMNS,

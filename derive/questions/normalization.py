@@ -18,7 +18,7 @@ import numpy as np
 import sympy as sp
 
 from derive import crosscheck
-from derive.answer import Check, Row, Terms, Tex
+from derive.answer import Boxed, Check, Row, Terms, Tex
 from derive.config import Config
 from derive.grade.parts import TENSOR, GradedPart, get, shape_of
 from derive.latex.notation import Subscripted
@@ -251,11 +251,12 @@ def steps_check(answer: NormalizationAnswer) -> Check:
                  f"(approximations to {APPROX_DIGITS} significant digits)", float(wrong), 0.0)
 
 
-def torch_payload(answer: NormalizationAnswer, section: Section) -> tuple[np.ndarray, list[tuple[str, int, np.ndarray, np.ndarray]]]:
+def torch_payload(answer: NormalizationAnswer,
+                  section: Section) -> tuple[np.ndarray, list[tuple[str, int, np.ndarray, np.ndarray]]]:
     """The tensor and the published statistics as floats: all the PyTorch check needs."""
-    stats = [(s.kind, s.count, *(_published_statistic(section, s.kind, stat, KINDS[s.kind][0]) for stat in MOMENTS))
-             for s in answer.statistics]
-    return answer.tensor.astype(float), stats  # type: ignore[misc]
+    stats = [(s.kind, s.count, _published_statistic(section, s.kind, "mean", KINDS[s.kind][0]),
+              _published_statistic(section, s.kind, "variance", KINDS[s.kind][0])) for s in answer.statistics]
+    return answer.tensor.astype(float), stats
 
 
 # --- The question sheet, variants and grading -------------------------------------------------
@@ -303,6 +304,11 @@ class Normalization(Question[NormalizationAnswer]):
 
     def as_json(self, answer: NormalizationAnswer) -> dict[str, Any]:
         return as_json(answer)
+
+    def boxed(self, section: Section) -> list[Boxed]:
+        from derive.questions.normalization_view import boxed  # it reads this module's tables: imported late
+
+        return boxed(section)
 
     def worked(self, answer: NormalizationAnswer) -> dict[str, tuple[str, tuple[Row, ...]]]:
         """Each statistic's work for its first groups, as the PDF shows it."""

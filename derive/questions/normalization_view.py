@@ -16,10 +16,20 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
-from derive.answer import Row, Tex
+from derive.answer import Boxed, Row, Tex
 from derive.config import Config
 from derive.latex import formatting, layout, notation
-from derive.questions.normalization import AXES, KINDS, MOMENTS, NormalizationAnswer, Statistic, field
+from derive.published import Section as Published
+from derive.published import at, rationals, read
+from derive.questions.normalization import (
+    AXES,
+    KINDS,
+    MOMENTS,
+    NormalizationAnswer,
+    NormalizationParts,
+    Statistic,
+    field,
+)
 
 # The figure draws at most the first 6 samples, 4 channels and 6 features: the pattern is the same beyond.
 FIGURE_LIMITS = (6, 4, 6)
@@ -230,3 +240,19 @@ def prompt(config: Config) -> NormalizationPrompt:
 
 def _the_others(hidden: int) -> str:
     return "The other group is" if hidden == 1 else f"The other {hidden} groups are"
+
+
+def boxed(section: Published) -> list[Boxed]:
+    """Each statistic's box as the solutions print it (label = exact matrix), made from the
+    published section: its keepdims values read back, the feature axis dropped."""
+    out = []
+    for kind in KINDS:
+        for moment in MOMENTS:
+            values = read(rationals, read(at, section, f"{kind}.{moment}"))
+            tex = None
+            if values is not None and values.ndim == 3 and values.shape[2] == 1:
+                matrix = sp.ImmutableMatrix(values[:, :, 0].tolist())
+                shown = layout.matrix_shown(label(moment, kind), matrix, field(kind, moment))
+                tex = f"{shown.label} = {shown.exact}"
+            out.append(Boxed(NormalizationParts.statistics, field(kind, moment), tex))
+    return out
