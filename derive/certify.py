@@ -11,15 +11,18 @@ from derive.answer import Check
 from derive.published import fields
 from derive.questions import QUESTIONS, Question
 
-# Fields of answers.json that restate the config's inputs: not results, so no check certifies them.
-INPUT_FIELDS = ("birnn.activation", "birnn.instance.source")
-
 BOX_MACROS = (r"\answerbox{", r"\answertext{")  # templates/preamble.tex.j2: how a final answer is boxed
+
+
+def not_answers() -> set[str]:
+    """The fields each question declares are not results (inputs restated, the method's name)."""
+    return {f"{q.key}.{f}" for q in QUESTIONS for f in q.not_answers}
 
 
 def answer_fields(published: Mapping[str, Any]) -> list[str]:
     """The dotted path of every answer field of the published sections (a list is one field)."""
-    return [f for q in QUESTIONS for f in fields(published[q.key], q.key) if f not in INPUT_FIELDS]
+    skip = not_answers()
+    return [f for q in QUESTIONS for f in fields(published[q.key], q.key) if f not in skip]
 
 
 def covers(path: str, field: str) -> bool:

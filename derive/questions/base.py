@@ -132,6 +132,9 @@ class Question(ABC, Generic[A]):
     title: ClassVar[str]
     parts: ClassVar[type[Parts]]
     properties: ClassVar[Mapping[str, Property]] = {}
+    # Fields of its answers.json section that are not results (below the section, dotted): the
+    # config's inputs restated, or words naming the method a count was made with. Not certified.
+    not_answers: ClassVar[tuple[str, ...]] = ()
 
     @property
     def number(self) -> str:

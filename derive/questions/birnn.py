@@ -150,6 +150,7 @@ class Birnn(Question[BirnnAnswer]):
     key = "birnn"
     title = "RNNs"
     parts = BirnnParts
+    not_answers = ("activation", "instance.source")  # the config's inputs, restated
 
     def derive(self, config: Config) -> BirnnAnswer:
         return derive(config)
