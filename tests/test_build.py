@@ -49,7 +49,7 @@ def test_failed_check_exit_1_and_no_outputs(tmp_path, run, monkeypatch, pdf):
 
     def solve_with_failure(*args, **kwargs):
         solved = real_solve(*args, **kwargs)
-        return build_module.Solved(solved.config, solved.answers, [*solved.checks, planted], solved.skipped)
+        return dataclasses.replace(solved, checks=[*solved.checks, planted])
 
     monkeypatch.setattr(build_module, "solve", solve_with_failure)
     scratch = tmp_path / "tmp"

@@ -107,7 +107,7 @@ def test_every_certified_field_fails_its_check_when_planted_wrong_in_its_publish
     certified = {p for c in solved.checks for p in c.certifies}
     assert certified
     escaped, planted_count = [], 0
-    for q, path, what, wrong in _plants(solved, [q]):
+    for _, path, what, wrong in _plants(solved, [q]):
         if not any(certify.covers(p, path) for p in certified):
             continue
         below = path.partition(".")[2]
