@@ -85,7 +85,7 @@ def _plant_cost(cost, **totals):
          "sorting: W(n) solves its recurrence"),
         (lambda a: _plant_sort(a, powers_of_two=beam_sort.k * 2**beam_sort.k), "sorting: W(n) solves its recurrence"),
         (lambda a: _plant_sort(a, totals={beam_sort.SORT_COMPARISONS: q2.T * q2.B * q2.N}),
-         "sorting: comparisons at most the worst case"),
+         "sorting: comparisons on worst-case inputs"),
         (lambda a: _plant_sort(a, totals={search.SCORES: q2.N * q2.T}), "sorting: scores"),
         (lambda a: _plant_sort(a, time_big_o=q2.B * q2.N * q2.T), O_FORM_CHECK),
         (lambda a: _plant_sort(a, time_big_o=q2.B * q2.N * q2.T * sp.log(q2.B)), O_FORM_CHECK),

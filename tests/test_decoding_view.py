@@ -120,6 +120,7 @@ def fresh_costs():
     (search, "DEAD_BEAM_SCORE", -(10**6), ["a score of $-10^{6}$ at the start"]),
     (beam_sort, "RECURRENCE_UP_TO", 1024, ["the recurrence for $n \\le 1024$"]),
     (beam_sort, "EXHAUSTIVE_UP_TO", 7, ["every input order for $n \\le 7$"]),
+    (beam_sort, "ATTAINED_AT", (5, 9), ["exactly $W(n)$ on such orders of\n5 and 9 items"]),
     (beam_sort, "BOUND_FACTOR", 4, ["total stays below $4\\,TBN\\log_2(BN)$"]),
     (treefig, "LOGP_DIGITS", 1, ["$\\log p(\\bar w_{1:3}) = -2$", "node[lp, pos=0.6] {$-1$} (p1.west)"]),
     (decoding_view, "ESTIMATE_DIGITS", 5, ["\\approx 2.4596$ times less likely"]),

@@ -3,8 +3,10 @@
 Most course keys count beam search this way: each step scores the B*N candidates, sorts them
 and keeps the first B, with back-pointers instead of copied prefixes. The sort is a top-down
 merge sort, whose worst-case comparison count is the solution of its recurrence; SymPy sums
-the per-step cost over the T steps and reduces it to O. The checks run an instrumented
-implementation (search.sort_beam) and an exhaustive worst case of the instrumented merge sort.
+the per-step cost over the T steps and reduces it to O. The checks sort every input order of a
+few items and constructed worst-case orders of more, and run an instrumented implementation
+(search.sort_beam) on random inputs and on inputs that make every step's sort a worst case, where
+its count equals the published exact time.
 """
 
 from __future__ import annotations
@@ -13,14 +15,16 @@ import functools
 import itertools
 import math
 import random
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import sympy as sp
 from sympy.codegen.cfunctions import log2
 
 from derive.answer import Check, Issued
-from derive.asymptotic import big_o_check
 from derive.bigo import big_o
+from derive.published import Section
+from derive.questions import decoding_published as published_q2
 from derive.questions import search
 from derive.verify import Planned, count_check
 
@@ -85,48 +89,94 @@ def as_json(cost: SortCost) -> dict[str, str]:
 
 # --- Checks ----------------------------------------------------------------------------------
 
-def plan(cost: SortCost, grid: list[tuple[int, int, int]], part: Issued) -> Planned:
-    """The checks of the sorted selection, filed under `part` (2.3)."""
+ATTAINED_AT = (7, 12, 33, 100, 257, 1000)  # sizes at which a constructed input attains W(n)
+SORTED = "decoding.complexity.sorted"  # the sort-based cost's place in answers.json
+
+
+def worst_case_order(size: int) -> list[int]:
+    """An input on which the top-down merge sort makes W(n) comparisons, as the rank (0 = first
+    out) of each item: the items of even rank go left and those of odd rank right, each half
+    arranged so recursively, so every merge alternates between its runs to the last item and
+    takes a + b - 1 comparisons."""
+    def arrange(ranks: list[int]) -> list[int]:
+        if len(ranks) <= 1:
+            return ranks
+        return arrange(ranks[0::2]) + arrange(ranks[1::2])
+
+    return arrange(list(range(size)))
+
+
+def _merge_sort_comparisons(ranks: Sequence[int]) -> int:
+    counter = search.Counter()
+    search.merge_sort([(float(-r), 0, i) for i, r in enumerate(ranks)], counter)
+    return counter.comparisons
+
+
+def adversary(vocabulary: int, width: int) -> Callable[[tuple[int, ...], int], float]:
+    """A language model on which every step of search.sort_beam sorts a worst-case input: it
+    scores beam by beam and word by word, so its k-th call at a step is candidate k, given
+    log p = M_t (n - rank) for the rank worst_case_order gives it. M_t exceeds the spread of
+    the beams' scores (-10^9 for the beams started dead, then at most M_(t-1) n more), so the
+    ranks alone order the candidates; every value is an integer below 2^53, exact as a float."""
+    size = vocabulary * width
+    ranks = worst_case_order(size)
+    calls = itertools.count()
+
+    def logp(prefix: tuple[int, ...], word: int) -> float:
+        step, k = divmod(next(calls), size)
+        scale = (abs(search.DEAD_BEAM_SCORE) + 1) * (size + 1) ** step
+        if scale * size >= 2**53:
+            raise ValueError(f"adversary: {width} x {vocabulary} candidates over {step + 1} steps overflow floats")
+        return float(scale * (size - ranks[k]))
+
+    return logp
+
+
+def plan(cost: SortCost, grid: list[tuple[int, int, int]], part: Issued, published: Section) -> Planned:
+    """The checks of the sorted selection, filed under `part` (2.3): the merge sort's worst case
+    W(n) and the counts shown against instrumented runs; the published exact time against the
+    instrumented search on inputs that attain the worst case, and the published O-forms against it."""
     checks: Planned = []
     worst = sp.lambdify(n, cost.worst_case, "math")
-    exhaustive = []
-    for size in range(1, EXHAUSTIVE_UP_TO + 1):
-        counts = []
-        for order in itertools.permutations(range(size)):
-            counter = search.Counter()
-            search.merge_sort([(float(x), 0, i) for i, x in enumerate(order)], counter)
-            counts.append(counter.comparisons)
-        exhaustive.append((max(counts), int(worst(size))))
-    exact = ("decoding.complexity.sorted.time_exact",)
+    exhaustive = [(max(_merge_sort_comparisons(order) for order in itertools.permutations(range(size))),
+                   int(worst(size))) for size in range(1, EXHAUSTIVE_UP_TO + 1)]
     checks.append(count_check(part, "sorting: merge-sort worst case W(n)",
-                              f"instrumented merge sort, every input order, n = 1..{EXHAUSTIVE_UP_TO}", exhaustive,
-                              certifies=exact))
+                              f"instrumented merge sort, every input order, n = 1..{EXHAUSTIVE_UP_TO}", exhaustive))
+    attained = [(_merge_sort_comparisons(worst_case_order(size)), int(worst(size))) for size in ATTAINED_AT]
+    checks.append(count_check(part, "sorting: W(n) attained",
+                              f"instrumented merge sort on a constructed worst-case order, n in {ATTAINED_AT}",
+                              attained))
     recurrence = [(int(worst(m)), int(worst((m + 1) // 2)) + int(worst(m // 2)) + m - 1)
                   for m in range(2, RECURRENCE_UP_TO + 1)]
     recurrence.append((int(cost.worst_case.subs(n, 2**k).subs(k, RSOLVE_AT)),
                        int(cost.powers_of_two.subs(k, RSOLVE_AT))))
     checks.append(count_check(part, "sorting: W(n) solves its recurrence",
-                              f"n = 2..{RECURRENCE_UP_TO}, and rsolve's form at n = {2**RSOLVE_AT}", recurrence,
-                              certifies=exact))
+                              f"n = 2..{RECURRENCE_UP_TO}, and rsolve's form at n = {2**RSOLVE_AT}", recurrence))
     o_form = cost.time_big_o.replace(sp.log, lambda arg: sp.log(arg, 2))  # the O-form's log in base 2
     formulas = sp.lambdify((T, B, N), (cost.totals[search.SCORES], cost.totals[SORT_COMPARISONS], o_form), "math")
     rng = random.Random(1)
-    scores, excess, ratio = [], 0, 0.0
+    scores, ratio = [], 0.0
+    comparisons, totals = [], []
     for steps, width, vocab in grid:
         _, counter = search.sort_beam(lambda prefix, w: rng.random(), vocab, steps, width)
         derived_scores, derived_comparisons, bound = formulas(steps, width, vocab)
         scores.append((counter.scores, int(derived_scores)))
-        excess = max(excess, counter.comparisons - int(derived_comparisons))
         ratio = max(ratio, (counter.scores + counter.comparisons) / bound if bound > 0 else math.inf)
-    where = f"instrumented sort-based beam search, {len(grid)} (T, B, N)"
-    run = (*exact, "decoding.complexity.sorted.selection")
-    checks.append(count_check(part, f"sorting: {search.SCORES}", where, scores, certifies=run))
-    checks.append(Check(part.id, "sorting: comparisons at most the worst case", where, float(max(excess, 0)), 0.0,
-                        run))
-    checks.append(Check(part.id, f"sorting: counts / O-form at most {BOUND_FACTOR} (log base 2)", where,
+        _, counter = search.sort_beam(adversary(vocab, width), vocab, steps, width)
+        comparisons.append((counter.comparisons, int(derived_comparisons)))
+        totals.append(counter.scores + counter.comparisons)
+    random_run = f"instrumented sort-based beam search, {len(grid)} (T, B, N)"
+    worst_run = f"instrumented sort-based beam search on worst-case inputs, {len(grid)} (T, B, N)"
+    checks.append(count_check(part, f"sorting: {search.SCORES}", random_run, scores))
+    checks.append(count_check(part, "sorting: comparisons on worst-case inputs", worst_run, comparisons))
+    time_exact = published_q2.formula(published, "time_exact", published_q2.SORT_NAMES)
+    checks.append(published_q2.count_check(part, "sorting: time on worst-case inputs", worst_run, totals, time_exact,
+                                           [{T: s, B: w, N: v} for s, w, v in grid], (f"{SORTED}.time_exact",)))
+    checks.append(Check(part.id, f"sorting: counts / O-form at most {BOUND_FACTOR} (log base 2)", random_run,
                         max(ratio - BOUND_FACTOR, 0.0), 0.0))
-    for field, count, form in (("per_step", sp.Add(*cost.per_step.values()), cost.per_step_big_o),
-                               ("time", cost.time, cost.time_big_o)):
-        checks.append(big_o_check(part, f"sorting: O-form, {field.replace('_', ' ')}", count, form, [T, B, N],
-                                  [(B, N)], certifies=(f"decoding.complexity.sorted.{field}",)))
+    per_step = None if time_exact is None else time_exact.subs(T, 1)  # every step costs the same: one step's
+    for field, count in (("per_step", per_step), ("time", time_exact)):
+        checks.append(published_q2.o_form_check(
+            part, f"sorting: O-form, {field.replace('_', ' ')}", count,
+            published_q2.o_form(published, field, published_q2.SORT_NAMES), [(B, N)], (f"{SORTED}.{field}",)))
     return checks

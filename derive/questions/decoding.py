@@ -16,23 +16,24 @@ from typing import TYPE_CHECKING, Any
 
 import sympy as sp
 
-from derive.answer import Check, Issued
-from derive.asymptotic import big_o_check
+from derive.answer import Boxed, Check, Issued
 from derive.bigo import big_o
 from derive.config import Config, DecodingConfig
 from derive.grade.parts import EXACT, NUMBER, O_FORM, WORDS, GradedPart, get
 from derive.properties import Property
-from derive.published import Section
+from derive.published import Section, at, publish
 from derive.questions import beam_sort, decoding_view, search
+from derive.questions import decoding_published as read_back
 from derive.questions.base import Part, Parts, Question, Table
 from derive.questions.beam_sort import SortCost
 from derive.questions.search import Hypothesis, Step
-from derive.verify import Planned, count_check
+from derive.verify import Planned
 
 if TYPE_CHECKING:
     from derive.variants_spec import VariantsSpec
 
-N, T, B = sp.symbols("N T B", integer=True, positive=True)
+KEY = "decoding"  # the config section, the answers.json key, the templates' name
+N, T, B = read_back.N, read_back.T, read_back.B
 t, b = sp.symbols("t b", integer=True, positive=True)
 VARIABLES = [T, B, N]
 ORDER = [(B, N)]  # the beam is no wider than the vocabulary
@@ -74,7 +75,7 @@ def cost_model() -> CostModel:
     }
     totals = {k: sp.factor(sp.summation(v, (t, 1, T))) for k, v in per_step.items()}
     time = sp.expand(sp.Add(*totals.values()))
-    space = B * N + 2 * B * (T + 1) + 2 * B
+    space = B * N + B * (T + 1) + B * T + 2 * B  # the scores, w_{0:T}, the copies w~_{0:T-1}, l_{T-1} and l_T
     return CostModel(per_step, totals, time, sp.expand(space), big_o(time, VARIABLES, ORDER),
                      big_o(space, VARIABLES, ORDER))
 
@@ -212,56 +213,97 @@ ENUMERATED = f"N in {ENUMERATED_N[0]}..{ENUMERATED_N[-1]}, T in {ENUMERATED_T[0]
 GRID = [(steps, width, vocab) for steps in (1, 2, 3, 4) for width in (1, 2, 3) for vocab in (2, 3, 5) if width <= vocab]
 
 
-def plan(answer: DecodingAnswer, config: Config) -> Planned:
+def plan(answer: DecodingAnswer, config: Config, published: Section | None = None) -> Planned:
+    """The published section (parsed answers.json; None: published here from the answer) against
+    enumeration, instrumented runs of Algorithm 1 and of the sort-based search, and searches
+    restated on the tree; the work shown (cost tables, step tables, 2.2's and 2.5's numbers)
+    against the same."""
+    section = publish({KEY: as_json(answer)})[KEY] if published is None else published
     cfg = config.decoding
-    checks: Planned = []
-    pairs = [(len(list(itertools.product(range(n), repeat=s))), int(answer.count.subs({N: n, T: s})))
-             for n in ENUMERATED_N for s in ENUMERATED_T]
-    checks.append(count_check(DecodingParts.count, "number of sequences", f"enumeration, {ENUMERATED}", pairs,
-                              certifies=("decoding.num_sequences",)))
-    pairs = [(sum(1 for seq in itertools.product(range(n), repeat=s) if 0 not in seq),
-              int(answer.count_no_bos.subs({N: n, T: s}))) for n in ENUMERATED_N for s in ENUMERATED_T]
-    checks.append(count_check(DecodingParts.count, "sequences without a repeated <BOS>",
-                              f"enumeration without word 0 (<BOS>), {ENUMERATED}", pairs,
-                              certifies=("decoding.num_sequences_without_repeated_bos",)))
-    checks.append(_feasibility_check(answer))
-    measured: dict[str, list[tuple[int, int]]] = {k: [] for k in (*answer.cost.totals, search.SPACE)}
+    checks: Planned = [*_count_checks(section), _feasibility_check(answer)]
+    checks += _algorithm1_checks(answer, section)
+    checks += beam_sort.plan(answer.sort_cost, GRID, DecodingParts.complexity, at(section, "complexity.sorted"))
+    tree = cfg.tree
+    checks.append(_same(DecodingParts.search, "greedy = beam search with B = 1", "beam search, B = 1",
+                        _listed(read_back.hypothesis(section, "greedy")), _beam_by_sets(tree, cfg.steps, 1),
+                        (field("greedy"),)))
+    checks.append(_same(DecodingParts.search, "beam search result", "independent beam (prefix sets per depth)",
+                        read_back.hypotheses(section, BEAMS), _beam_by_sets(tree, cfg.steps, cfg.beam_width),
+                        (field(BEAMS),)))
+    leaves = sum(1 for p in tree if len(p) == cfg.steps)
+    by_beam = search.beam_search(tree, cfg.steps, leaves)[0]
+    checks.append(_same(DecodingParts.search, "beam with B = #leaves = exhaustive ranking", "enumeration of all paths",
+                        by_beam, answer.ranking, ()))
+    checks.append(_same(DecodingParts.search, "optimum = best of beam with B = #leaves", "beam search, B = #leaves",
+                        _listed(read_back.hypothesis(section, "optimum")), by_beam[:1],
+                        (field("optimum"),)))
+    checks.append(_tables_check(answer))
+    checks.append(_shortfall_check(answer))
+    checks.append(_edges_check(tree, section))
+    return checks
+
+
+def field(*path: str) -> str:
+    """A dotted key under this question's: `field("greedy", "words")` is "decoding.greedy.words"."""
+    return ".".join((KEY, *path))
+
+
+def _count_checks(section: Section) -> list[Check]:
+    """2.1's published counts against the sequences enumerated (all of them; those without word 0)."""
+    points = [{N: n, T: s} for n in ENUMERATED_N for s in ENUMERATED_T]
+    every = [len(list(itertools.product(range(p[N]), repeat=p[T]))) for p in points]
+    no_bos = [sum(1 for seq in itertools.product(range(p[N]), repeat=p[T]) if 0 not in seq) for p in points]
+    return [read_back.count_check(DecodingParts.count, name, method, measured,
+                                  read_back.formula(section, key, read_back.COUNT_NAMES), points, (field(key),))
+            for name, method, measured, key in (
+                ("number of sequences", f"enumeration, {ENUMERATED}", every, "num_sequences"),
+                ("sequences without a repeated <BOS>", f"enumeration without word 0 (<BOS>), {ENUMERATED}", no_bos,
+                 "num_sequences_without_repeated_bos"))]
+
+
+def _algorithm1_checks(answer: DecodingAnswer, section: Section) -> list[Check]:
+    """Algorithm 1 run instrumented on GRID: each operation counted as it happens against the
+    cost table shown; their sum against the published exact time; the storage its structures
+    held at their peak against the published exact space (and the one shown); the published
+    O-forms against the published exact counts."""
+    runs = []
     rng = random.Random(0)
     for steps, width, vocab in GRID:
         _, counter = search.algorithm1(lambda prefix, j: rng.random(), vocab, steps, width)
-        at = {T: steps, B: width, N: vocab}
-        got = {search.SCORES: counter.scores, search.COMPARISONS: counter.comparisons,
-               search.WORDS_WRITTEN: counter.words_written, search.SPACE: counter.peak_space}
-        for key, formula in (*answer.cost.totals.items(), (search.SPACE, answer.cost.space)):
-            measured[key].append((got[key], int(formula.subs(at))))
-    certified = {search.SPACE: ("decoding.complexity.space_exact",),
-                 search.COMPARISONS: ("decoding.complexity.time_exact", "decoding.complexity.selection")}
-    for key, pairs in measured.items():
-        checks.append(count_check(DecodingParts.complexity,
-                                  f"Algorithm 1: {key}", f"instrumented run, {len(GRID)} (T, B, N)", pairs,
-                                  certifies=certified.get(key, ("decoding.complexity.time_exact",))))
-    for key, exact, form in (("time", answer.cost.time, answer.cost.time_big_o),
-                             ("space", answer.cost.space, answer.cost.space_big_o)):
-        checks.append(big_o_check(DecodingParts.complexity, f"O-form of the {key}", exact, form, VARIABLES, ORDER,
-                                  certifies=(f"decoding.complexity.{key}",)))
-    checks += beam_sort.plan(answer.sort_cost, GRID, DecodingParts.complexity)
-    tree = cfg.tree
-    checks.append(_same(DecodingParts.search, "greedy = beam search with B = 1", "beam search, B = 1",
-                        [answer.greedy], _beam_by_sets(tree, cfg.steps, 1), ("decoding.greedy",)))
-    checks.append(_same(DecodingParts.search, "beam search result", "independent beam (prefix sets per depth)",
-                        answer.beams, _beam_by_sets(tree, cfg.steps, cfg.beam_width), (f"decoding.{BEAMS}",)))
-    leaves = sum(1 for p in tree if len(p) == cfg.steps)
-    checks.append(_same(DecodingParts.search, "beam with B = #leaves = exhaustive ranking", "enumeration of all paths",
-                        search.beam_search(tree, cfg.steps, leaves)[0], answer.ranking, ("decoding.optimum",)))
-    edges = [abs(h.score - sp.Add(*[tree[h.words[:k]] for k in range(1, len(h.words) + 1)]))
-             for h in [answer.greedy, *answer.beams, answer.optimum]]
-    checks.append(_tables_check(answer))
-    checks.append(_shortfall_check(answer))
-    checks.append(Check(DecodingParts.search.id,
-                        "log-likelihoods = sums of edge log-probabilities", "exact sum along each path",
-                        float(max(edges)), 0.0, ("decoding.greedy.log_likelihood", f"decoding.{BEAMS}",
-                                                 "decoding.optimum.log_likelihood")))
+        runs.append(({T: steps, B: width, N: vocab}, counter))
+    points = [p for p, _ in runs]
+    method = f"instrumented run, {len(GRID)} (T, B, N)"
+    counted = {search.SCORES: [c.scores for _, c in runs], search.COMPARISONS: [c.comparisons for _, c in runs],
+               search.WORDS_WRITTEN: [c.words_written for _, c in runs]}
+    checks = [read_back.count_check(DecodingParts.complexity, f"Algorithm 1: {key}", method, counted[key], total,
+                                    points, ()) for key, total in answer.cost.totals.items()]
+    time = read_back.formula(section, "complexity.time_exact", read_back.COST_NAMES)
+    space = read_back.formula(section, "complexity.space_exact", read_back.COST_NAMES)
+    checks.append(read_back.count_check(DecodingParts.complexity, "Algorithm 1: time", f"{method}: every operation",
+                                        [sum(ops) for ops in zip(*counted.values(), strict=True)], time, points,
+                                        (field("complexity", "time_exact"),)))
+    peaks = [c.peak_space for _, c in runs]
+    checks.append(Check(DecodingParts.complexity.id, f"Algorithm 1: {search.SPACE}",
+                        f"{method}: the values its structures held at the peak, against the published and the "
+                        "shown formula", max(read_back.count_error(peaks, formula, points)
+                                             for formula in (space, answer.cost.space)), 0.0,
+                        (field("complexity", "space_exact"),)))
+    for key, exact in (("time", time), ("space", space)):
+        checks.append(read_back.o_form_check(DecodingParts.complexity, f"O-form of the {key}", exact,
+                                             read_back.o_form(section, f"complexity.{key}", read_back.COST_NAMES),
+                                             ORDER, (field("complexity", key),)))
     return checks
+
+
+def _edges_check(tree: search.Tree, section: Section) -> Check:
+    """Each published log-likelihood against the sum of its path's edges (a path not in the tree fails)."""
+    published = [read_back.hypothesis(section, key) for key in ("greedy", "optimum")]
+    published += read_back.hypotheses(section, BEAMS) or [None]
+    gaps = [math.inf if h is None or any(h.words[:k] not in tree for k in range(1, len(h.words) + 1))
+            else float(abs(h.score - _path_score(tree, h.words))) for h in published]
+    return Check(DecodingParts.search.id, "log-likelihoods = sums of edge log-probabilities",
+                 "exact sum along each path", max(gaps), 0.0,
+                 (field("greedy", "log_likelihood"), field(BEAMS), field("optimum", "log_likelihood")))
 
 
 def _feasibility_check(answer: DecodingAnswer) -> Check:
@@ -347,9 +389,16 @@ def _tables_check(answer: DecodingAnswer) -> Check:
                  "(scores, order, kept)", float(wrong), 0.0)
 
 
-def _same(part: Issued, name: str, method: str, got: list[Hypothesis], expected: list[Hypothesis],
+def _listed(h: Hypothesis | None) -> list[Hypothesis] | None:
+    return None if h is None else [h]
+
+
+def _same(part: Issued, name: str, method: str, got: list[Hypothesis] | None, expected: list[Hypothesis],
           certifies: tuple[str, ...]) -> Check:
-    """0 when both lists hold the same paths with the same scores in the same order, else 1."""
+    """0 when both lists hold the same paths with the same scores in the same order, else 1
+    (infinite when `got`, read from answers.json, does not read)."""
+    if got is None:
+        return Check(part.id, name, method, math.inf, 0.0, certifies)
     same = [(h.words, h.score) for h in got] == [(h.words, h.score) for h in expected]
     return Check(part.id, name, method, 0.0 if same else 1.0, 0.0, certifies)
 
@@ -400,9 +449,10 @@ def _beam_beats_greedy(spec: VariantsSpec) -> str | None:
 
 
 class Decoding(Question[DecodingAnswer]):
-    key = "decoding"
+    key = KEY
     title = "Decoding"
     parts = DecodingParts
+    not_answers = ("complexity.selection", "complexity.sorted.selection")  # the selection method's name
     properties = {
         "greedy_not_optimal": Property("greedy decoding misses the optimum",
                                        lambda a, _: a.greedy.score < a.optimum.score, _branching_tree),
@@ -420,7 +470,10 @@ class Decoding(Question[DecodingAnswer]):
         return derive(config)
 
     def plan(self, answer: DecodingAnswer, config: Config, published: Section | None = None) -> Planned:
-        return plan(answer, config)
+        return plan(answer, config, published)
+
+    def boxed(self, section: Section) -> list[Boxed]:
+        return decoding_view.boxed(section, self.parts, self.key, BEAMS)
 
     def view(self, answer: DecodingAnswer, pytorch: bool) -> Mapping[str, Any]:
         return {"v": decoding_view.view(answer, beams_at=f"{self.key}.{BEAMS}")}

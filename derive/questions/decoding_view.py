@@ -11,19 +11,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import sympy as sp
 
-from derive.answer import Tex
+from derive.answer import Boxed, Tex
 from derive.config import DecodingConfig
 from derive.latex import formatting, layout, treefig
 from derive.latex.escaping import json_key, words
+from derive.published import Section
 from derive.questions import beam_sort, search
+from derive.questions import decoding_published as read_back
 from derive.questions.search import Candidate, Hypothesis, Path, Step
 
 if TYPE_CHECKING:
-    from derive.questions.decoding import DecodingAnswer, Shortfall
+    from derive.questions.decoding import DecodingAnswer, DecodingParts, Shortfall
 
 BILLION = 10**9  # 2.2 gives the age of the universe in billions of years
 ESTIMATE_DIGITS = 3  # 2.2's years and ages of the universe, 2.5's likelihood ratio
@@ -247,6 +249,7 @@ class Sorting:
     worst_case: Tex
     recurrence_up_to: int
     exhaustive_up_to: int
+    attained_at: str  # the sizes at which a constructed order attains W(n), as a list in words
     rows: tuple[CostRow, ...]
     per_step_big_o: Tex
     time_big_o: Tex
@@ -364,9 +367,16 @@ def _sorting(a: DecodingAnswer) -> Sorting:
     s = a.sort_cost
     return Sorting(powers_of_two=formatting.exact(s.powers_of_two), worst_case=formatting.exact(s.worst_case),
                    recurrence_up_to=beam_sort.RECURRENCE_UP_TO, exhaustive_up_to=beam_sort.EXHAUSTIVE_UP_TO,
+                   attained_at=_in_words(beam_sort.ATTAINED_AT),
                    rows=_cost_rows(s.per_step, s.totals), per_step_big_o=formatting.exact(s.per_step_big_o),
                    time_big_o=formatting.exact(s.time_big_o), scores=a.sort_numbers[search.SCORES],
                    comparisons=a.sort_numbers[beam_sort.SORT_COMPARISONS], bound_factor=beam_sort.BOUND_FACTOR)
+
+
+def _in_words(numbers: Sequence[int]) -> str:
+    """7, 12 and 33."""
+    *head, last = (str(x) for x in numbers)
+    return f"{', '.join(head)} and {last}" if head else last
 
 
 def _literal(a: DecodingAnswer) -> Literal:
@@ -407,6 +417,40 @@ def view(answer: DecodingAnswer, beams_at: str) -> DecodingView:
                         enumeration=_enumeration(answer), algorithm1=_algorithm1(answer), sorting=_sorting(answer),
                         literal=_literal(answer), search=_search(answer, beams_at),
                         limitations=_limitations(answer))
+
+
+def boxed(section: Section, parts: type[DecodingParts], key: str, beams_field: str) -> list[Boxed]:
+    """The answers templates/decoding.tex.j2 boxes, made from the published section (`key`: its
+    place in answers.json, `beams_field` the beams' under it) with the formatting `view` gives
+    the answer: the count, Algorithm 1's and the sort-based O-forms, greedy's words and log p,
+    and each beam the solutions list."""
+    def o_form(path: str, names: dict[str, Any], before: str, after: str = "") -> Boxed:
+        form = read_back.o_form(section, path, names)
+        tex = None if form is None else before + rf"O\!\left({formatting.exact(form)}\right)" + after
+        return Boxed(parts.complexity, f"{key}.{path}", tex)
+
+    count = read_back.formula(section, "num_sequences", read_back.COUNT_NAMES)
+    out = [Boxed(parts.count, f"{key}.num_sequences",
+                 None if count is None else rf"\prod_{{t=1}}^{{T}} N = {formatting.exact(count)}"),
+           o_form("complexity.time", read_back.COST_NAMES, r"\text{time} = "),
+           o_form("complexity.space", read_back.COST_NAMES, r"\text{space} = "),
+           o_form("complexity.sorted.per_step", read_back.SORT_NAMES, "", r" \text{ per step}"),
+           o_form("complexity.sorted.time", read_back.SORT_NAMES, r"\text{time} = ")]
+    greedy = read_back.hypothesis(section, "greedy")
+    label = None if greedy is None else rf"\bar w_{{1:{len(greedy.words)}}}"
+    out += [Boxed(parts.greedy, f"{key}.greedy.words",
+                  None if greedy is None else f"${label}$ = ``{words(greedy.words)}''"),
+            Boxed(parts.greedy, f"{key}.greedy.log_likelihood",
+                  None if greedy is None else rf"$\log p({label}) = {_logp(greedy.score)}$")]
+    beams = read_back.hypotheses(section, beams_field)
+    if beams is None:
+        return [*out, Boxed(parts.beam, f"{key}.{beams_field}", None)]
+    for shown in layout.elide(list(enumerate(beams, start=1)), BEAMS_HEAD):
+        if shown is not None:
+            number, h = shown
+            out.append(Boxed(parts.beam, f"{key}.{beams_field}", rf"$w^{{({number})}}_{{1:{len(h.words)}}}$ = "
+                             rf"``{words(h.words)}'', \quad $\log p = {_logp(h.score)}$"))
+    return out
 
 
 # --- The question sheet -------------------------------------------------------------------------

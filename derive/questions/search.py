@@ -7,7 +7,7 @@ Ordering everywhere: higher score first, ties broken by the lexicographic order 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence, Sized
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -120,21 +120,26 @@ def algorithm1(logp: Callable[[tuple[int, ...], int], float], vocabulary: int, s
     """Algorithm 1 exactly as printed, on a full language model over `vocabulary` words.
 
     The b-th largest score is found by a linear scan over the candidates not yet taken
-    (selection by repeated scanning); partial sequences are copied word by word.
+    (selection by repeated scanning). Its arrays are written in place: the copies, the new
+    words and the copies assigned back one word at a time, each word counted as it is written
+    (the B initial <BOS> words are not: the cost counts the T steps). The storage is not
+    computed but measured: the values its structures hold (the scores, the sequences, their
+    copies, the old and new log-likelihoods), after every phase of every step.
     """
     count = Counter()
-    seqs = [[bos] for _ in range(width)]
+    s = [[0.0] * vocabulary for _ in range(width)]  # s_b(j), overwritten at each step
+    seqs = [[bos] for _ in range(width)]  # w^(b)_{0:t}
     ll = [0.0] * width
     for t in range(1, steps + 1):
-        s = [[0.0] * vocabulary for _ in range(width)]
         for b in range(width):
             for j in range(vocabulary):
                 s[b][j] = ll[b] + logp(tuple(seqs[b]), j)
                 count.scores += 1
-        count.peak_space = max(count.peak_space, width * vocabulary + 2 * width * (t + 1) + 2 * width)
+        saved: list[list[int]] = []  # the copies w~^(b)_{0:t-1}
+        new_ll: list[float] = []
+        _measure(count, (s, seqs, saved), (ll, new_ll))
         taken: set[tuple[int, int]] = set()
-        saved, new_words, new_ll = [], [], []
-        for _ in range(width):
+        for b in range(width):
             best: tuple[int, int] | None = None
             for b2 in range(width):
                 for j in range(vocabulary):
@@ -148,14 +153,33 @@ def algorithm1(logp: Callable[[tuple[int, ...], int], float], vocabulary: int, s
                         best = (b2, j)
             assert best is not None
             taken.add(best)
-            saved.append(list(seqs[best[0]]))  # save the partial sequence w_{0:t-1}: t words
-            new_words.append(best[1])  # add the word j: one word
+            saved.append(_copy(seqs[best[0]], t, count))  # save the partial sequence w^(b')_{0:t-1}
+            seqs[b].append(best[1])  # add the word j: w^(b)_t (positions 0..t-1 stay for later saves)
+            count.words_written += 1
             new_ll.append(s[best[0]][best[1]])
-            count.words_written += t + 1
-        seqs = [list(w) + [j] for w, j in zip(saved, new_words, strict=True)]  # assign: t words each
-        count.words_written += width * t
+            _measure(count, (s, seqs, saved), (ll, new_ll))
+        for b in range(width):  # assign the partial sequences: w^(b)_{0:t-1} <- w~^(b)_{0:t-1}
+            for i, word in enumerate(saved[b]):
+                seqs[b][i] = word
+                count.words_written += 1
+        _measure(count, (s, seqs, saved), (ll, new_ll))
         ll = new_ll
-    return [tuple(s) for s in seqs], count
+    return [tuple(w) for w in seqs], count
+
+
+def _copy(words: list[int], length: int, count: Counter) -> list[int]:
+    """The first `length` words, written one at a time into a new array; each write counted."""
+    out: list[int] = []
+    for i in range(length):
+        out.append(words[i])
+        count.words_written += 1
+    return out
+
+
+def _measure(count: Counter, tables: Sequence[Sequence[Sized]], arrays: Sequence[Sized]) -> None:
+    """The values held now by the tables (by their rows) and the arrays, kept if a peak."""
+    held = sum(len(row) for table in tables for row in table) + sum(len(x) for x in arrays)
+    count.peak_space = max(count.peak_space, held)
 
 
 def merge_sort(items: list[tuple[float, int, int]], count: Counter) -> list[tuple[float, int, int]]:
