@@ -93,9 +93,9 @@ def birnn_gradients(torch: Any, part: Issued, grad_w_b: np.ndarray, grad_u_f: np
         grad_w, grad_u = w.grad, u.grad
         method = "explicit torch graph (sigmoid) autograd, float64 (rel.)"
     return [
-        compare(part, "grad W_b: closed form vs PyTorch", method, grad_w_b, grad_w.numpy(), tolerance, relative=True,
+        compare(part, "grad W_b: published vs PyTorch", method, grad_w_b, grad_w.numpy(), tolerance, relative=True,
                 certifies=("birnn.instance.grad_W_b",)),
-        compare(part, "grad U_f: closed form vs PyTorch", method, grad_u_f, grad_u.numpy(), tolerance, relative=True,
+        compare(part, "grad U_f: published vs PyTorch", method, grad_u_f, grad_u.numpy(), tolerance, relative=True,
                 certifies=("birnn.instance.grad_U_f",)),
     ]
 

@@ -111,7 +111,7 @@ def scale(runs: int) -> None:
         forms, act = answer.derivation.forms, answer.derivation.activation
         row(f"Q3 complex-step check (50 digits), d={d}, T={steps}",
             median(lambda forms=forms, act=act, answer=answer: birnn_checks.complex_step_checks(
-                forms, act, answer.values, 0), runs))
+                forms, act, answer.values, 0, birnn_checks.as_published(answer)), runs))
     for d in (2, 3, 4):
         for steps in (3, 5, 8):
             cfg = variant(d, steps)

@@ -68,7 +68,7 @@ def test_a_planted_error_on_the_saturated_case_is_still_caught():
     answer = q3.derive(cfg)
     forms = answer.derivation.forms
     wrong = dataclasses.replace(forms, boundary_b=forms.boundary_b * (1 + sp.Rational(1, 10**20)))
-    checks = c3.complex_step_checks(wrong, answer.derivation.activation, answer.values, 0)
+    checks = c3.complex_step_checks(wrong, answer.derivation.activation, answer.values, 0, c3.as_published(answer))
     by_name = {c.name: c for c in checks}
     assert by_name["grad W_b: closed form vs complex step"].tolerance == c3.TOLERANCE
     assert not by_name["grad W_b: closed form vs complex step"].passed
@@ -80,7 +80,8 @@ def test_units_saturated_past_the_extra_digits_skip_the_check_and_say_why():
     raw = {"birnn": {"activation": "sigmoid", "hidden_size": 1, "steps": 1, "instance": instance}}
     cfg = config.from_dict(raw, DEFAULTS)
     answer = q3.derive(cfg)
-    results = c3.complex_step_checks(answer.derivation.forms, answer.derivation.activation, answer.values, 0)
-    assert [type(r).__name__ for r in results] == ["Skipped", "Skipped"]
+    results = c3.complex_step_checks(answer.derivation.forms, answer.derivation.activation, answer.values, 0,
+                                     c3.as_published(answer))
+    assert [type(r).__name__ for r in results] == ["Skipped", "Skipped", "Skipped"]
     assert all("saturated units: the rounding bound through f' at 450 digits" in r.reason for r in results)
     assert _failures(cfg, answer) == []  # finite differences still run and pass

@@ -18,7 +18,7 @@ from derive.answer import Tex
 from derive.errors import ConfigError
 from derive.latex import formatting
 from derive.latex.render import environment, render
-from derive.questions import QUESTIONS, birnn_checks, birnn_instance, birnn_model, birnn_view
+from derive.questions import QUESTIONS, birnn_instance, birnn_model, birnn_view
 from derive.questions.birnn_instance import INSTANCE_KEYS
 from derive.sheet import sheet_source
 from tests.view_support import assert_plain
@@ -172,11 +172,12 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def test_the_complex_step_digits_come_from_the_check(monkeypatch):
-    assert f"at {birnn_checks.DIGITS} digits or more" in _one_line(_section(CONFIGS["tanh"]))
-    monkeypatch.setattr(birnn_checks, "DIGITS", 73)
+def test_the_digits_quoted_are_those_the_printed_values_were_evaluated_at(monkeypatch):
+    assert f"evaluated at {birnn_instance.DIGITS} digits, then rounded to float64" in _one_line(
+        _section(CONFIGS["tanh"]))
+    monkeypatch.setattr(birnn_instance, "DIGITS", 73)
     text = _one_line(_section(CONFIGS["tanh"]))
-    assert "at 73 digits or more" in text and "at 50 digits" not in text
+    assert "evaluated at 73 digits, then rounded" in text and "at 50 digits" not in text
 
 
 def test_the_instance_decimals_come_from_the_instance(monkeypatch):

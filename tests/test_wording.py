@@ -15,8 +15,8 @@ from tests.conftest import snapshot
 
 BIRNN = next(q for q in QUESTIONS if q.key == "birnn")
 DECODING = next(q for q in QUESTIONS if q.key == "decoding")
-SOME = ("the checks in the appendix compare them with central finite differences and, where saturated units "
-        "leave rounding small enough, with complex-step derivatives at 50 digits or more")
+SOME = ("the checks in the appendix compare the closed forms and these values with central finite differences and, "
+        "where saturated units leave rounding small enough, with complex-step derivatives at high precision")
 WITH_TORCH = f"{SOME} and PyTorch autograd):"
 WITHOUT_TORCH = f"{SOME}; PyTorch is not installed here, so its check did not run):"
 needs_torch = pytest.mark.skipif(verify_module.torch_module() is None, reason=verify_module.no_torch())

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 import sympy as sp
 
-from derive.answer import Row, Tex
+from derive.answer import Boxed, Row, Tex
 from derive.config import BirnnConfig, Config
 from derive.grade.parts import NUMBER, GradedPart, get
 from derive.latex.notation import Series, Subscripted
@@ -22,8 +22,10 @@ from derive.latex.printer import tex
 from derive.published import Section
 from derive.questions import birnn_checks, birnn_view
 from derive.questions.base import Question, Table
-from derive.questions.birnn_instance import Evaluation, evaluate_forms, float_apply, instance_values
+from derive.questions.birnn_instance import Evaluation, high_precision, instance_values, rounded, working_precision
 from derive.questions.birnn_model import (
+    INSTANCE,
+    KEY,
     WEIGHTS,
     BirnnParts,
     D,
@@ -37,6 +39,7 @@ from derive.questions.birnn_model import (
     derive_forms,
     hb,
     hf,
+    published_tex,
     x,
     y,
 )
@@ -101,7 +104,6 @@ def _node(vector: Series) -> Node:
 
 # --- The question's answer --------------------------------------------------------------------
 
-INSTANCE = "instance"  # the answers.json field of the evaluated instance
 
 @dataclass(frozen=True)
 class BirnnAnswer:
@@ -109,45 +111,39 @@ class BirnnAnswer:
     derivation: Derivation
     graph: Graph
     values: dict[str, np.ndarray]
-    evaluation: Evaluation  # float64, from the closed forms
+    evaluation: Evaluation  # the closed forms at `digits` digits, each number rounded to the nearest float64
+    digits: int
 
     def grad_matrix(self, key: str) -> sp.ImmutableMatrix:
         grad = self.evaluation.grad_W_b if key == "W_b" else self.evaluation.grad_U_f
-        return sp.ImmutableMatrix(grad.astype(float).tolist())
+        return sp.ImmutableMatrix(grad.tolist())
 
 
 def derive(config: Config) -> BirnnAnswer:
     cfg = config.birnn
     derivation = derive_forms(cfg.activation)
     values = instance_values(cfg)
-    floats = {k: a.astype(float) for k, a in values.items()}
-    evaluation = evaluate_forms(derivation.forms, derivation.activation, floats, float_apply)
-    return BirnnAnswer(cfg, derivation, graph(cfg.steps), values, evaluation)
-
-
-def sum_over_t(term: sp.MatrixExpr) -> str:
-    return r"\sum_{t=1}^{T} " + tex(term)
+    precision = working_precision(derivation.activation, values)
+    evaluation = rounded(high_precision(derivation.forms, derivation.activation, values, precision))
+    return BirnnAnswer(cfg, derivation, graph(cfg.steps), values, evaluation, precision.digits)
 
 
 def as_json(answer: BirnnAnswer) -> dict[str, Any]:
-    forms, ev = answer.derivation.forms, answer.evaluation
+    ev = answer.evaluation
     return {
         "activation": answer.config.activation,
-        "grad_W_b": sum_over_t(forms.term_W_b),
-        "grad_U_f": sum_over_t(forms.term_U_f),
-        "jacobian_forward": tex(forms.jac_f),
-        "jacobian_backward": tex(forms.jac_b),
+        **published_tex(answer.derivation.forms),
         INSTANCE: {
             "source": "config" if answer.config.instance is not None else f"random (seed {answer.config.seed})",
-            "loss": float(ev.loss),
-            "grad_W_b": ev.grad_W_b.astype(float).tolist(),
-            "grad_U_f": ev.grad_U_f.astype(float).tolist(),
+            "loss": ev.loss,
+            "grad_W_b": ev.grad_W_b.tolist(),
+            "grad_U_f": ev.grad_U_f.tolist(),
         },
     }
 
 
 class Birnn(Question[BirnnAnswer]):
-    key = "birnn"
+    key = KEY
     title = "RNNs"
     parts = BirnnParts
     not_answers = ("activation", "instance.source")  # the config's inputs, restated
@@ -156,7 +152,10 @@ class Birnn(Question[BirnnAnswer]):
         return derive(config)
 
     def plan(self, answer: BirnnAnswer, config: Config, published: Section | None = None) -> Planned:
-        return birnn_checks.plan(answer, config)
+        return birnn_checks.plan(answer, config, published)
+
+    def boxed(self, section: Section) -> list[Boxed]:
+        return birnn_view.boxed(section, self.key)
 
     def view(self, answer: BirnnAnswer, pytorch: bool) -> Mapping[str, Any]:
         return {"v": birnn_view.view(answer, pytorch, f"{self.key}.{INSTANCE}")}

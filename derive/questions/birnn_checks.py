@@ -1,56 +1,117 @@
-"""Question 3's checks: the closed forms against three independent computations.
+"""Question 3's checks: the closed forms and the published values against three independent
+computations. Each check reads what answers.json publishes (its section as serialized and
+parsed back): the instance's numbers in their published orientation, and the closed forms'
+LaTeX, which must be exactly the printer's LaTeX of the forms the check evaluates.
 
 1. High precision: complex-step derivatives of the loss (a direct forward pass written from
-   the assignment) at the config's own instance and sizes, 50 digits, against the closed forms
-   evaluated at 50 digits. The complex step has no subtractive cancellation, so the only
-   approximation is the step's O(h^2) = 1e-60.
-2. Numeric: central finite differences of a NumPy forward pass, float64.
+   the assignment) at the config's own instance and sizes, 50 digits or more, against the
+   closed forms evaluated at that precision; the published loss and gradients (that
+   evaluation rounded to float64) against the direct forward pass and the complex-step
+   derivatives. The complex step has no subtractive cancellation, so the only approximation
+   is the step's O(h^2) = 1e-60.
+2. Numeric: central finite differences of a NumPy forward pass, float64, against the closed
+   forms evaluated in float64 and against the published gradients.
 3. PyTorch autograd (derive.crosscheck): torch.nn.RNN(bidirectional=True, bias=False) for
-   tanh, an explicit graph for sigmoid, float64.
+   tanh, an explicit graph for sigmoid, float64, against the published gradients.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import mpmath
 import numpy as np
-import sympy as sp
 
 from derive import crosscheck
 from derive.answer import Check, Skipped
 from derive.config import Config
 from derive.matexpr import evaluate
-from derive.questions.birnn_instance import evaluate_forms, float_apply, mp_apply, mp_values
-from derive.questions.birnn_model import WEIGHTS, Activation, BirnnParts, ClosedForms, H, hb, hf
-from derive.verify import Planned, compare, max_abs_error, torch_job
+from derive.published import Section, at, floats, publish, read
+from derive.questions.birnn_instance import (
+    DIGITS,
+    TOLERANCE,
+    Precision,
+    derivative_conditioning,
+    evaluate_forms,
+    float_apply,
+    high_precision,
+    mp_values,
+    working_precision,
+)
+from derive.questions.birnn_model import (
+    INSTANCE,
+    KEY,
+    WEIGHTS,
+    Activation,
+    BirnnParts,
+    ClosedForms,
+    hb,
+    hf,
+    published_tex,
+)
+from derive.verify import Planned, compare, torch_job
 
 if TYPE_CHECKING:
     from derive.questions.birnn import BirnnAnswer
 
-DIGITS = 50
 STEP = "1e-30"  # the complex step h: the error of Im L(w + ih)/h is O(h^2)
 ENTRIES = 16  # per gradient: every entry up to d = 4, a seeded sample beyond
-TOLERANCE = 1e-30  # relative; the step's own error is O(h^2) = 1e-60
-EXTRA_DIGITS = 400  # at most this many digits more for saturated units
 FLOAT64_EPS = float(np.finfo(np.float64).eps)
 ROUNDING_LIMIT = 1e-6  # a check whose rounding bound exceeds this is not run
 JACOBIAN_STEP = "1e-20"  # the complex step of the Jacobian checks (complex128)
 FD_STEP = "1e-5"  # the central differences' step
 FD_FLOOR = "1e-4"  # their errors are relative to at least this multiple of the loss
+TIED = "published LaTeX = the printer's LaTeX of the form evaluated"  # what every check of a form also compares
 
 
-def plan(answer: BirnnAnswer, config: Config) -> Planned:
+@dataclass(frozen=True)
+class Shown:
+    """The instance's values as published, as floats in their published shape; a field that
+    does not read is NaN of shape (1,), which no comparison passes."""
+
+    loss: np.ndarray
+    grad_W_b: np.ndarray
+    grad_U_f: np.ndarray
+
+
+def shown(section: Section) -> Shown:
+    def value(name: str) -> np.ndarray:
+        got = read(floats, read(at, section, f"{INSTANCE}.{name}"))
+        return np.full(1, np.nan) if got is None else got
+
+    return Shown(value("loss"), value("grad_W_b"), value("grad_U_f"))
+
+
+def as_published(answer: BirnnAnswer) -> Section:
+    """The answer's section of answers.json, serialized and parsed back (plan without a build)."""
+    from derive.questions.birnn import as_json  # it plans with this module: imported late
+
+    return publish({KEY: as_json(answer)})[KEY]
+
+
+def tied(check: Check, section: Section, forms: ClosedForms, field: str) -> Check:
+    """The check of a closed form, failed (an infinite error) unless the published LaTeX of the
+    field is exactly the printer's LaTeX of the form the check evaluated."""
+    if read(at, section, field) == published_tex(forms)[field]:
+        return check
+    return dataclasses.replace(check, max_error=float("inf"))
+
+
+def plan(answer: BirnnAnswer, config: Config, published: Section | None = None) -> Planned:
+    """`published`: the question's section of answers.json as parsed back; None publishes the answer here."""
+    section = as_published(answer) if published is None else published
     forms, act = answer.derivation.forms, answer.derivation.activation
-    floats = {k: a.astype(float) for k, a in answer.values.items()}
-    ev = evaluate_forms(forms, act, floats, float_apply)  # not answer.evaluation: the forms under test
-    checks: Planned = [graph_check(answer), *jacobian_checks(forms, act, floats)]
-    checks += complex_step_checks(forms, act, answer.values, answer.config.seed)
-    checks += finite_difference_checks(ev, floats, act.name)
-    checks.append(printed_check(answer, ev))
+    values = {k: a.astype(float) for k, a in answer.values.items()}
+    ev = evaluate_forms(forms, act, values, float_apply)  # not answer.evaluation: the forms under test
+    got = shown(section)
+    checks: Planned = [graph_check(answer), *jacobian_checks(forms, act, values, section)]
+    checks += complex_step_checks(forms, act, answer.values, answer.config.seed, section)
+    checks += finite_difference_checks(ev, got, values, act.name, forms, section)
     # float64 rounding through the conditioning of f' (derivative_conditioning), as for the complex step
-    d, steps = floats["W_f"].shape[0], floats["x"].shape[0]
+    d, steps = values["W_f"].shape[0], values["x"].shape[0]
     with mpmath.workdps(DIGITS):
         rounding = float(10 * steps * d * derivative_conditioning(act, mp_values(answer.values))) * FLOAT64_EPS
     if rounding > ROUNDING_LIMIT:
@@ -59,9 +120,8 @@ def plan(answer: BirnnAnswer, config: Config) -> Planned:
                               f"(relative), past {ROUNDING_LIMIT:g}"))
     else:
         checks.append(torch_job(BirnnParts.instance, "gradients (PyTorch autograd)", crosscheck.birnn_gradients,
-                                ev.grad_W_b.astype(float), ev.grad_U_f.astype(float), floats, act.name,
-                                max(1e-10, rounding),
-                                certifies=("birnn.instance.grad_W_b", "birnn.instance.grad_U_f")))
+                                got.grad_W_b, got.grad_U_f, values, act.name, max(1e-10, rounding),
+                                certifies=(f"{KEY}.{INSTANCE}.grad_W_b", f"{KEY}.{INSTANCE}.grad_U_f")))
     return checks
 
 
@@ -84,15 +144,6 @@ def graph_check(answer: BirnnAnswer) -> Check:
     missing_nodes = {n for edge in expected for n in edge[:2]} ^ set(answer.graph.nodes)
     return Check(BirnnParts.graph.id, "computational graph", f"edges and nodes against the assignment's equations, T = "
                  f"{answer.config.steps}", float(len(drawn ^ expected) + len(missing_nodes)), 0.0)
-
-
-def printed_check(answer: BirnnAnswer, checked: Any) -> Check:
-    """The instance's loss and gradients as printed are the ones the other checks evaluated."""
-    printed = answer.evaluation
-    err = max(max_abs_error(getattr(printed, k), getattr(checked, k)) for k in ("loss", "grad_W_b", "grad_U_f"))
-    return Check(BirnnParts.instance.id,
-                 "printed instance values", "loss and gradients shown = the checked evaluation of the forms",
-                 err, 0.0, tuple(f"birnn.instance.{k}" for k in ("loss", "grad_W_b", "grad_U_f")))
 
 
 def forward_states(v: dict[str, np.ndarray], f: Callable[[np.ndarray], np.ndarray],
@@ -129,6 +180,17 @@ def numpy_loss(v: dict[str, np.ndarray], activation: str) -> float:
         return float(loss_of_states(v, forward_states(v, activation_function(activation, np.tanh, np.exp))))
 
 
+def loss_magnitude(v: dict[str, np.ndarray], activation: str) -> float:
+    """The loss computed from the magnitudes of its terms, sum_t || |z_t| + |V^(f)| |h^(f)_t| +
+    |V^(b)| |h^(b)_t| ||^2 (float64): float64's rounding error in the loss is a small multiple of
+    eps times this, however much z_t - y_t cancels (saturated units make y_t nearly an integer)."""
+    with np.errstate(over="ignore"):
+        states = forward_states(v, activation_function(activation, np.tanh, np.exp))
+    steps = v["x"].shape[0]
+    return float(sum(np.sum((np.abs(v["z"][t]) + np.abs(v["V_f"]) @ np.abs(states["f"][t])
+                             + np.abs(v["V_b"]) @ np.abs(states["b"][t])) ** 2) for t in range(steps)))
+
+
 def checked_entries(d: int, seed: int) -> list[tuple[int, int]]:
     """Every entry of a d x d gradient, or a seeded sample of ENTRIES of them."""
     every = [(i, j) for i in range(d) for j in range(d)]
@@ -155,66 +217,78 @@ def complex_step_gradient(v: dict[str, np.ndarray], activation: str, key: str,
     return out
 
 
-def derivative_conditioning(act: Activation, v: dict[str, np.ndarray]) -> Any:
-    """How many times the closed forms' f'(a), computed as the polynomial p(h) from h = f(a),
-    amplify h's relative rounding error: max |h p'(h) / p(h)| over every hidden unit, at the
-    current precision. Near saturation p(h) cancels (1 - h^2 for tanh); where it rounds to 0,
-    every digit is lost and the bound is |h p'(h)| / 10^-dps."""
-    p = sp.lambdify(H, act.in_output, "mpmath")
-    dp = sp.lambdify(H, sp.diff(act.in_output, H), "mpmath")
-    unit = mpmath.mpf(10) ** -mpmath.mp.dps
-    f = np.vectorize(activation_function(act.name, mpmath.tanh, mpmath.exp), otypes=[object])
-    states = forward_states(v, f)
-    worst = mpmath.mpf(1)
-    for h in (h for chain in states.values() for vector in chain for h in vector):
-        worst = max(worst, abs(h * dp(h)) / max(abs(p(h)), unit))
-    return worst
-
-
-def complex_step_checks(forms: ClosedForms, act: Activation, values: dict[str, np.ndarray],
-                        seed: int) -> list[Check | Skipped]:
-    """What rounding can do to the closed forms is bounded by 10 T d kappa 10^-digits (kappa:
-    derivative_conditioning; T d units in a chain). The precision is DIGITS, or more where
-    saturated units need it for that bound to stay under TOLERANCE (at most EXTRA_DIGITS more);
-    the tolerance is TOLERANCE, or that bound where even the extra digits do not suffice, and
-    past ROUNDING_LIMIT the check is not run (the reason says so)."""
-    d, steps = values["W_f"].shape[0], values["x"].shape[0]
+def complex_step_checks(forms: ClosedForms, act: Activation, values: dict[str, np.ndarray], seed: int,
+                        section: Section) -> list[Check | Skipped]:
+    """At the working precision (birnn_instance.working_precision: DIGITS, or more for saturated
+    units), the closed forms against complex-step derivatives, and the published loss and
+    gradients against the direct forward pass and those derivatives. The tolerance is TOLERANCE,
+    or the rounding bound where even the extra digits do not keep it under TOLERANCE; past
+    ROUNDING_LIMIT the checks are not run (the reason says so)."""
+    d = values["W_f"].shape[0]
     entries = checked_entries(d, seed)
-    digits = DIGITS
-    while True:  # a unit saturated at this precision bounds kappa by 10^digits: more digits may resolve it
-        with mpmath.workdps(digits):
-            rounding = 10 * steps * d * derivative_conditioning(act, mp_values(values)) / mpmath.mpf(10) ** digits
-        needed = digits + int(mpmath.ceil(mpmath.log10(rounding / TOLERANCE)))
-        if needed <= digits or digits == DIGITS + EXTRA_DIGITS:
-            break
-        digits = min(needed, DIGITS + EXTRA_DIGITS)
-    if rounding > ROUNDING_LIMIT:
-        return [Skipped(BirnnParts.instance.id, f"grad {key}: closed form vs complex step",
-                        f"saturated units: the rounding bound through f' at {digits} digits is "
-                        f"{mpmath.nstr(rounding, 2)} (relative), past {ROUNDING_LIMIT:g}") for key in ("W_b", "U_f")]
-    tolerance = max(TOLERANCE, float(rounding))
-    with mpmath.workdps(digits):
+    precision = working_precision(act, values)
+    names = [f"grad {key}: closed form vs complex step" for key in ("W_b", "U_f")] + [PUBLISHED_VS_HIGH_PRECISION]
+    if precision.rounding > ROUNDING_LIMIT:
+        return [Skipped(BirnnParts.instance.id, name,
+                        f"saturated units: the rounding bound through f' at {precision.digits} digits is "
+                        f"{mpmath.nstr(precision.rounding, 2)} (relative), past {ROUNDING_LIMIT:g}") for name in names]
+    tolerance = max(TOLERANCE, float(precision.rounding))
+    closed = high_precision(forms, act, values, precision)
+    which = "every entry" if len(entries) == d * d else f"{len(entries)} of {d * d} entries (seeded)"
+    with mpmath.workdps(precision.digits):
         v = mp_values(values)
-        closed = evaluate_forms(forms, act, v, mp_apply)
+        refs: dict[str, list[Any]] = {}
         checks: list[Check | Skipped] = []
         for key, grad in (("W_b", closed.grad_W_b), ("U_f", closed.grad_U_f)):
-            ref = complex_step_gradient(v, act.name, key, entries)
-            got = [grad[idx] for idx in entries]
-            scale = max(max(abs(r) for r in ref), mpmath.mpf(10) ** -digits)
-            err = float(max(abs(a - b) for a, b in zip(got, ref, strict=True)) / scale)
-            which = "every entry" if len(entries) == d * d else f"{len(entries)} of {d * d} entries (seeded)"
-            checks.append(Check(BirnnParts.instance.id, f"grad {key}: closed form vs complex step",
-                                f"complex-step derivative of the forward pass, h={STEP}, {digits} digits, "
-                                f"{which} (rel.)", err, tolerance, (f"birnn.grad_{key}",)))
+            refs[key] = complex_step_gradient(v, act.name, key, entries)
+            err = _relative(precision, [grad[idx] for idx in entries], refs[key])
+            check = Check(BirnnParts.instance.id, f"grad {key}: closed form vs complex step",
+                          f"complex-step derivative of the forward pass, h={STEP}, {precision.digits} digits, "
+                          f"{which} (rel.); {TIED}", err, tolerance, (f"{KEY}.grad_{key}",))
+            checks.append(tied(check, section, forms, f"grad_{key}"))
+        checks.append(published_check(section, v, act.name, entries, refs, precision, which))
     return checks
 
 
-def jacobian_checks(forms: ClosedForms, act: Activation, v: dict[str, np.ndarray]) -> list[Check]:
+PUBLISHED_VS_HIGH_PRECISION = "instance values: published vs high precision"
+
+
+def _relative(precision: Precision, got: list[Any], ref: list[Any]) -> float:
+    """The largest difference relative to the largest |reference| (at least 10^-digits)."""
+    scale = max(max(abs(r) for r in ref), mpmath.mpf(10) ** -precision.digits)
+    return float(max(abs(a - b) for a, b in zip(got, ref, strict=True)) / scale)
+
+
+def published_check(section: Section, v: dict[str, np.ndarray], activation: str, entries: list[tuple[int, int]],
+                    refs: dict[str, list[Any]], precision: Precision, which: str) -> Check:
+    """The published loss and gradients, read as floats in their published orientation, against
+    the direct forward pass's loss and the complex-step derivatives at the working precision
+    (current). They are the closed forms' high-precision values rounded once to float64, so each
+    is within half a unit in the last place of the reference, plus the closed forms' own bound:
+    the tolerance is float64's machine epsilon relative to the largest |reference|."""
+    got = shown(section)
+    f = np.vectorize(activation_function(activation, mpmath.tanh, mpmath.exp), otypes=[object])
+    loss = loss_of_states(v, forward_states(v, f))
+    errors = [float("inf") if got.loss.shape != () else _relative(precision, [mpmath.mpf(float(got.loss))], [loss])]
+    for key in ("W_b", "U_f"):
+        grad = getattr(got, f"grad_{key}")
+        square = grad.shape == v[key].shape
+        errors.append(_relative(precision, [mpmath.mpf(float(grad[idx])) for idx in entries], refs[key])
+                      if square else float("inf"))
+    tolerance = max(FLOAT64_EPS, float(precision.rounding))
+    return Check(BirnnParts.instance.id, PUBLISHED_VS_HIGH_PRECISION,
+                 f"published loss against the direct forward pass, published gradients against complex-step "
+                 f"derivatives ({which}), {precision.digits} digits (rel.; float64's rounding)", max(errors),
+                 tolerance, tuple(f"{KEY}.{INSTANCE}.{k}" for k in ("loss", "grad_W_b", "grad_U_f")))
+
+
+def jacobian_checks(forms: ClosedForms, act: Activation, v: dict[str, np.ndarray], section: Section) -> list[Check]:
     """3.2's Jacobians at the instance's first step of each chain (h^(f)_0 -> h^(f)_1 with x_1,
     h^(b)_{T+1} -> h^(b)_T with x_T), for any T, against complex-step derivatives (step JACOBIAN_STEP,
     complex128) of the step h -> f(W x + U h) written from the assignment; entry (i, j) is
     d h_next,i / d h,j (numerator layout). Errors are relative to max|U|: the entries are f' U
-    with f' <= 1, and f' written in the state (1 - h^2) loses digits where units saturate."""
+    with f' <= 1, and f' written in the state (1 - h^2) loses digits where units saturate. The
+    published LaTeX must be the printer's LaTeX of the form evaluated."""
     # The sigmoid as (1 + tanh(a/2)) / 2, equal to 1 / (1 + e^-a) but without exp's overflow
     # on the saturated complex arguments of large instances.
     f = np.tanh if act.name == "tanh" else (lambda a: (1 + np.tanh(a / 2)) / 2)
@@ -229,31 +303,42 @@ def jacobian_checks(forms: ClosedForms, act: Activation, v: dict[str, np.ndarray
         d = h.shape[0]
         reference = np.column_stack([np.imag(step(h + dh * 1j * np.eye(d)[:, [j]])).ravel() / dh for j in range(d)])
         closed = evaluate(form, {**weights, out: step(h)}, float_apply)
-        checks.append(compare(BirnnParts.derivation,
-                              f"Jacobian ({key}) at the first step", "complex-step derivative of one step "
-                              f"of the forward pass, h={JACOBIAN_STEP}, complex128 (rel. to max|U|)", closed, reference,
-                              1e-12, scale=float(np.max(np.abs(v[u]))), certifies=(f"birnn.jacobian_{key}",)))
+        check = compare(BirnnParts.derivation, f"Jacobian ({key}) at the first step", "complex-step derivative of "
+                        f"one step of the forward pass, h={JACOBIAN_STEP}, complex128 (rel. to max|U|); {TIED}",
+                        closed, reference, 1e-12, scale=float(np.max(np.abs(v[u]))),
+                        certifies=(f"{KEY}.jacobian_{key}",))
+        checks.append(tied(check, section, forms, f"jacobian_{key}"))
     return checks
 
 
-def finite_difference_checks(ev: Any, floats: dict[str, np.ndarray], activation: str) -> list[Check]:
+def finite_difference_checks(ev: Any, got: Shown, values: dict[str, np.ndarray], activation: str,
+                             forms: ClosedForms, section: Section) -> list[Check]:
+    """Central differences of a NumPy forward pass, every entry, against the closed forms in
+    float64 and against the published gradients; the published loss against that forward pass."""
     step = float(FD_STEP)
-    # Central differences carry round-off of about eps * L / h: errors are relative to the
-    # gradient, but never to less than FD_FLOOR L, the noise floor of this step in float64.
-    floor = float(FD_FLOOR) * abs(float(ev.loss))
-    checks = [compare(BirnnParts.instance, "loss", "NumPy forward pass", ev.loss, numpy_loss(floats, activation), 1e-12,
-                      relative=True, certifies=("birnn.instance.loss",))]
+    # A float64 loss carries round-off of about eps * M (M: loss_magnitude), and central
+    # differences eps * M / h: the loss's error is relative to M, the gradients' relative to the
+    # gradient, but never to less than FD_FLOOR M, the noise floor of this step in float64.
+    magnitude = loss_magnitude(values, activation)
+    checks = [compare(BirnnParts.instance, "loss", "published, against a NumPy forward pass, float64 (rel. to "
+                      "the loss of the terms' magnitudes)", got.loss, numpy_loss(values, activation), 1e-12,
+                      scale=magnitude, certifies=(f"{KEY}.{INSTANCE}.loss",))]
+    method = (f"central differences, h={FD_STEP}, float64, every entry (rel. to max(|grad|, {FD_FLOOR} x the loss "
+              "of the terms' magnitudes))")
+    floor = float(FD_FLOOR) * magnitude
     for key, closed in (("W_b", ev.grad_W_b), ("U_f", ev.grad_U_f)):
-        fd = np.zeros_like(floats[key])
+        fd = np.zeros_like(values[key])
         for idx in np.ndindex(*fd.shape):
-            plus, minus = dict(floats), dict(floats)
-            plus[key], minus[key] = floats[key].copy(), floats[key].copy()
+            plus, minus = dict(values), dict(values)
+            plus[key], minus[key] = values[key].copy(), values[key].copy()
             plus[key][idx] += step
             minus[key][idx] -= step
             fd[idx] = (numpy_loss(plus, activation) - numpy_loss(minus, activation)) / (2 * step)
-        scale = max(float(np.max(np.abs(closed.astype(float)))), floor)
-        checks.append(compare(BirnnParts.instance, f"grad {key}: closed form vs finite differences",
-                              f"central differences, h={FD_STEP}, float64 (rel. to max(|grad|, {FD_FLOOR} L))",
-                              closed.astype(float), fd, 1e-6, scale=scale,
-                              certifies=(f"birnn.grad_{key}", f"birnn.instance.grad_{key}")))
+        scale = max(float(np.max(np.abs(fd))), floor)
+        form = compare(BirnnParts.instance, f"grad {key}: closed form vs finite differences", f"{method}; {TIED}",
+                       closed.astype(float), fd, 1e-6, scale=scale, certifies=(f"{KEY}.grad_{key}",))
+        checks.append(tied(form, section, forms, f"grad_{key}"))
+        checks.append(compare(BirnnParts.instance, f"grad {key}: published vs finite differences", method,
+                              getattr(got, f"grad_{key}"), fd, 1e-6, scale=scale,
+                              certifies=(f"{KEY}.{INSTANCE}.grad_{key}",)))
     return checks

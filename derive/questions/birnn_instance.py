@@ -1,5 +1,10 @@
 """Question 3 on a concrete instance: the config's (or a seeded random) values, and the
-closed forms evaluated on them by the two backward recursions, exactly or in float64."""
+closed forms evaluated on them by the two backward recursions, in float64 or at high precision.
+
+What answers.json publishes (and the document prints) is the high-precision evaluation, each
+number rounded once to the nearest float64: mpmath computes with integers, so those bytes are
+the same on every CPU, where a float64 evaluation's last digit depends on the machine's
+instructions (fused multiply-adds, vector widths)."""
 
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ from derive.questions.birnn_model import (
     A,
     Activation,
     ClosedForms,
+    H,
     V_b,
     V_f,
     _pre_b,
@@ -34,6 +40,9 @@ from derive.questions.birnn_model import (
 
 INSTANCE_KEYS = (*BIRNN_WEIGHTS, "x", "z", "h0_f", "h_end_b")
 DECIMALS = 2  # a random instance's entries are drawn to this many decimals, and kept exact
+DIGITS = 50  # the high-precision evaluations' working precision, at least
+TOLERANCE = 1e-30  # relative: the rounding bound more digits are sought for near saturated units
+EXTRA_DIGITS = 400  # at most this many digits more for saturated units
 
 
 def instance_values(cfg: BirnnConfig) -> dict[str, np.ndarray]:
@@ -135,3 +144,60 @@ def evaluate_forms(forms: ClosedForms, act: Activation, v: dict[str, np.ndarray]
     grad_u = _total(evaluate(forms.term_U_f, {**env(t), gf(): g_f[t]}, apply) for t in range(1, steps + 1))
     loss = sum(((s["z"][t] - s["y"][t]) ** 2).sum() for t in range(1, steps + 1))
     return Evaluation(loss, grad_w, grad_u, g_f, g_b)
+
+
+def _floats(array: np.ndarray) -> np.ndarray:
+    return np.vectorize(float, otypes=[float])(array)
+
+
+def rounded(ev: Evaluation) -> Evaluation:
+    """Every number of a high-precision evaluation rounded once to the nearest float64 (mpmath's
+    conversion rounds to nearest, ties to even)."""
+    return Evaluation(float(ev.loss), _floats(ev.grad_W_b), _floats(ev.grad_U_f),
+                      {t: _floats(g) for t, g in ev.g_f.items()}, {t: _floats(g) for t, g in ev.g_b.items()})
+
+
+@dataclass(frozen=True)
+class Precision:
+    digits: int  # the working precision
+    rounding: Any  # what rounding can do to the closed forms there, relative (an mpmath number)
+
+
+def derivative_conditioning(act: Activation, v: dict[str, np.ndarray]) -> Any:
+    """How many times the closed forms' f'(a), computed as the polynomial p(h) from h = f(a),
+    amplify h's relative rounding error: max |h p'(h) / p(h)| over every hidden unit, at the
+    current precision. Near saturation p(h) cancels (1 - h^2 for tanh); where it rounds to 0,
+    every digit is lost and the bound is |h p'(h)| / 10^-dps."""
+    p = sp.lambdify(H, act.in_output, "mpmath")
+    dp = sp.lambdify(H, sp.diff(act.in_output, H), "mpmath")
+    unit = mpmath.mpf(10) ** -mpmath.mp.dps
+    states = forward(act, v, mp_apply)
+    steps = len(states["x"])
+    worst = mpmath.mpf(1)
+    for chain in ("hf", "hb"):
+        for t in range(1, steps + 1):
+            for h in states[chain][t].flat:
+                worst = max(worst, abs(h * dp(h)) / max(abs(p(h)), unit))
+    return worst
+
+
+def working_precision(act: Activation, values: dict[str, np.ndarray]) -> Precision:
+    """DIGITS, or more where saturated units need it: what rounding can do to the closed forms
+    is bounded by 10 T d kappa 10^-digits (kappa: derivative_conditioning; T d units in a chain),
+    and digits are added (at most EXTRA_DIGITS) until that bound is under TOLERANCE."""
+    d, steps = values["W_f"].shape[0], values["x"].shape[0]
+    digits = DIGITS
+    while True:  # a unit saturated at this precision bounds kappa by 10^digits: more digits may resolve it
+        with mpmath.workdps(digits):
+            rounding = 10 * steps * d * derivative_conditioning(act, mp_values(values)) / mpmath.mpf(10) ** digits
+        needed = digits + int(mpmath.ceil(mpmath.log10(rounding / TOLERANCE)))
+        if needed <= digits or digits == DIGITS + EXTRA_DIGITS:
+            return Precision(digits, rounding)
+        digits = min(needed, DIGITS + EXTRA_DIGITS)
+
+
+def high_precision(forms: ClosedForms, act: Activation, values: dict[str, np.ndarray],
+                   precision: Precision) -> Evaluation:
+    """The closed forms evaluated on the instance's exact values at the working precision."""
+    with mpmath.workdps(precision.digits):
+        return evaluate_forms(forms, act, mp_values(values), mp_apply)

@@ -32,6 +32,9 @@ class BirnnParts(Parts):
     instance = Part("3", 5)  # the numeric instance
 
 
+KEY = "birnn"  # the question's config table and answers.json section
+INSTANCE = "instance"  # the field of its section that holds the evaluated instance
+
 D = sp.Symbol("d", integer=True, positive=True)
 A = sp.Symbol("a")  # a pre-activation
 H = sp.Symbol("h")  # a hidden unit, h = f(a)
@@ -147,6 +150,16 @@ class ClosedForms:
     boundary_b: sp.MatrixExpr
     term_W_b: sp.MatrixExpr
     term_U_f: sp.MatrixExpr
+
+
+SUM_OVER_T = r"\sum_{t=1}^{T} "  # the weight gradients are sums of their per-step terms
+
+
+def published_tex(forms: ClosedForms) -> dict[str, str]:
+    """The LaTeX that answers.json publishes for each closed form, by its field: the printer's
+    LaTeX of the forms the checks evaluate (each check compares the published string with it)."""
+    return {"grad_W_b": SUM_OVER_T + tex(forms.term_W_b), "grad_U_f": SUM_OVER_T + tex(forms.term_U_f),
+            "jacobian_forward": tex(forms.jac_f), "jacobian_backward": tex(forms.jac_b)}
 
 
 def _pre_f(o: int) -> sp.MatrixExpr:

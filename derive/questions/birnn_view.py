@@ -15,11 +15,14 @@ from typing import TYPE_CHECKING
 
 import sympy as sp
 
-from derive.answer import Row, Tex
+from derive.answer import Boxed, Row, Tex
 from derive.config import BirnnConfig
 from derive.latex import formatting, layout
 from derive.latex.escaping import json_key
-from derive.questions import birnn_checks, birnn_instance, birnn_model
+from derive.latex.notation import Jacobian
+from derive.latex.printer import tex
+from derive.published import Section, at, read
+from derive.questions import birnn_instance, birnn_model
 
 if TYPE_CHECKING:
     from derive.questions.birnn import BirnnAnswer, Edge, Graph, Node
@@ -99,10 +102,17 @@ class DerivationView:
     weight_rows: tuple[Row, ...]  # W^(b), then U^(f)
     local_f: Tex
     local_b: Tex
-    jac_f: Tex
-    jac_b: Tex
-    term_W_b: Tex
-    term_U_f: Tex
+    boxed: BoxedForms
+
+
+@dataclass(frozen=True)
+class BoxedForms:
+    """The boxed closed forms as the solutions print them, "label = form" (box_tex)."""
+
+    jacobian_forward: Tex
+    jacobian_backward: Tex
+    grad_W_b: Tex
+    grad_U_f: Tex
 
 
 @dataclass(frozen=True)
@@ -111,7 +121,7 @@ class InstanceView:
     random: bool  # a seeded random instance, not the config's own
     seed: int
     decimals: Tex  # of a random instance's entries, in words
-    digits: int  # of the complex-step check, at least
+    digits: int  # of the evaluation the printed values are rounded from
     pytorch: bool  # the PyTorch check runs
     loss: Tex
     grad_W_b: Tex
@@ -204,8 +214,35 @@ def derivation_view(answer: BirnnAnswer) -> DerivationView:
         recursion_rows=dv.recursion_rows["f"] + dv.recursion_rows["b"],
         weight_rows=dv.weight_rows["W_b"] + dv.weight_rows["U_f"],
         local_f=formatting.exact(forms.local_f), local_b=formatting.exact(forms.local_b),
-        jac_f=formatting.exact(forms.jac_f), jac_b=formatting.exact(forms.jac_b),
-        term_W_b=formatting.exact(forms.term_W_b), term_U_f=formatting.exact(forms.term_U_f))
+        boxed=BoxedForms(**{name: box_tex(name, latex) for name, latex in birnn_model.published_tex(forms).items()}))
+
+
+# --- The boxed closed forms -------------------------------------------------------------------
+
+# What each boxed closed form is of, by its answers.json field, and the sub-question it answers.
+BOX_LABELS = {
+    "jacobian_forward": tex(Jacobian(birnn_model.hf(1), birnn_model.hf())),
+    "jacobian_backward": tex(Jacobian(birnn_model.hb(-1), birnn_model.hb())),
+    "grad_W_b": rf"\nabla_{{{tex(birnn_model.W_b)}}} L",
+    "grad_U_f": rf"\nabla_{{{tex(birnn_model.U_f)}}} L",
+}
+BOX_PARTS = {"jacobian_forward": "jacobians", "jacobian_backward": "jacobians", "grad_W_b": "instance",
+             "grad_U_f": "instance"}  # names of BirnnParts (issued once the question is registered)
+
+
+def box_tex(field: str, latex: str) -> Tex:
+    """A boxed closed form: its label, then the form's LaTeX as answers.json publishes it."""
+    return Tex(f"{BOX_LABELS[field]} = {latex}")
+
+
+def boxed(section: Section, key: str) -> list[Boxed]:
+    """Each boxed closed form made from the published section (`key`: the question's key)."""
+    out = []
+    for field, part in BOX_PARTS.items():
+        latex = read(at, section, field)
+        out.append(Boxed(getattr(birnn_model.BirnnParts, part), f"{key}.{field}",
+                         box_tex(field, latex) if isinstance(latex, str) else None))
+    return out
 
 
 # --- The instance -----------------------------------------------------------------------------
@@ -215,7 +252,7 @@ def instance_view(answer: BirnnAnswer, pytorch: bool, where: str) -> InstanceVie
     grad_w, grad_u = gradient_excerpt(answer.grad_matrix("W_b")), gradient_excerpt(answer.grad_matrix("U_f"))
     return InstanceView(
         hidden_size=cfg.hidden_size, random=cfg.instance is None, seed=cfg.seed,
-        decimals=formatting.spelled(birnn_instance.DECIMALS), digits=birnn_checks.DIGITS, pytorch=pytorch,
+        decimals=formatting.spelled(birnn_instance.DECIMALS), digits=answer.digits, pytorch=pytorch,
         loss=formatting.dec(round(float(ev.loss), LOSS_DECIMALS), LOSS_DIGITS),
         grad_W_b=grad_w.tex, grad_U_f=grad_u.tex,
         side_by_side=grad_w.width + grad_u.width + SIDE_BY_SIDE_EM <= layout.TEXT_WIDTH_EM,
