@@ -120,7 +120,7 @@ def test_a_choice_that_names_no_method_is_caught(without_torch, label):
     ("d*h x d", False),
 ])
 def test_a_wrong_w_o_shape_is_caught(without_torch, text, caught):
-    assert ("W^O shape" in _failing(_set("w_o_shape", text))) == caught
+    assert ("W_O shape" in _failing(_set("w_o_shape", text))) == caught
 
 
 def test_the_published_w_o_shape_is_the_models():

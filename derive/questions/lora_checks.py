@@ -174,7 +174,7 @@ def w_o_shape_check(section: Section, measured: list[Run]) -> Check:
     passes = [(size, bits, cnt["mha", meth].used["O"]) for size, bits, cnt in measured for meth in METHODS]
     wrong = math.inf if published is None else float(sum(
         tuple(evaluate(side, size, bits) for side in published) != used for size, bits, used in passes))
-    return Check(LoraParts.costs.id, "W^O shape", f"the W^O the instrumented MHA multiplies, in all {len(passes)} "
+    return Check(LoraParts.costs.id, "W_O shape", f"the W_O the instrumented MHA multiplies, in all {len(passes)} "
                  "measured passes", wrong, 0.0, (field("w_o_shape"),))
 
 
