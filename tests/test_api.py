@@ -68,7 +68,7 @@ def test_bad_input_raises_a_config_error_naming_the_key(config, message):
 
 def test_a_failed_check_raises_instead_of_returning_unchecked_answers(monkeypatch):
     wrong = Check("4.1", "planted", "a check that fails", 1.0, 0.0)
-    monkeypatch.setattr(QUESTIONS["lora"], "plan", lambda answer, config: [wrong])
+    monkeypatch.setattr(QUESTIONS["lora"], "plan", lambda answer, config, published=None: [wrong])
     with pytest.raises(CheckFailed, match=r"^check failed: question 4.1, planted"):
         derive.solve({})
 
