@@ -8,12 +8,14 @@ filed under (`Issued`, from derive.answer) and plain numbers, and returns checks
 
 from __future__ import annotations
 
+import math
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
-from derive.answer import Issued, Skipped
-from derive.verify import CheckList, compare, count_check
+from derive.answer import Check, Issued, Skipped
+from derive.verify import CheckList, compare
 
 EPS_TEXT = "1e-5"  # the normalizations' epsilon, PyTorch's default, as the checks print it
 EPS = float(EPS_TEXT)
@@ -100,26 +102,35 @@ def birnn_gradients(torch: Any, part: Issued, grad_w_b: np.ndarray, grad_u_f: np
     ]
 
 
-def lora_counts(torch: Any, part: Issued, expected: dict[str, list[tuple[tuple[int, int, int, int], int, int]]],
+def lora_counts(torch: Any, part: Issued,
+                expected: dict[str, list[tuple[tuple[int, int, int, int], Fraction | None, Fraction | None]]],
                 labels: dict[str, str]) -> CheckList:
-    """PyTorch's FLOPs of the modules' forward pass against 2 x the model's multiply-adds, and
-    their requires_grad parameters against the model's space, at each size. `labels`: each
-    module's name in the check names (lora_model.NAMES, which this process does not import)."""
+    """PyTorch's FLOPs of the modules' forward pass against 2 x the published multiply-adds, and
+    their requires_grad parameters against the published space, at each size (None: the field
+    does not read, and the check fails). `labels`: each module's name in the check names
+    (lora_model.NAMES, which this process does not import)."""
     checks: CheckList = []
     for mod, cases in expected.items():
         flops, params = [], []
-        for size, model_flops, model_params in cases:
+        for size, published_flops, published_params in cases:
             module = _lora_module(torch, mod, size)
             x = torch.randn(size[0], size[1], dtype=torch.float64)
-            flops.append((forward_flops(torch, module, x), model_flops))
-            params.append((sum(p.numel() for p in module.parameters() if p.requires_grad), model_params))
+            flops.append((forward_flops(torch, module, x), published_flops))
+            params.append((sum(p.numel() for p in module.parameters() if p.requires_grad), published_params))
         label = labels[mod]
-        checks.append(count_check(part, f"{label}: FLOPs = 2 x multiply-adds",
-                                  "every matmul PyTorch runs, torch.utils.flop_counter.mm_flop", flops,
-                                  certifies=(f"lora.{mod}.lora.multiply_adds",)))
-        checks.append(count_check(part, f"{label}: trainable parameters = space", "torch requires_grad parameters",
-                                  params, certifies=(f"lora.{mod}.lora.space",)))
+        checks.append(_exact_counts(part, f"{label}: FLOPs = 2 x multiply-adds",
+                                    "every matmul PyTorch runs, torch.utils.flop_counter.mm_flop", flops,
+                                    (f"lora.{mod}.lora.multiply_adds",)))
+        checks.append(_exact_counts(part, f"{label}: trainable parameters = space", "torch requires_grad parameters",
+                                    params, (f"lora.{mod}.lora.space",)))
     return checks
+
+
+def _exact_counts(part: Issued, name: str, method: str, pairs: list[tuple[int, Fraction | None]],
+                  certifies: tuple[str, ...]) -> Check:
+    """The largest difference of a count from an exact published value (infinite where none reads)."""
+    err = max((math.inf if value is None else float(abs(count - value)) for count, value in pairs), default=0.0)
+    return Check(part.id, name, method, err, 0.0, certifies)
 
 
 # The calls of the modules' forward passes, by qualified name: matrix products, counted by

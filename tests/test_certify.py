@@ -234,13 +234,13 @@ def test_a_wrong_quoted_figure_is_caught(no_torch, figure, key, factor):
 def test_the_shape_only_pass_measures_what_the_data_pass_does(size, bits):
     data, shapes = c4.measure(size, bits), c4.measure(size, bits, shapes_only=True)
     for key in data:
-        for what in c4.MEASURED:
+        for what, _ in c4.MEASURED.values():
             assert getattr(data[key], what) == getattr(shapes[key], what), (key, what)
 
 
 def test_the_qlora_pass_computes_with_its_m_bit_planes():
     """The weight used is the FP32 scale times the integers read back from the stored bits."""
-    frozen = Frozen(Counter(), 5, 5, 3)
+    frozen = Frozen(Counter(), "W", 5, 5, 3)
     planes, scale = frozen.stored
     assert planes.shape == (5, 5, 3) and planes.dtype == bool and scale.dtype == np.float32
     w_int, delta = quantize(np.random.default_rng(0).normal(size=(5, 5)), 3)  # the Counter's first draw

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import sympy as sp
 
-from derive.answer import Tex
+from derive.answer import Boxed, Tex
 from derive.config import Config, LoraConfig
 from derive.grade.parts import CHOICE, O_FORM, GradedPart, get
 from derive.published import Section
@@ -23,6 +23,7 @@ from derive.questions.lora_model import (
     CHOICE_KEYS,
     CONDITIONS,
     FP32,
+    KEY,
     METHODS,
     MODULES,
     NAMES,
@@ -30,6 +31,7 @@ from derive.questions.lora_model import (
     RANK_MULTIPLE,
     SAVING_SHARE,
     VARIABLES,
+    W_O_SHAPE,
     LoraParts,
     ModuleCost,
     Point,
@@ -125,14 +127,14 @@ def as_json(answer: LoraAnswer) -> dict[str, Any]:
                 "space": str(cost.trainable), "space_big_o": f"O({cost.space_big_o})",
                 "frozen_weight_bits": str(cost.frozen_bits),
             }
-    out["w_o_shape"] = "h*d x d"
+    out["w_o_shape"] = " x ".join(str(side) for side in W_O_SHAPE)
     out["choice"] = {cond: {CHOICE_KEYS[mod]: NAMES[ch.method] for mod, ch in row.items()}
                      for cond, row in answer.choice.items()}
     return out
 
 
 class Lora(Question[LoraAnswer]):
-    key = "lora"
+    key = KEY
     title = Tex("Low-rank adaptation")  # trusted: a hyphen, not an escaped {-}
     parts = LoraParts
 
@@ -143,13 +145,16 @@ class Lora(Question[LoraAnswer]):
         return derive(config)
 
     def plan(self, answer: LoraAnswer, config: Config, published: Section | None = None) -> Planned:
-        return lora_checks.plan(answer, config)
+        return lora_checks.plan(answer, config, published)
 
     def view(self, answer: LoraAnswer, pytorch: bool) -> Mapping[str, Any]:
         return {"v": lora_view.view(answer)}  # no PyTorch check is named in the prose
 
     def as_json(self, answer: LoraAnswer) -> dict[str, Any]:
         return as_json(answer)
+
+    def boxed(self, section: Section) -> list[Boxed]:
+        return lora_view.boxed(section)
 
     def prompt(self, config: Config) -> Mapping[str, Any]:
         return {"d": lora_view.prompt(config.lora)}

@@ -1,15 +1,21 @@
-"""Question 4's checks: the SymPy cost model against counted execution.
+"""Question 4's checks: what answers.json publishes against counted execution.
 
-Instrumented NumPy modules (lora_counted: LoRA, and QLoRA with an actual m-bit
-quantize/dequantize) count multiply-adds and elementwise operations and take stock of the
-trainable arrays and the stored frozen weights, at small sizes with data and at the config's
-own size by shape alone; the choice table is decided again from those measurements; the
-O-forms are checked on rays; PyTorch's FLOP formula and trainable-parameter count check the
-matrix products and the space.
+Each check reads its field from the published section (answers.json serialized and parsed
+back) and compares it with instrumented NumPy modules (lora_counted: LoRA, and QLoRA with an
+actual m-bit quantize/dequantize) that count multiply-adds and elementwise operations and take
+stock of the trainable arrays and the stored frozen weights, at small sizes with data, each at
+several bit widths m, and at the config's own size by shape alone: a published formula is
+evaluated at every measured size and m, so one right only at the config's m fails. The time is
+checked as a whole against all the operations counted; W^O's shape against the matrix the
+instrumented MHA multiplies; the choice table, cell by cell, against the stated rule applied to
+the measurements; the O-forms on rays against the published counts; PyTorch's FLOP formula and
+trainable-parameter count against the published multiply-adds and space.
 """
 
 from __future__ import annotations
 
+import functools
+import math
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
@@ -17,13 +23,15 @@ import numpy as np
 import sympy as sp
 
 from derive import crosscheck
-from derive.answer import Check
-from derive.asymptotic import big_o_check
+from derive.answer import Check, Issued
+from derive.asymptotic import TOLERANCE, big_o_check
 from derive.config import Config, LoraConfig
+from derive.published import Section, at, big_o, expression, publish, read
 from derive.questions.lora_counted import COUNTERS, Counter, Size, quantize
 from derive.questions.lora_model import (
     CHOICE_KEYS,
     CONDITIONS,
+    KEY,
     METHODS,
     MODULES,
     NAMES,
@@ -31,23 +39,28 @@ from derive.questions.lora_model import (
     VARIABLES,
     LoraParts,
     d,
+    field,
     h,
     m,
     n,
     r,
 )
-from derive.verify import Planned, count_check, torch_job
+from derive.verify import Planned, torch_job
 
 if TYPE_CHECKING:
     from derive.questions.lora import LoraAnswer
 
 GRID = [(3, 4, 2, 1), (5, 6, 2, 2), (4, 8, 3, 3), (2, 5, 1, 2), (7, 3, 1, 1)]  # (n, d, r, h)
-MEASURED = {  # what the counter measures -> (the model's quantity, its answers.json field, the check's name)
-    "madds": ("madds", "multiply_adds", "multiply-adds"),
-    "eops": ("eops", "elementwise_ops", "elementwise ops"),
-    "trainable_parameters": ("trainable", "space", "trainable parameters"),
-    "frozen_bits": ("frozen_bits", "frozen_weight_bits", "frozen-weight bits"),
+BIT_WIDTHS = (2, 3, 4, 8, 16)  # m: every published formula is evaluated at each (and at the config's)
+MEASURED = {  # answers.json field -> (what the instrumented pass measures, the check's name)
+    "multiply_adds": ("madds", "multiply-adds"),
+    "elementwise_ops": ("eops", "elementwise ops"),
+    "time": ("operations", "time (all operations)"),
+    "space": ("trainable_parameters", "trainable parameters"),
+    "frozen_weight_bits": ("frozen_bits", "frozen-weight bits"),
 }
+FORMULA_NAMES = {s.name: s for s in (n, d, r, h, m)}  # the names a published formula may use
+O_NAMES = {s.name: s for s in VARIABLES}  # an O-form's, and the counts it summarizes (no m)
 # The rule and the figure the checks hold the derivation to, restated here from the
 # assignment and the document's stated rule, not read from lora_model: a wrong constant there
 # moves the derivation, and these checks then disagree with it (tests/test_lora.py).
@@ -55,63 +68,135 @@ STATED_SAVING_SHARE = Fraction(1, 2)  # "both": quantize until the modules reach
 STATED_RANK_MULTIPLE = 2  # 4.2 quotes the trainable parameters at rank r and at rank 2r
 QUANTIZED_SIDE = 64  # quantization_check's matrix is QUANTIZED_SIDE x QUANTIZED_SIDE
 
+Measured = dict[tuple[str, str], Counter]
+Run = tuple[Size, int, Measured]  # the sizes, the bit width m, each module under each method
+
 
 def model_size(c: LoraConfig) -> Size:
     return (c.n, c.d, c.r, c.heads)
 
 
-def measure(size: Size, bits: int, shapes_only: bool = False) -> dict[tuple[str, str], Counter]:
-    """Each module run as LoRA (FP32 frozen weights) and as QLoRA (m-bit)."""
+@functools.lru_cache(maxsize=512)
+def measure(size: Size, bits: int, shapes_only: bool = False) -> Measured:
+    """Each module run as LoRA (FP32 frozen weights) and as QLoRA (m-bit); the same passes give
+    the same counts, so a process runs each once (do not mutate the counters)."""
     return {(mod, meth): COUNTERS[mod](size, bits if meth == "qlora" else None, shapes_only)
             for mod in MODULES for meth in METHODS}
 
 
-def plan(answer: LoraAnswer, config: Config) -> Planned:
-    bits = config.lora.bits
-    own = model_size(config.lora)
-    runs = [(size, measure(size, bits)) for size in GRID] + [(own, measure(own, bits, shapes_only=True))]
+def bit_widths(c: LoraConfig) -> list[int]:
+    return sorted({*BIT_WIDTHS, c.bits})
+
+
+def runs(c: LoraConfig) -> list[Run]:
+    """The grid's sizes with data, each at every bit width, and the config's size by shape at its
+    own (a shape-only pass of a large MHA takes about a second)."""
+    return ([(size, bits, measure(size, bits)) for size in GRID for bits in bit_widths(c)]
+            + [(model_size(c), c.bits, measure(model_size(c), c.bits, shapes_only=True))])
+
+
+def plan(answer: LoraAnswer, config: Config, published: Section | None = None) -> Planned:
+    """The checks of the published section; None publishes the answer here (as_json, parsed back)."""
+    section = _published(answer) if published is None else published
+    c = config.lora
+    measured = runs(c)
+    own = measure(model_size(c), c.bits, shapes_only=True)
+    widths = ", ".join(map(str, bit_widths(c)))
+    method = (f"instrumented NumPy pass, {len(GRID)} sizes with data, each at m = {widths}, and the "
+              "config's by shape")
     checks: Planned = []
-    for (mod, meth), cost in answer.costs.items():
-        label = f"{NAMES[mod]} {NAMES[meth]}"
-        field = f"lora.{mod}.{meth}"
-        for measured, (quantity, key, what) in MEASURED.items():
-            pairs = [(getattr(cnt[mod, meth], measured), _at(getattr(cost, quantity), size, bits))
-                     for size, cnt in runs]
-            certified = [f"{field}.{key}"]
-            if key in ("multiply_adds", "elementwise_ops"):
-                certified.append(f"{field}.time")
-            if key == "multiply_adds" and mod == "mha":  # the pass multiplies by an hd x d W^O
-                certified.append("lora.w_o_shape")
-            checks.append(count_check(LoraParts.costs,
-                                      f"{label}: {what}", f"instrumented NumPy pass, {len(GRID)} sizes and "
-                                      "the config's (by shape)", pairs, certifies=tuple(certified)))
-        for key, exact, form in (("time", cost.time, cost.time_big_o), ("space", cost.trainable, cost.space_big_o)):
-            checks.append(big_o_check(LoraParts.costs, f"{label}: O-form of the {key}", exact, form, VARIABLES, ORDER,
-                                      certifies=(f"{field}.{key}_big_o",)))
-    checks.append(choice_check(answer, runs[-1][1]))
-    checks.append(figures_check(answer, config.lora, runs[-1][1]))
-    checks.append(quantization_check(bits))
-    expected = {mod: [(size, 2 * _at(answer.costs[mod, "lora"].madds, size, bits),
-                       _at(answer.costs[mod, "lora"].trainable, size, bits)) for size in GRID]
-                for mod in MODULES}
-    labels = {mod: NAMES[mod] for mod in MODULES}  # the worker does not import the model
+    for mod in MODULES:
+        for meth in METHODS:
+            label = f"{NAMES[mod]} {NAMES[meth]}"
+            for key, (what, name) in MEASURED.items():
+                path = f"{mod}.{meth}.{key}"
+                formula = read(expression, read(at, section, path), FORMULA_NAMES)
+                counts = [(size, bits, getattr(cnt[mod, meth], what)) for size, bits, cnt in measured]
+                checks.append(measured_check(LoraParts.costs, f"{label}: {name}", method, formula, counts,
+                                             certifies=(field(path),)))
+            for key in ("time", "space"):
+                checks.append(o_form_check(section, mod, meth, key, f"{label}: O-form of the {key}"))
+    checks.append(w_o_shape_check(section, measured))
+    checks.append(choice_check(section, own))
+    checks.append(figures_check(answer, c, own))
+    checks.append(quantization_check(c.bits))
     checks.append(torch_job(LoraParts.costs, "FLOPs and trainable parameters (PyTorch)", crosscheck.lora_counts,
-                            expected, labels, certifies=tuple(f"lora.{mod}.lora.{k}" for mod in MODULES
-                                                      for k in ("multiply_adds", "space"))))
+                            torch_expected(section, c.bits), {mod: NAMES[mod] for mod in MODULES},
+                            certifies=tuple(field(f"{mod}.lora.{k}") for mod in MODULES
+                                            for k in ("multiply_adds", "space"))))
     return checks
 
 
-def _at(expr: Any, size: Size, bits: int) -> int:
-    return int(sp.sympify(expr).xreplace({n: size[0], d: size[1], r: size[2], h: size[3], m: bits}))
+def _published(answer: LoraAnswer) -> Section:
+    from derive.questions.lora import as_json  # lora.py imports this module: imported late
+
+    return publish({KEY: as_json(answer)})[KEY]
 
 
-def decide(measured: dict[tuple[str, str], Counter]) -> dict[str, dict[str, str]]:
+def evaluate(formula: sp.Expr, size: Size, bits: int) -> sp.Expr:
+    """A published formula at measured sizes and bit width."""
+    return formula.xreplace({n: size[0], d: size[1], r: size[2], h: size[3], m: bits})
+
+
+def measured_check(part: Issued, name: str, method: str, formula: sp.Expr | None,
+                   measured: list[tuple[Size, int, int]], certifies: tuple[str, ...]) -> Check:
+    """The largest difference between the published formula and the count, over every measured
+    size and bit width; infinite when the field does not read as a formula."""
+    err = math.inf if formula is None else max(
+        float(abs(sp.Integer(count) - evaluate(formula, size, bits))) for size, bits, count in measured)
+    return Check(part.id, name, method, err, 0.0, certifies)
+
+
+def o_form_check(section: Section, mod: str, meth: str, key: str, name: str) -> Check:
+    """The published O-form against the published exact count it summarizes (which its own
+    check holds to the instrumented pass); infinite when either does not read."""
+    path = f"{mod}.{meth}.{key}"
+    count = read(expression, read(at, section, path), O_NAMES)
+    form = read(big_o, read(at, section, f"{path}_big_o"), O_NAMES)
+    certifies = (field(f"{path}_big_o"),)
+    if count is None or form is None:
+        return Check(LoraParts.costs.id, name, f"the published O-form and {key} do not read", math.inf, TOLERANCE,
+                     certifies)
+    return big_o_check(LoraParts.costs, name, count, form, VARIABLES, ORDER, certifies=certifies)
+
+
+def shape(text: Any) -> tuple[sp.Expr, ...]:
+    """A published shape ("d*h x d") as its sides, each a formula in the sizes."""
+    if not isinstance(text, str):
+        raise ValueError(f"not a shape: {text!r}")
+    return tuple(expression(side, FORMULA_NAMES) for side in text.split(" x "))
+
+
+def w_o_shape_check(section: Section, measured: list[Run]) -> Check:
+    """The number of measured passes (sizes, bit widths, LoRA and QLoRA) in which the W^O the
+    instrumented MHA multiplies differs from the published shape evaluated at their sizes."""
+    published = read(shape, read(at, section, "w_o_shape"))
+    passes = [(size, bits, cnt["mha", meth].used["O"]) for size, bits, cnt in measured for meth in METHODS]
+    wrong = math.inf if published is None else float(sum(
+        tuple(evaluate(side, size, bits) for side in published) != used for size, bits, used in passes))
+    return Check(LoraParts.costs.id, "W_O shape", f"the W_O the instrumented MHA multiplies, in all {len(passes)} "
+                 "measured passes", wrong, 0.0, (field("w_o_shape"),))
+
+
+def torch_expected(section: Section, bits: int) -> dict[str, list[tuple[Size, Fraction | None, Fraction | None]]]:
+    """The published multiply-adds (doubled: FLOPs) and space of each LoRA module at the grid's
+    sizes, exact; None where the field does not read (the PyTorch check then fails)."""
+    def at_size(path: str, size: Size, factor: int) -> Fraction | None:
+        formula = read(expression, read(at, section, path), FORMULA_NAMES)
+        value = None if formula is None else evaluate(factor * formula, size, bits)
+        return Fraction(int(value.p), int(value.q)) if isinstance(value, sp.Rational) else None
+
+    return {mod: [(size, at_size(f"{mod}.lora.multiply_adds", size, 2), at_size(f"{mod}.lora.space", size, 1))
+                  for size in GRID] for mod in MODULES}
+
+
+def decide(measured: Measured) -> dict[str, dict[str, str]]:
     """The rule as the document states it, applied to measured quantities: under a memory
     limit the method with fewer frozen-weight bits, for faster inference the one with fewer
     operations per pass, for both: quantize the fewest modules that reach half of the possible
     memory saving, largest saving first."""
     def ops(mod: str, meth: str) -> int:
-        return measured[mod, meth].madds + measured[mod, meth].eops
+        return measured[mod, meth].operations
 
     bits = {key: cnt.frozen_bits for key, cnt in measured.items()}
     saving = {mod: bits[mod, "lora"] - bits[mod, "qlora"] for mod in MODULES}
@@ -127,24 +212,33 @@ def decide(measured: dict[tuple[str, str], Counter]) -> dict[str, dict[str, str]
     return out
 
 
-def choice_check(answer: LoraAnswer, measured: dict[tuple[str, str], Counter]) -> Check:
-    """The number of cells of the choice table that the measured decision disagrees with."""
+def choice_check(section: Section, measured: Measured) -> Check:
+    """The number of published cells of the choice table, each read by its condition and column
+    key, that the rule applied to the measurements disagrees with (a label that is neither
+    method's is wrong)."""
     expected = decide(measured)
-    wrong = sum(answer.choice[cond][mod].method != expected[cond][mod] for cond in expected for mod in MODULES)
+    cells = [(cond, mod) for cond in CONDITIONS for mod in MODULES]
+    wrong = sum(_method(read(at, section, f"choice.{cond}.{CHOICE_KEYS[mod]}")) != expected[cond][mod]
+                for cond, mod in cells)
     return Check(LoraParts.choice.id,
                  "choice table", "each cell decided again by the stated rule from the instrumented pass "
                  "at the config's size (frozen bits held, operations run)", float(wrong), 0.0,
-                 tuple(f"lora.choice.{cond}.{CHOICE_KEYS[mod]}" for cond in CONDITIONS for mod in MODULES))
+                 tuple(field(f"choice.{cond}.{CHOICE_KEYS[mod]}") for cond, mod in cells))
 
 
-def figures_check(answer: LoraAnswer, c: LoraConfig, measured: dict[tuple[str, str], Counter]) -> Check:
+def _method(label: Any) -> str | None:
+    """The method a published label names (lora_model.NAMES), or None."""
+    return next((meth for meth in METHODS if NAMES[meth] == label), None)
+
+
+def figures_check(answer: LoraAnswer, c: LoraConfig, measured: Measured) -> Check:
     """The figures the text quotes for the config's model, from the shape-only pass at its size
     (at rank STATED_RANK_MULTIPLE * r for the higher rank, at rank 0 for the adapters' share of the operations)."""
     higher = measure((c.n, c.d, STATED_RANK_MULTIPLE * c.r, c.heads), c.bits, shapes_only=True)
     no_adapters = measure((c.n, c.d, 0, c.heads), c.bits, shapes_only=True)
 
     def ops(cnt: Counter) -> int:
-        return cnt.madds + cnt.eops
+        return cnt.operations
 
     mib = 8 * 2**20
     lora = {mod: measured[mod, "lora"] for mod in MODULES}

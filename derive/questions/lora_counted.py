@@ -54,7 +54,13 @@ class Counter:
     eops: int = 0
     trainable: list[Any] = field(default_factory=list)
     frozen: list[Any] = field(default_factory=list)
+    used: dict[str, tuple[int, ...]] = field(default_factory=dict)  # each frozen matrix's name -> the shape multiplied
     rng: np.random.Generator = field(default_factory=lambda: np.random.default_rng(0))
+
+    @property
+    def operations(self) -> int:
+        """Everything the pass computed: multiply-adds and elementwise operations."""
+        return self.madds + self.eops
 
     @property
     def trainable_parameters(self) -> int:
@@ -99,10 +105,11 @@ def quantize(w: np.ndarray, bits: int) -> tuple[np.ndarray, float]:
 
 class Frozen:
     """A pretrained matrix as stored: FP32 for LoRA; for QLoRA its m-bit two's-complement
-    integers as m bit planes and an FP32 scale. Using it dequantizes from what is stored."""
+    integers as m bit planes and an FP32 scale. Using it dequantizes from what is stored, and
+    the counter notes the shape of the matrix the pass then multiplies by its name ("O": W^O)."""
 
-    def __init__(self, c: Counter, rows: int, cols: int, bits: int | None) -> None:
-        self.bits = bits
+    def __init__(self, c: Counter, name: str, rows: int, cols: int, bits: int | None) -> None:
+        self.name, self.bits = name, bits
         w = c.array(rows, cols)
         self.stored: list[Any]  # arrays, or Dims when only shapes are counted
         if c.shapes_only:
@@ -116,6 +123,11 @@ class Frozen:
         c.frozen += self.stored
 
     def weight(self, c: Counter) -> Any:
+        w = self._dequantized(c)
+        c.used[self.name] = tuple(w.shape)
+        return w
+
+    def _dequantized(self, c: Counter) -> Any:
         if self.bits is None:
             return self.stored[0]
         planes, delta = self.stored
@@ -129,8 +141,8 @@ class Frozen:
 class Projection:
     """A frozen d x d matrix with trainable rank-r adapters A, B (d x r)."""
 
-    def __init__(self, c: Counter, dim: int, rank: int, bits: int | None) -> None:
-        self.frozen = Frozen(c, dim, dim, bits)
+    def __init__(self, c: Counter, name: str, dim: int, rank: int, bits: int | None) -> None:
+        self.frozen = Frozen(c, name, dim, dim, bits)
         self.a, self.b = c.array(dim, rank), c.array(dim, rank)
         c.trainable += [self.a, self.b]
 
@@ -142,7 +154,7 @@ class Projection:
 def count_ffn(size: Size, bits: int | None, shapes_only: bool = False) -> Counter:
     tokens, dim, rank, _ = size
     c = Counter(shapes_only)
-    Projection(c, dim, rank, bits)(c.array(tokens, dim), c)
+    Projection(c, "F", dim, rank, bits)(c.array(tokens, dim), c)
     return c
 
 
@@ -152,11 +164,11 @@ def count_mha(size: Size, bits: int | None, shapes_only: bool = False) -> Counte
     x = c.array(tokens, dim)
     outs = []
     for _ in range(heads):
-        q, k, v = (Projection(c, dim, rank, bits)(x, c) for _ in range(3))
+        q, k, v = (Projection(c, name, dim, rank, bits)(x, c) for name in "QKV")
         scores = c.elementwise(c.mm(q, k.T) / np.sqrt(dim))
         outs.append(c.mm(c.softmax(scores), v))
     concat = c.concatenate(outs)  # n x hd
-    w_o = Frozen(c, heads * dim, dim, bits)  # W^O is hd x d
+    w_o = Frozen(c, "O", heads * dim, dim, bits)  # W^O is hd x d
     c.mm(concat, w_o.weight(c))
     return c
 

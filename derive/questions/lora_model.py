@@ -26,8 +26,12 @@ class LoraParts(Parts):
     figures = Part.span("1", "3")  # checks of the figures 4.1-4.3 quote for the model
 
 
+KEY = "lora"  # the config section, the answers.json key, the templates' name
 n, d, r, h, m = sp.symbols("n d r h m", integer=True, positive=True)
 VARIABLES = [n, d, r, h]
+# W^O's shape: the concatenation of h heads of n x d is n x hd, and the product must return
+# n x d (the assignment types W^O as d x d, which cannot multiply it).
+W_O_SHAPE = (h * d, d)
 ORDER = [(r, d)]  # r << d
 FP32 = 32  # bits of a weight in the default precision, and of each scale under QLoRA
 SCALES_PER_MATRIX = 1  # this question's QLoRA: one FP32 scale per frozen matrix
@@ -128,10 +132,11 @@ def mha_cost(quantized: bool) -> ModuleCost:
         Op(Tex(r"$\operatorname{softmax}(\cdot)\, V$"), Tex(r"$(n\times n)(n\times d)$"), madds=n * n * d, times=h),
         Op(Tex(r"concatenate the $h$ heads"), Tex(r"$n\times hd$ (no arithmetic)")),
     ]
+    rows, cols = W_O_SHAPE
     if quantized:
-        ops.append(Op(Tex(r"dequantize $W^{O} = \Delta \tilde W^{O}$"), Tex(r"$hd \times d$"), eops=h * d * d))
-    ops.append(Op(Tex(r"$[\ldots] W^{O}$"), Tex(r"$(n\times hd)(hd\times d)$"), madds=n * h * d * d))
-    return ModuleCost(tuple(ops), 3 * h * 2 * d * r, 3 * h * d**2 + h * d * d, 3 * h + 1, quantized)
+        ops.append(Op(Tex(r"dequantize $W^{O} = \Delta \tilde W^{O}$"), Tex(r"$hd \times d$"), eops=rows * cols))
+    ops.append(Op(Tex(r"$[\ldots] W^{O}$"), Tex(r"$(n\times hd)(hd\times d)$"), madds=n * rows * cols))
+    return ModuleCost(tuple(ops), 3 * h * 2 * d * r, 3 * h * d**2 + rows * cols, 3 * h + 1, quantized)
 
 
 @functools.lru_cache(maxsize=1)
@@ -151,6 +156,11 @@ def point(c: LoraConfig) -> Point:
 
 def value(expr: sp.Expr, at: Point) -> int:
     return int(sp.sympify(expr).subs(at))
+
+
+def field(path: str) -> str:
+    """A field's dotted path from answers.json's top ("ffn.lora.time" -> "lora.ffn.lora.time")."""
+    return f"{KEY}.{path}"
 
 
 def with_ops(cost: ModuleCost, ops: list[Op]) -> ModuleCost:

@@ -17,9 +17,11 @@ from typing import TYPE_CHECKING
 
 import sympy as sp
 
-from derive.answer import Tex
+from derive.answer import Boxed, Tex
 from derive.config import LoraConfig
 from derive.latex.formatting import exact, fixed, spelled
+from derive.published import Section as Published
+from derive.published import at, big_o, read
 from derive.questions import lora_model as model
 
 if TYPE_CHECKING:
@@ -104,7 +106,7 @@ class CostRow:
     method: str
     time: Tex
     space: Tex
-    time_o: Tex
+    time_o: Tex  # boxed: O(...)
     space_o: Tex
 
 
@@ -230,9 +232,28 @@ def module_view(a: LoraAnswer, mod: str) -> ModuleView:
     )
 
 
+def o_box(form: sp.Expr) -> Tex:
+    """An O-form as its box holds it: O(form), the form in derive's notation."""
+    return Tex(rf"O\!\left({exact(form)}\right)")
+
+
 def cost_row(mod: str, meth: str, cost: model.ModuleCost) -> CostRow:
     return CostRow(model.NAMES[mod], model.NAMES[meth], exact(cost.time), exact(cost.trainable),
-                   exact(cost.time_big_o), exact(cost.space_big_o))
+                   o_box(cost.time_big_o), o_box(cost.space_big_o))
+
+
+def boxed(section: Published) -> list[Boxed]:
+    """The eight boxed O-forms of 4.4(a)'s summary (the choice table's cells are printed in bold,
+    not boxed), made from the published section: each O-form read back and put in its box."""
+    names = {s.name: s for s in model.VARIABLES}
+    out = []
+    for mod in model.MODULES:
+        for meth in model.METHODS:
+            for key in ("time_big_o", "space_big_o"):
+                path = f"{mod}.{meth}.{key}"
+                form = read(big_o, read(at, section, path), names)
+                out.append(Boxed(model.LoraParts.complexity, model.field(path), None if form is None else o_box(form)))
+    return out
 
 
 def choice_row(a: LoraAnswer, cond: str) -> ChoiceRow:
