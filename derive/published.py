@@ -26,6 +26,11 @@ def publish(sections: Mapping[str, Any]) -> dict[str, Any]:
     return json.loads(dumps(sections))
 
 
+def section_of(key: str, data: Mapping[str, Any]) -> Section:
+    """One question's section (`data`, its as_json) as a reader of answers.json gets it."""
+    return publish({key: data})[key]
+
+
 def dumps(data: Mapping[str, Any]) -> str:
     """answers.json's text (and that of every section the checks read)."""
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
@@ -85,6 +90,16 @@ def big_o(text: Any, names: Mapping[str, Any]) -> sp.Expr:
     if not isinstance(text, str) or not (text.startswith("O(") and text.endswith(")")):
         raise ValueError(f"not an O-form: {text!r}")
     return expression(text[2:-1], names)
+
+
+def formula(section: Section, path: str, names: Mapping[str, Any]) -> sp.Expr | None:
+    """The exact expression published at `path` (None when it does not read)."""
+    return read(expression, read(at, section, path), names)
+
+
+def o_form(section: Section, path: str, names: Mapping[str, Any]) -> sp.Expr | None:
+    """The argument of the O-form published at `path` (None when it does not read)."""
+    return read(big_o, read(at, section, path), names)
 
 
 def symbols(*exprs: sp.Basic) -> dict[str, sp.Symbol]:

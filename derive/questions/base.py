@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
 
 from derive.answer import Boxed, Issued, Row
 from derive.config import Config
-from derive.published import Section, publish
+from derive.published import Section, section_of
 
 if TYPE_CHECKING:
     from derive.grade.parts import GradedPart
@@ -157,7 +157,7 @@ class Question(ABC, Generic[A]):
 
     def section(self, answer: A) -> Section:
         """This question's section of answers.json, serialized and parsed back."""
-        return publish({self.key: self.as_json(answer)})[self.key]
+        return section_of(self.key, self.as_json(answer))
 
     def boxed(self, section: Section) -> list[Boxed]:
         """The final answers the solutions box, each as the document must print it, made from the

@@ -23,7 +23,7 @@ from sympy.codegen.cfunctions import log2
 
 from derive.answer import Check, Issued
 from derive.bigo import big_o
-from derive.published import Section
+from derive.published import Section, formula, o_form
 from derive.questions import decoding_published as published_q2
 from derive.questions import search
 from derive.verify import Planned, count_check
@@ -152,8 +152,8 @@ def plan(cost: SortCost, grid: list[tuple[int, int, int]], part: Issued, publish
                        int(cost.powers_of_two.subs(k, RSOLVE_AT))))
     checks.append(count_check(part, "sorting: W(n) solves its recurrence",
                               f"n = 2..{RECURRENCE_UP_TO}, and rsolve's form at n = {2**RSOLVE_AT}", recurrence))
-    o_form = cost.time_big_o.replace(sp.log, lambda arg: sp.log(arg, 2))  # the O-form's log in base 2
-    formulas = sp.lambdify((T, B, N), (cost.totals[search.SCORES], cost.totals[SORT_COMPARISONS], o_form), "math")
+    base2 = cost.time_big_o.replace(sp.log, lambda arg: sp.log(arg, 2))  # the O-form's log in base 2
+    formulas = sp.lambdify((T, B, N), (cost.totals[search.SCORES], cost.totals[SORT_COMPARISONS], base2), "math")
     rng = random.Random(1)
     scores, ratio = [], 0.0
     comparisons, totals = [], []
@@ -169,7 +169,7 @@ def plan(cost: SortCost, grid: list[tuple[int, int, int]], part: Issued, publish
     worst_run = f"instrumented sort-based beam search on worst-case inputs, {len(grid)} (T, B, N)"
     checks.append(count_check(part, f"sorting: {search.SCORES}", random_run, scores))
     checks.append(count_check(part, "sorting: comparisons on worst-case inputs", worst_run, comparisons))
-    time_exact = published_q2.formula(published, "time_exact", published_q2.SORT_NAMES)
+    time_exact = formula(published, "time_exact", published_q2.SORT_NAMES)
     checks.append(published_q2.count_check(part, "sorting: time on worst-case inputs", worst_run, totals, time_exact,
                                            [{T: s, B: w, N: v} for s, w, v in grid], (f"{SORTED}.time_exact",)))
     checks.append(Check(part.id, f"sorting: counts / O-form at most {BOUND_FACTOR} (log base 2)", random_run,
@@ -178,5 +178,5 @@ def plan(cost: SortCost, grid: list[tuple[int, int, int]], part: Issued, publish
     for field, count in (("per_step", per_step), ("time", time_exact)):
         checks.append(published_q2.o_form_check(
             part, f"sorting: O-form, {field.replace('_', ' ')}", count,
-            published_q2.o_form(published, field, published_q2.SORT_NAMES), [(B, N)], (f"{SORTED}.{field}",)))
+            o_form(published, field, published_q2.SORT_NAMES), [(B, N)], (f"{SORTED}.{field}",)))
     return checks

@@ -29,7 +29,7 @@ from derive import crosscheck
 from derive.answer import Check, Skipped
 from derive.config import Config
 from derive.matexpr import evaluate
-from derive.published import Section, at, floats, publish, read
+from derive.published import Section, at, floats, read, section_of
 from derive.questions.birnn_instance import (
     DIGITS,
     TOLERANCE,
@@ -89,7 +89,7 @@ def as_published(answer: BirnnAnswer) -> Section:
     """The answer's section of answers.json, serialized and parsed back (plan without a build)."""
     from derive.questions.birnn import as_json  # it plans with this module: imported late
 
-    return publish({KEY: as_json(answer)})[KEY]
+    return section_of(KEY, as_json(answer))
 
 
 def tied(check: Check, section: Section, forms: ClosedForms, field: str) -> Check:

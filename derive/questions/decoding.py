@@ -21,7 +21,7 @@ from derive.bigo import big_o
 from derive.config import Config, DecodingConfig
 from derive.grade.parts import EXACT, NUMBER, O_FORM, WORDS, GradedPart, get
 from derive.properties import Property
-from derive.published import Section, at, publish
+from derive.published import Section, at, formula, o_form, section_of
 from derive.questions import beam_sort, decoding_view, search
 from derive.questions import decoding_published as read_back
 from derive.questions.base import Part, Parts, Question, Table
@@ -218,7 +218,7 @@ def plan(answer: DecodingAnswer, config: Config, published: Section | None = Non
     enumeration, instrumented runs of Algorithm 1 and of the sort-based search, and searches
     restated on the tree; the work shown (cost tables, step tables, 2.2's and 2.5's numbers)
     against the same."""
-    section = publish({KEY: as_json(answer)})[KEY] if published is None else published
+    section = section_of(KEY, as_json(answer)) if published is None else published
     cfg = config.decoding
     checks: Planned = [*_count_checks(section), _feasibility_check(answer)]
     checks += _algorithm1_checks(answer, section)
@@ -254,7 +254,7 @@ def _count_checks(section: Section) -> list[Check]:
     every = [len(list(itertools.product(range(p[N]), repeat=p[T]))) for p in points]
     no_bos = [sum(1 for seq in itertools.product(range(p[N]), repeat=p[T]) if 0 not in seq) for p in points]
     return [read_back.count_check(DecodingParts.count, name, method, measured,
-                                  read_back.formula(section, key, read_back.COUNT_NAMES), points, (field(key),))
+                                  formula(section, key, read_back.COUNT_NAMES), points, (field(key),))
             for name, method, measured, key in (
                 ("number of sequences", f"enumeration, {ENUMERATED}", every, "num_sequences"),
                 ("sequences without a repeated <BOS>", f"enumeration without word 0 (<BOS>), {ENUMERATED}", no_bos,
@@ -277,20 +277,20 @@ def _algorithm1_checks(answer: DecodingAnswer, section: Section) -> list[Check]:
                search.WORDS_WRITTEN: [c.words_written for _, c in runs]}
     checks = [read_back.count_check(DecodingParts.complexity, f"Algorithm 1: {key}", method, counted[key], total,
                                     points, ()) for key, total in answer.cost.totals.items()]
-    time = read_back.formula(section, "complexity.time_exact", read_back.COST_NAMES)
-    space = read_back.formula(section, "complexity.space_exact", read_back.COST_NAMES)
+    time = formula(section, "complexity.time_exact", read_back.COST_NAMES)
+    space = formula(section, "complexity.space_exact", read_back.COST_NAMES)
     checks.append(read_back.count_check(DecodingParts.complexity, "Algorithm 1: time", f"{method}: every operation",
                                         [sum(ops) for ops in zip(*counted.values(), strict=True)], time, points,
                                         (field("complexity", "time_exact"),)))
     peaks = [c.peak_space for _, c in runs]
     checks.append(Check(DecodingParts.complexity.id, f"Algorithm 1: {search.SPACE}",
                         f"{method}: the values its structures held at the peak, against the published and the "
-                        "shown formula", max(read_back.count_error(peaks, formula, points)
-                                             for formula in (space, answer.cost.space)), 0.0,
+                        "shown formula", max(read_back.count_error(peaks, shown, points)
+                                             for shown in (space, answer.cost.space)), 0.0,
                         (field("complexity", "space_exact"),)))
     for key, exact in (("time", time), ("space", space)):
         checks.append(read_back.o_form_check(DecodingParts.complexity, f"O-form of the {key}", exact,
-                                             read_back.o_form(section, f"complexity.{key}", read_back.COST_NAMES),
+                                             o_form(section, f"complexity.{key}", read_back.COST_NAMES),
                                              ORDER, (field("complexity", key),)))
     return checks
 

@@ -16,23 +16,13 @@ from sympy.codegen.cfunctions import log2
 
 from derive.answer import Check, Issued
 from derive.asymptotic import TOLERANCE, big_o_check
-from derive.published import Section, at, big_o, expression, rational, read
+from derive.published import Section, at, rational, read
 from derive.questions.search import Hypothesis
 
 N, T, B = sp.symbols("N T B", integer=True, positive=True)
 COUNT_NAMES: dict[str, Any] = {"N": N, "T": T}  # 2.1's counts
 COST_NAMES: dict[str, Any] = {"T": T, "B": B, "N": N}  # Algorithm 1's costs
 SORT_NAMES: dict[str, Any] = {**COST_NAMES, "log": sp.log, "ceiling": sp.ceiling, "log2": log2}  # the sort-based costs
-
-
-def formula(section: Section, path: str, names: Mapping[str, Any]) -> sp.Expr | None:
-    """An exact expression as published at `path` (None when it does not read)."""
-    return read(expression, read(at, section, path), names)
-
-
-def o_form(section: Section, path: str, names: Mapping[str, Any]) -> sp.Expr | None:
-    """The argument of an O-form as published at `path` (None when it does not read)."""
-    return read(big_o, read(at, section, path), names)
 
 
 def _hypothesis(item: Any) -> Hypothesis:

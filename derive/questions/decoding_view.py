@@ -19,7 +19,7 @@ from derive.answer import Boxed, Tex
 from derive.config import DecodingConfig
 from derive.latex import formatting, layout, treefig
 from derive.latex.escaping import json_key, words
-from derive.published import Section
+from derive.published import Section, formula, o_form
 from derive.questions import beam_sort, search
 from derive.questions import decoding_published as read_back
 from derive.questions.search import Candidate, Hypothesis, Path, Step
@@ -424,18 +424,18 @@ def boxed(section: Section, parts: type[DecodingParts], key: str, beams_field: s
     place in answers.json, `beams_field` the beams' under it) with the formatting `view` gives
     the answer: the count, Algorithm 1's and the sort-based O-forms, greedy's words and log p,
     and each beam the solutions list."""
-    def o_form(path: str, names: dict[str, Any], before: str, after: str = "") -> Boxed:
-        form = read_back.o_form(section, path, names)
+    def boxed_o(path: str, names: dict[str, Any], before: str, after: str = "") -> Boxed:
+        form = o_form(section, path, names)
         tex = None if form is None else before + rf"O\!\left({formatting.exact(form)}\right)" + after
         return Boxed(parts.complexity, f"{key}.{path}", tex)
 
-    count = read_back.formula(section, "num_sequences", read_back.COUNT_NAMES)
+    count = formula(section, "num_sequences", read_back.COUNT_NAMES)
     out = [Boxed(parts.count, f"{key}.num_sequences",
                  None if count is None else rf"\prod_{{t=1}}^{{T}} N = {formatting.exact(count)}"),
-           o_form("complexity.time", read_back.COST_NAMES, r"\text{time} = "),
-           o_form("complexity.space", read_back.COST_NAMES, r"\text{space} = "),
-           o_form("complexity.sorted.per_step", read_back.SORT_NAMES, "", r" \text{ per step}"),
-           o_form("complexity.sorted.time", read_back.SORT_NAMES, r"\text{time} = ")]
+           boxed_o("complexity.time", read_back.COST_NAMES, r"\text{time} = "),
+           boxed_o("complexity.space", read_back.COST_NAMES, r"\text{space} = "),
+           boxed_o("complexity.sorted.per_step", read_back.SORT_NAMES, "", r" \text{ per step}"),
+           boxed_o("complexity.sorted.time", read_back.SORT_NAMES, r"\text{time} = ")]
     greedy = read_back.hypothesis(section, "greedy")
     label = None if greedy is None else rf"\bar w_{{1:{len(greedy.words)}}}"
     out += [Boxed(parts.greedy, f"{key}.greedy.words",

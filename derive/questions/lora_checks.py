@@ -26,7 +26,8 @@ from derive import crosscheck
 from derive.answer import Check, Issued
 from derive.asymptotic import TOLERANCE, big_o_check
 from derive.config import Config, LoraConfig
-from derive.published import Section, at, big_o, expression, publish, read
+from derive.published import Section, at, expression, o_form, read, section_of
+from derive.published import formula as read_formula
 from derive.questions.lora_counted import COUNTERS, Counter, Size, quantize
 from derive.questions.lora_model import (
     CHOICE_KEYS,
@@ -110,7 +111,7 @@ def plan(answer: LoraAnswer, config: Config, published: Section | None = None) -
             label = f"{NAMES[mod]} {NAMES[meth]}"
             for key, (what, name) in MEASURED.items():
                 path = f"{mod}.{meth}.{key}"
-                formula = read(expression, read(at, section, path), FORMULA_NAMES)
+                formula = read_formula(section, path, FORMULA_NAMES)
                 counts = [(size, bits, getattr(cnt[mod, meth], what)) for size, bits, cnt in measured]
                 checks.append(measured_check(LoraParts.costs, f"{label}: {name}", method, formula, counts,
                                              certifies=(field(path),)))
@@ -130,7 +131,7 @@ def plan(answer: LoraAnswer, config: Config, published: Section | None = None) -
 def _published(answer: LoraAnswer) -> Section:
     from derive.questions.lora import as_json  # lora.py imports this module: imported late
 
-    return publish({KEY: as_json(answer)})[KEY]
+    return section_of(KEY, as_json(answer))
 
 
 def evaluate(formula: sp.Expr, size: Size, bits: int) -> sp.Expr:
@@ -151,8 +152,8 @@ def o_form_check(section: Section, mod: str, meth: str, key: str, name: str) -> 
     """The published O-form against the published exact count it summarizes (which its own
     check holds to the instrumented pass); infinite when either does not read."""
     path = f"{mod}.{meth}.{key}"
-    count = read(expression, read(at, section, path), O_NAMES)
-    form = read(big_o, read(at, section, f"{path}_big_o"), O_NAMES)
+    count = read_formula(section, path, O_NAMES)
+    form = o_form(section, f"{path}_big_o", O_NAMES)
     certifies = (field(f"{path}_big_o"),)
     if count is None or form is None:
         return Check(LoraParts.costs.id, name, f"the published O-form and {key} do not read", math.inf, TOLERANCE,
@@ -182,7 +183,7 @@ def torch_expected(section: Section, bits: int) -> dict[str, list[tuple[Size, Fr
     """The published multiply-adds (doubled: FLOPs) and space of each LoRA module at the grid's
     sizes, exact; None where the field does not read (the PyTorch check then fails)."""
     def at_size(path: str, size: Size, factor: int) -> Fraction | None:
-        formula = read(expression, read(at, section, path), FORMULA_NAMES)
+        formula = read_formula(section, path, FORMULA_NAMES)
         value = None if formula is None else evaluate(factor * formula, size, bits)
         return Fraction(int(value.p), int(value.q)) if isinstance(value, sp.Rational) else None
 

@@ -21,7 +21,7 @@ from derive.answer import Boxed, Tex
 from derive.config import LoraConfig
 from derive.latex.formatting import exact, fixed, spelled
 from derive.published import Section as Published
-from derive.published import at, big_o, read
+from derive.published import o_form
 from derive.questions import lora_model as model
 
 if TYPE_CHECKING:
@@ -251,7 +251,7 @@ def boxed(section: Published) -> list[Boxed]:
         for meth in model.METHODS:
             for key in ("time_big_o", "space_big_o"):
                 path = f"{mod}.{meth}.{key}"
-                form = read(big_o, read(at, section, path), names)
+                form = o_form(section, path, names)
                 out.append(Boxed(model.LoraParts.complexity, model.field(path), None if form is None else o_box(form)))
     return out
 

@@ -23,7 +23,7 @@ from derive.config import Config
 from derive.grade.parts import TENSOR, GradedPart, get, shape_of
 from derive.latex.notation import Subscripted
 from derive.properties import Property
-from derive.published import Section, at, publish, rationals, read
+from derive.published import Section, at, rationals, read, section_of
 from derive.questions.base import Part, Parts, Question, Table
 from derive.verify import Planned, compare, torch_job
 
@@ -213,7 +213,7 @@ def plan(answer: NormalizationAnswer, config: Config, published: Section | None 
 
 
 def as_published(answer: NormalizationAnswer) -> Section:
-    return publish({KEY: as_json(answer)})[KEY]
+    return section_of(KEY, as_json(answer))
 
 
 def _published_statistic(section: Section, kind: str, stat: str, axes: tuple[int, ...]) -> np.ndarray:
