@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
+
+NOISE_DIGITS = 3  # errors below a thousandth of the tolerance's decade are published as that bound
 
 
 class Tex(str):
@@ -72,12 +75,27 @@ class Check:
     def passed(self) -> bool:
         return math.isfinite(self.max_error) and self.max_error <= self.tolerance
 
+    @property
+    def error_bound(self) -> float:
+        """What is published of the error: the smallest power of ten at or above it, and no less
+        than NOISE_DIGITS decades below the tolerance's. Rounding noise, which differs between
+        CPUs (NumPy's vectorized exp and tanh), never reaches the published bytes; an exact check
+        (tolerance 0) and a non-finite error are published as they are."""
+        if self.tolerance <= 0 or not math.isfinite(self.max_error):
+            return self.max_error
+        floor = Decimal(repr(self.tolerance)).adjusted() - NOISE_DIGITS  # repr: 1e-12, not 9.99...e-13
+        if self.max_error <= 0:
+            return float(f"1e{floor}")
+        error = Decimal(repr(self.max_error))
+        decade = error.adjusted() + (error > Decimal(10) ** error.adjusted())
+        return float(f"1e{max(decade, floor)}")
+
     def as_json(self) -> dict[str, Any]:
         return {
             "question": self.question,
             "name": self.name,
             "method": self.method,
-            "max_error": self.max_error,
+            "max_error": self.error_bound,
             "tolerance": self.tolerance,
             "passed": self.passed,
             "certifies": list(self.certifies),

@@ -6,6 +6,7 @@ and templates/tail.tex.j2 (with appendix.tex.j2) print only these.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -96,11 +97,19 @@ class AppendixView:
     skipped_rows: tuple[SkippedRow, ...]
 
 
+def _error(check: Check) -> Tex:
+    """The published error: a bound, 10^k, where the check has a tolerance; the value where it is exact."""
+    bound = check.error_bound
+    if check.tolerance <= 0 or not math.isfinite(bound):
+        return sci(bound)
+    return Tex(rf"\le 10^{{{int(f'{bound:e}'.split('e')[1])}}}")
+
+
 def appendix_view(checks: Sequence[Check], skipped: Sequence[Skipped], fields: int,
                   uncertified: Sequence[str]) -> AppendixView:
     return AppendixView(
         checks=len(checks), skipped=len(skipped), certified=fields - len(uncertified), fields=fields,
         uncertified=tuple(uncertified),
-        check_rows=tuple(CheckRow(c.question, c.name, c.method, sci(c.max_error), sci(c.tolerance), c.passed)
+        check_rows=tuple(CheckRow(c.question, c.name, c.method, _error(c), sci(c.tolerance), c.passed)
                          for c in checks),
         skipped_rows=tuple(SkippedRow(s.question, s.name, s.reason) for s in skipped))

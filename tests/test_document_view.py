@@ -50,13 +50,15 @@ def test_a_group_of_checks_breaks_no_run() -> None:
 
 
 def test_the_appendix_view_counts_and_formats() -> None:
-    checks = [Check("1", "a", "m", 1.25e-17, 1e-9, ("normalization.x",)), Check("2.4(b)", "b", "n", 0.0, 0.0)]
+    checks = [Check("1", "a", "m", 1.25e-17, 1e-9, ("normalization.x",)), Check("2.4(b)", "b", "n", 0.0, 0.0),
+              Check("3", "d", "o", 2.5e-8, 1e-6)]
     skipped = [Skipped("3", "c", "no PyTorch")]
     view = appendix_view(checks, skipped, 10, ["birnn.y", "lora.z"])
-    assert (view.checks, view.skipped, view.certified, view.fields) == (2, 1, 8, 10)
+    assert (view.checks, view.skipped, view.certified, view.fields) == (3, 1, 8, 10)
     assert view.uncertified == ("birnn.y", "lora.z")
     assert [(r.max_error, r.tolerance, r.passed) for r in view.check_rows] == [
-        (r"1.2\times 10^{-17}", r"1.0\times 10^{-9}", True), ("0", "0", True)]
+        (r"\le 10^{-12}", r"1.0\times 10^{-9}", True), ("0", "0", True),
+        (r"\le 10^{-7}", r"1.0\times 10^{-6}", True)]
     assert [(r.question, r.name, r.reason) for r in view.skipped_rows] == [("3", "c", "no PyTorch")]
     with pytest.raises(dataclasses.FrozenInstanceError):
         view.checks = 3  # type: ignore[misc]

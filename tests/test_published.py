@@ -205,3 +205,30 @@ def test_boxed_checks_certify_nothing():
     solved = build.solve(config.load(None))
     boxed = [c for c in solved.checks if c.name == "boxed answers = answers.json"]
     assert boxed and all(c.certifies == () for c in boxed)
+
+
+@pytest.mark.parametrize(("error", "tolerance", "published"), [
+    (8.881784197001253e-18, 1e-12, 1e-15),  # noise: the floor, three decades below the tolerance
+    (0.0, 1e-12, 1e-15),
+    (1.6800593904782612e-10, 1e-6, 1e-9),  # above the floor: the next power of ten
+    (1e-9, 1e-6, 1e-9),  # a power of ten is its own bound
+    (1.0000000000000002e-9, 1e-6, 1e-8),
+    (6.639893552546524e-17, 2.220446049250313e-16, 1e-16),
+    (0.0, 0.0, 0.0),  # exact checks publish the error itself
+    (3.0, 0.0, 3.0),
+])
+def test_the_published_error_is_the_power_of_ten_above_it(error, tolerance, published):
+    check = Check("1", "n", "m", error, tolerance)
+    assert check.error_bound == published
+    assert check.as_json()["max_error"] == published
+
+
+def test_rounding_noise_does_not_change_the_published_error():
+    """Errors a few ulps apart (another CPU's exp or tanh) publish the same bytes; passed is
+    decided on the error itself."""
+    for error, tolerance in ((2.220446049250313e-16, 1e-8), (1.6800593904782612e-10, 1e-6), (4.4e-5, 2.0)):
+        nearby = [error * (1 + k * 2.0 ** -50) for k in range(-4, 5)]
+        assert len({Check("1", "n", "m", e, tolerance).error_bound for e in nearby}) == 1
+        assert all(Check("1", "n", "m", e, tolerance).error_bound >= e for e in nearby)
+    close = Check("1", "n", "m", 8e-7, 9e-7)  # the bound (1e-6) is above the tolerance; the error is not
+    assert close.passed and close.error_bound > close.tolerance
