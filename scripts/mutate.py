@@ -1,16 +1,18 @@
 """make mutate: how many planted errors the build's own checks catch, with no test in the loop.
 
-cosmic-ray mutates a copy of derive (never the working tree) in derive/questions/ and
-derive/bigo.py, the code that derives answers; the checks are the oracle, not its subject:
-the modules that hold them (*_checks.py, lora_counted.py) and the check code that still lives
-beside a derivation (CHECK_CODE) are not mutated. Each mutant is judged by
-`derive check` alone, without PyTorch, on the default config and the variants in
+cosmic-ray mutates a copy of derive (never the working tree): every module that derives an
+answer or checks one (MODULES: derive/questions/ with the check modules, the search and sort
+instruments and the counted LoRA model, bigo.py, asymptotic.py, the published-answer readers,
+the certification, the comparison and the matrix-expression evaluator). Each mutant is judged
+by `derive check` alone, without PyTorch, on the default config and the variants in
 scripts/mutate/: killed when a check fails or the command breaks, survived when every check
 passes. A survivor is then applied again and built: when answers.json and solutions.tex are
 byte-identical to the unmutated build's on every one of those configs, it is counted as
 equivalent (on them); otherwise it survived with a visible change, listed in survivors.txt.
-Operators that mostly make type errors (bit operations, `is`, variable insertion) are left
-out; a seeded sample of the rest runs, and all of bigo.py's.
+A mutant of check code that leaves every check passing and every output unchanged (a check
+made weaker, say) is counted as equivalent by that rule, so survivors.txt lists the
+equivalent ones too, for a reader to judge. Operators that mostly make type errors (bit operations, `is`,
+variable insertion) are left out; a seeded sample of the rest runs.
 
     python scripts/mutate.py [--sample N] [--seed S] [--out build/mutate]
     python scripts/mutate.py --oracle        (what each mutant runs)
@@ -20,7 +22,6 @@ out; a seeded sample of the rest runs, and all of bigo.py's.
 from __future__ import annotations
 
 import argparse
-import ast
 import json
 import os
 import random
@@ -32,14 +33,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 VARIANTS = sorted((ROOT / "scripts" / "mutate").glob("variant_*.toml"))
-CHECK_CODE = {  # top-level names, by module of derive/questions/
-    "normalization.py": {"plan", "DEFINITIONS", "by_definition", "row_value", "steps_check", "torch_payload"},
-    "decoding.py": {"GRID", "plan", "_feasibility_check", "_path_score", "_ranked_by_depth", "_beam_by_sets",
-                    "_tables_check", "_shortfall_check", "_same"},
-    "search.py": {"Counter", "algorithm1", "merge_sort", "sort_beam", "_read_back"},
-    "beam_sort.py": {"plan"},
-}
-SAMPLE = 120  # mutants of derive/questions/: with bigo.py's, about 25 minutes on 2 shared cores
+MODULES = ["derive/questions", "derive/bigo.py", "derive/asymptotic.py", "derive/published.py",
+           "derive/certify.py", "derive/verify.py", "derive/matexpr.py"]
+SAMPLE = 400  # about an hour on 2 shared cores
 EXCLUDED_OPERATORS = [r".*_(RShift|LShift|BitOr|BitAnd|BitXor|Mod)$", r".*_(Is|IsNot)$", r".*_(Is|IsNot)_.*",
                       r"core/Variable.*", r"core/ExceptionReplacer", r"core/RemoveDecorator"]
 
@@ -69,7 +65,7 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--oracle", action="store_true")
     p.add_argument("--outputs", type=Path)
-    p.add_argument("--sample", type=int, default=SAMPLE, help="mutants of derive/questions/ to run (0: all)")
+    p.add_argument("--sample", type=int, default=SAMPLE, help="mutants to run, a seeded sample (0: all)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", type=Path, default=ROOT / "build" / "mutate")
     args = p.parse_args()
@@ -86,10 +82,9 @@ def main() -> int:
     env = {**os.environ, "PYTHONPATH": str(out / "src")}
     bin_dir = Path(sys.executable).parent
     (out / "config.toml").write_text(f"""[cosmic-ray]
-module-path = ["src/derive/questions", "src/derive/bigo.py"]
+module-path = {json.dumps(["src/" + m for m in MODULES])}
 timeout = 120.0
-excluded-modules = ["src/derive/questions/*_checks.py", "src/derive/questions/lora_counted.py",
-                    "src/derive/questions/__init__.py"]
+excluded-modules = ["src/derive/questions/__init__.py"]
 test-command = "{sys.executable} {ROOT / 'scripts' / 'mutate.py'} --oracle"
 [cosmic-ray.distributor]
 name = "local"
@@ -126,34 +121,15 @@ def _same_tree(a: Path, b: Path) -> bool:
         (a / f).read_bytes() == (b / f).read_bytes() for f in files)
 
 
-def _check_lines(path: Path) -> set[int]:
-    """The lines of the module's top-level definitions named in CHECK_CODE."""
-    names = CHECK_CODE.get(path.name, set())
-    lines: set[int] = set()
-    for node in ast.parse(path.read_text()).body:
-        targets = [node.name] if isinstance(node, ast.FunctionDef | ast.ClassDef) else [
-            t.id for t in getattr(node, "targets", [getattr(node, "target", None)]) if isinstance(t, ast.Name)]
-        if names.intersection(targets):
-            lines.update(range(node.lineno, (node.end_lineno or node.lineno) + 1))
-    return lines
-
-
 def _sample(session: Path, size: int, seed: int) -> None:
-    """Keep every mutant of bigo.py and a seeded sample of `size` of the others, outside the
-    check code (skipped ones stay out)."""
+    """Keep a seeded sample of `size` of the mutants (0: all)."""
     db = sqlite3.connect(session)
-    pending = db.execute("SELECT job_id, module_path, start_pos_row FROM mutation_specs WHERE job_id NOT IN "
-                         "(SELECT job_id FROM work_results) ORDER BY job_id").fetchall()
-    checks = {path: _check_lines(session.parent / path) for path in {p for _, p, _ in pending}}
-    drop = {job for job, path, row in pending if row in checks[path]}
-    questions = [job for job, path, _ in pending if not path.endswith("bigo.py") and job not in drop]
-    if size:
-        drop |= set(questions) - set(random.Random(seed).sample(questions, min(size, len(questions))))
-    bigo = sum(1 for _, path, _ in pending if path.endswith("bigo.py"))
-    kept = sum(1 for job in questions if job not in drop)
-    print(f"mutate: bigo.py: {bigo} mutants, all run; derive/questions/: {len(questions)} outside the check code, "
-          f"{kept} run (seed {seed})", flush=True)
-    for job in drop:
+    pending = [job for (job,) in db.execute(  # job ids are random: order by what names a mutant
+        "SELECT job_id FROM mutation_specs WHERE job_id NOT IN (SELECT job_id FROM work_results) "
+        "ORDER BY module_path, operator_name, occurrence")]
+    kept = set(random.Random(seed).sample(pending, size)) if 0 < size < len(pending) else set(pending)
+    print(f"mutate: {len(pending)} mutants in {', '.join(MODULES)}; {len(kept)} run (seed {seed})", flush=True)
+    for job in set(pending) - kept:
         db.execute("DELETE FROM mutation_specs WHERE job_id = ?", (job,))
         db.execute("DELETE FROM work_items WHERE job_id = ?", (job,))
     db.commit()
