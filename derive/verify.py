@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,11 +41,26 @@ def compare(part: Issued, name: str, method: str, got: Any, expected: Any,
             certifies: tuple[str, ...] = ()) -> Check:
     """Largest difference: absolute, relative to the largest |expected| (relative=True), or
     relative to a given scale (the magnitude of the data the result was computed from).
-    `part`: the sub-question the check is filed under, as the registry issued it."""
-    if scale is not None:
-        err = max_abs_error(got, expected) / max(scale, 1e-300)
-    else:
-        err = max_rel_error(got, expected) if relative else max_abs_error(got, expected)
+    `part`: the sub-question the check is filed under, as the registry issued it.
+
+    The comparison also proves it can fail: `got` with one entry moved by twice the tolerance
+    (in the check's own units; at least a few ulps, so that the move is representable) must
+    exceed it, or the check fails as unable to fail."""
+    def error(values: Any) -> float:
+        if scale is not None:
+            return max_abs_error(values, expected) / max(scale, 1e-300)
+        return max_rel_error(values, expected) if relative else max_abs_error(values, expected)
+
+    err = error(got)
+    planted = np.array(got, dtype=float)
+    if planted.size and np.shape(expected) == planted.shape and math.isfinite(err):
+        unit = scale if scale is not None else (float(np.max(np.abs(expected))) if relative else 1.0)
+        first = planted.flat[0] - np.asarray(expected, dtype=float).flat[0]
+        move = max(2 * tolerance * max(unit, 1e-300), 4 * math.ulp(planted.flat[0]))  # representable
+        planted.flat[0] += math.copysign(move, first)
+        if not error(planted) > tolerance:
+            return Check(part.id, name, f"{method}; cannot fail: an entry moved by twice the tolerance passed",
+                         math.inf, tolerance, certifies)
     return Check(part.id, name, method, err, tolerance, certifies)
 
 
