@@ -22,6 +22,7 @@ variable insertion) are left out; a seeded sample of the rest runs.
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import os
 import random
@@ -57,6 +58,21 @@ def oracle(command: list[str]) -> int:
     return 0
 
 
+def executed(outputs: Path, lines: Path) -> int:
+    """The lines of derive that `derive build --no-pdf` runs on the oracle's configs (coverage.py),
+    written to `lines` as JSON {file: [line, ...]}."""
+    import coverage
+
+    package = Path(__import__("derive").__file__).parent
+    cov = coverage.Coverage(data_file=None, include=[str(package / "*")])
+    cov.start()
+    status = oracle(["build", "--no-pdf", "--out", str(outputs / "{name}")])
+    cov.stop()
+    data = cov.get_data()
+    lines.write_text(json.dumps({f: sorted(data.lines(f) or ()) for f in data.measured_files()}))
+    return status
+
+
 def run(cmd: list[str], cwd: Path, env: dict[str, str]) -> None:
     subprocess.run(cmd, cwd=cwd, env=env, check=True)
 
@@ -65,12 +81,15 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--oracle", action="store_true")
     p.add_argument("--outputs", type=Path)
+    p.add_argument("--lines", type=Path, nargs=2, metavar=("OUTPUTS", "FILE"), help=argparse.SUPPRESS)
     p.add_argument("--sample", type=int, default=SAMPLE, help="mutants to run, a seeded sample (0: all)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", type=Path, default=ROOT / "build" / "mutate")
     args = p.parse_args()
     if args.oracle:
         return oracle(["check"])
+    if args.lines:
+        return executed(*args.lines)
     if args.outputs:
         return oracle(["build", "--no-pdf", "--out", str(args.outputs / "{name}")])
     out = args.out.resolve()
@@ -97,7 +116,8 @@ exclude-operators = {json.dumps(EXCLUDED_OPERATORS)}
     session = out / "session.sqlite"
     run([str(bin_dir / "cosmic-ray"), "init", "config.toml", str(session)], out, env)
     run([str(bin_dir / "cr-filter-operators"), str(session), "config.toml"], out, env)
-    _sample(session, args.sample, args.seed)
+    run([sys.executable, __file__, "--lines", str(out / "covered"), str(out / "lines.json")], out, env)
+    _sample(session, args.sample, args.seed, json.loads((out / "lines.json").read_text()))
     run([str(bin_dir / "cosmic-ray"), "exec", "config.toml", str(session)], out, env)
     outputs = [sys.executable, __file__, "--outputs"]
     run([*outputs, str(out / "baseline")], out, env)
@@ -121,17 +141,38 @@ def _same_tree(a: Path, b: Path) -> bool:
         (a / f).read_bytes() == (b / f).read_bytes() for f in files)
 
 
-def _sample(session: Path, size: int, seed: int) -> None:
-    """Keep a seeded sample of `size` of the mutants (0: all)."""
+def _statements(path: Path) -> list[tuple[int, int]]:
+    """The line span of every statement of a module, innermost last when sorted by start."""
+    return [(node.lineno, node.end_lineno or node.lineno) for node in ast.walk(ast.parse(path.read_text()))
+            if isinstance(node, ast.stmt)]
+
+
+def _runs(row: int, spans: list[tuple[int, int]], lines: set[int]) -> bool:
+    """Whether the build runs the innermost statement that holds `row`."""
+    holding = [(start, end) for start, end in spans if start <= row <= end]
+    if not holding:
+        return False
+    start, end = max(holding, key=lambda span: (span[0], -span[1]))
+    return any(start <= line <= end for line in lines)
+
+
+def _sample(session: Path, size: int, seed: int, executed: dict[str, list[int]]) -> None:
+    """Keep a seeded sample of `size` (0: all) of the mutants on statements the build runs."""
     db = sqlite3.connect(session)
-    pending = [job for (job,) in db.execute(  # job ids are random: order by what names a mutant
-        "SELECT job_id FROM mutation_specs WHERE job_id NOT IN (SELECT job_id FROM work_results) "
-        "ORDER BY module_path, operator_name, occurrence")]
-    kept = set(random.Random(seed).sample(pending, size)) if 0 < size < len(pending) else set(pending)
-    print(f"mutate: {len(pending)} mutants in {', '.join(MODULES)}; {len(kept)} run (seed {seed})", flush=True)
-    for job in set(pending) - kept:
-        db.execute("DELETE FROM mutation_specs WHERE job_id = ?", (job,))
-        db.execute("DELETE FROM work_items WHERE job_id = ?", (job,))
+    pending = db.execute(  # job ids are random: order by what names a mutant
+        "SELECT job_id, module_path, start_pos_row FROM mutation_specs WHERE job_id NOT IN "
+        "(SELECT job_id FROM work_results) ORDER BY module_path, operator_name, occurrence").fetchall()
+    lines = {str(Path(f).resolve()): set(rows) for f, rows in executed.items()}
+    spans = {path: _statements(session.parent / path) for path in {p for _, p, _ in pending}}
+    run = [job for job, path, row in pending
+           if _runs(row, spans[path], lines.get(str((session.parent / path).resolve()), set()))]
+    kept = set(random.Random(seed).sample(run, size)) if 0 < size < len(run) else set(run)
+    print(f"mutate: {len(pending)} mutants in {', '.join(MODULES)}; {len(run)} on statements the build runs "
+          f"(the others: grading, variants, error paths); {len(kept)} of them run (seed {seed})", flush=True)
+    for job, _, _ in pending:
+        if job not in kept:
+            db.execute("DELETE FROM mutation_specs WHERE job_id = ?", (job,))
+            db.execute("DELETE FROM work_items WHERE job_id = ?", (job,))
     db.commit()
     db.close()
 
