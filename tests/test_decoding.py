@@ -69,6 +69,13 @@ def _plant_cost(cost, **totals):
     return dataclasses.replace(cost, totals={**cost.totals, **totals})
 
 
+def _plant_step(answer, change):
+    """The last beam-search step's table with its candidate rows changed."""
+    *before, last = answer.beam_steps
+    changed = dataclasses.replace(last, candidates=change(last.candidates))
+    return dataclasses.replace(answer, beam_steps=[*before, changed])
+
+
 @pytest.mark.parametrize(
     ("plant", "caught"),
     [
@@ -96,6 +103,11 @@ def _plant_cost(cost, **totals):
         (lambda a: dataclasses.replace(a, ranking=a.ranking[::-1]), "beam with B = #leaves = exhaustive ranking"),
         (lambda a: dataclasses.replace(a, beams=a.beams[::-1]), "beam search result"),
         (lambda a: dataclasses.replace(a, greedy=a.beams[0]), "greedy = beam search with B = 1"),
+        (lambda a: _plant_step(a, lambda rows: rows[:-1]), "greedy and beam search tables"),
+        (lambda a: _plant_step(a, lambda rows: (dataclasses.replace(rows[0], kept=not rows[0].kept), *rows[1:])),
+         "greedy and beam search tables"),
+        (lambda a: _plant_step(a, lambda rows: (dataclasses.replace(rows[0], score=rows[0].score - 1), *rows[1:])),
+         "greedy and beam search tables"),
         (lambda a: dataclasses.replace(a, greedy=dataclasses.replace(a.greedy, score=a.greedy.score + 1)),
          "log-likelihoods = sums of edge log-probabilities"),
     ],

@@ -374,8 +374,9 @@ def _shortfall_check(answer: DecodingAnswer) -> Check:
 
 def _tables_check(answer: DecodingAnswer) -> Check:
     """The greedy and beam search tables shown: at each step the candidates in ranked order, with
-    their parent's score, log p, score and whether they are kept; the error counts wrong rows."""
-    cfg, wrong = answer.config, 0
+    their parent's score, log p, score and whether they are kept; the error counts wrong rows,
+    and the rows shown but not compared."""
+    cfg, wrong, compared = answer.config, 0, 0
     for table, width in ((answer.greedy_steps, 1), (answer.beam_steps, cfg.beam_width)):
         ranking = _ranked_by_depth(cfg.tree, cfg.steps, width)
         wrong += abs(len(table) - len(ranking))
@@ -384,6 +385,8 @@ def _tables_check(answer: DecodingAnswer) -> Check:
             wrong += sum((c.parent_score, c.logp, c.score, c.kept) != (
                 _path_score(cfg.tree, c.words[:-1]), cfg.tree[c.words], _path_score(cfg.tree, c.words),
                 c.words in ranked[:width]) for c in step.candidates)
+            compared += len(step.candidates)
+    wrong += sum(len(step.candidates) for step in (*answer.greedy_steps, *answer.beam_steps)) - compared
     return Check(DecodingParts.search.id,
                  "greedy and beam search tables", "each step's candidates ranked again from the tree "
                  "(scores, order, kept)", float(wrong), 0.0)
