@@ -9,12 +9,15 @@ import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from derive import DISTRIBUTION, __version__
 from derive.errors import DeriveError, Interrupted, UsageError
 from derive.parallel import TorchWorker
 from derive.resources import default_text, packaged
+
+if TYPE_CHECKING:
+    from derive.build import Solved
 
 CONFIG_HELP = "a TOML config, or - for standard input (default: the assignment as printed)"
 
@@ -53,6 +56,9 @@ def parser() -> argparse.ArgumentParser:
     where.add_argument("--dask", metavar="ADDRESS", help="run the jobs on a Dask cluster (needs `distributed`)")
     c = sub.add_parser("check", help="run every verification and print one line per check")
     c.add_argument("--config", type=Path, help=CONFIG_HELP)
+    c.add_argument("--plant", action="store_true",
+                   help="also plant an error in each certified field of answers.json and require a check "
+                        "that certifies it to fail (proves this config's checks can fail; a few seconds)")
     i = sub.add_parser("init", help="write a commented starter config: every key, the assignment's values")
     i.add_argument("file", nargs="?", type=Path, help="where to write it (default: standard output)")
     i.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
@@ -118,6 +124,22 @@ def _ending_signals_raise() -> Iterator[None]:
             signal.signal(s, old)
 
 
+def _plant(solved: Solved) -> int:
+    """`derive check --plant`: 1 when a planted error in a certified field escapes its checks."""
+    from derive.plants import escaped
+
+    count, missed = escaped(solved)
+    for miss in missed:
+        print(f"ESCAPED  {miss}")
+    print(f"plants: {count - len(missed)} of {count} planted errors in certified fields caught by a check "
+          "that certifies the field")
+    if missed:
+        print(f"derive: {len(missed)} planted errors escaped every check of their field, first: {missed[0]}",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
 def _run(args: argparse.Namespace, worker: TorchWorker | None) -> int:
     try:
         if args.command == "grade":
@@ -146,7 +168,7 @@ def _run(args: argparse.Namespace, worker: TorchWorker | None) -> int:
         if failed:
             print(f"derive: {check_failed_message(failed)}", file=sys.stderr)
             return 1
-        return 0
+        return _plant(solved) if args.plant else 0
     except DeriveError as exc:
         print(f"derive: {exc}", file=sys.stderr)
         return exc.exit_code

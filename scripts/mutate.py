@@ -3,16 +3,16 @@
 cosmic-ray mutates a copy of derive (never the working tree): every module that derives an
 answer or checks one (MODULES: derive/questions/ with the check modules, the search and sort
 instruments and the counted LoRA model, bigo.py, asymptotic.py, the published-answer readers,
-the certification, the comparison and the matrix-expression evaluator). Each mutant is judged
-by `derive check` alone, without PyTorch, on the default config and the variants in
-scripts/mutate/: killed when a check fails or the command breaks, survived when every check
-passes. A survivor is then applied again and built: when answers.json and solutions.tex are
-byte-identical to the unmutated build's on every one of those configs, it is counted as
-equivalent (on them); otherwise it survived with a visible change, listed in survivors.txt.
-A mutant of check code that leaves every check passing and every output unchanged (a check
-made weaker, say) is counted as equivalent by that rule, so survivors.txt lists the
-equivalent ones too, for a reader to judge. Operators that mostly make type errors (bit operations, `is`,
-variable insertion) are left out; a seeded sample of the rest runs.
+the certification, the comparison and the matrix-expression evaluator), on the statements that
+`derive build` runs on the oracle's configs (coverage.py; the rest is grading, variant and
+error-path code). Each mutant is judged by `derive check --plant` alone, without PyTorch, on
+the default config and the variants in scripts/mutate/: killed when a check fails, a planted
+error in a certified field of answers.json escapes the checks that certify it, or the command
+breaks; survived otherwise. A survivor is then applied again and built: when answers.json and
+solutions.tex are byte-identical to the unmutated build's on every one of those configs, it is
+counted as equivalent (on them); otherwise it survived with a visible change. survivors.txt
+lists both kinds, for a reader to judge. Operators that mostly make type errors (bit
+operations, `is`, variable insertion) are left out; a seeded sample of the rest runs.
 
     python scripts/mutate.py [--sample N] [--seed S] [--out build/mutate]
     python scripts/mutate.py --oracle        (what each mutant runs)
@@ -87,7 +87,7 @@ def main() -> int:
     p.add_argument("--out", type=Path, default=ROOT / "build" / "mutate")
     args = p.parse_args()
     if args.oracle:
-        return oracle(["check"])
+        return oracle(["check", "--plant"])
     if args.lines:
         return executed(*args.lines)
     if args.outputs:

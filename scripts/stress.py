@@ -5,7 +5,8 @@ every verification), and every answer field must be certified by a check that pa
 Variants that fail are written to build/stress-failures/ as TOML so they can be rerun with
 `derive check --config FILE`. A sample of them (`--pdf`, 20 by default, evenly spaced) is then
 built to PDF and put through the layout gate's checks (scripts/layout.py: no LaTeX error, no
-overfull box over 1 pt, no `<U+` stand-in, no overlapping tree words).
+overfull box over 1 pt, no `<U+` stand-in, no overlapping tree words), and the same sample goes
+through `derive check --plant`: every certified field, planted wrong, fails a check certifying it.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from derive import config
+from derive import config, plants
 from derive.build import failures, solve, uncertified
 from derive.progress import track
 from derive.tomlwrite import to_toml
@@ -103,6 +104,12 @@ def typeset(job: tuple[int, str]) -> tuple[int, list[str]]:
     return seed, [f"PDF: {p}" for p in problems]
 
 
+def plant(seed: int) -> tuple[int, list[str]]:
+    defaults = config.parse_toml(config.default_text(), "default.toml")
+    _, missed = plants.escaped(solve(config.from_dict(variant(seed), defaults)))
+    return seed, [f"planted error escaped its checks: {miss}" for miss in missed]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--count", type=int, default=1000)
@@ -123,13 +130,18 @@ def main() -> int:
                     failed.setdefault(seed, []).extend(problems)
         if sample:
             print(f"stress: {len(sample)} variants built to PDF ({time.perf_counter() - start:.0f} s)", flush=True)
+        for seed, problems in pool.imap_unordered(plant, sample):
+            if problems:
+                failed.setdefault(seed, []).extend(problems)
+        if sample:
+            print(f"stress: {len(sample)} variants planted ({time.perf_counter() - start:.0f} s)", flush=True)
     out = Path("build/stress-failures")
     for seed, problems in sorted(failed.items()):
         out.mkdir(parents=True, exist_ok=True)
         (out / f"variant-{seed}.toml").write_text(to_toml(variant(seed)), encoding="utf-8")
         print(f"stress: variant {seed} failed: {'; '.join(problems)}", file=sys.stderr)
     elapsed = time.perf_counter() - start
-    print(f"stress: {args.count} variants in {elapsed:.0f} s, {len(sample)} of them typeset")
+    print(f"stress: {args.count} variants in {elapsed:.0f} s, {len(sample)} of them typeset and planted")
     print(f"{args.count - len(failed)} passed, {len(failed)} failed")
     return 1 if failed else 0
 

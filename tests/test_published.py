@@ -8,12 +8,10 @@ import json
 
 import pytest
 
-from derive import build, certify, config, verify
+from derive import build, certify, config, plants, verify
 from derive.answer import Check
 from derive.errors import CheckFailed
-from derive.published import fields
 from derive.questions import QUESTIONS
-from tests.published_support import planted, plants
 
 # The default config and three variants: a sigmoid BiRNN with m = 8, a tree with near-ties, large sizes.
 VARIANTS = {
@@ -83,48 +81,18 @@ def no_torch(monkeypatch):
     monkeypatch.setattr(verify, "torch_module", lambda: None)
 
 
-def _plants(solved, questions=QUESTIONS):
-    skip = certify.not_answers()
-    for q in questions:
-        for path in fields(solved.published[q.key], q.key):
-            if path in skip:
-                continue
-            for what, wrong in plants(certify_value(solved, path)):
-                yield q, path, what, wrong
-
-
-def certify_value(solved, path):
-    key, _, below = path.partition(".")
-    value = solved.published[key]
-    for part in below.split("."):
-        value = value[part]
-    return value
-
-
 @pytest.mark.parametrize("q", list(QUESTIONS), ids=lambda q: q.key)
-def test_every_certified_field_fails_its_check_when_planted_wrong_in_its_published_form(solved, q, no_torch):
+def test_every_certified_field_fails_its_check_when_planted_wrong_in_its_published_form(solved, q):
     """Without PyTorch, so that every field is defended by the build's own checks everywhere."""
-    certified = {p for c in solved.checks for p in c.certifies}
-    assert certified
-    escaped, planted_count = [], 0
-    for _, path, what, wrong in _plants(solved, [q]):
-        if not any(certify.covers(p, path) for p in certified):
-            continue
-        below = path.partition(".")[2]
-        section = planted(solved.published[q.key], below, wrong)
-        results = verify.resolve(q.plan(solved.answers[q.key], solved.config, section))
-        planted_count += 1
-        if not any(isinstance(c, Check) and not c.passed and any(certify.covers(p, path) for p in c.certifies)
-                   for c in results):
-            escaped.append(f"{path}: {what}")
-    assert planted_count
-    assert escaped == []
+    count, missed = plants.escaped(solved, [q])
+    assert count
+    assert missed == []
 
 
 def test_every_field_has_a_plant():
     """The plants reach every field the default config publishes (none is left untested by form)."""
     solved = build.solve(config.load(None))
-    planted_fields = {path for _, path, _, _ in _plants(solved)}
+    planted_fields = {path for _, path, _, _ in plants.field_plants(solved)}
     assert set(certify.answer_fields(solved.published)) - planted_fields == set()
 
 
@@ -186,8 +154,8 @@ def test_a_published_answer_the_document_does_not_box_fails_the_boxed_check(q):
     assert boxes
     for box in boxes:
         below = box.field.partition(".")[2]
-        for what, wrong in plants(certify_value(solved, box.field)):
-            published = {**solved.published, q.key: planted(solved.published[q.key], below, wrong)}
+        for what, wrong in plants.plants(plants.value_at(solved.published[q.key], below)):
+            published = {**solved.published, q.key: plants.planted(solved.published[q.key], below, wrong)}
             checks = certify.boxed_checks(q, published, source)
             assert any(not c.passed for c in checks), f"{box.field}: {what}"
 
@@ -232,3 +200,20 @@ def test_rounding_noise_does_not_change_the_published_error():
         assert all(Check("1", "n", "m", e, tolerance).error_bound >= e for e in nearby)
     close = Check("1", "n", "m", 8e-7, 9e-7)  # the bound (1e-6) is above the tolerance; the error is not
     assert close.passed and close.error_bound > close.tolerance
+
+
+def test_check_plant_reports_every_plant_caught(capsys):
+    from derive import cli
+
+    assert cli.main(["check", "--plant"]) == 0
+    assert "plants: " in capsys.readouterr().out
+
+
+def test_check_plant_fails_when_a_planted_error_escapes(monkeypatch, capsys):
+    """A plant that changes nothing (the value itself) must escape every check: exit 1, named."""
+    from derive import cli
+
+    monkeypatch.setattr(plants, "plants", lambda value: iter([("unchanged", value)]))
+    assert cli.main(["check", "--plant"]) == 1
+    captured = capsys.readouterr()
+    assert "ESCAPED  normalization." in captured.out and "escaped every check of their field" in captured.err

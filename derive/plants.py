@@ -4,6 +4,9 @@
 right one by its form: a number moved past any tolerance, a matrix transposed, two entries or
 two list items swapped, a word changed, an O-form given a dominated term or losing a dominant
 one, an exact expression given another term, a label swapped for another label.
+`escaped(solved)` plants each in turn and runs the question's checks on the planted section:
+a plant that no check certifying its field catches means that field's checks cannot fail
+(`derive check --plant`, and the test suite on four configs).
 """
 
 from __future__ import annotations
@@ -11,11 +14,20 @@ from __future__ import annotations
 import copy
 import json
 import re
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import sympy as sp
+
+from derive import certify
+from derive.answer import Check
+from derive.published import fields
+from derive.questions import QUESTIONS, Question
+from derive.verify import Planned, TorchJob, resolve
+
+if TYPE_CHECKING:
+    from derive.build import Solved
 
 _RATIONAL = re.compile(r"-?\d+(/\d+|\.\d+)?")
 LABELS = ("LoRA", "QLoRA")  # the choice table's labels: a plant swaps one for the other
@@ -116,3 +128,41 @@ def planted(section: dict[str, Any], path: str, wrong: Any) -> dict[str, Any]:
         target = target[key]
     target[last] = json.loads(json.dumps(wrong))
     return out
+
+
+def value_at(section: dict[str, Any], path: str) -> Any:
+    """The field at `path` (below the section)."""
+    value: Any = section
+    for key in path.split("."):
+        value = value[key]
+    return value
+
+
+def field_plants(solved: Solved, questions: Iterable[Question[Any]] = QUESTIONS
+                 ) -> Iterator[tuple[Question[Any], str, str, Any]]:
+    """(question, field, what was planted, the wrong value) for every answer field published."""
+    skip = certify.not_answers()
+    for q in questions:
+        for path in fields(solved.published[q.key], q.key):
+            if path not in skip:
+                for what, wrong in plants(value_at(solved.published[q.key], path.partition(".")[2])):
+                    yield q, path, what, wrong
+
+
+def escaped(solved: Solved, questions: Iterable[Question[Any]] = QUESTIONS) -> tuple[int, list[str]]:
+    """How many plants were made in certified fields, and those (field: what) that no check
+    certifying the field caught. The PyTorch checks are left out: every field must be defended
+    by the build's own checks, with or without PyTorch."""
+    certified = {p for c in solved.checks for p in c.certifies}
+    count, missed = 0, []
+    for q, path, what, wrong in field_plants(solved, questions):
+        if not any(certify.covers(p, path) for p in certified):
+            continue
+        section = planted(solved.published[q.key], path.partition(".")[2], wrong)
+        plan: Planned = [c for c in q.plan(solved.answers[q.key], solved.config, section)
+                         if not isinstance(c, TorchJob)]
+        count += 1
+        if not any(isinstance(c, Check) and not c.passed and any(certify.covers(p, path) for p in c.certifies)
+                   for c in resolve(plan)):
+            missed.append(f"{path}: {what}")
+    return count, missed
