@@ -2,11 +2,13 @@
 
 Independent of derive/bigo.py (which reduces monomials by a dominance rule): the count and the
 O-form are evaluated on rays v = k^a_v, for every direction a in {0, 1, 2, 3}^vars that
-respects the order constraints (small <= large) and makes every logarithm's argument grow, at
-k = 2^16 and 2^256. The O-form is right when count / O-form stays bounded away from 0 and
-infinity along every ray: between the two points the ratio may change by at most a factor 4,
-where a wrong power changes it by 2^240 or more and a missing log factor by 16; and when every
-kept term is needed: without it, the ratio changes by a factor 16 or more along some ray.
+respects the order constraints (small <= large) and makes every logarithm of the count grow (so
+that the count stays positive), at k = 2^16 and 2^256; a logarithm only the O-form has may
+vanish there (O(BN log B) for a count of BN log BN fails on the rays that keep B = 1). The
+O-form is right when count / O-form stays bounded away from 0 and infinity along every ray:
+between the two points the ratio may change by at most a factor 4, where a wrong power changes
+it by 2^240 or more and a missing log factor by 16; and when every kept term is needed: without
+it, the ratio changes by a factor 16 or more along some ray.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from collections.abc import Callable, Sequence
 from fractions import Fraction
 
 import sympy as sp
+from sympy.codegen.cfunctions import log2
 
 from derive.answer import Check, Issued
 
@@ -93,7 +96,7 @@ def _error(count: sp.Expr, form: sp.Expr, variables: tuple[sp.Symbol, ...],
            order: tuple[tuple[sp.Symbol, sp.Symbol], ...]) -> tuple[float, int]:
     """The check's error and number of rays; the cost models do not depend on the config, so
     a process computes each once."""
-    logs = [a.args[0] for a in (count.atoms(sp.log) | form.atoms(sp.log))]
+    logs = [a.args[0] for a in count.atoms(sp.log, log2) if a.args[0].free_symbols]  # the count's, not the form's
     directions = rays(variables, order, logs)
     err = worst_change(count, form, variables, directions)
     terms = sp.Add.make_args(sp.expand(form, log=False))  # log(BN) stays one factor

@@ -105,6 +105,17 @@ def test_big_o_check(count, form, order, passes):
     assert big_o_check(LoraParts.costs, "O", count, form, [n, d, r, h], order, ()).passed is passes
 
 
+@pytest.mark.parametrize(("form", "passes"), [
+    (n * d * sp.log(n * d), True),
+    (n * d * sp.log(n) + n * d * sp.log(d), True),  # the same logarithm, split
+    (n * d * sp.log(n), False),  # log n for log nd: wrong where n stays 1 and d grows
+    (n * d * sp.log(n * d) * sp.log(d), False),  # a log factor the count lacks
+])
+def test_big_o_check_reads_logarithms_on_the_counts_rays(form, passes):
+    count = n * d * sp.ceiling(sp.log(n * d, 2)) + n * d
+    assert big_o_check(LoraParts.costs, "O", count, form, [n, d], [], ()).passed is passes
+
+
 def _decoding_cost(**changes):
     cfg = config.load(None)
     answer = q2.derive(cfg)
@@ -120,7 +131,9 @@ def test_wrong_decoding_o_forms_are_caught(no_torch):
 
 @pytest.mark.parametrize(("field", "form"), [("time_big_o", q2.B * q2.N * q2.T),  # the log factor missing
                                               ("per_step_big_o", q2.B * q2.N * sp.log(q2.B * q2.N) ** 2),
-                                              ("per_step_big_o", q2.B * q2.N * sp.log(q2.B * q2.N) + q2.B * q2.N)])
+                                              ("per_step_big_o", q2.B * q2.N * sp.log(q2.B * q2.N) + q2.B * q2.N),
+                                              ("per_step_big_o", q2.B * q2.N * sp.log(q2.B)),  # log B for log BN
+                                              ("time_big_o", q2.T * q2.B * q2.N * sp.log(q2.B))])
 def test_wrong_sort_based_o_forms_are_caught(no_torch, field, form):
     cfg = config.load(None)
     answer = q2.derive(cfg)
