@@ -52,6 +52,7 @@ from derive.questions.birnn_model import (
     hf,
     published_tex,
 )
+from derive.questions.birnn_steps import work_check
 from derive.verify import Planned, compare, torch_job
 
 if TYPE_CHECKING:
@@ -107,7 +108,8 @@ def plan(answer: BirnnAnswer, config: Config, published: Section | None = None) 
     values = {k: a.astype(float) for k, a in answer.values.items()}
     ev = evaluate_forms(forms, act, values, float_apply)  # not answer.evaluation: the forms under test
     got = shown(section)
-    checks: Planned = [graph_check(answer), *jacobian_checks(forms, act, values, section)]
+    checks: Planned = [graph_check(answer), work_check(answer.derivation, answer.config.seed),
+                       *jacobian_checks(forms, act, values, section)]
     checks += complex_step_checks(forms, act, answer.values, answer.config.seed, section)
     checks += finite_difference_checks(ev, got, values, act.name, forms, section)
     # float64 rounding through the conditioning of f' (derivative_conditioning), as for the complex step
