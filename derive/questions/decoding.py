@@ -494,7 +494,7 @@ class Decoding(Question[DecodingAnswer]):
         beams = get(key, self.key, BEAMS)
         per_field = Fraction(parts.beam.points) / len(beams) / 2
         for i, beam in enumerate(beams):
-            others = tuple((" ".join(b["words"]), f"that is beam {k + 1} of the key: beams are ordered best first")
+            others = tuple((" ".join(b["words"]), f"that is the key's beam {k + 1}, which another beam matches")
                            for k, b in enumerate(beams) if k != i)
             out.append(GradedPart(f"{self.key}.{BEAMS}.{i + 1}.words", parts.beam.id, per_field, WORDS,
                                   beam["words"], (self.key, BEAMS, i, "words"), alternatives=others))
