@@ -7,6 +7,7 @@ import random
 from fractions import Fraction
 
 import pytest
+import sympy as sp
 
 from derive import config
 from derive.questions import QUESTIONS, decoding
@@ -91,3 +92,45 @@ def test_drawn_trees_are_unambiguous_by_construction(load_text, width, branching
         assert all(d.gap >= spec.decoding.margin for d in found), (seed, table)
         decided += len(found)
     assert decided >= 40  # trees with decisions to win, not single paths
+
+
+def _searched(tree: dict, steps: int, width: int, tie_break: dict) -> tuple[list, list, tuple]:
+    """Greedy, the beam's paths (as a set, sorted) and the optimum, by a search of this test's
+    own: scores as Fractions, ties broken by `tie_break` (a priority per path), not by the path."""
+    score = {(): Fraction(0)}
+    for path in sorted(tree, key=len):
+        score[path] = score[path[:-1]] + Fraction(int(tree[path].p), int(tree[path].q))
+
+    def search(w: int) -> list:
+        kept = [()]
+        for depth in range(1, steps + 1):
+            candidates = [p for p in tree if len(p) == depth and p[:-1] in kept]
+            kept = sorted(candidates, key=lambda p: (-score[p], tie_break[p]))[:w]
+        return kept
+
+    full = [p for p in tree if len(p) == steps]
+    return search(1), sorted(search(width)), max(full, key=lambda p: (score[p], -tie_break[p]))
+
+
+def test_an_unambiguous_answer_is_the_same_under_every_tie_break_and_rounding(load_text):
+    """Drawn trees (unambiguous) give the derived answer under 30 random tie-break rules, with every
+    log p moved by up to margin / (2 T) (each path's score by less than half the margin); the tie
+    planted in TIE_DECIDES changes the beam under some rule."""
+    spec = SPEC
+    defaults = config.parse_toml(config.default_text(), "default.toml")
+    for seed in range(15):
+        table = QUESTIONS["decoding"].randomize(random.Random(seed), spec)
+        cfg = config.from_dict({"decoding": table}, defaults)
+        answer = decoding.derive(cfg)
+        assert margin.unambiguous(answer, spec)
+        tree, steps = cfg.decoding.tree, cfg.decoding.steps
+        derived = ([answer.greedy.words], sorted(h.words for h in answer.beams), answer.optimum.words)
+        rng = random.Random(seed)
+        for _ in range(30):
+            bound = float(spec.decoding.margin) / (2 * steps)
+            moved = {p: logp + sp.Rational(rng.uniform(-bound, bound)) for p, logp in tree.items()}
+            assert _searched(moved, steps, cfg.decoding.beam_width, {p: rng.random() for p in tree}) == derived
+    cfg = load_text(f"[decoding]\n{TIE_DECIDES}")
+    beams = {tuple(_searched(cfg.decoding.tree, 3, 2, {p: rng.random() for p in cfg.decoding.tree})[1])
+             for _ in range(30)}
+    assert beams == {(("a", "w", "s"), ("a", "x", "q")), (("a", "w", "s"), ("b", "y", "r"))}
