@@ -134,3 +134,11 @@ def test_an_unambiguous_answer_is_the_same_under_every_tie_break_and_rounding(lo
     beams = {tuple(_searched(cfg.decoding.tree, 3, 2, {p: rng.random() for p in cfg.decoding.tree})[1])
              for _ in range(30)}
     assert beams == {(("a", "w", "s"), ("a", "x", "q")), (("a", "w", "s"), ("b", "y", "r"))}
+
+
+def test_a_bad_margin_is_one_line_and_exit_2(tmp_path, write_config, run):
+    path = write_config("[variants.decoding]\nmargin = 0\n")
+    code, out, err = run("variants", "--count", "1", "--config", str(path), "--out", str(tmp_path / "v"), "--no-pdf")
+    assert (code, out, err) == (2, "", "derive: variants.decoding.margin: must be between 0.01 (two scores rounded to "
+                                       "two decimals can swap when closer) and 10, got 0\n")
+    assert not (tmp_path / "v").exists()

@@ -243,3 +243,29 @@ def test_a_choice_that_is_not_a_string_names_the_labels(setup):
     sub["lora"]["choice"]["both"]["mha"] = 1
     result = next(r for r in grade(key, sub, GradingPolicy(), "sub.toml").results if r.part == choice)
     assert (result.verdict, result.reason) == (UNPARSEABLE, "expected LoRA or QLoRA as a string")
+
+
+def test_reasons_are_written_in_the_grammar_students_type(setup):
+    """`^`, never `**`; the expected and the submitted O-forms a reason quotes parse back to the
+    same dominant terms."""
+    from derive.grade import evaluate
+    from derive.grade.expr import parse
+
+    _, key = setup
+    sub = {"decoding": {"num_sequences": "N^(T+1)", "complexity": {"time": "O(T B N)", "space": "O(B N^2)"}},
+           "lora": {"ffn": {"lora": {"time_big_o": "O(n^2 d)", "space_big_o": "O(d^2 + n log(n^2 + d))"}}}}
+    results = [r for r in grade(key, sub, GradingPolicy(), "s").results if r.verdict != MISSING]
+    assert len(results) == 5 and all(r.verdict == WRONG and "**" not in r.reason for r in results)
+    assert results[0].reason == "expected N^T, got N^(T+1): differs at N = 2, T = 1 (2 vs 4)"
+    for r in results[1:]:
+        names = frozenset(s.name for s in r.part.symbols)
+        expected, got = r.reason.removeprefix("expected ").split(": ")[0].split(", got ")
+        for quoted, original in ((expected, r.part.expected), (got, sub_value(sub, r.part.field))):
+            assert evaluate.o_reduction(parse(quoted, names), r.part.symbols, r.part.order) == evaluate.o_reduction(
+                parse(original, names), r.part.symbols, r.part.order), (quoted, original)
+
+
+def sub_value(sub: dict, field: tuple) -> str:
+    for step in field:
+        sub = sub[step]
+    return sub  # type: ignore[return-value]
