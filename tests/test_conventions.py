@@ -54,3 +54,27 @@ def test_tolerances_print_as_powers_of_ten_when_they_are(rtol, printed):
     from derive.grade.conventions import _tex
 
     assert _tex(rtol) == printed
+
+
+def test_the_number_examples_are_no_answer_of_the_assignment():
+    """The sheet's and submission.toml's examples of numbers are forms, not hints: none equals a
+    numeric answer of the assignment's key (any entry of a statistic or gradient, a log-likelihood,
+    the loss)."""
+    from fractions import Fraction
+
+    from derive.grade.compare import flatten, read_number
+    from derive.grade.conventions import DECIMAL_EXAMPLE, FRACTION_EXAMPLES
+    from derive.grade.parts import NUMBER, TENSOR
+
+    key = key_of(config.load(None))
+    values = {read_number(v) for p in parts(key) if p.kind in (NUMBER, TENSOR) for v in flatten(p.expected)}
+    examples = {read_number(x) for x in (DECIMAL_EXAMPLE, *FRACTION_EXAMPLES)}
+    assert examples == {Fraction(-5, 4), Fraction(-8, 7)} and len(values) > 20
+    assert {abs(float(e) - float(v)) < 1e-3 for e in examples for v in values} == {False}
+    assert "31/12" not in blank_text() and "31/12" not in sheet_source(config.load(None))
+
+
+def blank_text() -> str:
+    from derive.grade.blank import blank
+
+    return blank(key_of(config.load(None)))

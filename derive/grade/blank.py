@@ -10,16 +10,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from derive.grade.conventions import DECIMAL_EXAMPLE, FRACTION_EXAMPLES, O_FORM_EXAMPLE
 from derive.grade.key import parts
 from derive.grade.parts import CHOICE, EXACT, NUMBER, O_FORM, TENSOR, WORDS, GradedPart
 from derive.tomlwrite import toml_value
 
-HEADER = """\
+FRACTION, SUM = FRACTION_EXAMPLES
+HEADER = f"""\
 # Your answers, for `derive grade`. Replace each "" with your answer; leave "" where you do not
-# answer. Numbers as numbers (-2.4) or as text ("31/12", "2 + 7/12"); expressions and O-forms as
-# text with ^ for powers ("O(n d^2)"); log is the natural log. Full rules: docs/submissions.md.
+# answer. Numbers as numbers ({DECIMAL_EXAMPLE}) or as text ("{FRACTION}", "{SUM}"); expressions
+# and O-forms as text with ^ for powers ("{O_FORM_EXAMPLE}"); log is the natural log.
+# Full rules: docs/submissions.md.
 """
-
 
 def _dims(shape: tuple[int, ...]) -> str:
     return " x ".join(map(str, shape))

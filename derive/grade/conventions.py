@@ -12,8 +12,11 @@ from derive.config import Config
 from derive.grade.policy import Tolerance
 from derive.latex import formatting
 
-# An O-form as a student writes it: not the answer to any question of the assignment.
+# Answers as a student writes them, for the sheet and the blank submission.toml: forms only,
+# not the answer to any question of the assignment (tests/test_conventions.py).
 O_FORM_EXAMPLE = "O(N^2 T + N log N)"
+DECIMAL_EXAMPLE = "-1.25"
+FRACTION_EXAMPLES = ("-8/7", "-1 - 1/7")  # equal: the grader compares values
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,7 @@ class Conventions:
     atol: Tex
     parts: tuple[PartTolerance, ...]  # the [grading.parts] overrides, in the config's order
     o_form: str  # printed verbatim in \texttt (escaped)
+    fraction: str
 
 
 def _tex(x: float) -> Tex:
@@ -42,4 +46,4 @@ def conventions(config: Config) -> Conventions:
     default: Tolerance = policy.default
     return Conventions(_tex(default.rtol), _tex(default.atol),
                        tuple(PartTolerance(name, _tex(t.rtol), _tex(t.atol)) for name, t in policy.parts.items()),
-                       O_FORM_EXAMPLE)
+                       O_FORM_EXAMPLE, FRACTION_EXAMPLES[0])
