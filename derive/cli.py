@@ -68,8 +68,9 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--variants", type=Path, help="a `derive variants` folder (DIR/key.json)")
     g.add_argument("--submissions", type=Path, help="a folder of <id>.toml submissions (with --variants)")
     g.add_argument("--config", type=Path, help="a config whose [grading] table sets the tolerances")
-    g.add_argument("--format", choices=("text", "json", "csv"), help="report of one submission (default: text)")
-    g.add_argument("--out", type=Path, help="batch mode: write the grades CSV here (and the reasons beside it)")
+    g.add_argument("--format", choices=("text", "json", "csv"),
+                   help="the report's format (default: text for one submission, csv in batch mode)")
+    g.add_argument("--out", type=Path, help="batch mode: write the report here (as CSV, and the reasons beside it)")
     return p
 
 

@@ -6,6 +6,7 @@ import functools
 from typing import Any
 
 from derive.config import Config, default_text, parse_toml
+from derive.grade.conventions import conventions
 from derive.latex.render import render
 from derive.questions import QUESTIONS, Question
 
@@ -32,5 +33,6 @@ def question_prompt(q: Question[Any], config: Config) -> str:
 def sheet_source(config: Config) -> str:
     total = sum(q.heading().points for q in QUESTIONS)
     parts = [render("sheet/head.tex.j2", title=sheet_title(config), total=total)]
+    parts.append(render("sheet/conventions.tex.j2", c=conventions(config)))
     parts += [question_prompt(q, config) for q in QUESTIONS]
     return "".join(parts) + "\\end{document}\n"

@@ -24,6 +24,7 @@ from derive import config as cfg
 from derive import outputs as outputs_
 from derive.build import latex_state_files, produce
 from derive.errors import CheckFailed, ConfigError, DeriveError, UsageError
+from derive.grade.blank import blank
 from derive.keys import key_csv, key_json
 from derive.latex.compile import State
 from derive.latex.render import environment
@@ -222,7 +223,9 @@ def warm(spec: VariantsSpec) -> None:
 def _write_variant(out: Path, outcome: Outcome, pdf: bool) -> None:
     folder = out / outcome.variant_id
     stale = [] if pdf else ["questions.pdf", "solutions.pdf"]
-    files = {"config.toml": outcome.config_text.encode("utf-8")} | outcome.files | latex_state_files(outcome.states)
+    files = {"config.toml": outcome.config_text.encode("utf-8"),
+             "submission.toml": blank(json.loads(outcome.files["answers.json"])).encode("utf-8")}
+    files |= outcome.files | latex_state_files(outcome.states)
     outputs_.commit(folder, files, remove=stale)
 
 

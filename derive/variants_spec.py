@@ -8,12 +8,15 @@ A question left out of `vary` keeps the base config's values.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from derive import values as v
 from derive.config import ACTIVATIONS, TENSOR_MAX_ENTRIES, TENSOR_MAX_MAGNITUDE
 from derive.errors import ConfigError
 from derive.latex.treefig import MAX_LEAVES
+from derive.questions.decoding_margin import DEFAULT_MARGIN, MAX_MARGIN, MIN_MARGIN
 
 QUESTION_KEYS = ("normalization", "decoding", "birnn", "lora")
 MAX_DRAWS_LIMIT = 100_000
@@ -21,11 +24,13 @@ MAX_WORD_LENGTH = 40
 
 DEFAULTS: dict[str, Any] = {
     "vary": list(QUESTION_KEYS),
-    "require": ["nonzero_variance", "small_denominators", "greedy_not_best_beam", "beam_misses_optimum"],
+    "require": ["nonzero_variance", "small_denominators", "greedy_not_best_beam", "beam_misses_optimum",
+                "unambiguous"],
     "max_draws": 2000,
     "normalization": {"shapes": [[4, 2, 3], [3, 2, 4], [2, 3, 4]], "entries": [0, 6], "max_denominator": 144},
     "decoding": {"depth": [3], "branching": [2, 3], "beam_width": [2], "vocabulary_size": [50257],
-                 "words": ["the", "a", "cat", "dog", "sat", "ran", "big", "red", "barked", "napped", "slept", "ate"]},
+                 "words": ["the", "a", "cat", "dog", "sat", "ran", "big", "red", "barked", "napped", "slept", "ate"],
+                 "margin": Decimal(DEFAULT_MARGIN)},
     "birnn": {"activation": list(ACTIVATIONS), "hidden_size": [3], "steps": [3]},
     "lora": {"d": [1024, 2048, 4096, 8192], "r": [4, 8, 16, 32], "n": [512, 1024, 2048, 4096],
              "heads": [8, 16, 32], "bits": [4, 8]},
@@ -46,6 +51,7 @@ class DecodingVary:
     beam_width: tuple[int, ...]
     vocabulary_size: tuple[int, ...]
     words: tuple[str, ...]
+    margin: Fraction  # log p by which every decision of 2.4's answers is won (`unambiguous`)
 
 
 @dataclass(frozen=True)
@@ -166,7 +172,15 @@ def _decoding(raw: dict[str, Any]) -> DecodingVary:
                           f"branching = {branching[1]}")
     vocabulary = _ints(raw["vocabulary_size"], f"{key}.vocabulary_size", len(words) + 1, 10**12)
     return DecodingVary(depth, branching, _ints(raw["beam_width"], f"{key}.beam_width", 1, 10**6), vocabulary,
-                        tuple(words))
+                        tuple(words), _margin(raw["margin"], f"{key}.margin"))
+
+
+def _margin(value: Any, key: str) -> Fraction:
+    margin = Fraction(v.number(value, key))
+    if not MIN_MARGIN <= margin <= MAX_MARGIN:
+        raise ConfigError(key, f"must be between {float(MIN_MARGIN):g} (two scores rounded to two decimals can "
+                          f"swap when closer) and {MAX_MARGIN}, got {value}")
+    return margin
 
 
 def _birnn(raw: dict[str, Any]) -> BirnnVary:

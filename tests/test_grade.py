@@ -135,17 +135,17 @@ def test_o_form_reason_names_the_terms(setup):
     config, key = setup
     sub = {"lora": {"ffn": {"lora": {"time_big_o": "O(nd^2 + n^2 d)"}}}}
     result = {r.part.path: r for r in grade(key, sub, GradingPolicy(), "s").results}["lora.ffn.lora.time_big_o"]
-    assert result.reason == "expected O(d**2*n), got O(d**2*n + d*n**2): extra d*n**2"
+    assert result.reason == "expected O(d^2*n), got O(d^2*n + d*n^2): extra d*n^2"
 
 
 @pytest.mark.parametrize("got, verdict, reason", [
-    ("O(T B^2 N + B T^2)", CORRECT, "same dominant terms as O(B**2*N*T + B*T**2)"),
+    ("O(T B^2 N + B T^2)", CORRECT, "same dominant terms as O(B^2*N*T + B*T^2)"),
     ("O(T B N log(B N))", CORRECT, "same dominant terms as O(B*N*T*log(B*N)) (selecting by sorting the candidates, "
                                    "as the solutions also derive)"),
     ("O(TBN log N)", CORRECT, "same dominant terms as O(B*N*T*log(B*N)) (selecting by sorting the candidates, "
                               "as the solutions also derive)"),
-    ("O(T B N)", WRONG, "expected O(B**2*N*T + B*T**2), got O(B*N*T): missing B**2*N*T, B*T**2; extra B*N*T"),
-    ("O(TBN log B)", WRONG, "expected O(B**2*N*T + B*T**2), got O(B*N*T*log(B)): missing B**2*N*T, B*T**2; "
+    ("O(T B N)", WRONG, "expected O(B^2*N*T + B*T^2), got O(B*N*T): missing B^2*N*T, B*T^2; extra B*N*T"),
+    ("O(TBN log B)", WRONG, "expected O(B^2*N*T + B*T^2), got O(B*N*T*log(B)): missing B^2*N*T, B*T^2; "
                             "extra B*N*T*log(B)"),
 ])
 def test_beam_time_by_either_derived_selection(setup, got, verdict, reason):
@@ -170,23 +170,53 @@ def test_missing_words_forms_and_bos(setup):
     assert verdicts["decoding.greedy.log_likelihood"] == MISSING
 
 
-def test_tied_beams_in_either_order_are_correct():
-    key = {"decoding": {"beam": [{"words": ["a", "red", "a"], "log_likelihood": "-27/10"},
-                                 {"words": ["a", "red", "sat"], "log_likelihood": "-27/10"}]}}
-    swapped = [{"words": "a red sat", "log_likelihood": "-2.7"}, {"words": "a red a", "log_likelihood": "-2.7"}]
-    twice = [{"words": "a red a", "log_likelihood": "-2.7"}, {"words": "a red a", "log_likelihood": "-2.7"}]
+KEY_BEAMS = [{"words": ["a", "red", "cat"], "log_likelihood": "-2"},
+             {"words": ["a", "red", "sat"], "log_likelihood": "-27/10"},
+             {"words": ["the", "dog", "ran"], "log_likelihood": "-3"}]
 
-    def verdicts(beams: list[dict[str, str]]) -> dict[str, str]:
-        from derive.grade.compare import grade_part
-        from derive.grade.parts import WORDS, GradedPart
-        from derive.grade.submission import _tied_beams_in_key_order
-        sub = _tied_beams_in_key_order({"decoding": {"beam": beams}}, key)
-        return {f"beam.{i + 1}": grade_part(GradedPart(f"beam.{i + 1}", "2.4(b)", 1, WORDS, b["words"], ()),
-                                            sub["decoding"]["beam"][i]["words"], GradingPolicy().tolerance("")).verdict
-                for i, b in enumerate(key["decoding"]["beam"])}
 
-    assert verdicts(swapped) == {"beam.1": CORRECT, "beam.2": CORRECT}
-    assert verdicts(twice) == {"beam.1": CORRECT, "beam.2": WRONG}
+def _beam_results(setup, beams: list[dict[str, str]]) -> tuple[dict[str, tuple[str, str]], tuple[str, ...]]:
+    _, key = setup
+    key = copy.deepcopy(key)
+    key["decoding"]["beam"] = KEY_BEAMS
+    report = grade(key, {"decoding": {"beam": beams}}, GradingPolicy(), "s")
+    return {r.part.path.removeprefix("decoding.beam."): (r.verdict, r.reason) for r in report.results
+            if r.part.path.startswith("decoding.beam.")}, report.notes
+
+
+def test_beams_in_any_order_score_full(setup):
+    reversed_beams = [{"words": " ".join(b["words"]), "log_likelihood": b["log_likelihood"]} for b in KEY_BEAMS[::-1]]
+    results, notes = _beam_results(setup, reversed_beams)
+    assert {part: verdict for part, (verdict, _) in results.items()} == {
+        f"{b}.{f}": CORRECT for b in (1, 2, 3) for f in ("words", "log_likelihood")}
+    assert notes == ("decoding.beam: beams are matched to the key's in any order: beam 3 as the key's beam 1, "
+                     "beam 1 as the key's beam 3",)
+
+
+def test_each_key_beam_is_matched_at_most_once(setup):
+    twice = [{"words": "a red sat", "log_likelihood": "-2.7"}, {"words": "a red sat", "log_likelihood": "-2.7"},
+             {"words": "a red cat", "log_likelihood": "-2"}]
+    results, _ = _beam_results(setup, twice)
+    assert results["2.words"][0] == results["1.words"][0] == CORRECT
+    assert results["3.words"] == (WRONG, "expected 'the dog ran', got 'a red sat' (that is the key's beam 2, which "
+                                         "another beam matches)")
+    assert results["3.log_likelihood"][0] == WRONG
+
+
+def test_beams_beyond_the_width_are_not_matched(setup):
+    """Listing every path cannot score: only the first B beams are matched, the others are notes."""
+    many = [{"words": w, "log_likelihood": "-9"} for w in ("x y z", "u v w", "a red cat", "a red sat", "the dog ran")]
+    results, notes = _beam_results(setup, many)
+    assert {part: verdict for part, (verdict, _) in results.items() if part.endswith("words")} == {
+        "1.words": CORRECT, "2.words": WRONG, "3.words": WRONG}
+    assert "decoding.beam.4: the key has 3; not graded" in notes
+
+
+def test_fewer_beams_leave_the_unmatched_key_beams_missing(setup):
+    results, _ = _beam_results(setup, [{"words": "the dog ran", "log_likelihood": "-3"}])
+    assert {part: verdict for part, (verdict, _) in results.items()} == {
+        "1.words": MISSING, "1.log_likelihood": MISSING, "2.words": MISSING, "2.log_likelihood": MISSING,
+        "3.words": CORRECT, "3.log_likelihood": CORRECT}
 
 
 def test_the_policys_graded_fields_are_the_questions_graded_parts():
@@ -213,3 +243,29 @@ def test_a_choice_that_is_not_a_string_names_the_labels(setup):
     sub["lora"]["choice"]["both"]["mha"] = 1
     result = next(r for r in grade(key, sub, GradingPolicy(), "sub.toml").results if r.part == choice)
     assert (result.verdict, result.reason) == (UNPARSEABLE, "expected LoRA or QLoRA as a string")
+
+
+def test_reasons_are_written_in_the_grammar_students_type(setup):
+    """`^`, never `**`; the expected and the submitted O-forms a reason quotes parse back to the
+    same dominant terms."""
+    from derive.grade import evaluate
+    from derive.grade.expr import parse
+
+    _, key = setup
+    sub = {"decoding": {"num_sequences": "N^(T+1)", "complexity": {"time": "O(T B N)", "space": "O(B N^2)"}},
+           "lora": {"ffn": {"lora": {"time_big_o": "O(n^2 d)", "space_big_o": "O(d^2 + n log(n^2 + d))"}}}}
+    results = [r for r in grade(key, sub, GradingPolicy(), "s").results if r.verdict != MISSING]
+    assert len(results) == 5 and all(r.verdict == WRONG and "**" not in r.reason for r in results)
+    assert results[0].reason == "expected N^T, got N^(T+1): differs at N = 2, T = 1 (2 vs 4)"
+    for r in results[1:]:
+        names = frozenset(s.name for s in r.part.symbols)
+        expected, got = r.reason.removeprefix("expected ").split(": ")[0].split(", got ")
+        for quoted, original in ((expected, r.part.expected), (got, sub_value(sub, r.part.field))):
+            assert evaluate.o_reduction(parse(quoted, names), r.part.symbols, r.part.order) == evaluate.o_reduction(
+                parse(original, names), r.part.symbols, r.part.order), (quoted, original)
+
+
+def sub_value(sub: dict, field: tuple) -> str:
+    for step in field:
+        sub = sub[step]
+    return sub  # type: ignore[return-value]

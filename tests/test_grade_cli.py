@@ -65,24 +65,40 @@ def test_json_and_text_reports(capsys, key_file, tmp_path):
 
 @pytest.mark.parametrize("text, message", [
     ("[decoding\n", "s.toml: not valid TOML: Expected ']' at the end of a table declaration (at line 1, column 10)"),
-    ("[decoding]\nbeams = 1\n", "s.toml: decoding.beams: not a part of answers.json (see docs/submissions.md)"),
-    ("student = 'x'\n", "s.toml: student: not a part of answers.json (see docs/submissions.md)"),
-    ("[lora.ffn.lora]\ntime_big_oh = 'O(n)'\n",
-     "s.toml: lora.ffn.lora.time_big_oh: not a part of answers.json (see docs/submissions.md)"),
-    ('[decoding]\n"\\u001b[2J\\n" = 1\n',
-     's.toml: decoding["\\u001b[2J\\n"]: not a part of answers.json (see docs/submissions.md)'),
-    ("decoding = 5\n", "s.toml: decoding: must be a table, as in answers.json"),
     ("[decoding.greedy]\nlog_likelihood = " + "[" * 5000 + "]" * 5000 + "\n",
      "s.toml: has arrays or inline tables nested too deeply"),
     ("[decoding]\nnum_sequences = " + "1" * 5001 + "\n", "s.toml: has an integer of more than 4300 digits"),
-    ("[decoding]\nbeam = 'a b c'\n", "s.toml: decoding.beam: must be an array of tables, as in answers.json"),
-    ("[decoding]\nbeam = ['a b c']\n", "s.toml: decoding.beam.1: must be a table, as in answers.json"),
 ])
-def test_malformed_submission_is_exit_2_naming_the_part(capsys, key_file, tmp_path, monkeypatch, text, message):
+def test_a_file_that_is_not_toml_is_exit_2(capsys, key_file, tmp_path, monkeypatch, text, message):
     monkeypatch.chdir(tmp_path)
     Path("s.toml").write_text(text, encoding="utf-8")
     code, out, err = run(capsys, "grade", "--key", str(key_file), "s.toml")
     assert (code, out, err) == (2, "", f"derive: {message}\n")
+
+
+@pytest.mark.parametrize("text, ignored", [
+    ("[decoding]\nbeams = 1\n", "decoding.beams: not a part of answers.json; ignored (see docs/submissions.md)"),
+    ("student = 'x'\n", "student: not a part of answers.json; ignored (see docs/submissions.md)"),
+    ("[lora.ffn.lora]\ntime_big_oh = 'O(n)'\n",
+     "lora.ffn.lora.time_big_oh: not a part of answers.json; ignored (see docs/submissions.md)"),
+    ('[decoding]\n"\\u001b[2J\\n" = 1\n',
+     'decoding["\\u001b[2J\\n"]: not a part of answers.json; ignored (see docs/submissions.md)'),
+    ("decoding = 5\n", "decoding: must be a table, as in answers.json; ignored, its parts graded as missing"),
+    ("[decoding]\nbeam = 'a b c'\n",
+     "decoding.beam: must be an array of tables, as in answers.json; ignored, its parts graded as missing"),
+    ("[decoding]\nbeam = ['a b c']\n",
+     "decoding.beam.1: must be a table, as in answers.json; ignored, its parts graded as missing"),
+])
+def test_an_unknown_field_is_reported_and_the_rest_graded(capsys, key_file, tmp_path, monkeypatch, text, ignored):
+    monkeypatch.chdir(tmp_path)
+    Path("s.toml").write_text(f"{text}[lora.choice.both]\nmha = 'QLoRA'\n", encoding="utf-8")
+    code, out, err = run(capsys, "grade", "--key", str(key_file), "s.toml", "--format", "json")
+    report = json.loads(out)
+    assert (code, err, report["ignored"]) == (0, f"derive: s.toml: {ignored}\n", [ignored])
+    assert {p["part"]: p["verdict"] for p in report["parts"]}["lora.choice.both.mha"] == "correct"
+    assert report["total"] == 0.5
+    code, out, _ = run(capsys, "grade", "--key", str(key_file), "s.toml")
+    assert f"ignored: {ignored}" in out.splitlines()
 
 
 def test_ungraded_fields_are_notes(capsys, key_file, tmp_path):
@@ -135,8 +151,6 @@ def test_batch(capsys, key_file, tmp_path):
 
 def test_usage_errors(capsys, key_file):
     assert run(capsys, "grade")[0] == 2
-    code, _, err = run(capsys, "grade", "--variants", "x", "--submissions", "y", "--format", "json")
-    assert (code, err) == (2, "derive: --format is for one submission; batch mode writes CSV\n")
     code, _, err = run(capsys, "grade", "--key", str(key_file), "--variants", "x")
     assert (code, err) == (2, "derive: batch mode is --variants DIR --submissions DIR (no --key, no SUBMISSION)\n")
 
@@ -203,3 +217,40 @@ def test_batch_uses_each_variants_own_grading_table(capsys, key_file, tmp_path):
     code, out, err = run(capsys, "grade", "--variants", str(variants), "--submissions", str(subs))
     rows = list(csv.DictReader(io.StringIO(out)))
     assert (code, err, rows[0]["decoding.greedy.log_likelihood"], rows[0]["total"]) == (0, "", "1", "4.5")
+
+
+@pytest.fixture
+def batch_folders(key_file, tmp_path) -> tuple[Path, Path]:
+    """v001 answers three parts (one wrong) and names an unknown field; v002 is missing."""
+    answers = json.loads(key_file.read_text(encoding="utf-8"))
+    variants, subs = tmp_path / "variants", tmp_path / "subs"
+    variants.mkdir()
+    subs.mkdir()
+    (variants / "key.json").write_text(json.dumps([{"id": i, "seed": n, "answers": answers}
+                                                   for n, i in enumerate(("v001", "v002"))]), encoding="utf-8")
+    (subs / "v001.toml").write_text(SUBMISSION + "[lora]\nrank = 4\n", encoding="utf-8")
+    return variants, subs
+
+
+def test_batch_formats(capsys, batch_folders, tmp_path):
+    variants, subs = batch_folders
+    args = ("grade", "--variants", str(variants), "--submissions", str(subs))
+    code, out, err = run(capsys, *args, "--format", "json")
+    rows = json.loads(out)
+    assert code == 0 and [(r["id"], r["status"], r.get("total")) for r in rows] == [
+        ("v001", "graded", 3.5), ("v002", "missing", None)]
+    assert rows[0]["ignored"] == ["lora.rank: not a part of answers.json; ignored (see docs/submissions.md)"]
+    assert {p["part"]: p["verdict"] for p in rows[0]["parts"]}["decoding.greedy.log_likelihood"] == "wrong"
+    assert err.splitlines() == ["derive: missing submission: v002 (v002.toml)",
+                                f"derive: {subs / 'v001.toml'}: lora.rank: not a part of answers.json; ignored "
+                                "(see docs/submissions.md)"]
+    code, out, _ = run(capsys, *args, "--format", "text")
+    assert code == 0 and out.startswith(f"v001: {subs / 'v001.toml'}\n") and "total: 3.5 / 38" in out
+    assert out.endswith("\nv002: missing\n")
+    code, csv_out, _ = run(capsys, *args, "--format", "csv")
+    assert (code, csv_out) == (0, run(capsys, *args)[1])
+    assert [r["total"] for r in csv.DictReader(io.StringIO(csv_out))] == ["3.5", ""]
+    out_file = tmp_path / "grades.json"
+    code, out, err = run(capsys, *args, "--format", "json", "--out", str(out_file))
+    assert (code, out) == (0, "") and json.loads(out_file.read_text(encoding="utf-8")) == rows
+    assert not out_file.with_suffix(".reasons.csv").exists()

@@ -62,9 +62,18 @@ HOSTILE = [
     ("log(0)", "log of a number that is not positive"),
     ("(-8)^(1/3)", "a negative number to a fractional power"),
     ("1 +", "ends too early"),
-    ("", "empty"),
     ("1 " * 450, "more than 400 tokens"),
 ]
+
+
+@pytest.mark.parametrize("text", ["", "  \t"])
+def test_blank_text_is_no_answer(key, text):
+    """What the blank submission.toml holds for every field: graded as missing, not unparseable."""
+    report = grade(key, {"decoding": {"greedy": {"log_likelihood": text}}}, GradingPolicy(), "s.toml")
+    result = {r.part.path: r for r in report.results}["decoding.greedy.log_likelihood"]
+    assert (result.verdict, result.reason, result.points) == (compare.MISSING, "no answer", 0)
+    with pytest.raises(Unparseable, match="^empty$"):
+        parse(text)
 
 
 @pytest.mark.parametrize("text, reason", HOSTILE)

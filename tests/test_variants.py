@@ -14,6 +14,7 @@ from derive.errors import CheckFailed, ConfigError
 from derive.executors import Serial
 from derive.latex.render import escape
 from tests.conftest import needs_tex, snapshot
+from tests.grade_support import key_of
 
 
 def job(variant_id: str, base_text: str | None = None, write_config=None, seed: int = 0) -> variants.Job:
@@ -27,7 +28,7 @@ def test_layout_keys_and_report(tmp_path):
     variants.run(["v001", "v002"], 7, None, out, Serial(), pdf=False)
     assert sorted(p.name for p in out.iterdir()) == ["key.csv", "key.json", "report.json", "v001", "v002"]
     assert sorted(p.name for p in (out / "v001").iterdir()) == [
-        "answers.json", "config.toml", "questions.tex", "solutions.tex"]
+        "answers.json", "config.toml", "questions.tex", "solutions.tex", "submission.toml"]
     key = json.loads((out / "key.json").read_text())
     assert [e["id"] for e in key] == ["v001", "v002"]
     assert [e["seed"] for e in key] == [variants.variant_seed(7, "v001"), variants.variant_seed(7, "v002")]
@@ -99,7 +100,8 @@ def test_a_failed_variant_is_reported_by_id_and_the_others_are_written(tmp_path,
     def produce(cfg, *args, **kwargs):  # the build itself is tested elsewhere: a stand-in, fast
         if cfg.document.title.endswith("v002"):
             raise CheckFailed("check failed: question 1, planted")
-        return Produced({"answers.json": b'{"checks": [], "skipped_checks": []}\n'}, {})
+        answers = key_of(cfg) | {"checks": [], "skipped_checks": []}
+        return Produced({"answers.json": json.dumps(answers).encode()}, {})
 
     monkeypatch.setattr(variants, "produce", produce)
     with pytest.raises(CheckFailed, match=r"^variant v002: check failed: question 1, planted$"):

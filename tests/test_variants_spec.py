@@ -30,8 +30,13 @@ from derive.variants import proved
      'variants.birnn.activation[0]: must be one of "tanh", "sigmoid", got "relu"'),
     ('[variants]\nrequire = ["pretty"]\n', 'variants.require[0]: must be one of "nonzero_variance", '
      '"small_denominators", "greedy_not_optimal", "greedy_not_best_beam", "beam_misses_optimum", "no_ties", '
-     'got "pretty"'),
+     '"unambiguous", got "pretty"'),
     ('[variants]\nvary = ["lora", "lora"]\n', "variants.vary: lists a name twice"),
+    ("[variants.decoding]\nmargin = 0.005\n", "variants.decoding.margin: must be between 0.01 (two scores rounded "
+     "to two decimals can swap when closer) and 10, got 0.005"),
+    ("[variants.decoding]\nmargin = 11\n", "variants.decoding.margin: must be between 0.01 (two scores rounded "
+     "to two decimals can swap when closer) and 10, got 11"),
+    ('[variants.decoding]\nmargin = "0.05"\n', "variants.decoding.margin: must be a number, got a string"),
     ("[variants]\nmax_draws = 0\n", "variants.max_draws: must be between 1 and 100000, got 0"),
     ("[variants.normalization]\nentries = [3, 3]\n", 'variants.require: "nonzero_variance" can never hold: '
      "variants.normalization.entries = [3, 3] makes every variance 0"),
@@ -57,15 +62,16 @@ def test_the_cli_refuses_a_bad_variants_table_in_one_line(tmp_path, write_config
 SPEC = config.load(None).variants
 TREES = {  # (tree, beam width) -> the decoding properties that hold
     "default": ("", {"greedy_not_optimal": True, "greedy_not_best_beam": True, "beam_misses_optimum": False,
-                     "no_ties": True}),
+                     "no_ties": True, "unambiguous": True}),
     # greedy: "a x" -3.7; beam (B = 2) drops "c" at step 1, ends with "b y" -3; the optimum is "c z" -2.5
     "beam misses": ('beam_width = 2\n[decoding.tree]\n"a" = -0.7\n"b" = -1\n"c" = -2.5\n"a x" = -3\n"b y" = -2\n'
                     '"c z" = 0\n', {"greedy_not_optimal": True, "greedy_not_best_beam": True,
-                                    "beam_misses_optimum": True, "no_ties": True}),
+                                    "beam_misses_optimum": True, "no_ties": True, "unambiguous": True}),
     # greedy "a x" -1.2 is the optimum and the best beam; "b y" and "b z" tie at -3
     "greedy is optimal, ties": ('beam_width = 2\n[decoding.tree]\n"a" = -0.2\n"b" = -2\n"a x" = -1\n"b y" = -1\n'
                                 '"b z" = -1\n', {"greedy_not_optimal": False, "greedy_not_best_beam": False,
-                                                  "beam_misses_optimum": False, "no_ties": False}),
+                                                  "beam_misses_optimum": False, "no_ties": False,
+                                                  "unambiguous": False}),
 }
 
 

@@ -24,6 +24,8 @@ class Batch:
     table: str  # one row per student
     details: str  # one row per student and part, with the reasons
     messages: tuple[str, ...]  # missing, unknown, malformed
+    rows: tuple[tuple[str, str, dict[str, str]], ...] = ()  # (id, status, cells), as the table
+    graded: tuple[tuple[str, Report], ...] = ()  # (id, report) of each graded student
 
 
 def _variants(folder: Path) -> list[tuple[str, dict[str, Any]]]:
@@ -77,4 +79,4 @@ def grade_batch(variants: Path, submissions: Path, fixed: GradingPolicy | None) 
         cells |= {"total": format_points(report.total), "max": format_points(report.maximum)}
         rows.append((student, "graded", cells))
         graded.append((student, report))
-    return Batch(batch_csv(columns, rows), batch_details(graded), tuple(messages))
+    return Batch(batch_csv(columns, rows), batch_details(graded), tuple(messages), tuple(rows), tuple(graded))

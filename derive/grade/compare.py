@@ -17,6 +17,7 @@ from typing import Any
 import sympy as sp
 
 from derive.grade import evaluate
+from derive.grade.evaluate import typed
 from derive.grade.expr import Unparseable, parse, shown
 from derive.grade.parts import CHOICE, EXACT, NUMBER, O_FORM, TENSOR, WORDS, GradedPart
 from derive.grade.policy import Tolerance
@@ -203,7 +204,7 @@ def _exact(part: GradedPart, got: Any) -> Result:
     names = frozenset(s.name for s in part.symbols)
     node = parse(_text(got), names)
     if evaluate.is_o_form(node):
-        return Result(part, Fraction(0), WRONG, f"expected the exact count {part.expected}, got an O-form")
+        return Result(part, Fraction(0), WRONG, f"expected the exact count {typed(part.expected)}, got an O-form")
     points = [dict(zip(sorted(names), p, strict=False)) for p in EXACT_POINTS]
     values = [evaluate.number(node, p) for p in points]
     first_difference = ""
@@ -217,8 +218,9 @@ def _exact(part: GradedPart, got: Any) -> Result:
                 break
         else:
             also = f" ({why})" if why else ""
-            return Result(part, part.points, CORRECT, f"equals {answer}{also} at {len(points)} integer points")
-    return Result(part, Fraction(0), WRONG, f"expected {part.expected}, got {shown(_text(got))}: {first_difference}")
+            return Result(part, part.points, CORRECT, f"equals {typed(answer)}{also} at {len(points)} integer points")
+    return Result(part, Fraction(0), WRONG,
+                  f"expected {typed(part.expected)}, got {shown(_text(got))}: {first_difference}")
 
 
 def _o_form(part: GradedPart, got: Any) -> Result:
@@ -227,16 +229,16 @@ def _o_form(part: GradedPart, got: Any) -> Result:
     for answer, why in part.alternatives:
         if set(sp.Add.make_args(mine)) == set(sp.Add.make_args(
                 evaluate.o_reduction(parse(answer, names), part.symbols, part.order))):
-            return Result(part, part.points, CORRECT, f"same dominant terms as {answer} ({why})")
+            return Result(part, part.points, CORRECT, f"same dominant terms as {typed(answer)} ({why})")
     theirs = evaluate.o_reduction(parse(part.expected, names), part.symbols, part.order)
     missing = set(sp.Add.make_args(theirs)) - set(sp.Add.make_args(mine))
     extra = set(sp.Add.make_args(mine)) - set(sp.Add.make_args(theirs))
     if not missing and not extra:
-        return Result(part, part.points, CORRECT, f"same dominant terms as {part.expected}")
+        return Result(part, part.points, CORRECT, f"same dominant terms as {typed(part.expected)}")
     said = "; ".join(s for s in (
-        "missing " + ", ".join(sorted(map(str, missing))) if missing else "",
-        "extra " + ", ".join(sorted(map(str, extra))) if extra else "") if s)
-    return Result(part, Fraction(0), WRONG, f"expected {part.expected}, got O({mine}): {said}")
+        "missing " + ", ".join(map(typed, sorted(missing, key=str))) if missing else "",
+        "extra " + ", ".join(map(typed, sorted(extra, key=str))) if extra else "") if s)
+    return Result(part, Fraction(0), WRONG, f"expected {typed(part.expected)}, got O({typed(mine)}): {said}")
 
 
 def _words(value: Any) -> list[str]:
@@ -277,8 +279,9 @@ _GRADERS: dict[str, Callable[[GradedPart, Any, Tolerance], Result]] = {
 
 
 def grade_part(part: GradedPart, got: Any, tol: Tolerance) -> Result:
-    """The verdict of one part; the submission's text is parsed by the grammar, within the time limit."""
-    if got is ABSENT:
+    """The verdict of one part; the submission's text is parsed by the grammar, within the time limit.
+    An empty string is no answer (the blank submission.toml holds one for every field)."""
+    if got is ABSENT or isinstance(got, str) and not got.strip():
         return Result(part, Fraction(0), MISSING, "no answer")
     try:
         with time_limit(PART_TIME_LIMIT):

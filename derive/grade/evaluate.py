@@ -11,6 +11,8 @@ from fractions import Fraction
 from typing import Any
 
 import sympy as sp
+from sympy.printing.precedence import precedence
+from sympy.printing.str import StrPrinter
 
 from derive.bigo import big_o
 from derive.grade.expr import Bin, Call, Neg, Node, Num, Sym, Unparseable
@@ -25,6 +27,22 @@ Value = Fraction | float
 _OPERATIONS: dict[str, Callable[[Any, Any], Any]] = {
     "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "^": operator.pow,
 }
+
+
+class _Typed(StrPrinter):
+    """SymPy's plain text with `^` for powers: the grammar students type (expr.py), so that a
+    reason can be copied back into an answer."""
+
+    def _print_Pow(self, expr: sp.Pow, rational: bool = False) -> str:
+        level = precedence(expr)
+        return f"{self.parenthesize(expr.base, level, strict=False)}^{self.parenthesize(expr.exp, level, strict=True)}"
+
+
+def typed(value: sp.Expr | str) -> str:
+    """An expression, or a key's published text, as a student would type it: `N^T`, not `N**T`.
+    A key's text is derive's own output, in which `**` is only ever the power operator (the
+    grammar reads `**` and `^` alike, and no other token holds a `*` twice)."""
+    return value.replace("**", "^") if isinstance(value, str) else _Typed().doprint(value)
 
 
 def _bounded(x: Value) -> Value:
@@ -181,7 +199,7 @@ def _log_terms(inner: sp.Expr, logs: dict[str, sp.Symbol]) -> sp.Expr:
     for factor in sp.Mul.make_args(inner):
         base, exponent = factor.as_base_exp()
         if not base.is_number:  # the log of a constant factor is a constant: dominated, dropped
-            terms.append(exponent * logs.setdefault(sp.srepr(base), sp.Symbol(f"log({base})", positive=True)))
+            terms.append(exponent * logs.setdefault(sp.srepr(base), sp.Symbol(f"log({typed(base)})", positive=True)))
     return sp.Add(*terms)
 
 

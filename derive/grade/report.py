@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from collections.abc import Sequence
+from typing import Any
 
 from derive.grade.key import split_lines
 from derive.grade.parts import format_points
@@ -21,17 +22,22 @@ def text(report: Report, title: str) -> str:
     lines = [title, ""]
     lines += [f"{p:<{width}}  {pts:>6} / {mx:<6} {v:<12} {why}" for p, pts, mx, v, why in rows]
     lines += ["", f"total: {format_points(report.total)} / {format_points(report.maximum)}"]
+    lines += [f"ignored: {n}" for n in report.ignored]
     lines += [f"note: {n}" for n in report.notes]
     lines += ["", "points split:", *(f"  {line}" for line in split_lines([r.part for r in report.results]))]
     return "\n".join(lines) + "\n"
 
 
-def as_json(report: Report) -> str:
+def _json_object(report: Report) -> dict[str, Any]:
     parts = [{"part": r.part.path, "points": float(r.points), "max": float(r.part.points), "verdict": r.verdict,
               "reason": r.reason} for r in report.results]
-    return json.dumps({"total": float(report.total), "max": float(report.maximum), "parts": parts,
-                       "notes": list(report.notes),
-                       "split": split_lines([r.part for r in report.results])}, indent=1) + "\n"
+    return {"total": float(report.total), "max": float(report.maximum), "parts": parts,
+            "ignored": list(report.ignored), "notes": list(report.notes)}
+
+
+def as_json(report: Report) -> str:
+    return json.dumps(_json_object(report) | {"split": split_lines([r.part for r in report.results])},
+                      indent=1) + "\n"
 
 
 def as_csv(report: Report) -> str:
@@ -69,3 +75,17 @@ def batch_details(rows: Sequence[tuple[str, Report]]) -> str:
             writer.writerow([student, r.part.path, format_points(r.points), format_points(r.part.points), r.verdict,
                              r.reason])
     return out.getvalue()
+
+
+def batch_render(rows: Sequence[tuple[str, str, dict[str, str]]], graded: Sequence[tuple[str, Report]],
+                 fmt: str) -> str:
+    """Batch mode's report as `--format json` (one object per student: id, status, and for a
+    graded one the fields of its single report) or `text` (each graded student's report as for
+    one submission, a line for each other one); CSV is `batch_csv`'s table."""
+    reports = dict(graded)
+    if fmt == "json":
+        return json.dumps([{"id": student, "status": status} | (
+            _json_object(reports[student]) if student in reports else {}) for student, status, _ in rows],
+            indent=1) + "\n"
+    return "\n".join(text(reports[student], f"{student}: {reports[student].source}") if student in reports
+                     else f"{student}: {status}\n" for student, status, _ in rows)

@@ -1,8 +1,8 @@
 """Reading a submission file and a key, and grading one against the other.
 
 A submission has the shape of answers.json (any subset of its answer fields). A file that is
-not TOML, or names a part answers.json does not have, is bad input (ConfigError, exit 2); a
-wrong or unreadable answer is a verdict.
+not TOML is bad input (ConfigError, exit 2); a field answers.json does not have is ignored and
+listed, and the rest graded; a wrong or unreadable answer is a verdict.
 """
 
 from __future__ import annotations
@@ -28,7 +28,9 @@ MAX_FILE_BYTES = 16 * 2**20
 @dataclass(frozen=True)
 class Report:
     results: tuple[Result, ...]
-    notes: tuple[str, ...]  # answers that are present but not graded, extra beams
+    notes: tuple[str, ...]  # answers that are present but not graded, extra beams, beams matched in another order
+    ignored: tuple[str, ...] = ()  # fields answers.json does not have, or of the wrong structure: not graded
+    source: str = ""  # the submission file, for messages
 
     @property
     def total(self) -> Fraction:
@@ -89,61 +91,73 @@ def _lookup(submission: dict[str, Any], where: tuple[str | int, ...]) -> Any:
     return node
 
 
-def _walk(sub: Any, key: Any, path: tuple[str | int, ...], graded: set[tuple[str | int, ...]], source: str,
-          notes: list[str]) -> None:
-    """Unknown names are errors; answers present but not graded become notes."""
+def _walk(sub: Any, key: Any, path: tuple[str | int, ...], graded: set[tuple[str | int, ...]], notes: list[str],
+          ignored: list[str]) -> None:
+    """Names answers.json does not have, and tables where it has none, are ignored (and listed);
+    answers present but not graded become notes."""
     dotted = ".".join(str(s + 1 if isinstance(s, int) else s) for s in path)
     if path in graded:
         return
     tables = isinstance(key, list) and bool(key) and isinstance(key[0], dict)
     if isinstance(key, dict) and not isinstance(sub, dict) or tables and not isinstance(sub, list):
-        raise ConfigError(source, f"{dotted}: must be {'a table' if isinstance(key, dict) else 'an array of tables'}"
-                                  ", as in answers.json")
+        ignored.append(f"{dotted}: must be {'a table' if isinstance(key, dict) else 'an array of tables'}, as in "
+                       "answers.json; ignored, its parts graded as missing")
+        return
     if isinstance(sub, dict) and isinstance(key, dict):
         for name, value in sub.items():
             if name not in key:
                 where = path_key(dotted, name) if dotted else path_key("", name).lstrip(".")
-                raise ConfigError(source, f"{where}: not a part of answers.json (see docs/submissions.md)")
-            _walk(value, key[name], (*path, name), graded, source, notes)
+                ignored.append(f"{where}: not a part of answers.json; ignored (see docs/submissions.md)")
+                continue
+            _walk(value, key[name], (*path, name), graded, notes, ignored)
     elif isinstance(sub, list) and tables:
         for i, value in enumerate(sub):
             if i >= len(key):
                 notes.append(f"{dotted}.{i + 1}: the key has {len(key)}; not graded")
             else:
-                _walk(value, key[i], (*path, i), graded, source, notes)
+                _walk(value, key[i], (*path, i), graded, notes, ignored)
     elif not any(g[: len(path)] == path for g in graded):
         notes.append(f"{dotted}: not graded (see docs/submissions.md)")
 
 
 def grade(key: dict[str, Any], submission: dict[str, Any], policy: GradingPolicy, source: str) -> Report:
-    """Every graded part of the key against the submission."""
+    """Every graded part of the key against the submission; what the key does not have is
+    listed as ignored, and the rest is graded."""
     graded_parts: list[GradedPart] = parts(key)
     notes: list[str] = []
-    _walk(submission, key, (), {p.field for p in graded_parts}, source, notes)
-    submission = _tied_beams_in_key_order(submission, key)
+    ignored: list[str] = []
+    _walk(submission, key, (), {p.field for p in graded_parts}, notes, ignored)
+    submission, matched = _beams_in_key_order(submission, key)
     results = tuple(grade_part(p, _lookup(submission, p.field), policy.tolerance(p.path)) for p in graded_parts)
-    return Report(results, tuple(notes))
+    return Report(results, (*matched, *notes), tuple(ignored), source)
 
 
-def _tied_beams_in_key_order(submission: dict[str, Any], key: dict[str, Any]) -> dict[str, Any]:
-    """Beams the key ties (equal log-likelihoods) may come in any order: a submission that lists
-    exactly a tied group's beams, each once, in another order is put in the key's order."""
-    beams = submission.get("decoding", {}).get("beam") if isinstance(submission.get("decoding"), dict) else None
-    expected = key.get("decoding", {}).get("beam", [])
-    if not isinstance(beams, list) or len(beams) < 2:
-        return submission
-    reordered = list(beams)
-    start = 0
-    while start < len(expected):
-        end = start
-        while end < len(expected) and expected[end]["log_likelihood"] == expected[start]["log_likelihood"]:
-            end += 1
-        group = [tuple(b["words"]) for b in expected[start:end]]
-        got = [_beam_words(b) for b in beams[start:end]]
-        if end - start > 1 and len(got) == len(group) and len(set(got)) == len(got) and set(got) == set(group):
-            reordered[start:end] = [beams[start + got.index(w)] for w in group]
-        start = end
-    return {**submission, "decoding": {**submission["decoding"], "beam": reordered}}
+def _beams_in_key_order(submission: dict[str, Any], key: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Beams in any order: each of the first B submitted beams (B the key's) is graded against
+    the key's beam with the same words, each key beam used at most once; the others fill the
+    key beams left, in their order. Returns the submission with its beams in the key's order
+    (an empty table where none is left: graded as missing), and a note when they moved."""
+    decoding = submission.get("decoding")
+    beams = decoding.get("beam") if isinstance(decoding, dict) else None
+    expected = [tuple(b["words"]) for b in key.get("decoding", {}).get("beam", [])]
+    if not isinstance(beams, list) or not expected:
+        return submission, []
+    listed = beams[: len(expected)]
+    slot: list[int | None] = [None] * len(expected)  # slot[k]: the submitted beam graded as the key's beam k
+    unmatched = []
+    for i, words in enumerate(_beam_words(b) for b in listed):
+        k = next((k for k, e in enumerate(expected) if slot[k] is None and e == words), None)
+        if k is None:
+            unmatched.append(i)
+        else:
+            slot[k] = i
+    free = [k for k in range(len(expected)) if slot[k] is None]
+    for k, i in zip(free, unmatched, strict=False):
+        slot[k] = i
+    moved = [f"beam {i + 1} as the key's beam {k + 1}" for k, i in enumerate(slot) if i is not None and i != k]
+    reordered = [{} if i is None else listed[i] for i in slot] + beams[len(expected):]
+    note = [f"decoding.beam: beams are matched to the key's in any order: {', '.join(moved)}"] if moved else []
+    return {**submission, "decoding": {**submission["decoding"], "beam": reordered}}, note
 
 
 def _beam_words(beam: Any) -> tuple[str, ...] | None:

@@ -10,7 +10,6 @@ import math
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +22,7 @@ from derive.grade.parts import EXACT, NUMBER, O_FORM, WORDS, GradedPart, get
 from derive.properties import Property
 from derive.published import Section, at, formula, o_form, section_of
 from derive.questions import beam_sort, decoding_view, search
+from derive.questions import decoding_margin as margin
 from derive.questions import decoding_published as read_back
 from derive.questions.base import Part, Parts, Question, Table
 from derive.questions.beam_sort import SortCost
@@ -408,27 +408,6 @@ def _same(part: Issued, name: str, method: str, got: list[Hypothesis] | None, ex
 
 # --- The question sheet, variants and grading -------------------------------------------------
 
-def _random_tree(rng: random.Random, spec: VariantsSpec, depth: int) -> dict[str, Decimal]:
-    """Every node above `depth` gets `branching` children with distinct words; their
-    probabilities leave some mass to pruned words, and each log p is rounded down to tenths,
-    so the children's probabilities never sum to more than 1."""
-    low, high = spec.decoding.branching
-    edges: dict[str, Decimal] = {}
-
-    def grow(prefix: list[str]) -> None:
-        words = rng.sample(spec.decoding.words, rng.randint(low, high))
-        weights = [rng.random() + 0.05 for _ in words]
-        total = sum(weights) * (1 + rng.random() / 2)
-        for word, weight in zip(words, weights, strict=True):
-            tenths = math.floor(math.log(weight / total) * 10)
-            edges[" ".join([*prefix, word])] = Decimal(tenths).scaleb(-1)
-            if len(prefix) + 1 < depth:
-                grow([*prefix, word])
-
-    grow([])
-    return edges
-
-
 def _no_ties(answer: DecodingAnswer, _: VariantsSpec) -> bool:
     scores = [h.score for h in answer.ranking]
     logps: dict[search.Path, list[sp.Rational]] = {}
@@ -457,13 +436,15 @@ class Decoding(Question[DecodingAnswer]):
     parts = DecodingParts
     not_answers = ("complexity.selection", "complexity.sorted.selection")  # the selection method's name
     properties = {
-        "greedy_not_optimal": Property("greedy decoding misses the optimum",
-                                       lambda a, _: a.greedy.score < a.optimum.score, _branching_tree),
-        "greedy_not_best_beam": Property("the best beam scores higher than the greedy sequence",
-                                         lambda a, _: a.greedy.score < a.beams[0].score, _beam_beats_greedy),
-        "beam_misses_optimum": Property("beam search misses the optimum",
-                                        lambda a, _: a.beams[0].score < a.optimum.score, _branching_tree),
+        "greedy_not_optimal": Property("greedy decoding misses the optimum (under every tie-break)",
+                                       margin.greedy_not_optimal, _branching_tree),
+        "greedy_not_best_beam": Property("the best beam scores higher than the greedy sequence (under every "
+                                         "tie-break)", margin.greedy_not_best_beam, _beam_beats_greedy),
+        "beam_misses_optimum": Property("beam search misses the optimum (under every tie-break)",
+                                        margin.beam_misses_optimum, _branching_tree),
         "no_ties": Property("no two full paths tie, and no two siblings have the same log p", _no_ties),
+        "unambiguous": Property("every greedy step, beam cut and the optimum is won by at least "
+                                "variants.decoding.margin", margin.unambiguous),
     }
 
     def warm(self, spec: VariantsSpec) -> None:
@@ -490,7 +471,8 @@ class Decoding(Question[DecodingAnswer]):
     def randomize(self, rng: random.Random, spec: VariantsSpec) -> Table:
         depth = rng.choice(spec.decoding.depth)
         return {"beam_width": rng.choice(spec.decoding.beam_width), "steps": depth,
-                "vocabulary_size": rng.choice(spec.decoding.vocabulary_size), "tree": _random_tree(rng, spec, depth)}
+                "vocabulary_size": rng.choice(spec.decoding.vocabulary_size),
+                "tree": margin.random_tree(rng, spec, depth)}
 
     def graded(self, key: dict[str, Any]) -> list[GradedPart]:
         parts = self.parts
@@ -515,7 +497,7 @@ class Decoding(Question[DecodingAnswer]):
         beams = get(key, self.key, BEAMS)
         per_field = Fraction(parts.beam.points) / len(beams) / 2
         for i, beam in enumerate(beams):
-            others = tuple((" ".join(b["words"]), f"that is beam {k + 1} of the key: beams are ordered best first")
+            others = tuple((" ".join(b["words"]), f"that is the key's beam {k + 1}, which another beam matches")
                            for k, b in enumerate(beams) if k != i)
             out.append(GradedPart(f"{self.key}.{BEAMS}.{i + 1}.words", parts.beam.id, per_field, WORDS,
                                   beam["words"], (self.key, BEAMS, i, "words"), alternatives=others))
