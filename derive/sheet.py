@@ -34,7 +34,7 @@ def question_prompt(q: Question[Any], config: Config) -> str:
 def sheet_source(config: Config) -> str:
     """The sheet's LaTeX; refused (a failed check) if it leaves out an input of a graded part."""
     total = sum(q.heading().points for q in QUESTIONS)
-    parts = [render("sheet/head.tex.j2", title=sheet_title(config), total=total)]
+    parts = [render("sheet/head.tex.j2", title=sheet_title(config), total=total, student=config.document)]
     parts += [question_prompt(q, config) for q in QUESTIONS]
     source = "".join(parts) + "\\end{document}\n"
     missing = missing_inputs(source)

@@ -71,7 +71,8 @@ def test_the_written_instance_is_the_one_the_seed_draws(write_config):
     """A variant's config.toml gives the instance itself; building it gives the seed's answers."""
     cfg, text = variant_config("v001", write_config)
     assert cfg.birnn.instance is not None
-    seeded = config.loads(re.sub(r"^\[birnn\.instance\]\n(?:[^\[\n].*\n)*", "", text, flags=re.MULTILINE), "seeded.toml")
+    without = re.sub(r"^\[birnn\.instance\]\n(?:[^\[\n].*\n)*", "", text, flags=re.MULTILINE)
+    seeded = config.loads(without, "seeded.toml")
     assert seeded.birnn.instance is None and seeded.birnn.seed == cfg.birnn.seed
     birnn = QUESTIONS["birnn"]
     explicit, drawn = birnn.as_json(birnn.derive(cfg)), birnn.as_json(birnn.derive(seeded))

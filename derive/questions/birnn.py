@@ -209,13 +209,13 @@ class Birnn(Question[BirnnAnswer]):
     def randomize(self, rng: random.Random, spec: VariantsSpec) -> Table:
         """The sizes and a seed, and the instance that seed draws, written out: the variant's
         config.toml gives the numbers its sheet prints, not only how to draw them."""
-        table = {"activation": rng.choice(spec.birnn.activation), "hidden_size": rng.choice(spec.birnn.hidden_size),
-                 "steps": rng.choice(spec.birnn.steps), "seed": rng.randrange(2**32)}
-        drawn = instance_values(BirnnConfig(table["activation"], table["hidden_size"], table["steps"], table["seed"],
-                                            None))
+        sizes = BirnnConfig(rng.choice(spec.birnn.activation), rng.choice(spec.birnn.hidden_size),
+                            rng.choice(spec.birnn.steps), rng.randrange(2**32), None)
+        drawn = instance_values(sizes)
         vectors = ("h0_f", "h_end_b")  # drawn as d x 1, written as d numbers
-        return table | {INSTANCE: {k: instance_table(drawn[k].reshape(-1) if k in vectors else drawn[k])
-                                   for k in INSTANCE_KEYS}}
+        return {"activation": sizes.activation, "hidden_size": sizes.hidden_size, "steps": sizes.steps,
+                "seed": sizes.seed, INSTANCE: {k: instance_table(drawn[k].reshape(-1) if k in vectors else drawn[k])
+                                               for k in INSTANCE_KEYS}}
 
     def graded(self, key: dict[str, Any]) -> list[GradedPart]:
         """The instance's loss and gradients, when the sheet printed the instance (a key written

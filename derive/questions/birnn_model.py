@@ -23,7 +23,6 @@ from derive.latex.notation import Jacobian, Series, Subscripted
 from derive.latex.printer import tex
 from derive.questions.base import Part, Parts
 
-
 INSTANCE_KEYS = (*BIRNN_WEIGHTS, "x", "z", "h0_f", "h_end_b")  # the instance's arrays, as [birnn.instance] names them
 
 
