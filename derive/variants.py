@@ -27,6 +27,7 @@ from derive.errors import CheckFailed, ConfigError, DeriveError, UsageError
 from derive.keys import key_csv, key_json
 from derive.latex.compile import State
 from derive.latex.render import environment
+from derive.printing import ALL_SHEETS, all_sheets
 from derive.questions import QUESTIONS
 from derive.roster import Student
 from derive.sheet import default_title
@@ -210,6 +211,11 @@ def run(ids: Sequence[str | Student], base_seed: int, base: Path | None, out: Pa
                | {"answers": json.loads(o.files["answers.json"])} for o in built]
     outputs_.commit(out, {"key.json": key_json(entries).encode(), "key.csv": key_csv(entries).encode(),
                           "report.json": report(built, spec).encode()}, remove=[])
+    if pdf and built:  # the sheets of this run's variants, in roster order, for printing
+        sheets = [(o.variant_id, (out / students[o.variant_id].folder / "questions.pdf").read_bytes()) for o in built]
+        outputs_.commit(out, {ALL_SHEETS: all_sheets(sheets)}, remove=[])
+    else:  # an older one would not match the keys
+        outputs_.commit(out, {}, remove=[ALL_SHEETS])
     failed = [o for o in outcomes if o.error]
     if failed:
         first = failed[0]
