@@ -55,21 +55,6 @@ def test_folders_are_safe_unique_and_independent_of_order():
                "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") for i in ids)
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("Name,Section\nana,A\n", "no id column"),
-    ("id,Name,name\nana,A,B\n", "column 'name' is named twice"),
-    ("id,Seed\nana,3\n", "column 'Seed' is named twice or takes a name the keys use"),
-    ("id,,x\nana,1,2\n", "column 2 has no name"),
-    ("email,name\nana@x.org,A\x07\n", "line 2: name 'A\\x07' must be one line"),
-])
-def test_a_bad_roster_header_or_cell_is_one_line_exit_2(tmp_path, write_config, run, text, message):
-    path = write_config(text, "roster.csv")
-    code, out, err = run("variants", "--roster", str(path), "--out", str(tmp_path / "v"), "--no-pdf")
-    assert code == 2 and out == ""
-    assert err.startswith(f"derive: --roster {path}") and message in err and err.count("\n") == 1
-    assert not (tmp_path / "v").exists()
-
-
 def test_id_column_is_only_for_a_roster(tmp_path, run):
     code, _, err = run("variants", "--count", "1", "--id-column", "x", "--out", str(tmp_path / "v"), "--no-pdf")
     assert (code, err) == (2, "derive: --id-column: only with --roster\n")
