@@ -15,6 +15,7 @@ from derive import DISTRIBUTION, __version__
 from derive.errors import DeriveError, Interrupted, UsageError
 from derive.parallel import TorchWorker
 from derive.resources import default_text, packaged
+from derive.roster import ID_COLUMNS
 
 if TYPE_CHECKING:
     from derive.build import Solved
@@ -47,6 +48,8 @@ def parser() -> argparse.ArgumentParser:
     count = v.add_mutually_exclusive_group(required=True)
     count.add_argument("--count", type=_positive, help="how many variants (ids v001, v002, ...)")
     count.add_argument("--roster", type=Path, help="a CSV file with an id column: one variant per row")
+    v.add_argument("--id-column", metavar="NAME", help="the roster's id column (default: the first of "
+                   f"{', '.join(ID_COLUMNS)}; any case)")
     v.add_argument("--seed", type=int, default=0, help="the base seed (default 0)")
     v.add_argument("--config", type=Path, help="the base config and its [variants] table (default: the assignment)")
     v.add_argument("--out", type=Path, default=Path("build/variants"), help="output folder (default: build/variants)")
@@ -201,7 +204,9 @@ def _init(file: Path | None, force: bool) -> int:
 def _variants(args: argparse.Namespace) -> int:
     from derive import executors, roster, variants
 
-    ids = roster.numbered_ids(args.count) if args.count else roster.read_roster(args.roster)
+    if args.id_column is not None and args.roster is None:
+        raise UsageError("--id-column: only with --roster")
+    ids = roster.numbered_ids(args.count) if args.count else roster.read_roster(args.roster, args.id_column)
     variants.check_out_dir(args.out)
     with executors.opened(args.jobs, args.dask) as executor:
         done = variants.run(ids, args.seed, args.config, args.out, executor, pdf=not args.no_pdf, progress=_progress)

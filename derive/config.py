@@ -45,6 +45,8 @@ BIRNN_WEIGHTS = ("W_f", "U_f", "V_f", "W_b", "U_b", "V_b")  # the BiRNN's six d 
 @dataclass(frozen=True)
 class DocumentConfig:
     title: str
+    variant_id: str = ""  # a variant's id (a roster's student id): the question sheet's page headers print it
+    student_name: str = ""  # the question sheet's name line prints it
 
 
 @dataclass(frozen=True)
@@ -189,14 +191,22 @@ def _variants(raw: dict[str, Any]) -> VariantsSpec:
 
 
 def _document(raw: dict[str, Any], default: dict[str, Any]) -> DocumentConfig:
-    v.reject_unknown(raw, "document", {"title"})
+    v.reject_unknown(raw, "document", {"title", "variant_id", "student_name"})
     title = raw.get("title", default["title"])
     if not isinstance(title, str) or not title.strip():
         raise ConfigError("document.title", "must be a non-empty string")
-    if len(title) > 200 or "\n" in title:
-        raise ConfigError("document.title", "must be one line of at most 200 characters")
-    charset.require_typesettable("document.title", title)
-    return DocumentConfig(title=title)
+    return DocumentConfig(one_line(title, "document.title"), one_line(raw.get("variant_id", ""), "document.variant_id"),
+                          one_line(raw.get("student_name", ""), "document.student_name"))
+
+
+def one_line(text: Any, key: str) -> str:
+    """A string a document prints: one line of at most 200 characters the fonts show."""
+    if not isinstance(text, str):
+        raise ConfigError(key, "must be a string")
+    if len(text) > 200 or "\n" in text:
+        raise ConfigError(key, "must be one line of at most 200 characters")
+    charset.require_typesettable(key, text)
+    return text
 
 
 def _normalization(raw: dict[str, Any], default: dict[str, Any]) -> NormalizationConfig:

@@ -37,12 +37,12 @@ def flatten(value: Any, prefix: str) -> dict[str, str]:
 
 
 def key_csv(entries: list[dict[str, Any]]) -> str:
-    """Columns id, seed, then every answer column in the order first seen; a column a variant
-    lacks (a narrower beam) is left empty."""
+    """Columns id, seed, the roster's other columns, then every answer column in the order first
+    seen; a column a variant lacks (a narrower beam) is left empty."""
     rows = []
     for entry in entries:
         answers = {k: v for k, v in entry["answers"].items() if k not in NOT_ANSWERS}
-        rows.append({"id": entry["id"], "seed": str(entry["seed"])} | flatten(answers, ""))
+        rows.append({"id": entry["id"], "seed": str(entry["seed"])} | entry.get("roster", {}) | flatten(answers, ""))
     columns: dict[str, None] = {}
     for row in rows:
         columns |= dict.fromkeys(row)

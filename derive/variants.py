@@ -14,7 +14,7 @@ import hashlib
 import json
 import random
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +28,9 @@ from derive.grade.blank import blank
 from derive.keys import key_csv, key_json
 from derive.latex.compile import State
 from derive.latex.render import environment
+from derive.printing import ALL_SHEETS, all_sheets
 from derive.questions import QUESTIONS
+from derive.roster import Student
 from derive.sheet import default_title
 from derive.tomlwrite import to_toml
 from derive.variants_spec import QUESTION_KEYS, VariantsSpec
@@ -64,6 +66,8 @@ class Job:
     base: dict[str, Any]  # the base config's raw tables, every section present
     spec: VariantsSpec
     pdf: bool
+    folder: str = ""  # the variant's folder, when not named by its id (a roster's e-mail address)
+    name: str = ""  # the student's, from the roster: the question sheet's name line prints it
 
 
 @dataclass(frozen=True)
@@ -105,7 +109,8 @@ def draw(job: Job) -> tuple[str, dict[str, int]]:
     """
     defaults = cfg.parse_toml(cfg.default_text(), "default.toml")
     raw = dict(job.base)
-    raw["document"] = {"title": variant_title(cfg.from_dict(job.base, defaults).document.title, job.variant_id)}
+    raw["document"] = {"title": variant_title(cfg.from_dict(job.base, defaults).document.title, job.variant_id),
+                       "variant_id": job.variant_id} | ({"student_name": job.name} if job.name else {})
     raw.pop("variants", None)
     draws: dict[str, int] = {}
     for question in QUESTION_KEYS:
@@ -124,8 +129,9 @@ def draw(job: Job) -> tuple[str, dict[str, int]]:
             raise ConfigError("variants.require", f"{', '.join(names)}: did not hold in {job.spec.max_draws} draws "
                               f"of [{question}] for variant {job.variant_id}; widen [variants.{question}] or "
                               "raise variants.max_draws")
+    folder = job.folder or job.variant_id
     header = (f"# Variant {job.variant_id} (seed {job.seed}), drawn by `derive variants`. Rebuild its files with\n"
-              f"# derive build --sheet both --config {job.variant_id}/config.toml --out {job.variant_id}\n")
+              f"# derive build --sheet both --config {folder}/config.toml --out {folder}\n")
     return header + to_toml({k: raw[k] for k in cfg.SECTIONS if k in raw}), draws
 
 
@@ -171,20 +177,23 @@ def base_tables(path: Path | None) -> dict[str, Any]:
     return {name: raw.get(name, defaults.get(name, {})) for name in cfg.SECTIONS}
 
 
-def run(ids: list[str], base_seed: int, base: Path | None, out: Path, executor: Executor, pdf: bool = True,
-        progress: Progress | None = None) -> list[Outcome]:
+def run(ids: Sequence[str | Student], base_seed: int, base: Path | None, out: Path, executor: Executor,
+        pdf: bool = True, progress: Progress | None = None) -> list[Outcome]:
     """Every variant through the executor; each written as it arrives; then the keys and the report.
 
+    `ids`: the variants' ids, or a roster's students (an id, its folder, a name, other columns).
     A failed variant is reported by id and leaves the others whole; the keys list the variants
     that were built. Raises after writing when any failed.
     """
+    students = {s.id: s for s in (i if isinstance(i, Student) else Student(i, i) for i in ids)}
     spec = cfg.load(base).variants
     tables = base_tables(base)
     warm(spec)
     futures: list[Future[Outcome]] = [
-        executor.submit(make_variant, Job(i, variant_seed(base_seed, i), tables, spec, pdf)) for i in ids]
+        executor.submit(make_variant, Job(i, variant_seed(base_seed, i), tables, spec, pdf, students[i].folder,
+                                          students[i].name)) for i in students]
     outcomes = []
-    for variant_id, future in zip(ids, futures, strict=True):  # in id order: what is written is timing-free
+    for variant_id, future in zip(students, futures, strict=True):  # in id order: what is written is timing-free
         try:
             outcome = future.result()
         except Exception as exc:  # a crashed job (a lost worker, a bug): reported by id like a failed one
@@ -193,14 +202,21 @@ def run(ids: list[str], base_seed: int, base: Path | None, out: Path, executor: 
         if outcome.error:
             _say(progress, f"variant {outcome.variant_id} failed: {outcome.error}")
             continue
-        _write_variant(out, outcome, pdf)
+        _write_variant(out / students[variant_id].folder, outcome, pdf)
         drew = ", ".join(f"{q} {n}" for q, n in outcome.draws.items())
         _say(progress, f"variant {outcome.variant_id} written (draws: {drew}; required properties held: "
              f"{', '.join(spec.require) or 'none'})")
     built = [o for o in outcomes if not o.error]
-    entries = [{"id": o.variant_id, "seed": o.seed, "answers": json.loads(o.files["answers.json"])} for o in built]
+    entries = [{"id": o.variant_id, "seed": o.seed, "folder": students[o.variant_id].folder}
+               | ({"roster": dict(students[o.variant_id].columns)} if students[o.variant_id].columns else {})
+               | {"answers": json.loads(o.files["answers.json"])} for o in built]
     outputs_.commit(out, {"key.json": key_json(entries).encode(), "key.csv": key_csv(entries).encode(),
                           "report.json": report(built, spec).encode()}, remove=[])
+    if pdf and built:  # the sheets of this run's variants, in roster order, for printing
+        sheets = [(o.variant_id, (out / students[o.variant_id].folder / "questions.pdf").read_bytes()) for o in built]
+        outputs_.commit(out, {ALL_SHEETS: all_sheets(sheets)}, remove=[])
+    else:  # an older one would not match the keys
+        outputs_.commit(out, {}, remove=[ALL_SHEETS])
     failed = [o for o in outcomes if o.error]
     if failed:
         first = failed[0]
@@ -220,8 +236,7 @@ def warm(spec: VariantsSpec) -> None:
     environment()
 
 
-def _write_variant(out: Path, outcome: Outcome, pdf: bool) -> None:
-    folder = out / outcome.variant_id
+def _write_variant(folder: Path, outcome: Outcome, pdf: bool) -> None:
     stale = [] if pdf else ["questions.pdf", "solutions.pdf"]
     files = {"config.toml": outcome.config_text.encode("utf-8"),
              "submission.toml": blank(json.loads(outcome.files["answers.json"])).encode("utf-8")}

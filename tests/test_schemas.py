@@ -38,7 +38,7 @@ SCHEMA_CANNOT_SAY = {
     "tree_prefix_missing.toml", "tree_sum_above_one.toml", "vocabulary_too_small.toml",
     "beam_width_float.toml", "empty_file.toml", "whitespace_only.toml", "grading_unknown_part.toml",
     # the fonts' character table (derive/charset.py) is the loader's, not the schema's
-    "document_title_unsupported_char.toml", "tree_word_control_char.toml",
+    "document_title_unsupported_char.toml", "tree_word_control_char.toml", "document_student_name_emoji.toml",
 }
 
 

@@ -112,11 +112,18 @@ def test_a_failed_variant_is_reported_by_id_and_the_others_are_written(tmp_path,
 
 
 @pytest.mark.parametrize(("roster", "message"), [
-    ("name\nana\n", "no id column (the first row names the columns, one of them id)"),
+    ("name\nana\n", "no id column (the first row names the columns, one of them id, student_id, sis_id, username, "
+                    "email, or choose one with --id-column)"),
     ("id,name\nana,A\nbo,B\nana,C\n", "line 4: duplicate id 'ana' (also on line 2)"),
-    ("id\n../x\n", "line 2: id '../x' must be 1 to 64 letters, digits, '.', '_' or '-', not starting with '.'"),
+    ("id\na\tb\n", "line 2: id 'a\\tb' must be one line of at most 200 printable characters"),
     ("id,name\n,A\n", "line 2: empty id"),
     ("id\n", "no rows"),
+    ("ID;Name;name\nana;A;B\n", "column 'name' is named twice or takes a name the keys use (id, seed, folder, status, "
+                                  "total, max)"),
+    ("Email,Seed\nana@x.org,3\n", "column 'Seed' is named twice or takes a name the keys use (id, seed, folder, "
+                                   "status, total, max)"),
+    ("id,,x\nana,1,2\n", "column 2 has no name in the header"),
+    ("email,name\nana@x.org,A\x07\n", "line 2: name 'A\\x07' must be one line of at most 200 printable characters"),
 ])
 def test_bad_rosters_exit_2_with_one_line(tmp_path, write_config, run, roster, message):
     path = write_config(roster, "roster.csv")

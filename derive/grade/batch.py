@@ -1,6 +1,8 @@
-"""Batch mode: every `<id>.toml` of a submissions folder graded against variant `<id>` of a
-variants folder (DIR/key.json, and DIR/<id>/config.toml for that variant's [grading] table).
-Missing submissions, unknown ids and malformed files are listed, not fatal."""
+"""Batch mode: every `<folder>.toml` of a submissions folder graded against the variant in
+`<folder>` of a variants folder (DIR/key.json, and DIR/<folder>/config.toml for that variant's
+[grading] table). A variant's folder is its id, or, for an id that is not a safe file name (an
+e-mail address), the folder `derive variants` made for it (key.json's `folder`). Missing
+submissions, unknown ids and malformed files are listed, not fatal."""
 
 from __future__ import annotations
 
@@ -28,7 +30,15 @@ class Batch:
     graded: tuple[tuple[str, Report], ...] = ()  # (id, report) of each graded student
 
 
-def _variants(folder: Path) -> list[tuple[str, dict[str, Any]]]:
+@dataclass(frozen=True)
+class Keyed:
+    id: str
+    folder: str
+    answers: dict[str, Any]
+    roster: dict[str, str]  # the roster's other columns
+
+
+def _variants(folder: Path) -> list[Keyed]:
     key_path = folder / "key.json"
     raw = read_json(key_path, "variants key")
     if not isinstance(raw, list):
@@ -38,9 +48,13 @@ def _variants(folder: Path) -> list[tuple[str, dict[str, Any]]]:
         if not isinstance(entry, dict) or not isinstance(entry.get("id"), str) or not isinstance(
                 entry.get("answers"), dict):
             raise ConfigError(f"{key_path}[{i}]", 'must be {"id": "...", "answers": {...}}')
-        if not SAFE_ID.fullmatch(entry["id"]):
-            raise ConfigError(f"{key_path}[{i}].id", "must be letters, digits, '_', '.', '-' (a file name)")
-        out.append((entry["id"], entry["answers"]))
+        name = entry.get("folder", entry["id"])
+        if not isinstance(name, str) or not SAFE_ID.fullmatch(name):
+            raise ConfigError(f"{key_path}[{i}].folder", "must be letters, digits, '_', '.', '-' (a file name)")
+        roster = entry.get("roster", {})
+        if not isinstance(roster, dict) or not all(isinstance(v, str) for v in roster.values()):
+            raise ConfigError(f"{key_path}[{i}].roster", "must be a table of strings")
+        out.append(Keyed(entry["id"], name, entry["answers"], roster))
     return out
 
 
@@ -56,27 +70,29 @@ def grade_batch(variants: Path, submissions: Path, fixed: GradingPolicy | None) 
     if not submissions.is_dir():
         raise ConfigError(str(submissions), "no such submissions folder")
     keyed = _variants(variants)
-    known = {student for student, _ in keyed}
+    known = {k.folder for k in keyed}
     messages = [f"unknown id: {p.name} (no variant {p.stem})" for p in sorted(submissions.glob("*.toml"))
                 if p.stem not in known]
+    carried = list(dict.fromkeys(c for k in keyed for c in k.roster))
     columns: list[str] = []
     rows: list[tuple[str, str, dict[str, str]]] = []
     graded: list[tuple[str, Report]] = []
-    for student, key in keyed:
-        path = submissions / f"{student}.toml"
+    for k in keyed:
+        path = submissions / f"{k.folder}.toml"
         if not path.is_file():
-            messages.append(f"missing submission: {student} ({path.name})")
-            rows.append((student, "missing", {}))
+            messages.append(f"missing submission: {k.id} ({path.name})")
+            rows.append((k.id, "missing", dict(k.roster)))
             continue
         try:
-            report = grade(key, read_submission(path), _policy(variants, student, fixed), str(path))
+            report = grade(k.answers, read_submission(path), _policy(variants, k.folder, fixed), str(path))
         except ConfigError as exc:
             messages.append(f"not graded: {exc}")
-            rows.append((student, f"invalid: {exc.message}", {}))
+            rows.append((k.id, f"invalid: {exc.message}", dict(k.roster)))
             continue
         cells = {r.part.path: format_points(r.points) for r in report.results}
         columns += [r.part.path for r in report.results if r.part.path not in columns]
-        cells |= {"total": format_points(report.total), "max": format_points(report.maximum)}
-        rows.append((student, "graded", cells))
-        graded.append((student, report))
-    return Batch(batch_csv(columns, rows), batch_details(graded), tuple(messages), tuple(rows), tuple(graded))
+        cells |= {"total": format_points(report.total), "max": format_points(report.maximum)} | k.roster
+        rows.append((k.id, "graded", cells))
+        graded.append((k.id, report))
+    return Batch(batch_csv(columns, rows, carried), batch_details(graded), tuple(messages), tuple(rows),
+                 tuple(graded))

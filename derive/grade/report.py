@@ -54,14 +54,16 @@ def render(report: Report, fmt: str, title: str) -> str:
     return {"text": lambda: text(report, title), "json": lambda: as_json(report), "csv": lambda: as_csv(report)}[fmt]()
 
 
-def batch_csv(columns: Sequence[str], rows: Sequence[tuple[str, str, dict[str, str]]]) -> str:
-    """One row per student: id, status, total, max, then the points of each part."""
+def batch_csv(columns: Sequence[str], rows: Sequence[tuple[str, str, dict[str, str]]],
+              carried: Sequence[str] = ()) -> str:
+    """One row per student: id, the roster's other columns (`carried`), status, total, max, then
+    the points of each part."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["id", "status", "total", "max", *columns])
+    writer.writerow(["id", *carried, "status", "total", "max", *columns])
     for student, status, cells in rows:
-        writer.writerow([student, status, cells.get("total", ""), cells.get("max", ""),
-                         *(cells.get(c, "") for c in columns)])
+        writer.writerow([student, *(cells.get(c, "") for c in carried), status, cells.get("total", ""),
+                         cells.get("max", ""), *(cells.get(c, "") for c in columns)])
     return out.getvalue()
 
 

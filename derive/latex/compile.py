@@ -144,24 +144,27 @@ class _Run:
 
 
 def compile_pdf(source: str, name: str = "solutions.tex", timeout: float = TIMEOUT_SECONDS,
-                state: State | None = None) -> Compiled:
+                state: State | None = None, inputs: dict[str, bytes] | None = None) -> Compiled:
     """Compile LaTeX source to PDF in a fresh folder; raise LatexError with the log's first error.
 
     `state` (from an earlier Compiled) seeds the folder; a compilation that fails with it is
-    repeated without it, so a stale or damaged state can cost time but never a build.
+    repeated without it, so a stale or damaged state can cost time but never a build. `inputs`:
+    files the source reads (name -> bytes), put beside it.
     """
     _require_pdflatex()
     if state:
         try:
-            return _compile_file(source, name, timeout, state)
+            return _compile_file(source, name, timeout, state, inputs or {})
         except LatexError:
             pass
-    return _compile_file(source, name, timeout, {})
+    return _compile_file(source, name, timeout, {}, inputs or {})
 
 
-def _compile_file(source: str, name: str, timeout: float, state: State) -> Compiled:
+def _compile_file(source: str, name: str, timeout: float, state: State, inputs: dict[str, bytes]) -> Compiled:
     run = _Run(name, state, timeout)
     try:
+        for file, data in inputs.items():
+            (run.folder / file).write_bytes(data)
         (run.folder / name).write_text(source, encoding="utf-8")
         return run.settle(True)
     finally:

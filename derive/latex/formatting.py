@@ -8,10 +8,13 @@ the same wherever it is printed; templates format nothing.
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 from typing import Any
 
 from derive.answer import Tex
 from derive.latex import printer
+
+MAX_EXACT_DECIMALS = 100  # a config's numbers have at most this many decimals
 
 
 def exact(expr: Any) -> Tex:
@@ -23,6 +26,21 @@ def dec(value: Any, digits: int = 6) -> Tex:
     """An exact number as a short decimal: at most `digits` significant digits, in powers of ten
     when it is very large or small."""
     return Tex(printer.decimal(value, digits))
+
+
+def exact_decimal(value: Any, decimals: int = 2) -> Tex | None:
+    """An exact number written out in full with at least `decimals` decimals (0.1 -> 0.10, 0.125
+    -> 0.125, -2 -> -2.00), or None when its decimal expansion does not end (1/3) or needs more
+    than MAX_EXACT_DECIMALS: what is printed is the number itself, not a rounding of it."""
+    q = Fraction(int(value.p), int(value.q)) if hasattr(value, "p") else Fraction(value)
+    places = decimals
+    while (q * 10**places).denominator != 1:
+        places += 1
+        if places > MAX_EXACT_DECIMALS:
+            return None
+    digits = str(abs(q.numerator * 10**places // q.denominator)).rjust(places + 1, "0")
+    sign = "-" if q < 0 else ""
+    return Tex(f"{sign}{digits[:-places]}.{digits[-places:]}" if places else f"{sign}{digits}")
 
 
 def fixed(x: float, digits: int = 2) -> Tex:

@@ -34,11 +34,13 @@ class Part:
     `Part(None, 6)` is the whole question; `Part("4")` without points is a group (2.4: both of
     its sub-questions); `Part.span("1", "3")` files checks under 4.1-4.3. `cited=True`: its
     prose quotes figures from papers, code or issue threads (cited, not checked), which the
-    document's introduction says.
+    document's introduction says. `inputs`: the config keys its graded answers depend on
+    (dotted, `birnn.instance.W_f`); the question sheet must print every one of them.
     """
 
-    def __init__(self, suffix: str | None, points: int = 0, last: str | None = None, *, cited: bool = False) -> None:
-        self.suffix, self.points, self.last, self.cited = suffix, points, last, cited
+    def __init__(self, suffix: str | None, points: int = 0, last: str | None = None, *, cited: bool = False,
+                 inputs: tuple[str, ...] = ()) -> None:
+        self.suffix, self.points, self.last, self.cited, self.inputs = suffix, points, last, cited, inputs
 
     @classmethod
     def span(cls, first: str, last: str) -> Part:
@@ -83,6 +85,13 @@ class Parts:
     def points(cls) -> dict[str, int]:
         """The sub-questions that carry points, id -> points (the question sheet's and the grader's)."""
         return {p.id: p.points for p in cls.all() if p.points}
+
+    @classmethod
+    def inputs(cls) -> dict[str, tuple[str, ...]]:
+        """Each sub-question's declared inputs, id -> config keys (the sheet prints them all)."""
+        if cls.number is None:
+            raise RuntimeError(f"{cls.__name__}: the question is not registered, so it has no number yet")
+        return {part.issue(cls.number).id: part.inputs for part in cls.declared().values()}
 
 
 class PartIds:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -22,9 +23,17 @@ from derive.latex.printer import tex
 from derive.published import Section
 from derive.questions import birnn_checks, birnn_view
 from derive.questions.base import Question, Table
-from derive.questions.birnn_instance import Evaluation, high_precision, instance_values, rounded, working_precision
+from derive.questions.birnn_instance import (
+    DECIMALS,
+    Evaluation,
+    high_precision,
+    instance_values,
+    rounded,
+    working_precision,
+)
 from derive.questions.birnn_model import (
     INSTANCE,
+    INSTANCE_KEYS,
     KEY,
     WEIGHTS,
     BirnnParts,
@@ -128,6 +137,19 @@ def derive(config: Config) -> BirnnAnswer:
     return BirnnAnswer(cfg, derivation, graph(cfg.steps), values, evaluation, precision.digits)
 
 
+def instance_table(array: np.ndarray) -> list[Any]:
+    """An array of exact decimals as [birnn.instance] writes it."""
+    return [instance_table(row) if isinstance(row, np.ndarray) else decimal_of(row) for row in array]
+
+
+def decimal_of(q: sp.Rational) -> Decimal:
+    """A drawn entry (k / 10^DECIMALS) as the exact decimal a config writes."""
+    value = Decimal(int(q.p)) / Decimal(int(q.q))
+    if sp.Rational(str(value)) != q:
+        raise ValueError(f"{q} is not a decimal of {DECIMALS} places")
+    return value.quantize(Decimal(1).scaleb(-DECIMALS))
+
+
 def as_json(answer: BirnnAnswer) -> dict[str, Any]:
     ev = answer.evaluation
     return {
@@ -135,6 +157,7 @@ def as_json(answer: BirnnAnswer) -> dict[str, Any]:
         **published_tex(answer.derivation.forms),
         INSTANCE: {
             "source": "config" if answer.config.instance is not None else f"random (seed {answer.config.seed})",
+            "on_sheet": birnn_view.on_sheet(answer.values),
             "loss": ev.loss,
             "grad_W_b": ev.grad_W_b.tolist(),
             "grad_U_f": ev.grad_U_f.tolist(),
@@ -146,7 +169,8 @@ class Birnn(Question[BirnnAnswer]):
     key = KEY
     title = "RNNs"
     parts = BirnnParts
-    not_answers = ("activation", "instance.source")  # the config's inputs, restated
+    # The config's inputs restated, and whether the question sheet prints the instance.
+    not_answers = ("activation", "instance.source", "instance.on_sheet")
 
     def derive(self, config: Config) -> BirnnAnswer:
         return derive(config)
@@ -183,10 +207,21 @@ class Birnn(Question[BirnnAnswer]):
         return {"d": birnn_view.prompt(config.birnn)}
 
     def randomize(self, rng: random.Random, spec: VariantsSpec) -> Table:
-        return {"activation": rng.choice(spec.birnn.activation), "hidden_size": rng.choice(spec.birnn.hidden_size),
-                "steps": rng.choice(spec.birnn.steps), "seed": rng.randrange(2**32)}
+        """The sizes and a seed, and the instance that seed draws, written out: the variant's
+        config.toml gives the numbers its sheet prints, not only how to draw them."""
+        sizes = BirnnConfig(rng.choice(spec.birnn.activation), rng.choice(spec.birnn.hidden_size),
+                            rng.choice(spec.birnn.steps), rng.randrange(2**32), None)
+        drawn = instance_values(sizes)
+        vectors = ("h0_f", "h_end_b")  # drawn as d x 1, written as d numbers
+        return {"activation": sizes.activation, "hidden_size": sizes.hidden_size, "steps": sizes.steps,
+                "seed": sizes.seed, INSTANCE: {k: instance_table(drawn[k].reshape(-1) if k in vectors else drawn[k])
+                                               for k in INSTANCE_KEYS}}
 
     def graded(self, key: dict[str, Any]) -> list[GradedPart]:
+        """The instance's loss and gradients, when the sheet printed the instance (a key written
+        before `on_sheet` existed: graded)."""
+        if get(key, self.key, INSTANCE).get("on_sheet", True) is False:
+            return []
         instance = self.parts.instance
         share = Fraction(instance.points) / 3  # the instance's loss and its two gradients
         out = [GradedPart(f"{self.key}.{INSTANCE}.loss", instance.id, share, NUMBER,

@@ -17,9 +17,10 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from derive.config import BIRNN_WEIGHTS, BirnnConfig, BirnnInstance
+from derive.config import BirnnConfig, BirnnInstance
 from derive.matexpr import evaluate
 from derive.questions.birnn_model import (
+    INSTANCE_KEYS,
     WEIGHTS,
     A,
     Activation,
@@ -38,7 +39,6 @@ from derive.questions.birnn_model import (
     z,
 )
 
-INSTANCE_KEYS = (*BIRNN_WEIGHTS, "x", "z", "h0_f", "h_end_b")
 DECIMALS = 2  # a random instance's entries are drawn to this many decimals, and kept exact
 DIGITS = 50  # the high-precision evaluations' working precision, at least
 TOLERANCE = 1e-30  # relative: the rounding bound more digits are sought for near saturated units

@@ -23,13 +23,15 @@ from derive.latex.notation import Jacobian, Series, Subscripted
 from derive.latex.printer import tex
 from derive.questions.base import Part, Parts
 
+INSTANCE_KEYS = (*BIRNN_WEIGHTS, "x", "z", "h0_f", "h_end_b")  # the instance's arrays, as [birnn.instance] names them
+
 
 class BirnnParts(Parts):
     graph = Part("1", 2)  # the computational graph
     gradients = Part("2(a)", 8)  # the gradient recursions
     jacobians = Part("2(b)", 2)  # the Jacobians' entries
     derivation = Part("2")  # checks of 3.2(a) and (b) together
-    instance = Part("3", 5)  # the numeric instance
+    instance = Part("3", 5, inputs=("birnn.activation", *(f"birnn.instance.{name}" for name in INSTANCE_KEYS)))
 
 
 KEY = "birnn"  # the question's config table and answers.json section

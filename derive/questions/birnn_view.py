@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
 import sympy as sp
 
 from derive.answer import Boxed, Row, Tex
@@ -143,11 +144,31 @@ class BirnnView:
 
 
 @dataclass(frozen=True)
+class GivenArray:
+    """One array of the instance as the sheet prints it: every entry exactly."""
+
+    key: Tex  # its config key (birnn.instance.W_f), which the sheet marks it with
+    label: Tex
+    value: Tex  # a bmatrix; a vector as a transposed row
+
+
+@dataclass(frozen=True)
+class InstancePrompt:
+    """The instance 3.3 is evaluated at, for the question sheet: all of it, or why not."""
+
+    lines: tuple[tuple[GivenArray, ...], ...]  # the arrays, as many to a line as fit; empty when not printed
+    hidden_size: int
+    steps: int
+    too_large: Tex  # why it is not printed (empty when it is)
+
+
+@dataclass(frozen=True)
 class BirnnPrompt:
     activation: Tex
     defines_sigmoid: bool  # the sheet says what sigma is
     matrices: Tex
     steps: int
+    instance: InstancePrompt
 
 
 def activation_tex(name: str) -> Tex:
@@ -161,7 +182,68 @@ def matrix_count() -> Tex:
 
 
 def prompt(cfg: BirnnConfig) -> BirnnPrompt:
-    return BirnnPrompt(activation_tex(cfg.activation), cfg.activation == "sigmoid", matrix_count(), cfg.steps)
+    return BirnnPrompt(activation_tex(cfg.activation), cfg.activation == "sigmoid", matrix_count(), cfg.steps,
+                       instance_prompt(birnn_instance.instance_values(cfg), cfg.steps))
+
+
+# --- The instance on the question sheet -------------------------------------------------------
+
+SHEET_MAX_HIDDEN = 8  # the sheet prints an instance of d <= this whose matrices each fit a line
+SHEET_DECIMALS = 2  # entries are printed exactly, with at least this many decimals
+SHEET_LABEL_EM = 7.0  # a matrix's label and the space around it, on its line
+SHEET_SCALE = 0.9  # the instance is set in \small
+
+
+def given_labels(steps: int) -> dict[str, Tex]:
+    """Each array's label on the sheet: the weights by their symbols, x and z by their rows."""
+    weights = {k: Tex(tex(w)) for k, w in birnn_model.WEIGHTS.items()}
+    return {**weights, "x": Tex(r"[x_1, \dots, x_T]^\top"), "z": Tex(r"[z_1, \dots, z_T]^\top"),
+            "h0_f": formatting.exact(birnn_model.hf.at(0)),
+            "h_end_b": formatting.exact(birnn_model.hb.at(steps + 1))}
+
+
+def given_cells(array: np.ndarray) -> list[list[Tex | None]]:
+    """The entries as printed, by rows; a vector (d x 1) as one row."""
+    rows = array.T if array.shape[1] == 1 else array
+    return [[formatting.exact_decimal(q, SHEET_DECIMALS) for q in row] for row in rows]
+
+
+def cells_width(cells: list[list[Tex | None]]) -> float:
+    """A bmatrix's estimated width in em of the body font, set in \\small (MatrixExcerpt.width's rule)."""
+    width = sum(max(layout.width_em(str(c)) for c in col) + 1.2 for col in zip(*cells, strict=True)) + 1.0
+    return width * SHEET_SCALE + SHEET_LABEL_EM
+
+
+def fits_a_line(cells: list[list[Tex | None]]) -> bool:
+    return all(c is not None for row in cells for c in row) and cells_width(cells) <= layout.TEXT_WIDTH_EM
+
+
+def on_sheet(values: dict[str, np.ndarray]) -> bool:
+    """Whether the question sheet prints this instance, so that 3.3's numbers are graded: d at
+    most SHEET_MAX_HIDDEN and every array, entries written out exactly, fitting a line."""
+    return values["W_f"].shape[0] <= SHEET_MAX_HIDDEN and all(
+        fits_a_line(given_cells(values[k])) for k in birnn_model.INSTANCE_KEYS)
+
+
+def instance_prompt(values: dict[str, np.ndarray], steps: int) -> InstancePrompt:
+    d = values["W_f"].shape[0]
+    if not on_sheet(values):
+        why = (f"d = {d} is more than {SHEET_MAX_HIDDEN}" if d > SHEET_MAX_HIDDEN
+               else "its entries are too long to print")
+        return InstancePrompt((), d, steps, Tex(why))
+    labels = given_labels(steps)
+    lines: list[list[GivenArray]] = [[]]
+    used = 0.0  # of the current line, in em
+    for k in birnn_model.INSTANCE_KEYS:
+        cells = given_cells(values[k])
+        body = r" \\ ".join(" & ".join(str(c) for c in row) for row in cells)
+        matrix = r"\begin{bmatrix}" + body + r"\end{bmatrix}" + (r"^\top" if values[k].shape[1] == 1 else "")
+        if lines[-1] and used + cells_width(cells) > layout.TEXT_WIDTH_EM:
+            lines.append([])
+            used = 0.0
+        lines[-1].append(GivenArray(Tex(f"birnn.instance.{k}"), labels[k], Tex(matrix)))
+        used += cells_width(cells)
+    return InstancePrompt(tuple(tuple(line) for line in lines), d, steps, Tex(""))
 
 
 def view(answer: BirnnAnswer, pytorch: bool, where: str) -> BirnnView:

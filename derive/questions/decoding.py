@@ -47,8 +47,8 @@ class DecodingParts(Parts):
     count = Part("1", 2)  # how many sequences
     impractical = Part("2", 2, cited=True)  # why enumerating them is impractical
     complexity = Part("3", 3, cited=True)  # beam search's time and space
-    greedy = Part("4(a)", 2)
-    beam = Part("4(b)", 8)
+    greedy = Part("4(a)", 2, inputs=("decoding.tree", "decoding.steps"))
+    beam = Part("4(b)", 8, inputs=("decoding.tree", "decoding.steps", "decoding.beam_width"))
     search = Part("4")  # checks of greedy and beam search together
     essay = Part("5", 3, cited=True)  # prose
 

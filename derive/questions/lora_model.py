@@ -21,7 +21,7 @@ class LoraParts(Parts):
     rank = Part("2", 2, cited=True)  # the choice of rank (prose)
     inference = Part("3", 2, cited=True)  # speed and latency at inference (prose)
     complexity = Part("4(a)", 9)
-    choice = Part("4(b)", 3)
+    choice = Part("4(b)", 3, inputs=tuple(f"lora.{size}" for size in ("d", "r", "n", "heads", "bits")))
     costs = Part("4")  # checks of the cost model, which 4.4(a) and (b) both rest on
     figures = Part.span("1", "3")  # checks of the figures 4.1-4.3 quote for the model
 

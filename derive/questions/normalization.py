@@ -64,7 +64,7 @@ MOMENTS: dict[str, str] = {"mean": "mu", "variance": "sigma2"}
 class NormalizationParts(Parts):
     """Question 1 has no sub-questions: its six statistics are worth 6 points."""
 
-    statistics = Part(None, 6)
+    statistics = Part(None, 6, inputs=("normalization.tensor",))
 
 
 @dataclass(frozen=True)
