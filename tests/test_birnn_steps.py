@@ -12,8 +12,7 @@ from derive.answer import Row
 from derive.questions.birnn_model import U_f, W_b, derive_forms, hf, y, z
 from derive.questions.birnn_steps import work_check
 
-
-I, J = sp.symbols("i j", integer=True, positive=True)  # the component form's indices
+ROW, COL = sp.symbols("i j", integer=True, positive=True)  # the component form's indices i, j
 
 
 def _replace_local(derivation, index, rhs):
@@ -47,7 +46,7 @@ def _swap_w_u(expr):
     lambda d: _replace_local(d, 3, sp.MatMul(2, d.local_rows[3].rhs)),  # a continuation off by 2
     lambda d: _replace_local(d, 5, d.local_rows[3].rhs),  # h_b's local gradient written as h_f's
     lambda d: _replace_entry(d, "f", 0, _swap_w_u),  # W and U exchanged in a_i
-    lambda d: _replace_entry(d, "b", 2, lambda e: e.xreplace({I: J, J: I})),  # U_ji for U_ij
+    lambda d: _replace_entry(d, "b", 2, lambda e: e.xreplace({ROW: COL, COL: ROW})),  # U_ji for U_ij
     lambda d: _replace_entry(d, "f", 4, lambda e: e * 2),  # f'(a_i) U_ij doubled
     lambda d: dataclasses.replace(d, local_rows=(Row(hf(), d.local_rows[0].rhs), *d.local_rows[1:])),  # unknown lhs
 ])
