@@ -117,6 +117,27 @@ def test_planted_errors_are_caught(plant, caught):
     assert caught in failing(q2, plant(q2.derive(cfg)), cfg)
 
 
+def _worst_first(items, count):
+    """merge_sort with its comparison reversed: it sorts worst first."""
+    return sorted(ORIGINAL_MERGE_SORT(items, count), key=lambda item: (item[0], [-x for x in item[1:]]))
+
+
+ORIGINAL_MERGE_SORT = search.merge_sort
+ORIGINAL_ALGORITHM1 = search.algorithm1
+
+
+@pytest.mark.parametrize(("name", "value", "caught"), [
+    ("merge_sort", _worst_first, "sorting: the beams kept"),
+    ("algorithm1", lambda *args: ([(0,)] + ORIGINAL_ALGORITHM1(*args)[0][1:], ORIGINAL_ALGORITHM1(*args)[1]),
+     "Algorithm 1 as printed keeps B copies of the greedy path"),
+])
+def test_an_instrument_that_searches_wrong_is_caught(monkeypatch, name, value, caught):
+    """The counts of a run are only worth something if the run is a search that works."""
+    monkeypatch.setattr(search, name, value)
+    cfg = config.load(None)
+    assert caught in failing(q2, q2.derive(cfg), cfg)
+
+
 # --- Property tests: an independent brute force, written here ---------------------------------
 
 def _score(tree, path):

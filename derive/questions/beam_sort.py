@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 import itertools
 import math
-import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -25,6 +24,7 @@ from derive.answer import Check, Issued
 from derive.bigo import big_o
 from derive.published import Section, formula, o_form
 from derive.questions import decoding_published as published_q2
+from derive.questions import decoding_reference as reference
 from derive.questions import search
 from derive.verify import Planned, count_check
 
@@ -154,11 +154,12 @@ def plan(cost: SortCost, grid: list[tuple[int, int, int]], part: Issued, publish
                               f"n = 2..{RECURRENCE_UP_TO}, and rsolve's form at n = {2**RSOLVE_AT}", recurrence))
     base2 = cost.time_big_o.replace(sp.log, lambda arg: sp.log(arg, 2))  # the O-form's log in base 2
     formulas = sp.lambdify((T, B, N), (cost.totals[search.SCORES], cost.totals[SORT_COMPARISONS], base2), "math")
-    rng = random.Random(1)
-    scores, ratio = [], 0.0
+    logp = reference.model(1)
+    scores, ratio, wrong = [], 0.0, 0
     comparisons, totals = [], []
     for steps, width, vocab in grid:
-        _, counter = search.sort_beam(lambda prefix, w: rng.random(), vocab, steps, width)
+        kept, counter = search.sort_beam(logp, vocab, steps, width)
+        wrong += kept != reference.beams(logp, vocab, steps, width)
         derived_scores, derived_comparisons, bound = formulas(steps, width, vocab)
         scores.append((counter.scores, int(derived_scores)))
         ratio = max(ratio, (counter.scores + counter.comparisons) / bound if bound > 0 else math.inf)
@@ -168,6 +169,8 @@ def plan(cost: SortCost, grid: list[tuple[int, int, int]], part: Issued, publish
     random_run = f"instrumented sort-based beam search, {len(grid)} (T, B, N)"
     worst_run = f"instrumented sort-based beam search on worst-case inputs, {len(grid)} (T, B, N)"
     checks.append(count_check(part, f"sorting: {search.SCORES}", random_run, scores))
+    checks.append(Check(part.id, "sorting: the beams kept", f"{random_run} on a seeded model, against a beam "
+                        "search written apart", float(wrong), 0.0))
     checks.append(count_check(part, "sorting: comparisons on worst-case inputs", worst_run, comparisons))
     time_exact = formula(published, "time_exact", published_q2.SORT_NAMES)
     checks.append(published_q2.count_check(part, "sorting: time on worst-case inputs", worst_run, totals, time_exact,

@@ -24,6 +24,7 @@ from derive.published import Section, at, formula, o_form, section_of
 from derive.questions import beam_sort, decoding_view, search
 from derive.questions import decoding_margin as margin
 from derive.questions import decoding_published as read_back
+from derive.questions import decoding_reference as reference
 from derive.questions.base import Part, Parts, Question, Table
 from derive.questions.beam_sort import SortCost
 from derive.questions.search import Hypothesis, Step
@@ -267,16 +268,21 @@ def _algorithm1_checks(answer: DecodingAnswer, section: Section) -> list[Check]:
     held at their peak against the published exact space (and the one shown); the published
     O-forms against the published exact counts."""
     runs = []
-    rng = random.Random(0)
+    logp = reference.model(0)
+    degenerate = 0
     for steps, width, vocab in GRID:
-        _, counter = search.algorithm1(lambda prefix, j: rng.random(), vocab, steps, width)
+        kept, counter = search.algorithm1(logp, vocab, steps, width)
         runs.append(({T: steps, B: width, N: vocab}, counter))
+        degenerate += kept != [reference.greedy(logp, vocab, steps)] * width
     points = [p for p, _ in runs]
     method = f"instrumented run, {len(GRID)} (T, B, N)"
     counted = {search.SCORES: [c.scores for _, c in runs], search.COMPARISONS: [c.comparisons for _, c in runs],
                search.WORDS_WRITTEN: [c.words_written for _, c in runs]}
     checks = [read_back.count_check(DecodingParts.complexity, f"Algorithm 1: {key}", method, counted[key], total,
                                     points, ()) for key, total in answer.cost.totals.items()]
+    checks.append(Check(DecodingParts.complexity.id, "Algorithm 1 as printed keeps B copies of the greedy path",
+                        f"{method} on a seeded model: its sequences against greedy decoding written apart "
+                        "(the flaw below: all beams start at <BOS> with score 0)", float(degenerate), 0.0))
     time = formula(section, "complexity.time_exact", read_back.COST_NAMES)
     space = formula(section, "complexity.space_exact", read_back.COST_NAMES)
     checks.append(read_back.count_check(DecodingParts.complexity, "Algorithm 1: time", f"{method}: every operation",
