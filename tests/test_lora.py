@@ -167,3 +167,36 @@ def test_an_uncounted_operation_stops_the_flop_count():
     with pytest.raises(ValueError, match="uncounted 3-D"):
         batched = torch.ones(1, 4, 2, dtype=x.dtype)
         crosscheck.forward_flops(torch, lambda v: v @ batched, x.reshape(1, 3, 4))
+
+
+def _without_adapter(self, x, c):
+    """A LoRA projection that forgets x A B^T."""
+    return c.elementwise(c.mm(x, self.frozen.weight(c)))
+
+
+def _planes_unweighted(self, c):
+    """Dequantization that adds the bit planes instead of weighting them by 2^i."""
+    if self.bits is None:
+        return self.stored[0]
+    planes, delta = self.stored
+    if c.shapes_only:
+        from derive.questions.lora_counted import Dims
+
+        return c.elementwise(Dims(planes.shape[:2]))
+    return c.elementwise(float(delta) * planes.astype(float).sum(axis=-1))
+
+
+@pytest.mark.parametrize(("target", "name", "value"), [
+    ("Projection", "__call__", _without_adapter),
+    ("Frozen", "_dequantized", _planes_unweighted),
+])
+def test_an_instrumented_pass_that_computes_wrong_is_caught(monkeypatch, target, name, value):
+    from derive.questions import lora_counted
+
+    monkeypatch.setattr(getattr(lora_counted, target), name, value)
+    c4.measure.cache_clear()
+    try:
+        cfg = config.load(None)
+        assert "the instrumented passes compute the modules" in failing(c4, q4.derive(cfg), cfg)
+    finally:
+        c4.measure.cache_clear()

@@ -121,6 +121,7 @@ def plan(answer: LoraAnswer, config: Config, published: Section | None = None) -
     checks.append(choice_check(section, own))
     checks.append(figures_check(answer, c, own))
     checks.append(quantization_check(c.bits))
+    checks.append(forward_check(measured))
     checks.append(torch_job(LoraParts.costs, "FLOPs and trainable parameters (PyTorch)", crosscheck.lora_counts,
                             torch_expected(section, c.bits), {mod: NAMES[mod] for mod in MODULES},
                             certifies=tuple(field(f"{mod}.lora.{k}") for mod in MODULES
@@ -269,3 +270,52 @@ def quantization_check(bits: int) -> Check:
     return Check(LoraParts.costs.id, f"{bits}-bit quantization error",
                  f"max |dequant(quant(W)) - W| / (Delta/2), {QUANTIZED_SIDE}x{QUANTIZED_SIDE}",
                  ratio, 1.0 + 1e-12)
+
+
+def _weight(w: np.ndarray, bits: int | None) -> np.ndarray:
+    """A frozen matrix as the pass should use it: FP32, or dequant(quant(W)) with an FP32 scale."""
+    if bits is None:
+        return w.astype(np.float32).astype(float)
+    delta = float(np.max(np.abs(w))) / (2 ** (bits - 1) - 1)
+    return float(np.float32(delta)) * np.rint(w / delta)
+
+
+def _adapted(x: np.ndarray, drawn: list[np.ndarray], bits: int | None) -> np.ndarray:
+    """x W + x A B^T from the next three arrays drawn (W, A, B), consumed."""
+    w, a, b = drawn.pop(0), drawn.pop(0), drawn.pop(0)
+    return x @ _weight(w, bits) + (x @ a) @ b.T
+
+
+def reference_output(mod: str, drawn: list[np.ndarray], heads: int, bits: int | None) -> np.ndarray:
+    """The module's forward pass in plain NumPy, from the arrays in the order the pass drew them."""
+    arrays = list(drawn)
+    if mod == "ffn":
+        projection = arrays[:3]
+        return _adapted(arrays[3], projection, bits)
+    x = arrays.pop(0)
+    outs = []
+    for _ in range(heads):
+        q, k, v = (_adapted(x, arrays, bits) for _ in range(3))
+        scores = q @ k.T / np.sqrt(x.shape[1])
+        weights = np.exp(scores - scores.max(axis=1, keepdims=True))
+        outs.append(weights / weights.sum(axis=1, keepdims=True) @ v)
+    return np.concatenate(outs, axis=1) @ _weight(arrays.pop(0), bits)
+
+
+def forward_check(measured: list[Run]) -> Check:
+    """The instrumented passes compute the modules: each output against a plain NumPy forward
+    pass (QLoRA's from dequant(quant(W)) computed here, not from the bit planes)."""
+    err, passes = 0.0, 0
+    for size, bits, counted in measured:
+        for (mod, meth), counter in counted.items():
+            if counter.shapes_only:
+                continue
+            want = reference_output(mod, counter.drawn, size[3], bits if meth == "qlora" else None)
+            got = np.asarray(counter.output, dtype=float)
+            err = max(err, float(np.max(np.abs(got - want))) / max(float(np.max(np.abs(want))), 1e-300)
+                      if got.shape == want.shape else math.inf)
+            passes += 1
+    return Check(LoraParts.costs.id, "the instrumented passes compute the modules",
+                 f"each of the {passes} outputs with data against a plain NumPy forward pass (QLoRA from "
+                 "dequant(quant(W)) with an FP32 scale, not from the bit planes) (rel.)",
+                 err if passes else math.inf, 1e-12)

@@ -56,6 +56,8 @@ class Counter:
     frozen: list[Any] = field(default_factory=list)
     used: dict[str, tuple[int, ...]] = field(default_factory=dict)  # each frozen matrix's name -> the shape multiplied
     rng: np.random.Generator = field(default_factory=lambda: np.random.default_rng(0))
+    drawn: list[Any] = field(default_factory=list)  # every array drawn, in order (what a check recomputes from)
+    output: Any = None  # what the pass computed
 
     @property
     def operations(self) -> int:
@@ -71,7 +73,10 @@ class Counter:
         return sum(stored_bits(a) for a in self.frozen)
 
     def array(self, *shape: int) -> Any:
-        return Dims(shape) if self.shapes_only else self.rng.normal(size=shape)
+        if self.shapes_only:
+            return Dims(shape)
+        self.drawn.append(self.rng.normal(size=shape))
+        return self.drawn[-1]
 
     def mm(self, a: Any, b: Any) -> Any:
         if a.shape[1] != b.shape[0]:
@@ -154,7 +159,7 @@ class Projection:
 def count_ffn(size: Size, bits: int | None, shapes_only: bool = False) -> Counter:
     tokens, dim, rank, _ = size
     c = Counter(shapes_only)
-    Projection(c, "F", dim, rank, bits)(c.array(tokens, dim), c)
+    c.output = Projection(c, "F", dim, rank, bits)(c.array(tokens, dim), c)
     return c
 
 
@@ -169,7 +174,7 @@ def count_mha(size: Size, bits: int | None, shapes_only: bool = False) -> Counte
         outs.append(c.mm(c.softmax(scores), v))
     concat = c.concatenate(outs)  # n x hd
     w_o = Frozen(c, "O", heads * dim, dim, bits)  # W^O is hd x d
-    c.mm(concat, w_o.weight(c))
+    c.output = c.mm(concat, w_o.weight(c))
     return c
 
 
