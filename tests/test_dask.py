@@ -10,7 +10,7 @@ distributed = pytest.importorskip("distributed", reason="the test extra installs
 
 
 def test_variants_on_a_local_dask_cluster_match_local_processes(tmp_path, run):
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=True, dashboard_address=None) as cluster:
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=True, dashboard_address=":0") as cluster:
         code, _, err = run("variants", "--count", "2", "--seed", "9", "--no-pdf", "--out", str(tmp_path / "dask"),
                            "--dask", cluster.scheduler_address)
     assert code == 0, err
