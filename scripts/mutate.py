@@ -85,6 +85,8 @@ def main() -> int:
     p.add_argument("--sample", type=int, default=SAMPLE, help="mutants to run, a seeded sample (0: all)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", type=Path, default=ROOT / "build" / "mutate")
+    p.add_argument("--rejudge", type=Path, metavar="EARLIER_OUT",
+                   help="run only the survivors of an earlier run (its --out folder) on the current code")
     args = p.parse_args()
     if args.oracle:
         return oracle(["check"]) or oracle(["check", "--plant"])  # the quick kills first
@@ -117,7 +119,10 @@ exclude-operators = {json.dumps(EXCLUDED_OPERATORS)}
     run([str(bin_dir / "cosmic-ray"), "init", "config.toml", str(session)], out, env)
     run([str(bin_dir / "cr-filter-operators"), str(session), "config.toml"], out, env)
     run([sys.executable, __file__, "--lines", str(out / "covered"), str(out / "lines.json")], out, env)
-    _sample(session, args.sample, args.seed, json.loads((out / "lines.json").read_text()))
+    if args.rejudge:
+        _survivors_of(session, args.rejudge.resolve())
+    else:
+        _sample(session, args.sample, args.seed, json.loads((out / "lines.json").read_text()))
     run([str(bin_dir / "cosmic-ray"), "exec", "config.toml", str(session)], out, env)
     outputs = [sys.executable, __file__, "--outputs"]
     run([*outputs, str(out / "baseline")], out, env)
@@ -170,6 +175,44 @@ def _sample(session: Path, size: int, seed: int, executed: dict[str, list[int]])
     print(f"mutate: {len(pending)} mutants in {', '.join(MODULES)}; {len(run)} on statements the build runs "
           f"(the others: grading, variants, error paths); {len(kept)} of them run (seed {seed})", flush=True)
     for job, _, _ in pending:
+        if job not in kept:
+            db.execute("DELETE FROM mutation_specs WHERE job_id = ?", (job,))
+            db.execute("DELETE FROM work_items WHERE job_id = ?", (job,))
+    db.commit()
+    db.close()
+
+
+def _where(source: Path, row: int, col: int, end_row: int, end_col: int) -> tuple[str, int, str]:
+    """The line a mutation starts on, its column and the text it replaces: what names it across
+    versions of the module."""
+    lines = source.read_text().splitlines()
+    span = "\n".join(lines[row - 1:end_row])
+    return lines[row - 1], col, span[col:len(span) - len(lines[end_row - 1]) + end_col]
+
+
+def _survivors_of(session: Path, earlier: Path) -> None:
+    """Keep the mutants of the earlier run that survived it, found again in the current code by
+    module, operator, the line they are on and the text they replace; the rest are dropped, and
+    those that no longer exist are named."""
+    fields = "job_id, module_path, operator_name, start_pos_row, start_pos_col, end_pos_row, end_pos_col"
+    old = sqlite3.connect(earlier / "session.sqlite")
+    wanted: dict[tuple[str, str, str, int, str], int] = {}
+    for _, path, operator, *span in old.execute(
+            f"SELECT {fields} FROM mutation_specs JOIN work_results USING (job_id) "
+            "WHERE lower(test_outcome) = 'survived'"):
+        key = (path, operator, *_where(earlier / "pristine" / path.removeprefix("src/"), *span))
+        wanted[key] = wanted.get(key, 0) + 1
+    db = sqlite3.connect(session)
+    kept = set()
+    for job, path, operator, *span in db.execute(f"SELECT {fields} FROM mutation_specs ORDER BY module_path, "
+                                                 "operator_name, occurrence").fetchall():
+        key = (path, operator, *_where(session.parent / path, *span))
+        if wanted.get(key, 0) > 0:
+            wanted[key] -= 1
+            kept.add(job)
+    gone = sum(wanted.values())
+    print(f"mutate: {len(kept)} survivors of {earlier} found again; {gone} no longer in the code", flush=True)
+    for (job,) in db.execute("SELECT job_id FROM mutation_specs").fetchall():
         if job not in kept:
             db.execute("DELETE FROM mutation_specs WHERE job_id = ?", (job,))
             db.execute("DELETE FROM work_items WHERE job_id = ?", (job,))
