@@ -117,6 +117,9 @@ def test_hostile_words_appear_literally_and_nothing_outside_is_touched(write_con
         assert word in text, word
     assert TITLE in text
     assert "root:" not in text
+    info = subprocess.run(["pdfinfo", str(tmp_path / "solutions.pdf")], capture_output=True, text=True,
+                          check=True).stdout
+    assert f"Title:           {TITLE}\n" in info and "Subject:         Verified solutions" in info  # the metadata too
     compiled = compilations[-1]
     tex_trees = ("/usr/share/texlive/", "/usr/share/texmf/", "/var/lib/texmf/", "/etc/texmf/", "/usr/share/fonts/")
     for path in compiled.files_read:

@@ -3,10 +3,13 @@ the Makefile, progress on long batches, and a README that needs nothing outside 
 
 from __future__ import annotations
 
+import ast
 import io
 import re
 import subprocess
+import sys
 import tomllib
+import zipfile
 from pathlib import Path
 
 from derive import DISTRIBUTION
@@ -92,3 +95,30 @@ def test_progress_is_a_bar_on_a_terminal():
     final = out.getvalue().split("\r")[-1]
     assert final.startswith("variants: 100%|") and "30/30" in final and "\n" not in final.rstrip("\n")
 
+
+
+def test_the_wheel_is_licensed_typed_and_declares_what_it_imports(tmp_path):
+    """The wheel carries the MIT license, py.typed and metadata; every third-party module that
+    derive imports at its top level is a declared dependency (an optional one for the extras)."""
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
+                   check=True, capture_output=True)
+    (wheel,) = tmp_path.glob("*.whl")
+    with zipfile.ZipFile(wheel) as z:
+        names = z.namelist()
+        metadata = z.read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
+    assert "derive/py.typed" in names and any(n.endswith("licenses/LICENSE") for n in names)
+    assert "License-Expression: MIT" in metadata and "Classifier: Topic :: Education" in metadata
+    required = {re.split(r"[<>=;!\s\[]", line.split(":", 1)[1].strip())[0].lower()
+                for line in metadata.splitlines() if line.startswith("Requires-Dist:")}
+    modules = {"sympy": "sympy", "mpmath": "mpmath", "numpy": "numpy", "jinja2": "jinja2", "tqdm": "tqdm",
+               "torch": "torch", "distributed": "distributed", "dask": "distributed"}
+    imported = set()
+    for path in (ROOT / "derive").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names_here = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                          else [node.module] if isinstance(node, ast.ImportFrom) and node.module and not node.level
+                          else [])
+            imported |= {n.split(".")[0] for n in names_here}
+    third_party = imported - set(sys.stdlib_module_names) - {"derive"}
+    assert third_party <= set(modules), f"an import with no declared distribution: {third_party - set(modules)}"
+    assert {modules[m] for m in third_party} <= required
