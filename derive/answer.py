@@ -76,19 +76,24 @@ class Check:
         return math.isfinite(self.max_error) and self.max_error <= self.tolerance
 
     @property
-    def error_bound(self) -> float:
-        """What is published of the error: the smallest power of ten at or above it, and no less
-        than NOISE_DIGITS decades below the tolerance's. Rounding noise, which differs between
-        CPUs (NumPy's vectorized exp and tanh), never reaches the published bytes; an exact check
-        (tolerance 0) and a non-finite error are published as they are."""
+    def error_decade(self) -> int | None:
+        """k of the published bound 10^k on the error: the smallest power of ten at or above it,
+        and no less than NOISE_DIGITS decades below the tolerance's. Rounding noise, which differs
+        between CPUs (NumPy's vectorized exp and tanh), never reaches the published bytes. None for
+        an exact check (tolerance 0) and a non-finite error, which are published as they are."""
         if self.tolerance <= 0 or not math.isfinite(self.max_error):
-            return self.max_error
+            return None
         floor = Decimal(repr(self.tolerance)).adjusted() - NOISE_DIGITS  # repr: 1e-12, not 9.99...e-13
         if self.max_error <= 0:
-            return float(f"1e{floor}")
+            return floor
         error = Decimal(repr(self.max_error))
-        decade = error.adjusted() + (error > Decimal(10) ** error.adjusted())
-        return float(f"1e{max(decade, floor)}")
+        return max(error.adjusted() + (error > Decimal(10) ** error.adjusted()), floor)
+
+    @property
+    def error_bound(self) -> float:
+        """What answers.json publishes of the error (error_decade)."""
+        decade = self.error_decade
+        return self.max_error if decade is None else float(f"1e{decade}")
 
     def as_json(self) -> dict[str, Any]:
         return {

@@ -6,7 +6,6 @@ and templates/tail.tex.j2 (with appendix.tex.j2) print only these.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -99,10 +98,8 @@ class AppendixView:
 
 def _error(check: Check) -> Tex:
     """The published error: a bound, 10^k, where the check has a tolerance; the value where it is exact."""
-    bound = check.error_bound
-    if check.tolerance <= 0 or not math.isfinite(bound):
-        return sci(bound)
-    return Tex(rf"\le 10^{{{int(f'{bound:e}'.split('e')[1])}}}")
+    decade = check.error_decade
+    return sci(check.max_error) if decade is None else Tex(rf"\le 10^{{{decade}}}")
 
 
 def appendix_view(checks: Sequence[Check], skipped: Sequence[Skipped], fields: int,

@@ -46,7 +46,7 @@ from derive.questions.lora_model import (
     n,
     r,
 )
-from derive.verify import Planned, torch_job
+from derive.verify import Planned, max_rel_error, torch_job
 
 if TYPE_CHECKING:
     from derive.questions.lora import LoraAnswer
@@ -311,9 +311,7 @@ def forward_check(measured: list[Run]) -> Check:
             if counter.shapes_only:
                 continue
             want = reference_output(mod, counter.drawn, size[3], bits if meth == "qlora" else None)
-            got = np.asarray(counter.output, dtype=float)
-            err = max(err, float(np.max(np.abs(got - want))) / max(float(np.max(np.abs(want))), 1e-300)
-                      if got.shape == want.shape else math.inf)
+            err = max(err, max_rel_error(counter.output, want))
             passes += 1
     return Check(LoraParts.costs.id, "the instrumented passes compute the modules",
                  f"each of the {passes} outputs with data against a plain NumPy forward pass (QLoRA from "
