@@ -1,7 +1,9 @@
 """derive: a verified-solutions compiler for a deep-learning theory assignment.
 
 `derive.solve(config)` derives, shows and checks every answer from a config (a path, TOML
-text or a dict) and returns a Solution; see docs/api.md. The `derive` command is the CLI.
+text or a dict) and returns a Solution; `derive.variant(base, id, seed=...)` draws a student's
+variant as `derive variants` does; `derive.grade(key, submission)` grades a submission as
+`derive grade` does. See docs/api.md. The `derive` command is the CLI.
 """
 
 from __future__ import annotations
@@ -9,11 +11,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from derive.api import ConfigInput, Solution
+    from derive.api import ConfigInput, Graded, KeyInput, Solution, SubmissionInput, Variant
 
 __version__ = "0.1.0"
 DISTRIBUTION = "derive-solutions"  # the name pip knows it by; "derive" on PyPI is another project
-__all__ = ["DISTRIBUTION", "__version__", "solve"]
+__all__ = ["DISTRIBUTION", "__version__", "grade", "solve", "variant"]
 
 
 def solve(config: ConfigInput) -> Solution:
@@ -22,3 +24,17 @@ def solve(config: ConfigInput) -> Solution:
     from derive.api import solve as solve_config
 
     return solve_config(config)
+
+
+def variant(base: ConfigInput | None, id: str, seed: int = 0) -> Variant:
+    """The variant `derive variants --seed SEED` draws for `id` from `base` (derive.api.variant)."""
+    from derive.api import variant as draw
+
+    return draw(base, id, seed)
+
+
+def grade(key: KeyInput, submission: SubmissionInput, grading: ConfigInput | None = None) -> Graded:
+    """A submission graded against a key, part by part (derive.api.grade)."""
+    from derive.api import grade as grade_submission
+
+    return grade_submission(key, submission, grading)

@@ -147,7 +147,7 @@ def _plant(solved: Solved) -> int:
 def _run(args: argparse.Namespace, worker: TorchWorker | None) -> int:
     try:
         if args.command == "grade":
-            from derive.grade.cli import run_grade
+            from derive.grading.cli import run_grade
 
             return run_grade(args)
         from derive.build import build, check_failed_message, failures, solve

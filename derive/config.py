@@ -21,7 +21,7 @@ import sympy as sp
 from derive import charset
 from derive import values as v
 from derive.errors import ConfigError
-from derive.grade import policy as grading
+from derive.grading import policy as grading
 from derive.resources import default_text
 
 if TYPE_CHECKING:

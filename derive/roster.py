@@ -77,7 +77,7 @@ def read_roster(path: Path, id_column: str | None = None) -> list[Student]:
             raise UsageError(f"{at}: duplicate id {student_id!r} (also on line {seen[student_id]})")
         seen[student_id] = line
         name = cells[name_at] if name_at is not None else ""
-        if name and (problem := _printable(name)):
+        if name and (problem := problem_with_id(name)):
             raise UsageError(f"{at}: name {name!r} {problem}")
         students.append(Student(student_id, "", name, tuple((header[i], cells[i]) for i in carried)))
     if not students:
@@ -123,8 +123,8 @@ def _carried(header: list[str], id_at: int, where: str) -> list[int]:
     return carried
 
 
-def _printable(text: str) -> str:
-    """What keeps `text` off a sheet, or ""."""
+def problem_with_id(text: str) -> str:
+    """What keeps `text` off a sheet (as an id or a name), or ""."""
     if len(text) > MAX_ID_LENGTH or not text.isprintable():
         return f"must be one line of at most {MAX_ID_LENGTH} printable characters"
     if charset.first_unsupported(text) is not None:
@@ -135,7 +135,7 @@ def _printable(text: str) -> str:
 def _checked_id(text: str, where: str) -> str:
     if not text:
         raise UsageError(f"{where}: empty id")
-    if problem := _printable(text):
+    if problem := problem_with_id(text):
         raise UsageError(f"{where}: id {text!r} {problem}")
     return text
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from derive.config import Config, default_text, parse_toml
 from derive.errors import CheckFailed
-from derive.grade.conventions import conventions
+from derive.grading.conventions import conventions
 from derive.latex.render import render
 from derive.questions import QUESTIONS, Question
 

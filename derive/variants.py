@@ -24,7 +24,7 @@ from derive import config as cfg
 from derive import outputs as outputs_
 from derive.build import latex_state_files, produce
 from derive.errors import CheckFailed, ConfigError, DeriveError, UsageError
-from derive.grade.blank import blank
+from derive.grading.blank import blank
 from derive.keys import key_csv, key_json
 from derive.latex.compile import State
 from derive.latex.render import environment

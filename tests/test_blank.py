@@ -11,11 +11,11 @@ import pytest
 
 from derive import config, variants
 from derive.executors import Serial
-from derive.grade.blank import blank
-from derive.grade.compare import CORRECT, MISSING
-from derive.grade.key import parts
-from derive.grade.policy import GradingPolicy
-from derive.grade.submission import grade
+from derive.grading.blank import blank
+from derive.grading.compare import CORRECT, MISSING
+from derive.grading.key import parts
+from derive.grading.policy import GradingPolicy
+from derive.grading.submission import grade
 from derive.tomlwrite import toml_value
 from tests.grade_support import key_of
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from derive import config
-from derive.grade import evaluate
-from derive.grade.conventions import O_FORM_EXAMPLE
-from derive.grade.expr import parse
-from derive.grade.key import parts
-from derive.grade.parts import O_FORM
+from derive.grading import evaluate
+from derive.grading.conventions import O_FORM_EXAMPLE
+from derive.grading.expr import parse
+from derive.grading.key import parts
+from derive.grading.parts import O_FORM
 from derive.sheet import sheet_source
 from tests.grade_support import key_of
 
@@ -51,7 +51,7 @@ def test_the_o_form_example_is_in_the_grammar_and_answers_nothing():
 
 @pytest.mark.parametrize("rtol, printed", [(1e-3, "10^{-3}"), (0.02, r"2.0\times 10^{-2}"), (1.0, "10^{0}")])
 def test_tolerances_print_as_powers_of_ten_when_they_are(rtol, printed):
-    from derive.grade.conventions import _tex
+    from derive.grading.conventions import _tex
 
     assert _tex(rtol) == printed
 
@@ -62,9 +62,9 @@ def test_the_number_examples_are_no_answer_of_the_assignment():
     the loss)."""
     from fractions import Fraction
 
-    from derive.grade.compare import flatten, read_number
-    from derive.grade.conventions import DECIMAL_EXAMPLE, FRACTION_EXAMPLES
-    from derive.grade.parts import NUMBER, TENSOR
+    from derive.grading.compare import flatten, read_number
+    from derive.grading.conventions import DECIMAL_EXAMPLE, FRACTION_EXAMPLES
+    from derive.grading.parts import NUMBER, TENSOR
 
     key = key_of(config.load(None))
     values = {read_number(v) for p in parts(key) if p.kind in (NUMBER, TENSOR) for v in flatten(p.expected)}
@@ -75,6 +75,6 @@ def test_the_number_examples_are_no_answer_of_the_assignment():
 
 
 def blank_text() -> str:
-    from derive.grade.blank import blank
+    from derive.grading.blank import blank
 
     return blank(key_of(config.load(None)))

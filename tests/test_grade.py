@@ -9,9 +9,9 @@ from fractions import Fraction
 import pytest
 
 from derive.config import Config
-from derive.grade.compare import CORRECT, MISSING, PARTIAL, WRONG
-from derive.grade.policy import GradingPolicy, Tolerance
-from derive.grade.submission import grade
+from derive.grading.compare import CORRECT, MISSING, PARTIAL, WRONG
+from derive.grading.policy import GradingPolicy, Tolerance
+from derive.grading.submission import grade
 from tests.grade_support import INSTANCE, key_of, submission
 
 
@@ -223,8 +223,8 @@ def test_the_policys_graded_fields_are_the_questions_graded_parts():
     """policy.GRADED_FIELDS (kept free of SymPy for config.py) lists exactly the fields the
     questions' graded() yield: a list position is its "#", a matrix's entries are its field's."""
     from derive.config import load
-    from derive.grade.key import parts
-    from derive.grade.policy import GRADED_FIELDS
+    from derive.grading.key import parts
+    from derive.grading.policy import GRADED_FIELDS
 
     fields = {tuple("#" if isinstance(step, int) else step for step in p.field) for p in parts(key_of(load(None)))}
     assert len(set(GRADED_FIELDS)) == len(GRADED_FIELDS)
@@ -232,8 +232,8 @@ def test_the_policys_graded_fields_are_the_questions_graded_parts():
 
 
 def test_a_choice_that_is_not_a_string_names_the_labels(setup):
-    from derive.grade.compare import UNPARSEABLE
-    from derive.grade.key import parts
+    from derive.grading.compare import UNPARSEABLE
+    from derive.grading.key import parts
     from derive.questions.lora_model import METHODS, NAMES
 
     _, key = setup
@@ -248,8 +248,8 @@ def test_a_choice_that_is_not_a_string_names_the_labels(setup):
 def test_reasons_are_written_in_the_grammar_students_type(setup):
     """`^`, never `**`; the expected and the submitted O-forms a reason quotes parse back to the
     same dominant terms."""
-    from derive.grade import evaluate
-    from derive.grade.expr import parse
+    from derive.grading import evaluate
+    from derive.grading.expr import parse
 
     _, key = setup
     sub = {"decoding": {"num_sequences": "N^(T+1)", "complexity": {"time": "O(T B N)", "space": "O(B N^2)"}},

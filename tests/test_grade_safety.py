@@ -12,11 +12,11 @@ import sympy as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from derive.grade import compare, evaluate
-from derive.grade.compare import CORRECT, UNPARSEABLE
-from derive.grade.expr import Bin, Num, Sym, Unparseable, parse
-from derive.grade.policy import GradingPolicy
-from derive.grade.submission import grade
+from derive.grading import compare, evaluate
+from derive.grading.compare import CORRECT, UNPARSEABLE
+from derive.grading.expr import Bin, Num, Sym, Unparseable, parse
+from derive.grading.policy import GradingPolicy
+from derive.grading.submission import grade
 from tests.grade_support import key_of
 
 

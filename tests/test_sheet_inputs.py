@@ -11,7 +11,7 @@ import pytest
 
 from derive import config, sheet, variants
 from derive.errors import CheckFailed
-from derive.grade.key import parts as graded_parts
+from derive.grading.key import parts as graded_parts
 from derive.questions import QUESTIONS
 from tests.test_variants import job
 

@@ -19,7 +19,7 @@ from derive.config import Config
 from derive.published import Section, section_of
 
 if TYPE_CHECKING:
-    from derive.grade.parts import GradedPart
+    from derive.grading.parts import GradedPart
     from derive.properties import Property
     from derive.variants_spec import VariantsSpec
     from derive.verify import Planned

@@ -18,7 +18,7 @@ import sympy as sp
 from derive.answer import Boxed, Check, Issued
 from derive.bigo import big_o
 from derive.config import Config, DecodingConfig
-from derive.grade.parts import EXACT, NUMBER, O_FORM, WORDS, GradedPart, get
+from derive.grading.parts import EXACT, NUMBER, O_FORM, WORDS, GradedPart, get
 from derive.properties import Property
 from derive.published import Section, at, formula, o_form, section_of
 from derive.questions import beam_sort, decoding_view, search

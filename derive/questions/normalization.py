@@ -20,7 +20,7 @@ import sympy as sp
 from derive import crosscheck
 from derive.answer import Boxed, Check, Row, Terms, Tex
 from derive.config import Config
-from derive.grade.parts import TENSOR, GradedPart, get, shape_of
+from derive.grading.parts import TENSOR, GradedPart, get, shape_of
 from derive.latex.notation import Subscripted
 from derive.properties import Property
 from derive.published import Section, at, rationals, read, section_of

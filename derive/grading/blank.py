@@ -3,16 +3,16 @@ one-line comment saying the form expected; nothing of the answers but their form
 
 An empty string is no answer (compare.grade_part), so the blank file grades as all missing;
 filled in correctly, it grades full marks. The fields and their forms come from the key's
-graded parts (derive/grade/key.py), as the grader reads them.
+graded parts (derive/grading/key.py), as the grader reads them.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from derive.grade.conventions import DECIMAL_EXAMPLE, FRACTION_EXAMPLES, O_FORM_EXAMPLE
-from derive.grade.key import parts
-from derive.grade.parts import CHOICE, EXACT, NUMBER, O_FORM, TENSOR, WORDS, GradedPart
+from derive.grading.conventions import DECIMAL_EXAMPLE, FRACTION_EXAMPLES, O_FORM_EXAMPLE
+from derive.grading.key import parts
+from derive.grading.parts import CHOICE, EXACT, NUMBER, O_FORM, TENSOR, WORDS, GradedPart
 from derive.tomlwrite import toml_value
 
 FRACTION, SUM = FRACTION_EXAMPLES

@@ -16,11 +16,11 @@ from typing import Any
 
 import sympy as sp
 
-from derive.grade import evaluate
-from derive.grade.evaluate import typed
-from derive.grade.expr import Unparseable, parse, shown
-from derive.grade.parts import CHOICE, EXACT, NUMBER, O_FORM, TENSOR, WORDS, GradedPart
-from derive.grade.policy import Tolerance
+from derive.grading import evaluate
+from derive.grading.evaluate import typed
+from derive.grading.expr import Unparseable, parse, shown
+from derive.grading.parts import CHOICE, EXACT, NUMBER, O_FORM, TENSOR, WORDS, GradedPart
+from derive.grading.policy import Tolerance
 
 PART_TIME_LIMIT = 2.0  # seconds for one part
 MAX_ENTRIES = 100_000

@@ -1,7 +1,7 @@
 """What a graded part of a key is: the answer it holds, its kind, its points.
 
 Each question says which parts of its answers.json object are graded (`Question.graded`,
-built with `GradedPart` and `get` from here); derive/grade/key.py gathers them. Points follow the
+built with `GradedPart` and `get` from here); derive/grading/key.py gathers them. Points follow the
 assignment's values per sub-question; within one they are split evenly over its answers, then
 evenly over the entries of an answer graded entry by entry (a gradient matrix).
 """

@@ -15,7 +15,7 @@ from sympy.printing.precedence import precedence
 from sympy.printing.str import StrPrinter
 
 from derive.bigo import big_o
-from derive.grade.expr import Bin, Call, Neg, Node, Num, Sym, Unparseable
+from derive.grading.expr import Bin, Call, Neg, Node, Num, Sym, Unparseable
 
 MAX_BITS = 20_000  # numerator or denominator of an exact intermediate value
 MAX_POWER = 1000  # |integer exponent| of a number

@@ -15,11 +15,11 @@ from typing import Any
 
 from derive.config import parse_toml
 from derive.errors import ConfigError
-from derive.grade.compare import ABSENT, Result, grade_part, words_of
-from derive.grade.expr import Unparseable
-from derive.grade.key import parts
-from derive.grade.parts import GradedPart
-from derive.grade.policy import GradingPolicy
+from derive.grading.compare import ABSENT, Result, grade_part, words_of
+from derive.grading.expr import Unparseable
+from derive.grading.key import parts
+from derive.grading.parts import GradedPart
+from derive.grading.policy import GradingPolicy
 from derive.values import path_key
 
 MAX_FILE_BYTES = 16 * 2**20
@@ -71,11 +71,14 @@ def read_json(path: Path, what: str) -> Any:
 
 
 def read_key(path: Path) -> dict[str, Any]:
-    key = read_json(path, "key")
+    return checked_key(read_json(path, "key"), str(path))
+
+
+def checked_key(key: Any, where: str) -> dict[str, Any]:
     if isinstance(key, list):
-        raise ConfigError(str(path), "is a variants key (a list): use --variants DIR --submissions DIR")
+        raise ConfigError(where, "is a variants key (a list): use --variants DIR --submissions DIR")
     if not isinstance(key, dict) or "normalization" not in key:
-        raise ConfigError(str(path), "is not an answers.json object")
+        raise ConfigError(where, "is not an answers.json object")
     return key
 
 

@@ -1,7 +1,7 @@
 """What the question sheet states because the grader relies on it: the logarithm's base, the
 shapes a statistic may take, the tolerance on numbers, how an O-form is written, and that beams
 may come in any order. Each statement is read from the grader's own settings (the config's
-`[grading]` table) or names the grammar it parses (derive/grade/expr.py)."""
+`[grading]` table) or names the grammar it parses (derive/grading/expr.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from derive.answer import Tex
 from derive.config import Config
-from derive.grade.policy import Tolerance
+from derive.grading.policy import Tolerance
 from derive.latex import formatting
 
 # Answers as a student writes them, for the sheet and the blank submission.toml: forms only,

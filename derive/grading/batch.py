@@ -13,10 +13,10 @@ from typing import Any
 
 from derive.config import load
 from derive.errors import ConfigError
-from derive.grade.parts import format_points
-from derive.grade.policy import GradingPolicy
-from derive.grade.report import batch_csv, batch_details
-from derive.grade.submission import Report, grade, read_json, read_submission
+from derive.grading.parts import format_points
+from derive.grading.policy import GradingPolicy
+from derive.grading.report import batch_csv, batch_details
+from derive.grading.submission import Report, grade, read_json, read_submission
 
 SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
 

@@ -8,9 +8,9 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from derive.grade.key import split_lines
-from derive.grade.parts import format_points
-from derive.grade.submission import Report
+from derive.grading.key import split_lines
+from derive.grading.parts import format_points
+from derive.grading.submission import Report
 
 FORMATS = ("text", "json", "csv")
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 from derive.config import load
 from derive.errors import UsageError
-from derive.grade.batch import grade_batch
-from derive.grade.policy import GradingPolicy
-from derive.grade.report import batch_render, render
-from derive.grade.submission import Report, grade, read_key, read_submission
+from derive.grading.batch import grade_batch
+from derive.grading.policy import GradingPolicy
+from derive.grading.report import batch_render, render
+from derive.grading.submission import Report, grade, read_key, read_submission
 
 
 def _write(path: Path, text: str) -> None:
