@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, NoReturn
 from derive import DISTRIBUTION, __version__
 from derive.errors import DeriveError, Interrupted, UsageError
 from derive.parallel import TorchWorker
+from derive.portable import ENDING_SIGNALS
 from derive.resources import default_text, packaged
 from derive.roster import ID_COLUMNS
 
@@ -109,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
 def _ending_signals_raise() -> Iterator[None]:
     """SIGTERM and SIGHUP raise Interrupted (as SIGINT raises KeyboardInterrupt), so the LaTeX
     folder, pdflatex and the worker are cleaned up; a second signal waits for that clean-up."""
-    ending, owner = (signal.SIGTERM, signal.SIGHUP), os.getpid()
+    ending, owner = tuple(s for s in ENDING_SIGNALS if s != signal.SIGINT), os.getpid()
 
     def handler(signum: int, _frame: object) -> None:
         if os.getpid() != owner:  # a process forked later ends as it would by default

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import json
 import os
 import re
@@ -22,10 +21,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from derive.errors import Interrupted, UsageError
+from derive.portable import ENDING_SIGNALS, folder_locked, fsync_folder
 
 JOURNAL = ".derive-journal"
 TMP_MARK = ".tmp-"  # temporary names are .<name>.tmp-<pid>
-ENDING_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
 _TMP_NAME = re.compile(r"\..+\.tmp-[0-9]+")
 
 
@@ -46,7 +45,7 @@ def commit(out_dir: Path, outputs: dict[str, bytes], remove: list[str]) -> dict[
     all or nothing as seen by the next build."""
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        with _locked(out_dir):
+        with folder_locked(out_dir):
             recover(out_dir, {out_dir, *((out_dir / name).parent for name in outputs)})
             renames = _stage(out_dir, outputs)
             _write_journal(out_dir, renames, remove)
@@ -103,16 +102,6 @@ def _signals_deferred() -> Iterator[list[int]]:
             signal.signal(s, old)
 
 
-@contextlib.contextmanager
-def _locked(out_dir: Path) -> Iterator[None]:
-    fd = os.open(out_dir, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)  # released when fd is closed, or when the process dies
-        yield
-    finally:
-        os.close(fd)
-
-
 def _stage(out_dir: Path, outputs: dict[str, bytes]) -> dict[str, str]:
     renames: dict[str, str] = {}
     try:
@@ -153,16 +142,8 @@ def _apply(out_dir: Path, renames: dict[str, str], remove: list[str]) -> None:
         os.replace(out_dir / tmp, out_dir / name)
     for name in remove:
         (out_dir / name).unlink(missing_ok=True)
-    _fsync_folder(out_dir)
+    fsync_folder(out_dir)
     (out_dir / JOURNAL).unlink(missing_ok=True)
-
-
-def _fsync_folder(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _reason(exc: OSError) -> str:

@@ -251,6 +251,7 @@ def test_missing_pdflatex_one_line_and_outputs_untouched(built, run, monkeypatch
     code, _, err = run("build", "--out", str(built))
     assert code == 1
     assert err.splitlines()[-1].startswith("derive: pdflatex not found: install texlive-latex-base")
+    assert "MiKTeX" in err and "MacTeX" in err
     assert "--no-pdf" in err.splitlines()[-1]
     assert snapshot(built) == before
 

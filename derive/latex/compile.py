@@ -78,8 +78,8 @@ class Compiled:
 def _require_pdflatex() -> None:
     if shutil.which("pdflatex") is None:
         raise LatexError(
-            f"pdflatex not found: install {TEX_PACKAGES} (Debian), "
-            "or build without a PDF (--no-pdf, make tex, make overleaf)"
+            f"pdflatex not found: install {TEX_PACKAGES} (Debian, Ubuntu), MacTeX (macOS) or MiKTeX "
+            "or TeX Live (Windows), or build without a PDF (--no-pdf, make tex, make overleaf)"
         )
 
 

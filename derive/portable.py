@@ -1,0 +1,72 @@
+"""What differs between POSIX and Windows, in one place: locking a folder, the signals that end a
+run, and syncing a folder's entries to disk. Importing derive needs none of fcntl, SIGHUP or
+O_DIRECTORY; where they exist they are used."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+
+
+def _module(name: str) -> ModuleType | None:
+    try:
+        return __import__(name)
+    except ImportError:
+        return None
+
+
+fcntl = _module("fcntl")  # POSIX
+msvcrt = _module("msvcrt")  # Windows
+
+# SIGHUP (a closed terminal) exists on POSIX only.
+ENDING_SIGNALS: tuple[signal.Signals, ...] = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+LOCK_FILE = ".derive-lock"  # where a folder cannot be locked itself (Windows): locked in its place
+
+
+@contextlib.contextmanager
+def folder_locked(folder: Path) -> Iterator[None]:
+    """An exclusive lock on `folder`, waited for, released on exit or when the process dies.
+    POSIX: flock on the folder itself, so nothing is left in it. Windows: a byte of the file
+    LOCK_FILE in the folder, locked with msvcrt."""
+    if fcntl is not None:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)
+        return
+    if msvcrt is None:
+        raise OSError(f"cannot lock {folder}: this system has neither fcntl nor msvcrt")
+    fd = os.open(folder / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        while True:  # LK_LOCK tries for about 10 s, then raises: wait as flock does
+            try:
+                msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
+                break
+            except OSError:
+                continue
+        try:
+            yield
+        finally:
+            os.lseek(fd, 0, os.SEEK_SET)
+            msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+    finally:
+        os.close(fd)
+
+
+def fsync_folder(folder: Path) -> None:
+    """Make a folder's renames durable (POSIX); Windows cannot open a folder, and its renames
+    are durable when they return."""
+    if not hasattr(os, "O_DIRECTORY"):
+        return
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
