@@ -111,7 +111,7 @@ def answers_json(solved: Solved) -> str:
 # the config, each question only its answer, the tail (verification appendix, references) the
 # checks. A PDF build hands each part to pdflatex as soon as it exists.
 def head_source(config: Config) -> str:
-    return render("head.tex.j2", v=head_view(config.document.title, __version__))
+    return render("head.tex.j2", v=head_view(config.document.title, __version__, config.document.variant_id))
 
 
 def question_source(q: Question[Any], answer: Any, pytorch: bool) -> str:

@@ -23,6 +23,7 @@ class HeadView:
     title: str
     version: str
     cited: Tex  # "2.2, 2.3, 2.5 and 4.1--4.3"
+    variant_id: str = ""  # a variant's id: the PDF's keywords name it
 
 
 def cited_runs(questions: Iterable[Question[Any]]) -> list[list[Issued]]:
@@ -58,8 +59,8 @@ def cited_ids(questions: Iterable[Question[Any]] = QUESTIONS) -> Tex:
     return Tex(", ".join(items[:-1]) + " and " + items[-1])
 
 
-def head_view(title: str, version: str) -> HeadView:
-    return HeadView(title, version, cited_ids())
+def head_view(title: str, version: str, variant_id: str = "") -> HeadView:
+    return HeadView(title, version, cited_ids(), variant_id)
 
 
 @dataclass(frozen=True)

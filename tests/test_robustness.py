@@ -129,6 +129,20 @@ def test_hostile_words_appear_literally_and_nothing_outside_is_touched(write_con
 
 
 @needs_tex
+@pytest.mark.e2e
+def test_the_pdf_metadata_comes_from_the_config(write_config, run, tmp_path):
+    config = write_config('[document]\ntitle = "Quiz 3: #1 & 50%"\nvariant_id = "ana_b@x.org"\n')
+    code, _, err = run("build", "--sheet", "both", "--config", str(config), "--out", str(tmp_path))
+    assert code == 0, err
+    for name, subject, kind in (("solutions.pdf", "Verified solutions", "answer key"),
+                                ("questions.pdf", "Question sheet", "questions")):
+        info = subprocess.run(["pdfinfo", str(tmp_path / name)], capture_output=True, text=True, check=True).stdout
+        assert "Title:           Quiz 3: #1 & 50%\n" in info
+        assert f"Subject:         {subject}\n" in info
+        assert f"Keywords:        derive, {kind}, variant ana_b@x.org\n" in info
+
+
+@needs_tex
 @pytest.mark.parametrize("attack", [r"\input{/etc/hostname}", r"\input{../../../../etc/hostname}"])
 def test_hardened_compile_refuses_to_read_outside(attack):
     source = "\\documentclass{article}\n\\begin{document}\n" + attack + "\n\\end{document}\n"
