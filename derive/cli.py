@@ -1,4 +1,6 @@
-"""Command line: `derive build`, `check` and `init`. Exit 0 ok, 1 check/LaTeX failure, 2 bad input."""
+"""Command line: `derive build`, `check`, `init`, `variants` and `grade`.
+
+Exit 0 ok, 1 check/LaTeX failure, 2 bad input."""
 
 from __future__ import annotations
 

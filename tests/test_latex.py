@@ -73,6 +73,8 @@ def test_finalize_refuses_what_it_cannot_print():
         finalize({"a": 1})
     with pytest.raises(TypeError):
         finalize(True)
+    with pytest.raises(TypeError, match="formatting"):  # numbers are formatted by the views, in one policy
+        finalize(0.5)
 
 
 def test_decimal():

@@ -65,7 +65,8 @@ def finalize(value: Any) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        return f"{value:.3g}"
+        raise TypeError(f"a bare float reached the template ({value!r}); format it in the view "
+                        "with derive.latex.formatting")
     if isinstance(value, Terms):
         return terms_tex(value)
     if isinstance(value, sp.Basic):
