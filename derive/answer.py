@@ -15,9 +15,22 @@ NOISE_DIGITS = 3  # errors below a thousandth of the tolerance's decade are publ
 
 
 class Tex(str):
-    """Trusted LaTeX written by derive itself; every plain str is escaped."""
+    """Trusted LaTeX written by derive itself; every plain str is escaped.
+
+    Tex + Tex is Tex; Tex + str (either order) is refused, since the str is not known to be
+    LaTeX: escape it (derive.latex.escaping) or, if derive wrote it, make it Tex first."""
 
     __slots__ = ()
+
+    def __add__(self, other: str) -> Tex:
+        if not isinstance(other, Tex):
+            raise TypeError(f"Tex + str: {str(other)[:40]!r} is not known to be LaTeX; escape it or make it Tex")
+        return Tex(str.__add__(self, other))
+
+    def __radd__(self, other: str) -> Tex:
+        if not isinstance(other, Tex):
+            raise TypeError(f"str + Tex: {other[:40]!r} is not known to be LaTeX; escape it or make it Tex")
+        return Tex(str.__add__(other, self))
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,7 @@ def cited_ids(questions: Iterable[Question[Any]] = QUESTIONS) -> Tex:
             items += [escape(p.id) for p in run]
     if len(items) < 2:
         return Tex("".join(items))
-    return Tex(", ".join(items[:-1]) + " and " + items[-1])
+    return Tex(f"{', '.join(items[:-1])} and {items[-1]}")
 
 
 def head_view(title: str, version: str, variant_id: str = "") -> HeadView:

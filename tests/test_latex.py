@@ -135,3 +135,12 @@ def test_latex_failures_are_reported_by_their_real_cause(body, cause):
     with pytest.raises(LatexError) as caught:
         compile_pdf(source, timeout=120)
     assert str(caught.value).startswith("LaTeX failed: " + cause)
+
+
+def test_tex_is_safe_under_concatenation():
+    joined = Tex(r"\alpha") + Tex("x")
+    assert type(joined) is Tex and finalize(joined) == r"\alphax"  # not escaped as a plain str would be
+    with pytest.raises(TypeError, match="not known to be LaTeX"):
+        Tex(r"\alpha") + "_x"  # noqa: B018
+    with pytest.raises(TypeError, match="not known to be LaTeX"):
+        "_x" + Tex(r"\alpha")  # noqa: B018

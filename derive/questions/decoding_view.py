@@ -77,7 +77,7 @@ def _power_of_ten(value: int) -> Tex:
     exponent = len(str(size)) - 1
     if size != 10**exponent:
         return formatting.dec(value)
-    return Tex(sign + formatting.exact(sp.Pow(10, exponent, evaluate=False)))
+    return Tex(sign) + formatting.exact(sp.Pow(10, exponent, evaluate=False))
 
 
 @dataclass(frozen=True)

@@ -170,7 +170,7 @@ def share_words(share: Fraction) -> str:
 def scaled(expr: sp.Expr) -> Tex:
     """A number times symbols as prose writes a short product inline: 4h, 2r."""
     coefficient, rest = expr.as_coeff_Mul()
-    return Tex(("" if coefficient == 1 else str(coefficient)) + exact(rest))
+    return Tex("" if coefficient == 1 else str(coefficient)) + exact(rest)
 
 
 def capitalized(text: str) -> str:
