@@ -77,6 +77,10 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--format", choices=("text", "json", "csv"),
                    help="the report's format (default: text for one submission, csv in batch mode)")
     g.add_argument("--out", type=Path, help="batch mode: write the report here (as CSV, and the reasons beside it)")
+    g.add_argument("--gradebook", choices=("moodle", "canvas"),
+                   help="batch mode: write the CSV that gradebook imports (one row per student) instead of the report")
+    g.add_argument("--assignment", metavar="NAME",
+                   help="with --gradebook: the grade column's name (default: derive)")
     return p
 
 

@@ -6,10 +6,12 @@ import argparse
 import os
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from derive.config import load
 from derive.errors import UsageError
+from derive.export.gradebook import DEFAULT_ASSIGNMENT, Row, gradebook
 from derive.grading.batch import grade_batch
 from derive.grading.policy import GradingPolicy
 from derive.grading.report import batch_render, render
@@ -45,6 +47,8 @@ def run_grade(args: argparse.Namespace) -> int:
             print(f"derive: {message}", file=sys.stderr)
         for _, report in batch.graded:
             _say_ignored(report)
+        if args.gradebook is not None:
+            return _gradebook(args, batch.rows)
         fmt = args.format or "csv"
         table = batch.table if fmt == "csv" else batch_render(batch.rows, batch.graded, fmt)
         if args.out is None:
@@ -57,6 +61,10 @@ def run_grade(args: argparse.Namespace) -> int:
             _write(args.out, table)
             print(f"derive: wrote {args.out}", file=sys.stderr)
         return 0
+    if args.assignment is not None and args.gradebook is None:
+        raise UsageError("--assignment: only with --gradebook")
+    if args.gradebook is not None:
+        raise UsageError("--gradebook is for batch mode: --variants DIR --submissions DIR --gradebook KIND --out FILE")
     if args.key is None or args.submission is None:
         raise UsageError("grade needs --key answers.json SUBMISSION, or --variants DIR --submissions DIR")
     if args.out is not None:
@@ -65,4 +73,20 @@ def run_grade(args: argparse.Namespace) -> int:
                    str(args.submission))
     _say_ignored(report)
     sys.stdout.write(render(report, args.format or "text", f"{args.submission} graded against {args.key}"))
+    return 0
+
+
+def _gradebook(args: argparse.Namespace, rows: Sequence[Row]) -> int:
+    """`--gradebook moodle|canvas`: every student of the key, with the total where graded."""
+    if args.format is not None:
+        raise UsageError("--format: not with --gradebook, whose file has its own columns")
+    name = DEFAULT_ASSIGNMENT if args.assignment is None else args.assignment.strip()
+    if not name or not name.isprintable():
+        raise UsageError(f"--assignment: must be a name on one line, got {args.assignment!r}")
+    table = gradebook(args.gradebook, rows, name)
+    if args.out is None:
+        sys.stdout.write(table)
+        return 0
+    _write(args.out, table)
+    print(f"derive: wrote {args.out} ({args.gradebook} gradebook, {len(rows)} students)", file=sys.stderr)
     return 0
