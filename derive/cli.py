@@ -81,6 +81,10 @@ def parser() -> argparse.ArgumentParser:
                    help="batch mode: write the CSV that gradebook imports (one row per student) instead of the report")
     g.add_argument("--assignment", metavar="NAME",
                    help="with --gradebook: the grade column's name (default: derive)")
+    x = sub.add_parser("export", help="a variants folder as a Moodle XML bank or a Gradescope autograder bundle")
+    x.add_argument("platform", choices=("moodle",), help="moodle: quiz.xml")
+    x.add_argument("variants", type=Path, metavar="DIR", help="a `derive variants` folder")
+    x.add_argument("--out", type=Path, help="the file to write (default: quiz.xml or autograder.zip)")
     return p
 
 
@@ -105,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.command == "init":
         return _init(args.file, args.force)
-    if args.command in ("grade", "variants"):  # no derivation here, or jobs that run PyTorch in their processes
+    if args.command in ("grade", "variants", "export"):  # no PyTorch here, or jobs that run it in their processes
         return _run(args, None)
     # First the PyTorch worker, so that it imports PyTorch while this process imports SymPy.
     with TorchWorker() as worker, _ending_signals_raise():
@@ -157,6 +161,10 @@ def _run(args: argparse.Namespace, worker: TorchWorker | None) -> int:
             from derive.grading.cli import run_grade
 
             return run_grade(args)
+        if args.command == "export":
+            from derive.export.cli import run_export
+
+            return run_export(args)
         from derive.build import build, check_failed_message, failures, solve
         from derive.config import load
 

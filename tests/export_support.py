@@ -17,14 +17,20 @@ dan@evil.example,"=HYPERLINK(""http://x"")",+L02,-1002
 carl@uni.example,<b>Carl</b> & {1:SHORTANSWER:=x},@L01,1003
 """
 IDS = ("ana.b@uni.example", "dan@evil.example", "carl@uni.example")
+# Words with the characters Moodle's cloze syntax, HTML and MathJax give a meaning to.
+HOSTILE_WORDS = ["a}b", "c#d", "e~f", "g/h", 'i"j', "k\\l", "m*n", "<b>x", "&amp;", "{1:NUMERICAL:=1}", "\\(x\\)",
+                 "%50%q"]
 
 
 def make_variants(folder: Path) -> Path:
-    """`derive variants` on ROSTER into folder/variants (no PDFs)."""
+    """`derive variants` on ROSTER, trees of HOSTILE_WORDS, into folder/variants (no PDFs)."""
     roster = folder / "roster.csv"
     roster.write_text(ROSTER, encoding="utf-8")
+    config = folder / "base.toml"
+    config.write_text(f"[variants.decoding]\nwords = {json.dumps(HOSTILE_WORDS)}\n", encoding="utf-8")
     out = folder / "variants"
-    code = cli.main(["variants", "--roster", str(roster), "--out", str(out), "--no-pdf", "--jobs", "1"])
+    code = cli.main(["variants", "--roster", str(roster), "--config", str(config), "--out", str(out), "--no-pdf",
+                     "--jobs", "1"])
     assert code == 0
     return out
 

@@ -1,0 +1,216 @@
+"""`derive export moodle`: the XML parses; for every variant the cloze gaps, read and graded here
+as Moodle grades them, give the key full marks and a wrong answer less; hostile words and names
+neither open a gap nor become markup or math."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import lxml.etree
+import lxml.html
+import pytest
+
+from derive import cli
+from derive.export.moodle import cloze_escape, gaps
+from derive.grading.parts import NUMBER, GradedPart
+from derive.grading.policy import GradingPolicy, Tolerance
+from tests.export_support import HOSTILE_WORDS, IDS, make_variants, variant_folders
+
+# A gap: {weight:TYPE:answers}, the answers ending at the first `}` no backslash escapes.
+GAP = re.compile(r"\{(\d*):(NUMERICAL|SHORTANSWER|MULTICHOICE):((?:\\.|[^\\}])*)\}")
+PATH = re.compile(r"<code>([A-Za-z_.0-9]+)</code> \(")
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, lxml.etree._Element]:
+    base = tmp_path_factory.mktemp("moodle")
+    variants = make_variants(base)
+    out = base / "quiz.xml"
+    assert cli.main(["export", "moodle", str(variants), "--out", str(out)]) == 0
+    return variants, lxml.etree.parse(str(out)).getroot()
+
+
+def _unescaped_split(text: str, sep: str) -> list[str]:
+    """Split at each `sep` no backslash escapes."""
+    parts, current, i = [], "", 0
+    while i < len(text):
+        if text[i] == "\\" and i + 1 < len(text):
+            current += text[i : i + 2]
+            i += 2
+            continue
+        if text[i] == sep:
+            parts.append(current)
+            current = ""
+        else:
+            current += text[i]
+        i += 1
+    return [*parts, current]
+
+
+def _unescape(text: str) -> str:
+    return html.unescape(re.sub(r"\\(.)", r"\1", text))
+
+
+def grade_gap(kind: str, answers: str, response: str) -> Fraction:
+    """Moodle's reading of one gap: the fraction of its weight a response earns."""
+    for alternative in _unescaped_split(answers, "~"):
+        if not alternative.startswith("="):
+            continue
+        answer = _unescape(_unescaped_split(alternative[1:], "#")[0])
+        if kind == "NUMERICAL":
+            value, tolerance = (float(x) for x in answer.split(":"))
+            ok = abs(float(response) - value) <= tolerance
+        else:  # SHORTANSWER ignores case (Moodle's default); MULTICHOICE is an option as written
+            ok = response.strip().casefold() == answer.casefold() if kind == "SHORTANSWER" else response == answer
+        if ok:
+            return Fraction(1)
+    return Fraction(0)
+
+
+def at(answers: dict[str, Any], path: str) -> Any:
+    node: Any = answers
+    for step in path.split("."):
+        node = node[int(step) - 1] if step.isdigit() else node[step]
+    return node
+
+
+def _number(value: Any) -> str:
+    return repr(float(Fraction(str(value))))
+
+
+def responses(answers: dict[str, Any], path: str) -> list[str]:
+    """What a student who knows the key types in the gaps of a part, in order (a tensor's
+    entries in row-major order, as the gaps are laid out)."""
+    value = at(answers, path)
+    if path.endswith(".words"):
+        return [" ".join(value)]
+    if path.startswith("lora.choice."):
+        return [value]
+    while isinstance(value, list) and isinstance(value[0], list):
+        value = [x for row in value for x in row]
+    return [_number(v) for v in value] if isinstance(value, list) else [_number(value)]
+
+
+def score(question_html: str, answer_for: dict[str, list[str]]) -> tuple[Fraction, int]:
+    """The question's grade (0 to 1) for the typed answers, and the number of gaps."""
+    earned, total, gaps = Fraction(0), Fraction(0), 0
+    for paragraph in question_html.split("</p>"):
+        found = GAP.findall(paragraph)
+        if not found:
+            continue
+        path = PATH.search(paragraph)
+        assert path, paragraph
+        typed = answer_for[path[1]]
+        assert len(typed) == len(found), path[1]
+        for (weight, kind, answers), response in zip(found, typed, strict=True):
+            earned += int(weight) * grade_gap(kind, answers, response)
+            total += int(weight)
+            gaps += 1
+    return earned / total, gaps
+
+
+def clozes(root: lxml.etree._Element) -> list[tuple[str, str]]:
+    return [(q.findtext("name/text"), q.findtext("questiontext/text")) for q in root.iter("question")
+            if q.get("type") == "cloze"]
+
+
+def _key_paths(question_html: str) -> list[str]:
+    return [m[1] for m in PATH.finditer(question_html)]
+
+
+def test_the_bank_has_a_category_per_question_and_a_cloze_per_variant(exported):
+    _, root = exported
+    kinds = [q.get("type") for q in root.iter("question")]
+    assert kinds == (["category"] + ["cloze"] * len(IDS)) * 4
+    names = [name for name, _ in clozes(root)]
+    assert names == [f"Question {n}, variant {i}" for n in range(1, 5) for i in IDS]
+
+
+def test_the_key_gets_full_marks_and_a_wrong_answer_does_not(exported):
+    variants, root = exported
+    folders = variant_folders(variants)
+    for name, text in clozes(root):
+        student = name.split(", variant ")[1]
+        answers = json.loads((folders[student] / "answers.json").read_text(encoding="utf-8"))
+        key = {path: responses(answers, path) for path in _key_paths(text)}
+        full, gaps = score(text, key)
+        assert full == 1 and gaps >= 1, name
+        for path, typed in key.items():
+            wrong = dict(key)
+            wrong[path] = [str(float(typed[0]) + 1) if _is_number(typed[0]) else "QLoRA LoRA x", *typed[1:]]
+            assert score(text, wrong)[0] < 1, (name, path)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def test_hostile_words_stay_text(exported):
+    """Every word of the tree is hostile (HOSTILE_WORDS): each greedy word is shown as written,
+    none opens a gap (score() finds exactly the key's gaps) or a tag."""
+    variants, root = exported
+    folders = variant_folders(variants)
+    decoding = [(name, text) for name, text in clozes(root) if name.startswith("Question 2,")]
+    assert len(decoding) == len(IDS)
+    for name, text in decoding:
+        answers = json.loads((folders[name.split(", variant ")[1]] / "answers.json").read_text(encoding="utf-8"))
+        shown = lxml.html.fromstring(f"<div>{text}</div>").text_content()
+        assert all(w in shown for w in answers["decoding"]["greedy"]["words"])
+        assert all(w in HOSTILE_WORDS for w in answers["decoding"]["greedy"]["words"])
+        assert "<b>x" not in text and "{1:NUMERICAL:=1}" not in GAP.sub("", text)
+
+
+@pytest.mark.parametrize(("words", "escaped"), [
+    ("a}b c#d", "a\\}b c\\#d"), ("e~f g/h", "e\\~f g\\/h"), ('i"j k\\l', 'i\\"j k\\\\l'), ("m*n", "m\\*n"),
+    ("<b>x &amp;", "&lt;b&gt;x &amp;amp;"), ("%50%q", "%50%q"),
+])
+def test_cloze_escaping(words, escaped):
+    assert cloze_escape(words) == escaped
+    assert grade_gap("SHORTANSWER", "=" + escaped, words) == 1
+
+
+@pytest.mark.parametrize(("rtol", "atol", "inside", "outside"), [
+    (1e-2, 0.0, -3.3 * 1.0099, -3.3 * 1.0101), (0.0, 0.5, -2.81, -2.79), (1e-3, 1e-9, -3.3033, -3.3034)])
+def test_tolerance_is_the_grading_policys_bound_made_absolute(rtol, atol, inside, outside):
+    part = GradedPart("decoding.greedy.log_likelihood", "2.4(a)", Fraction(2), NUMBER, "-33/10",
+                      ("decoding", "greedy", "log_likelihood"))
+    policy = GradingPolicy(Tolerance(rtol, atol))
+    [(_, gap)] = gaps(part, Fraction(2), policy)
+    weight, kind, answers = GAP.fullmatch(gap).groups()
+    assert (weight, kind) == ("2", "NUMERICAL")
+    assert grade_gap(kind, answers, repr(inside)) == 1 and grade_gap(kind, answers, repr(outside)) == 0
+
+
+@pytest.mark.parametrize(("make", "message"), [
+    (lambda d: d, "{d}: not a `derive variants` folder (no key.json)"),
+    (lambda d: d / "nowhere", "{d}/nowhere: no such variants folder"),
+])
+def test_a_folder_that_is_not_a_variants_folder_is_exit_2(capsys, tmp_path, make, message):
+    out = tmp_path / "quiz.xml"
+    code = cli.main(["export", "moodle", str(make(tmp_path)), "--out", str(out)])
+    err = capsys.readouterr().err
+    assert (code, err) == (2, "derive: " + message.format(d=tmp_path) + "\n") and not out.exists()
+
+
+def test_a_variant_folder_missing_its_answers_is_exit_2_and_the_earlier_file_stays(capsys, exported, tmp_path):
+    variants, _ = exported
+    broken = tmp_path / "variants"
+    broken.mkdir()
+    (broken / "key.json").write_text((variants / "key.json").read_text(encoding="utf-8"), encoding="utf-8")
+    out = tmp_path / "quiz.xml"
+    out.write_text("earlier", encoding="utf-8")
+    code = cli.main(["export", "moodle", str(broken), "--out", str(out)])
+    err = capsys.readouterr().err
+    folder = variant_folders(variants)[IDS[0]].name
+    assert (code, err) == (2, f"derive: {broken / folder / 'answers.json'}: missing (the key lists this variant; "
+                              "run `derive variants` again)\n")
+    assert out.read_text(encoding="utf-8") == "earlier"
