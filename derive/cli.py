@@ -82,7 +82,7 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--assignment", metavar="NAME",
                    help="with --gradebook: the grade column's name (default: derive)")
     x = sub.add_parser("export", help="a variants folder as a Moodle XML bank or a Gradescope autograder bundle")
-    x.add_argument("platform", choices=("moodle",), help="moodle: quiz.xml")
+    x.add_argument("platform", choices=("moodle", "gradescope"), help="moodle: quiz.xml; gradescope: autograder.zip")
     x.add_argument("variants", type=Path, metavar="DIR", help="a `derive variants` folder")
     x.add_argument("--out", type=Path, help="the file to write (default: quiz.xml or autograder.zip)")
     return p

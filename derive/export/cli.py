@@ -19,9 +19,14 @@ def run_export(args: argparse.Namespace) -> int:
     if out.is_dir():
         raise UsageError(f"--out {out}: is a folder; name the file to write")
     variants = read_variants(args.variants)
-    from derive.export.moodle import quiz
+    if args.platform == "moodle":
+        from derive.export.moodle import quiz
 
-    data = quiz(variants)
+        data = quiz(variants)
+    else:
+        from derive.export.gradescope import bundle
+
+        data = bundle(variants)
     outputs.commit(out.parent if str(out.parent) else Path("."), {out.name: data}, remove=[])
     print(f"derive: wrote {out} ({len(variants)} variants)", file=sys.stderr)
     return 0
