@@ -26,7 +26,8 @@ from derive.config import Config, load
 from derive.export import moodle_text
 from derive.export.variants_dir import Variant
 from derive.grading.compare import flatten, read_number
-from derive.grading.parts import CHOICE, NUMBER, TENSOR, WORDS, GradedPart, format_points
+from derive.grading.evaluate import typed
+from derive.grading.parts import CHOICE, EXACT, NUMBER, O_FORM, TENSOR, WORDS, GradedPart, format_points
 from derive.grading.policy import GradingPolicy
 from derive.questions import QUESTIONS, Question
 from derive.sheet import not_graded, sheet_source
@@ -95,7 +96,12 @@ def _scale(parts: Sequence[GradedPart]) -> int:
 
 def _key_line(part: GradedPart) -> str:
     expected = part.expected
-    shown = " ".join(expected) if part.kind == WORDS else str(expected)
+    if part.kind == WORDS:
+        shown = " ".join(expected)
+    elif part.kind in (EXACT, O_FORM):
+        shown = typed(expected)
+    else:
+        shown = ", ".join(map(str, flatten(expected)))
     return f"<li><code>{moodle_text.text(part.path)}</code>: {moodle_text.plain(shown)}</li>"
 
 

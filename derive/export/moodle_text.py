@@ -17,8 +17,10 @@ import sympy as sp
 
 from derive.answer import Row, Tex
 from derive.config import Config
+from derive.latex import formatting
 from derive.latex.printer import tex
 from derive.latex.render import finalize
+from derive.latex.treefig import LOGP_DIGITS
 from derive.questions import QUESTIONS
 
 NO_MATH = "tex2jax_ignore mathjax_ignore"
@@ -54,12 +56,12 @@ def _normalization(config: Config) -> str:
 def _decoding(config: Config) -> str:
     cfg = config.decoding
     greedy = math(rf"\bar w_{{1:{cfg.steps}}}")
-    edges = "".join(f"<tr><td>{plain(' '.join(path))}</td><td>{plain(str(logp))}</td></tr>"
+    edges = "".join(f"<tr><td>{plain(' '.join(path))}</td><td>{math(formatting.dec(logp, LOGP_DIGITS))}</td></tr>"
                     for path, logp in sorted(cfg.tree.items()) if len(path) <= cfg.steps)
     return (f"<p>A language model's sequences form a tree: each edge below is a path of words after "
             f"<code>&lt;BOS&gt;</code> with the natural log-probability of its last word. The vocabulary has "
             f"{math(f'N = {cfg.vocabulary_size}')} words.</p>"
-            f'<table class="{NO_MATH}" border="1"><tr><th>path</th><th>log p</th></tr>{edges}</table>'
+            f'<table border="1"><tr><th>path</th><th>log p</th></tr>{edges}</table>'
             f"<p>Find the greedy sequence {greedy} and its log-likelihood, and run beam "
             f"search with {math(f'B = {cfg.beam_width}')} from the single hypothesis <code>&lt;BOS&gt;</code>: "
             "give the beams best first, each with its log-likelihood. Words separated by single spaces.</p>")
