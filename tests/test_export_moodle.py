@@ -21,8 +21,12 @@ from derive.grading.parts import NUMBER, GradedPart
 from derive.grading.policy import GradingPolicy, Tolerance
 from tests.export_support import HOSTILE_WORDS, IDS, make_variants, variant_folders
 
-# A gap: {weight:TYPE:answers}, the answers ending at the first `}` no backslash escapes.
-GAP = re.compile(r"\{(\d*):(NUMERICAL|SHORTANSWER|MULTICHOICE):((?:\\.|[^\\}])*)\}")
+# Moodle's Cloze syntax, as qtype_multianswer reads it (question/type/multianswer/questiontype.php):
+# an alternative's answer ends at the first ~ # } not after a backslash, "&" or "&amp;".
+ALTERNATIVE = (r"(=|%(-?[0-9]+(?:[.,][0-9]*)?)%)?(.+?(?<!\\)(?<!&)(?<!&amp;)(?=[~#}]|$))"
+               r"(#(.*?(?<!\\)(?=[~}]|$)))?")
+GAP = re.compile(r"\{([0-9]*):(NUMERICAL|SHORTANSWER|MULTICHOICE):(" + ALTERNATIVE + "(~" + ALTERNATIVE + r")*)\}",
+                 re.S)
 PATH = re.compile(r"<code>([A-Za-z_.0-9]+)</code> \(")
 
 
@@ -35,38 +39,34 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, lxml.etree
     return variants, lxml.etree.parse(str(out)).getroot()
 
 
-def _unescaped_split(text: str, sep: str) -> list[str]:
-    """Split at each `sep` no backslash escapes."""
-    parts, current, i = [], "", 0
-    while i < len(text):
-        if text[i] == "\\" and i + 1 < len(text):
-            current += text[i : i + 2]
-            i += 2
-            continue
-        if text[i] == sep:
-            parts.append(current)
-            current = ""
-        else:
-            current += text[i]
-        i += 1
-    return [*parts, current]
+def alternatives(text: str) -> list[tuple[str, str]]:
+    """(fraction mark, answer) of each alternative, the answer decoded as Moodle stores it."""
+    out = []
+    while text and (m := re.search("~?" + ALTERNATIVE, text, re.S)):
+        answer = html.unescape(m[3]).replace("\\}", "}").replace("\\#", "#")
+        out.append((m[1] or "", answer))
+        text = text.split(m[0], 1)[1]
+    return out
 
 
-def _unescape(text: str) -> str:
-    return html.unescape(re.sub(r"\\(.)", r"\1", text))
+def _wildcard(pattern: str) -> re.Pattern[str]:
+    """SHORTANSWER's pattern: runs of unescaped stars are wildcards, an escaped one a star; case ignored."""
+    bits = re.split(r"(?<!\\)\*+", pattern)
+    return re.compile("^" + ".*".join(re.escape(b.replace("\\*", "*")) for b in bits) + "$", re.I | re.S)
 
 
 def grade_gap(kind: str, answers: str, response: str) -> Fraction:
     """Moodle's reading of one gap: the fraction of its weight a response earns."""
-    for alternative in _unescaped_split(answers, "~"):
-        if not alternative.startswith("="):
+    for mark, answer in alternatives(answers):
+        if mark != "=":
             continue
-        answer = _unescape(_unescaped_split(alternative[1:], "#")[0])
         if kind == "NUMERICAL":
             value, tolerance = (float(x) for x in answer.split(":"))
             ok = abs(float(response) - value) <= tolerance
-        else:  # SHORTANSWER ignores case (Moodle's default); MULTICHOICE is an option as written
-            ok = response.strip().casefold() == answer.casefold() if kind == "SHORTANSWER" else response == answer
+        elif kind == "SHORTANSWER":
+            ok = _wildcard(answer).match(response.strip()) is not None
+        else:  # MULTICHOICE: the option chosen
+            ok = response == answer
         if ok:
             return Fraction(1)
     return Fraction(0)
@@ -107,7 +107,7 @@ def score(question_html: str, answer_for: dict[str, list[str]]) -> tuple[Fractio
         assert path, paragraph
         typed = answer_for[path[1]]
         assert len(typed) == len(found), path[1]
-        for (weight, kind, answers), response in zip(found, typed, strict=True):
+        for (weight, kind, answers, *_), response in zip(found, typed, strict=True):
             earned += int(weight) * grade_gap(kind, answers, response)
             total += int(weight)
             gaps += 1
@@ -169,13 +169,21 @@ def test_hostile_words_stay_text(exported):
         assert "<b>x" not in text and "{1:NUMERICAL:=1}" not in GAP.sub("", text)
 
 
-@pytest.mark.parametrize(("words", "escaped"), [
-    ("a}b c#d", "a\\}b c\\#d"), ("e~f g/h", "e\\~f g\\/h"), ('i"j k\\l', 'i\\"j k\\\\l'), ("m*n", "m\\*n"),
-    ("<b>x &amp;", "&lt;b&gt;x &amp;amp;"), ("%50%q", "%50%q"),
-])
-def test_cloze_escaping(words, escaped):
-    assert cloze_escape(words) == escaped
-    assert grade_gap("SHORTANSWER", "=" + escaped, words) == 1
+@pytest.mark.parametrize("words", [*HOSTILE_WORDS, "ends with &", "ends with \\", "*", "a ** b", "&#126;"])
+def test_cloze_escaping_reads_back_as_the_words(words):
+    """A SHORTANSWER gap of these words, read as Moodle reads it, takes exactly these words."""
+    gap = f"{{1:SHORTANSWER:={cloze_escape(words, wildcard=True)}}}"
+    found = GAP.fullmatch(gap)
+    assert found, gap
+    assert alternatives(found[3]) == [("=", words.replace("*", "\\*"))]  # SHORTANSWER reads \* as a star
+    assert grade_gap("SHORTANSWER", found[3], words) == 1
+    assert grade_gap("SHORTANSWER", found[3], words + "x") == 0
+
+
+def test_an_unescaped_gap_would_break():
+    """The check above can fail: without the references a word's `}` ends the gap early."""
+    gap = "{1:SHORTANSWER:=a}b c}"
+    assert grade_gap("SHORTANSWER", GAP.search(gap)[3], "a}b c") == 0
 
 
 @pytest.mark.parametrize(("rtol", "atol", "inside", "outside"), [
@@ -185,7 +193,7 @@ def test_tolerance_is_the_grading_policys_bound_made_absolute(rtol, atol, inside
                       ("decoding", "greedy", "log_likelihood"))
     policy = GradingPolicy(Tolerance(rtol, atol))
     [(_, gap)] = gaps(part, Fraction(2), policy)
-    weight, kind, answers = GAP.fullmatch(gap).groups()
+    weight, kind, answers = GAP.fullmatch(gap).groups()[:3]
     assert (weight, kind) == ("2", "NUMERICAL")
     assert grade_gap(kind, answers, repr(inside)) == 1 and grade_gap(kind, answers, repr(outside)) == 0
 

@@ -15,8 +15,7 @@ integers: each part's points times the least common multiple of the question's d
 
 from __future__ import annotations
 
-import html
-import math as _math
+import math
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from fractions import Fraction
@@ -33,14 +32,18 @@ from derive.questions import QUESTIONS, Question
 from derive.sheet import not_graded, sheet_source
 
 GAP_KINDS = (TENSOR, NUMBER, WORDS, CHOICE)
-CLOZE_SPECIAL = "\\}#~/\"*"  # escaped with a backslash in a gap's answer (`*` is SHORTANSWER's wildcard)
+# In a gap's answer Moodle ends the answer at the first ~ # } not after a backslash, & or &amp;,
+# then decodes HTML entities: these characters are written as numeric references (which also keep the question's
+# HTML well formed and end in ";", never in "&"). `*` is SHORTANSWER's wildcard: `\*` is a star.
+CLOZE_REFERENCES = {ch: f"&#{ord(ch)};" for ch in '&<>"~#{}\\'}
 PENALTY = "0"  # no penalty for a retry: the quiz's settings decide
 
 
-def cloze_escape(answer: str) -> str:
-    """An answer inside a gap: Moodle's special characters escaped, then HTML-escaped (the gap sits
-    in the question's HTML; Moodle decodes the entities of a gap's answers)."""
-    return html.escape("".join("\\" + ch if ch in CLOZE_SPECIAL else ch for ch in answer), quote=False)
+def cloze_escape(answer: str, wildcard: bool = False) -> str:
+    """An answer inside a gap, as Moodle's Cloze syntax reads it back to `answer`; `wildcard`:
+    for SHORTANSWER, where a star must be escaped."""
+    text = "".join(CLOZE_REFERENCES.get(ch, ch) for ch in answer)
+    return text.replace("*", "\\*") if wildcard else text
 
 
 def _decimal(value: Any) -> str:
@@ -65,7 +68,7 @@ def gaps(part: GradedPart, weight: Fraction, policy: GradingPolicy) -> list[tupl
         return [(label, f"{{{_whole(each)}:NUMERICAL:={_decimal(v)}:{_tolerance(v, part, policy)}}}")
                 for label, v in zip(labels, values, strict=True)]
     if part.kind == WORDS:
-        return [("", f"{{{_whole(weight)}:SHORTANSWER:={cloze_escape(' '.join(part.expected))}}}")]
+        return [("", f"{{{_whole(weight)}:SHORTANSWER:={cloze_escape(' '.join(part.expected), wildcard=True)}}}")]
     options = "~".join(("=" if o.casefold() == str(part.expected).casefold() else "") + cloze_escape(o)
                        for o in part.options)
     return [("", f"{{{_whole(weight)}:MULTICHOICE:{options}}}")]
@@ -90,7 +93,7 @@ def _scale(parts: Sequence[GradedPart]) -> int:
     scale = 1
     for p in parts:
         boxes = len(flatten(p.expected)) if p.kind == TENSOR else 1
-        scale = _math.lcm(scale, (p.points / boxes).denominator)
+        scale = math.lcm(scale, (p.points / boxes).denominator)
     return scale
 
 
