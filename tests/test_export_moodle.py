@@ -27,6 +27,8 @@ ALTERNATIVE = (r"(=|%(-?[0-9]+(?:[.,][0-9]*)?)%)?(.+?(?<!\\)(?<!&)(?<!&amp;)(?=[
                r"(#(.*?(?<!\\)(?=[~}]|$)))?")
 GAP = re.compile(r"\{([0-9]*):(NUMERICAL|SHORTANSWER|MULTICHOICE):(" + ALTERNATIVE + "(~" + ALTERNATIVE + r")*)\}",
                  re.S)
+NUMBER_SYNTAX = r"-?(([0-9]+[.,]?[0-9]*|[.,][0-9]+)([eE][-+]?[0-9]+)?)"
+NUMERICAL = re.compile(f"^({NUMBER_SYNTAX})(:{NUMBER_SYNTAX})?$")  # a NUMERICAL answer Moodle reads as value:tolerance
 PATH = re.compile(r"<code>([A-Za-z_.0-9]+)</code> \(")
 
 
@@ -61,7 +63,9 @@ def grade_gap(kind: str, answers: str, response: str) -> Fraction:
         if mark != "=":
             continue
         if kind == "NUMERICAL":
-            value, tolerance = (float(x) for x in answer.split(":"))
+            numbers = NUMERICAL.match(answer)
+            assert numbers and numbers[6], answer
+            value, tolerance = float(numbers[1]), float(numbers[6])  # Moodle's NUMERICAL_ABS_ERROR_MARGIN
             ok = abs(float(response) - value) <= tolerance
         elif kind == "SHORTANSWER":
             ok = _wildcard(answer).match(response.strip()) is not None
