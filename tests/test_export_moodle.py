@@ -226,3 +226,17 @@ def test_a_variant_folder_missing_its_answers_is_exit_2_and_the_earlier_file_sta
     assert (code, err) == (2, f"derive: {broken / folder / 'answers.json'}: missing (the key lists this variant; "
                               "run `derive variants` again)\n")
     assert out.read_text(encoding="utf-8") == "earlier"
+
+
+def test_a_question_with_nothing_moodle_can_grade_is_left_out(tmp_path):
+    """3.3's instance too large for the sheet: not asked, so Question 3 has no gap and no question."""
+    from derive.questions.birnn_view import SHEET_MAX_HIDDEN
+
+    base = tmp_path / "base.toml"
+    base.write_text(f"[variants.birnn]\nhidden_size = [{SHEET_MAX_HIDDEN + 1}]\n", encoding="utf-8")
+    variants, out = tmp_path / "variants", tmp_path / "quiz.xml"
+    assert cli.main(["variants", "--count", "1", "--config", str(base), "--out", str(variants), "--no-pdf",
+                     "--jobs", "1"]) == 0
+    assert cli.main(["export", "moodle", str(variants), "--out", str(out)]) == 0
+    names = [name for name, _ in clozes(lxml.etree.parse(str(out)).getroot())]
+    assert names == ["Question 1, variant v001", "Question 2, variant v001", "Question 4, variant v001"]

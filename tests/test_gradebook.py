@@ -104,3 +104,11 @@ def test_a_bad_assignment_name_is_exit_2(capsys, graded):
     code, _, err = run(capsys, "grade", "--variants", str(variants), "--submissions", str(subs),
                        "--gradebook", "canvas", "--assignment", "a\nb")
     assert code == 2 and err.splitlines()[-1] == "derive: --assignment: must be a name on one line, got 'a\\nb'"
+
+
+def test_a_format_with_a_gradebook_is_exit_2(capsys, graded):
+    variants, subs = graded
+    code, out, err = run(capsys, "grade", "--variants", str(variants), "--submissions", str(subs),
+                         "--gradebook", "moodle", "--format", "json")
+    assert (code, out) == (2, "")
+    assert err.splitlines()[-1] == "derive: --format: not with --gradebook, whose file has its own columns"

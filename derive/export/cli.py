@@ -28,5 +28,5 @@ def run_export(args: argparse.Namespace) -> int:
 
         data = bundle(variants)
     outputs.commit(out.parent if str(out.parent) else Path("."), {out.name: data}, remove=[])
-    print(f"derive: wrote {out} ({len(variants)} variants)", file=sys.stderr)
+    print(f"derive: wrote {out} ({len(variants)} {'variant' if len(variants) == 1 else 'variants'})", file=sys.stderr)
     return 0

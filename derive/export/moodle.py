@@ -108,10 +108,15 @@ def _key_line(part: GradedPart) -> str:
     return f"<li><code>{moodle_text.text(part.path)}</code>: {moodle_text.plain(shown)}</li>"
 
 
+def gapped(q: Question[Any], answers: dict[str, Any], skipped: set[str]) -> list[GradedPart]:
+    """The graded parts of q that get gaps: those Moodle can grade, of sub-questions the sheet asks."""
+    return [p for p in q.graded(answers) if p.kind in GAP_KINDS and p.question not in skipped]
+
+
 def cloze(q: Question[Any], variant: Variant, config: Config, skipped: set[str]) -> ET.Element:
     """One variant's question q as a Cloze question."""
     every = q.graded(variant.answers)
-    parts = [p for p in every if p.kind in GAP_KINDS and p.question not in skipped]
+    parts = gapped(q, variant.answers, skipped)
     scale = _scale(parts)
     policy = variant.policy()
     body = [f"<p><b>Question {q.number}: {moodle_text.text(q.title)}</b> (variant "
@@ -151,7 +156,9 @@ def _category(q: Question[Any]) -> ET.Element:
 
 
 def quiz(variants: Sequence[Variant]) -> bytes:
-    """The question bank: every question's category and its variants, in the key's order."""
+    """The question bank: every question's category and its variants, in the key's order; a
+    variant's question with nothing Moodle can grade (3.3 with an instance too large to print)
+    is left out."""
     configs: list[tuple[Config, set[str]]] = []
     for v in variants:
         config = load(v.folder / "config.toml")
@@ -160,6 +167,7 @@ def quiz(variants: Sequence[Variant]) -> bytes:
     for q in QUESTIONS:
         root.append(_category(q))
         for v, (config, skipped) in zip(variants, configs, strict=True):
-            root.append(cloze(q, v, config, skipped))
+            if gapped(q, v.answers, skipped):  # Moodle refuses a Cloze question without a gap
+                root.append(cloze(q, v, config, skipped))
     ET.indent(root)
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode").encode() + b"\n"

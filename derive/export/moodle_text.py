@@ -76,6 +76,9 @@ def _birnn(config: Config) -> str:
                  rf"h^{{(b)}}_t = {prompt.activation}(W^{{(b)}} x_t + U^{{(b)}} h^{{(b)}}_{{t+1}}),\ "
                  r"y_t = V^{(f)} h^{(f)}_t + V^{(b)} h^{(b)}_t")
     loss, grads = math(r"L = \sum_t \|z_t - y_t\|_2^2"), (math(r"\nabla_{W^{(b)}} L"), math(r"\nabla_{U^{(f)}} L"))
+    if not arrays:  # as on the sheet: an instance too large to print is not asked (its parts have no gap)
+        return (f"<p>A bidirectional RNN computes {math(equations)}, with the loss {loss}. Its instance is too "
+                "large to print here; its values are not asked.</p>")
     return (f"<p>A bidirectional RNN computes {math(equations)}, with the loss "
             f"{loss}. At this instance "
             f"({math(f'd = {prompt.instance.hidden_size}')}, {math(f'T = {prompt.instance.steps}')}; every entry "
