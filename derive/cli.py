@@ -74,6 +74,10 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--format", choices=("text", "json", "csv"),
                    help="the report's format (default: text for one submission, csv in batch mode)")
     g.add_argument("--out", type=Path, help="batch mode: write the report here (as CSV, and the reasons beside it)")
+    g.add_argument("--feedback", type=Path, metavar="DIR",
+                   help="write a feedback sheet per student: DIR/<id>.pdf and DIR/<id>.md")
+    g.add_argument("--report", type=Path, metavar="DIR",
+                   help="batch mode: write the class report, DIR/report.pdf and DIR/stats.csv")
     return p
 
 

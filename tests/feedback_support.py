@@ -29,17 +29,20 @@ SHEETS = Path(__file__).parent / "sheet_configs"
 SIZES = "NCL"
 
 
-def configs() -> dict[str, Config]:
-    """The default config and five variants: two golden ones, an explicit BiRNN instance, a
+def config_texts() -> dict[str, str]:
+    """The default config and six variants: two golden ones, an explicit BiRNN instance, a
     variant of `derive variants` kept as a test config, and two drawn here by `derive variants`' draw."""
-    out = {"default": cfg.load(None), "sigmoid": cfg.load(GOLDEN / "sigmoid/config.toml"),
-           "small": cfg.load(GOLDEN / "small/config.toml"), "instance": cfg.loads(INSTANCE, "instance"),
-           "v012": cfg.load(SHEETS / "tall_tree.toml")}
+    out = {"default": cfg.default_text(), "sigmoid": (GOLDEN / "sigmoid/config.toml").read_text(encoding="utf-8"),
+           "small": (GOLDEN / "small/config.toml").read_text(encoding="utf-8"), "instance": INSTANCE,
+           "v012": (SHEETS / "tall_tree.toml").read_text(encoding="utf-8")}
     spec = cfg.load(None).variants
     for seed in (1001, 1002):
-        text, _ = draw(Job(f"d{seed}", seed, base_tables(None), spec, False))
-        out[f"drawn{seed}"] = cfg.loads(text, f"d{seed}")
+        out[f"drawn{seed}"], _ = draw(Job(f"d{seed}", seed, base_tables(None), spec, False))
     return out
+
+
+def configs() -> dict[str, Config]:
+    return {name: cfg.loads(text, name) for name, text in config_texts().items()}
 
 
 def moments(config: Config, axes: tuple[int, ...], ddof: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -96,16 +99,16 @@ def backprop(config: Config, *, jacobian_transposed: bool = True, derivative: bo
 
 def correct(config: Config) -> dict[str, Any]:
     """A full, correct submission: every graded field of the key, as the key holds it."""
-    return copy.deepcopy(_correct(id(config), config))
+    return copy.deepcopy(_correct(config))
 
 
-_KEYS: dict[int, dict[str, Any]] = {}
+_KEYS: dict[int, tuple[Config, dict[str, Any]]] = {}  # by id, the config kept so that its id is not reused
 
 
-def _correct(ident: int, config: Config) -> dict[str, Any]:
-    if ident not in _KEYS:
-        _KEYS[ident] = _answers(config)
-    return _KEYS[ident]
+def _correct(config: Config) -> dict[str, Any]:
+    if id(config) not in _KEYS:
+        _KEYS[id(config)] = (config, _answers(config))
+    return _KEYS[id(config)][1]
 
 
 def _answers(config: Config) -> dict[str, Any]:

@@ -6,11 +6,15 @@ import argparse
 import os
 import sys
 import tempfile
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
-from derive.config import load
+from derive.config import Config, load
 from derive.errors import UsageError
-from derive.grade.batch import grade_batch
+from derive.grade import class_report, feedback
+from derive.grade.batch import Batch, grade_batch
+from derive.grade.misconceptions import Catalog, for_key, name
 from derive.grade.policy import GradingPolicy
 from derive.grade.report import batch_render, render
 from derive.grade.submission import Report, grade, read_key, read_submission
@@ -33,10 +37,30 @@ def _say_ignored(report: Report) -> None:
         print(f"derive: {report.source}: {field}", file=sys.stderr)
 
 
+def _catalog(config: Config | None, key: dict[str, Any], policy: GradingPolicy) -> Catalog:
+    """One submission's misconceptions: derived from --config when it derives the key (a note
+    says so when it does not), else from the default config when that derives the key."""
+    if config is not None:
+        return for_key(config, key, policy, "--config")
+    return replace(for_key(load(None), key, policy, "the default config"), note="")
+
+
+def _documents(args: argparse.Namespace, sheets: list[tuple[str, Report]], batch: Batch | None) -> None:
+    """--feedback and --report, after the report itself is out."""
+    if args.feedback is not None:
+        feedback.write(args.feedback, sheets)
+        print(f"derive: wrote {len(sheets)} feedback sheets to {args.feedback}", file=sys.stderr)
+    if args.report is not None and batch is not None:
+        class_report.write(args.report, batch)
+        print(f"derive: wrote {args.report / 'report.pdf'} and {args.report / 'stats.csv'}", file=sys.stderr)
+
+
 def run_grade(args: argparse.Namespace) -> int:
+    config: Config | None = None
     fixed: GradingPolicy | None = None
     if args.config is not None:
-        fixed = load(args.config).grading
+        config = load(args.config)
+        fixed = config.grading
     if args.variants is not None or args.submissions is not None:
         if args.variants is None or args.submissions is None or args.key is not None or args.submission:
             raise UsageError("batch mode is --variants DIR --submissions DIR (no --key, no SUBMISSION)")
@@ -56,13 +80,19 @@ def run_grade(args: argparse.Namespace) -> int:
         else:
             _write(args.out, table)
             print(f"derive: wrote {args.out}", file=sys.stderr)
+        folders = dict(batch.folders)
+        _documents(args, [(folders.get(student, student), report) for student, report in batch.graded], batch)
         return 0
     if args.key is None or args.submission is None:
         raise UsageError("grade needs --key answers.json SUBMISSION, or --variants DIR --submissions DIR")
     if args.out is not None:
         raise UsageError("--out is for batch mode; redirect the report instead")
-    report = grade(read_key(args.key), read_submission(args.submission), fixed or GradingPolicy(),
-                   str(args.submission))
+    if args.report is not None:
+        raise UsageError("--report is for batch mode (--variants DIR --submissions DIR); use --feedback DIR")
+    key, submission, policy = read_key(args.key), read_submission(args.submission), fixed or GradingPolicy()
+    report = grade(key, submission, policy, str(args.submission))
+    report = name(report, key, submission, _catalog(config, key, policy), policy)
     _say_ignored(report)
     sys.stdout.write(render(report, args.format or "text", f"{args.submission} graded against {args.key}"))
+    _documents(args, [(args.submission.stem, report)], None)
     return 0
