@@ -85,6 +85,10 @@ def parser() -> argparse.ArgumentParser:
     x.add_argument("platform", choices=("moodle", "gradescope"), help="moodle: quiz.xml; gradescope: autograder.zip")
     x.add_argument("variants", type=Path, metavar="DIR", help="a `derive variants` folder")
     x.add_argument("--out", type=Path, help="the file to write (default: quiz.xml or autograder.zip)")
+    g.add_argument("--feedback", type=Path, metavar="DIR",
+                   help="write a feedback sheet per student: DIR/<id>.pdf and DIR/<id>.md")
+    g.add_argument("--report", type=Path, metavar="DIR",
+                   help="batch mode: write the class report, DIR/report.pdf and DIR/stats.csv")
     return p
 
 

@@ -2,7 +2,8 @@
 `<folder>` of a variants folder (DIR/key.json, and DIR/<folder>/config.toml for that variant's
 [grading] table). A variant's folder is its id, or, for an id that is not a safe file name (an
 e-mail address), the folder `derive variants` made for it (key.json's `folder`). Missing
-submissions, unknown ids and malformed files are listed, not fatal."""
+submissions, unknown ids and malformed files are listed, not fatal. Wrong answers are named with
+a misconception derived on the variant's config.toml (derive/grading/misconceptions.py)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Any
 
 from derive.config import load
 from derive.errors import ConfigError
+from derive.grading.misconceptions import for_variant, name
 from derive.grading.parts import format_points
 from derive.grading.policy import GradingPolicy
 from derive.grading.report import batch_csv, batch_details
@@ -28,6 +30,7 @@ class Batch:
     messages: tuple[str, ...]  # missing, unknown, malformed
     rows: tuple[tuple[str, str, dict[str, str]], ...] = ()  # (id, status, cells), as the table
     graded: tuple[tuple[str, Report], ...] = ()  # (id, report) of each graded student
+    folders: tuple[tuple[str, str], ...] = ()  # (id, its folder: a safe file name) of each student
 
 
 @dataclass(frozen=True)
@@ -84,7 +87,10 @@ def grade_batch(variants: Path, submissions: Path, fixed: GradingPolicy | None) 
             rows.append((k.id, "missing", dict(k.roster)))
             continue
         try:
-            report = grade(k.answers, read_submission(path), _policy(variants, k.folder, fixed), str(path))
+            submission, policy = read_submission(path), _policy(variants, k.folder, fixed)
+            report = grade(k.answers, submission, policy, str(path))
+            report = name(report, k.answers, submission,
+                          for_variant(variants / k.folder / "config.toml", k.answers, policy), policy)
         except ConfigError as exc:
             messages.append(f"not graded: {exc}")
             rows.append((k.id, f"invalid: {exc.message}", dict(k.roster)))
@@ -95,4 +101,4 @@ def grade_batch(variants: Path, submissions: Path, fixed: GradingPolicy | None) 
         rows.append((k.id, "graded", cells))
         graded.append((k.id, report))
     return Batch(batch_csv(columns, rows, carried), batch_details(graded), tuple(messages), tuple(rows),
-                 tuple(graded))
+                 tuple(graded), tuple((k.id, k.folder) for k in keyed))

@@ -7,12 +7,16 @@ import os
 import sys
 import tempfile
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
-from derive.config import load
+from derive.config import Config, load
 from derive.errors import UsageError
 from derive.export.gradebook import DEFAULT_ASSIGNMENT, Row, gradebook
-from derive.grading.batch import grade_batch
+from derive.grading import class_report, feedback
+from derive.grading.batch import Batch, grade_batch
+from derive.grading.misconceptions import Catalog, for_key, name
 from derive.grading.policy import GradingPolicy
 from derive.grading.report import batch_render, render
 from derive.grading.submission import Report, grade, read_key, read_submission
@@ -35,10 +39,30 @@ def _say_ignored(report: Report) -> None:
         print(f"derive: {report.source}: {field}", file=sys.stderr)
 
 
+def _catalog(config: Config | None, key: dict[str, Any], policy: GradingPolicy) -> Catalog:
+    """One submission's misconceptions: derived from --config when it derives the key (a note
+    says so when it does not), else from the default config when that derives the key."""
+    if config is not None:
+        return for_key(config, key, policy, "--config")
+    return replace(for_key(load(None), key, policy, "the default config"), note="")
+
+
+def _documents(args: argparse.Namespace, sheets: list[tuple[str, Report]], batch: Batch | None) -> None:
+    """--feedback and --report, after the report itself is out."""
+    if args.feedback is not None:
+        feedback.write(args.feedback, sheets)
+        print(f"derive: wrote {len(sheets)} feedback sheets to {args.feedback}", file=sys.stderr)
+    if args.report is not None and batch is not None:
+        class_report.write(args.report, batch)
+        print(f"derive: wrote {args.report / 'report.pdf'} and {args.report / 'stats.csv'}", file=sys.stderr)
+
+
 def run_grade(args: argparse.Namespace) -> int:
+    config: Config | None = None
     fixed: GradingPolicy | None = None
     if args.config is not None:
-        fixed = load(args.config).grading
+        config = load(args.config)
+        fixed = config.grading
     if args.variants is not None or args.submissions is not None:
         if args.variants is None or args.submissions is None or args.key is not None or args.submission:
             raise UsageError("batch mode is --variants DIR --submissions DIR (no --key, no SUBMISSION)")
@@ -48,18 +72,11 @@ def run_grade(args: argparse.Namespace) -> int:
         for _, report in batch.graded:
             _say_ignored(report)
         if args.gradebook is not None:
-            return _gradebook(args, batch.rows)
-        fmt = args.format or "csv"
-        table = batch.table if fmt == "csv" else batch_render(batch.rows, batch.graded, fmt)
-        if args.out is None:
-            sys.stdout.write(table)
-        elif fmt == "csv":
-            _write(args.out, table)
-            _write(args.out.with_suffix(".reasons.csv"), batch.details)
-            print(f"derive: wrote {args.out} and {args.out.with_suffix('.reasons.csv')}", file=sys.stderr)
+            _gradebook(args, batch.rows)
         else:
-            _write(args.out, table)
-            print(f"derive: wrote {args.out}", file=sys.stderr)
+            _batch_table(args, batch)
+        folders = dict(batch.folders)
+        _documents(args, [(folders.get(student, student), report) for student, report in batch.graded], batch)
         return 0
     if args.assignment is not None and args.gradebook is None:
         raise UsageError("--assignment: only with --gradebook")
@@ -69,14 +86,32 @@ def run_grade(args: argparse.Namespace) -> int:
         raise UsageError("grade needs --key answers.json SUBMISSION, or --variants DIR --submissions DIR")
     if args.out is not None:
         raise UsageError("--out is for batch mode; redirect the report instead")
-    report = grade(read_key(args.key), read_submission(args.submission), fixed or GradingPolicy(),
-                   str(args.submission))
+    if args.report is not None:
+        raise UsageError("--report is for batch mode (--variants DIR --submissions DIR); use --feedback DIR")
+    key, submission, policy = read_key(args.key), read_submission(args.submission), fixed or GradingPolicy()
+    report = grade(key, submission, policy, str(args.submission))
+    report = name(report, key, submission, _catalog(config, key, policy), policy)
     _say_ignored(report)
     sys.stdout.write(render(report, args.format or "text", f"{args.submission} graded against {args.key}"))
+    _documents(args, [(args.submission.stem, report)], None)
     return 0
 
 
-def _gradebook(args: argparse.Namespace, rows: Sequence[Row]) -> int:
+def _batch_table(args: argparse.Namespace, batch: Batch) -> None:
+    fmt = args.format or "csv"
+    table = batch.table if fmt == "csv" else batch_render(batch.rows, batch.graded, fmt)
+    if args.out is None:
+        sys.stdout.write(table)
+    elif fmt == "csv":
+        _write(args.out, table)
+        _write(args.out.with_suffix(".reasons.csv"), batch.details)
+        print(f"derive: wrote {args.out} and {args.out.with_suffix('.reasons.csv')}", file=sys.stderr)
+    else:
+        _write(args.out, table)
+        print(f"derive: wrote {args.out}", file=sys.stderr)
+
+
+def _gradebook(args: argparse.Namespace, rows: Sequence[Row]) -> None:
     """`--gradebook moodle|canvas`: every student of the key, with the total where graded."""
     if args.format is not None:
         raise UsageError("--format: not with --gradebook, whose file has its own columns")
@@ -86,7 +121,6 @@ def _gradebook(args: argparse.Namespace, rows: Sequence[Row]) -> int:
     table = gradebook(args.gradebook, rows, name)
     if args.out is None:
         sys.stdout.write(table)
-        return 0
+        return
     _write(args.out, table)
     print(f"derive: wrote {args.out} ({args.gradebook} gradebook, {len(rows)} students)", file=sys.stderr)
-    return 0

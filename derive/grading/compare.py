@@ -32,11 +32,20 @@ ABSENT = object()  # the submission has no answer for the part
 
 
 @dataclass(frozen=True)
+class Diagnosis:
+    """A misconception a wrong answer matches (derive/grading/misconceptions.py)."""
+
+    id: str
+    sentence: str
+
+
+@dataclass(frozen=True)
 class Result:
     part: GradedPart
     points: Fraction
     verdict: str
     reason: str
+    misconception: Diagnosis | None = None
 
 
 def sci(x: float) -> str:

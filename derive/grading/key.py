@@ -15,6 +15,13 @@ def parts(key: dict[str, Any]) -> list[GradedPart]:
     return [part for q in QUESTIONS for part in q.graded(key)]
 
 
+def ungraded(graded: Sequence[GradedPart]) -> list[tuple[str, int]]:
+    """The sub-questions with points that no graded part belongs to (prose or figures), with their points."""
+    asked = {p.question for p in graded}
+    return [(question, total) for q in QUESTIONS for question, total in q.parts.points().items()
+            if question not in asked]
+
+
 def split_lines(graded: Sequence[GradedPart]) -> list[str]:
     """The points split, one line per graded sub-question: what each answer is worth; then the
     sub-questions answered in prose or with a figure, which are not graded."""

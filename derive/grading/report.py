@@ -8,6 +8,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from derive.grading.compare import Result
 from derive.grading.key import split_lines
 from derive.grading.parts import format_points
 from derive.grading.submission import Report
@@ -15,8 +16,19 @@ from derive.grading.submission import Report
 FORMATS = ("text", "json", "csv")
 
 
+def reason(r: Result) -> str:
+    """The verdict's reason, and the misconception the answer matches when one is named."""
+    if r.misconception is None:
+        return r.reason
+    return f"{r.reason}; misconception {r.misconception.id}: {r.misconception.sentence}"
+
+
+def _misconception(r: Result) -> dict[str, str] | None:
+    return None if r.misconception is None else {"id": r.misconception.id, "text": r.misconception.sentence}
+
+
 def text(report: Report, title: str) -> str:
-    rows = [(r.part.path, format_points(r.points), format_points(r.part.points), r.verdict, r.reason)
+    rows = [(r.part.path, format_points(r.points), format_points(r.part.points), r.verdict, reason(r))
             for r in report.results]
     width = max(len(row[0]) for row in rows)
     lines = [title, ""]
@@ -30,7 +42,7 @@ def text(report: Report, title: str) -> str:
 
 def _json_object(report: Report) -> dict[str, Any]:
     parts = [{"part": r.part.path, "points": float(r.points), "max": float(r.part.points), "verdict": r.verdict,
-              "reason": r.reason} for r in report.results]
+              "reason": r.reason, "misconception": _misconception(r)} for r in report.results]
     return {"total": float(report.total), "max": float(report.maximum), "parts": parts,
             "ignored": list(report.ignored), "notes": list(report.notes)}
 
@@ -45,7 +57,7 @@ def as_csv(report: Report) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["part", "points", "max", "verdict", "reason"])
     for r in report.results:
-        writer.writerow([r.part.path, format_points(r.points), format_points(r.part.points), r.verdict, r.reason])
+        writer.writerow([r.part.path, format_points(r.points), format_points(r.part.points), r.verdict, reason(r)])
     writer.writerow(["total", format_points(report.total), format_points(report.maximum), "", ""])
     return out.getvalue()
 
@@ -75,7 +87,7 @@ def batch_details(rows: Sequence[tuple[str, Report]]) -> str:
     for student, report in rows:
         for r in report.results:
             writer.writerow([student, r.part.path, format_points(r.points), format_points(r.part.points), r.verdict,
-                             r.reason])
+                             reason(r)])
     return out.getvalue()
 
 

@@ -135,6 +135,14 @@ def grade(key: dict[str, Any], submission: dict[str, Any], policy: GradingPolicy
     return Report(results, (*matched, *notes), tuple(ignored), source)
 
 
+def arranged(submission: dict[str, Any], key: dict[str, Any]) -> dict[str, Any]:
+    """The submission as it is graded: its beams in the key's order."""
+    return _beams_in_key_order(submission, key)[0]
+
+
+lookup = _lookup  # the answer at a part's field, or ABSENT
+
+
 def _beams_in_key_order(submission: dict[str, Any], key: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """Beams in any order: each of the first B submitted beams (B the key's) is graded against
     the key's beam with the same words, each key beam used at most once; the others fill the

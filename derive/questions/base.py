@@ -125,6 +125,20 @@ class Heading:
     points: int  # the question's total
 
 
+@dataclass(frozen=True)
+class Misconception:
+    """A plausible mistake, derived: the answers the question's own models give under a changed
+    convention (never typed values). `values`: answers.json field, dotted with list positions
+    from 1 as the grader's part paths ("decoding.beam.1.words") -> the value under the mistake,
+    in the form a submission may hold. `whole`: named only when every field it changes is
+    answered with its value (a table swapped as a whole, not one cell)."""
+
+    id: str  # unique in the assignment, kebab-case: "unbiased-variance"
+    sentence: str  # one sentence to the student, naming the mistake
+    values: Mapping[str, Any]
+    whole: bool = False
+
+
 class Question(ABC, Generic[A]):
     """One question of the assignment, generic in the answer its derivation returns.
 
@@ -133,7 +147,8 @@ class Question(ABC, Generic[A]):
     (its part of answers.json); `derive.solve` adds `worked` (steps for a notebook). The
     instructor kit calls `prompt` (the question sheet's data, from the config alone),
     `randomize` (a variant's config table), `warm` (what a batch computes once before its
-    workers fork) and `graded` (the parts of a key a submission is graded on); `properties` are
+    workers fork), `graded` (the parts of a key a submission is graded on) and
+    `misconceptions` (the mistakes the grader can name, derived on a variant); `properties` are
     what a variant may be required to have.
     """
 
@@ -200,6 +215,11 @@ class Question(ABC, Generic[A]):
 
     def graded(self, key: dict[str, Any]) -> list[GradedPart]:
         """The parts of a key (an answers.json object) that a submission is graded on."""
+        return []
+
+    def misconceptions(self, config: Config) -> list[Misconception]:
+        """The catalog of this question's misconceptions on one variant, each derived from the
+        variant's config (derive/questions/<key>_misconceptions.py; the grader names them)."""
         return []
 
 

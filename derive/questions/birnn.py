@@ -22,7 +22,7 @@ from derive.latex.notation import Series, Subscripted
 from derive.latex.printer import tex
 from derive.published import Section
 from derive.questions import birnn_checks, birnn_view
-from derive.questions.base import Question, Table
+from derive.questions.base import Misconception, Question, Table
 from derive.questions.birnn_instance import (
     DECIMALS,
     Evaluation,
@@ -216,6 +216,11 @@ class Birnn(Question[BirnnAnswer]):
         return {"activation": sizes.activation, "hidden_size": sizes.hidden_size, "steps": sizes.steps,
                 "seed": sizes.seed, INSTANCE: {k: instance_table(drawn[k].reshape(-1) if k in vectors else drawn[k])
                                                for k in INSTANCE_KEYS}}
+
+    def misconceptions(self, config: Config) -> list[Misconception]:
+        from derive.questions.birnn_misconceptions import misconceptions  # it imports this module: imported late
+
+        return misconceptions(config)
 
     def graded(self, key: dict[str, Any]) -> list[GradedPart]:
         """The instance's loss and gradients, when the sheet printed the instance (a key written

@@ -120,10 +120,13 @@ def _total(terms: Iterable[np.ndarray]) -> np.ndarray:
     return sum(terms, np.zeros(()))
 
 
-def evaluate_forms(forms: ClosedForms, act: Activation, v: dict[str, np.ndarray], apply: Any) -> Evaluation:
-    """The loss and both weight gradients from the closed forms, by the two recursions."""
+def evaluate_forms(forms: ClosedForms, act: Activation, v: dict[str, np.ndarray], apply: Any,
+                   summed: range | None = None) -> Evaluation:
+    """The loss and both weight gradients from the closed forms, by the two recursions.
+    `summed`: the steps whose terms the weight gradients add up (all of 1..T unless given)."""
     s = forward(act, v, apply)
     steps = len(s["x"])
+    summed = range(1, steps + 1) if summed is None else summed
     weights = {WEIGHTS[k]: v[k] for k in WEIGHTS}
 
     def env(t: int) -> dict[sp.MatrixSymbol, np.ndarray]:
@@ -140,8 +143,8 @@ def evaluate_forms(forms: ClosedForms, act: Activation, v: dict[str, np.ndarray]
     g_b = {1: evaluate(forms.boundary_b, env(1), apply)}
     for t in range(2, steps + 1):
         g_b[t] = evaluate(forms.local_b, env(t), apply) + evaluate(forms.jac_b, env(t), apply).T @ g_b[t - 1]
-    grad_w = _total(evaluate(forms.term_W_b, {**env(t), gb(): g_b[t]}, apply) for t in range(1, steps + 1))
-    grad_u = _total(evaluate(forms.term_U_f, {**env(t), gf(): g_f[t]}, apply) for t in range(1, steps + 1))
+    grad_w = _total(evaluate(forms.term_W_b, {**env(t), gb(): g_b[t]}, apply) for t in summed)
+    grad_u = _total(evaluate(forms.term_U_f, {**env(t), gf(): g_f[t]}, apply) for t in summed)
     loss = sum(((s["z"][t] - s["y"][t]) ** 2).sum() for t in range(1, steps + 1))
     return Evaluation(loss, grad_w, grad_u, g_f, g_b)
 

@@ -25,7 +25,7 @@ from derive.questions import beam_sort, decoding_view, search
 from derive.questions import decoding_margin as margin
 from derive.questions import decoding_published as read_back
 from derive.questions import decoding_reference as reference
-from derive.questions.base import Part, Parts, Question, Table
+from derive.questions.base import Misconception, Part, Parts, Question, Table
 from derive.questions.beam_sort import SortCost
 from derive.questions.search import Hypothesis, Step
 from derive.verify import Planned
@@ -479,6 +479,11 @@ class Decoding(Question[DecodingAnswer]):
         return {"beam_width": rng.choice(spec.decoding.beam_width), "steps": depth,
                 "vocabulary_size": rng.choice(spec.decoding.vocabulary_size),
                 "tree": margin.random_tree(rng, spec, depth)}
+
+    def misconceptions(self, config: Config) -> list[Misconception]:
+        from derive.questions.decoding_misconceptions import misconceptions  # it imports this module: imported late
+
+        return misconceptions(config)
 
     def graded(self, key: dict[str, Any]) -> list[GradedPart]:
         parts = self.parts

@@ -17,7 +17,7 @@ from derive.config import Config, LoraConfig
 from derive.grading.parts import CHOICE, O_FORM, GradedPart, get
 from derive.published import Section
 from derive.questions import lora_checks, lora_view
-from derive.questions.base import Question, Table
+from derive.questions.base import Misconception, Question, Table
 from derive.questions.lora_model import (
     CHOICE_COLUMNS,
     CHOICE_KEYS,
@@ -64,10 +64,13 @@ class LoraAnswer:
     figures: dict[str, Any]
 
 
-def choose(table: dict[tuple[str, str], ModuleCost], at: Point) -> tuple[dict[str, dict[str, Choice]],
-                                                                          dict[str, sp.Expr]]:
+def choose(table: dict[tuple[str, str], ModuleCost], at: Point, reach: Fraction | None = None
+           ) -> tuple[dict[str, dict[str, Choice]], dict[str, sp.Expr]]:
     """The decision rule: memory limit -> fewer frozen bits; faster inference -> fewer operations per pass;
-    both -> quantize the fewest modules that reach half of the possible memory saving, largest first."""
+    both -> quantize the fewest modules that reach `reach` (SAVING_SHARE when None) of the possible memory saving,
+    largest first."""
+    reach = SAVING_SHARE if reach is None else reach
+
     def v(expr: sp.Expr) -> int:
         return value(expr, at)
 
@@ -83,7 +86,7 @@ def choose(table: dict[tuple[str, str], ModuleCost], at: Point) -> tuple[dict[st
     total = sum(v(saving[mod]) for mod in MODULES)
     reached = 0
     for mod in sorted(MODULES, key=lambda k: -v(saving[k])):
-        if reached < SAVING_SHARE * total:
+        if reached < reach * total:
             reached += v(saving[mod])
             share = v(saving[mod]) / total
             out["both"][mod] = Choice("qlora", f"{share:.0%} of the possible saving, for "
@@ -163,6 +166,11 @@ class Lora(Question[LoraAnswer]):
         d = rng.choice([d for d in spec.lora.d if any(r < d for r in spec.lora.r)])
         return {"d": d, "r": rng.choice([r for r in spec.lora.r if r < d]), "n": rng.choice(spec.lora.n),
                 "heads": rng.choice(spec.lora.heads), "bits": rng.choice(spec.lora.bits)}
+
+    def misconceptions(self, config: Config) -> list[Misconception]:
+        from derive.questions.lora_misconceptions import misconceptions  # it imports this module: imported late
+
+        return misconceptions(config)
 
     def graded(self, key: dict[str, Any]) -> list[GradedPart]:
         complexity, choice = self.parts.complexity, self.parts.choice

@@ -24,7 +24,7 @@ from derive.grading.parts import TENSOR, GradedPart, get, shape_of
 from derive.latex.notation import Subscripted
 from derive.properties import Property
 from derive.published import Section, at, rationals, read, section_of
-from derive.questions.base import Part, Parts, Question, Table
+from derive.questions.base import Misconception, Part, Parts, Question, Table
 from derive.verify import Planned, compare, torch_job
 
 if TYPE_CHECKING:
@@ -115,8 +115,14 @@ def derive(config: Config) -> NormalizationAnswer:
 
 def _statistic(tensor: np.ndarray, kind: str) -> Statistic:
     axes, description = KINDS[kind]
-    keep_shape = tuple(1 if a in axes else s for a, s in enumerate(tensor.shape))
     count = int(np.prod([tensor.shape[a] for a in axes]))
+    mean, variance, groups = over_axes(tensor, axes)
+    return Statistic(kind, axes, description, count, mean, variance, groups)
+
+
+def over_axes(tensor: np.ndarray, axes: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, tuple[Group, ...]]:
+    """The mean and the (biased) variance over `axes`, keepdims, and their groups' work."""
+    keep_shape = tuple(1 if a in axes else s for a, s in enumerate(tensor.shape))
     mean = np.empty(keep_shape, dtype=object)
     variance = np.empty(keep_shape, dtype=object)
     groups = []
@@ -126,7 +132,7 @@ def _statistic(tensor: np.ndarray, kind: str) -> Statistic:
         group = _group(index, values, axes)
         mean[index], variance[index] = group.mean, group.variance
         groups.append(group)
-    return Statistic(kind, axes, description, count, mean, variance, tuple(groups))
+    return mean, variance, tuple(groups)
 
 
 def _group(index: tuple[int, ...], values: tuple[sp.Rational, ...], axes: tuple[int, ...]) -> Group:
@@ -327,6 +333,13 @@ class Normalization(Question[NormalizationAnswer]):
         n, c, length = rng.choice(spec.normalization.shapes)
         low, high = spec.normalization.entries
         return {"tensor": [[[rng.randint(low, high) for _ in range(length)] for _ in range(c)] for _ in range(n)]}
+
+    def misconceptions(self, config: Config) -> list[Misconception]:
+        from derive.questions.normalization_misconceptions import (
+            misconceptions,  # it imports this module: imported late
+        )
+
+        return misconceptions(config)
 
     def graded(self, key: dict[str, Any]) -> list[GradedPart]:
         share = Fraction(self.parts.statistics.points) / (len(KINDS) * len(MOMENTS))

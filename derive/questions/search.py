@@ -105,6 +105,17 @@ def literal_first_step(tree: Tree, width: int) -> list[tuple[Hypothesis, int]]:
     return kept
 
 
+def literal_beam_search(tree: Tree, steps: int, width: int) -> list[Hypothesis]:
+    """Algorithm 1 taken literally to the end: B identical <BOS> beams, every copy expanded, the
+    B best candidates kept each step (copies of one sequence included), best first."""
+    index = children_index(tree)
+    beams = [Hypothesis((), sp.Integer(0))] * width
+    for _ in range(steps):
+        candidates = [Hypothesis(path, h.score + tree[path]) for h in beams for path in index.get(h.words, [])]
+        beams = sorted(candidates, key=rank)[:width]
+    return beams
+
+
 @dataclass
 class Counter:
     """Operations of Algorithm 1 as printed: scores, comparisons, words written; peak storage."""
