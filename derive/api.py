@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from fractions import Fraction
 from numbers import Integral
@@ -28,6 +28,7 @@ from derive.build import Solved, answers_json, check_failed_message, failures
 from derive.build import solve as solve_config
 from derive.display import answers_html, checks_html, derivation_html, derivation_latex, solution_html
 from derive.errors import CheckFailed, ConfigError
+from derive.grading import misconceptions
 from derive.grading.policy import GradingPolicy
 from derive.grading.report import as_json
 from derive.grading.report import text as report_text
@@ -220,6 +221,7 @@ class PartGrade:
     max_points: Fraction
     verdict: str
     reason: str
+    misconception: tuple[str, str] | None = None  # (id, sentence) of the mistake a wrong answer matches
 
 
 @dataclass(frozen=True)
@@ -249,7 +251,10 @@ def grade(key: KeyInput, submission: SubmissionInput, grading: ConfigInput | Non
     `submission`: a dict with answers.json's shape (any subset of its answers; floats read from
     their decimal text, as in `solve`), submission TOML text, or a path to a submission file.
     `grading`: a config whose [grading] table applies; by default a Variant's own, else the
-    defaults. Bad input raises ConfigError; a wrong answer is a verdict, never an exception."""
+    defaults. A wrong answer that matches a known mistake on the key's variant names it (the
+    misconceptions of a Variant's or Solution's config; of the default config for a plain key,
+    when it derives that key). Bad input raises ConfigError; a wrong answer is a verdict, never
+    an exception."""
     if grading is not None:
         policy = load(grading).grading
     elif isinstance(key, Variant):
@@ -257,8 +262,16 @@ def grade(key: KeyInput, submission: SubmissionInput, grading: ConfigInput | Non
     else:
         policy = GradingPolicy()
     answers, source = _submission(submission)
-    report = grade_submission(_key(key), answers, policy, source)
-    parts = tuple(PartGrade(r.part.path, r.part.question, r.points, r.part.points, r.verdict, r.reason)
+    published = _key(key)
+    report = grade_submission(published, answers, policy, source)
+    if isinstance(key, Variant | Solution):  # the misconceptions of the config that derived the key
+        catalog = misconceptions.for_key(key.solution.solved.config if isinstance(key, Variant)
+                                         else key.solved.config, published, policy, "the key's config")
+    else:  # as `derive grade --key` without --config: the default config's, when it derives the key
+        catalog = replace(misconceptions.for_key(load({}), published, policy, "the default config"), note="")
+    report = misconceptions.name(report, published, answers, catalog, policy)
+    parts = tuple(PartGrade(r.part.path, r.part.question, r.points, r.part.points, r.verdict, r.reason,
+                            None if r.misconception is None else (r.misconception.id, r.misconception.sentence))
                   for r in report.results)
     return Graded(parts, report.total, report.maximum, report.ignored, report.notes, report)
 

@@ -113,3 +113,15 @@ def test_the_examples_of_docs_api_md_run(capsys):
         exec(compile(block, "docs/api.md", "exec"), {})  # the project's own documentation
     printed = capsys.readouterr().out
     assert "birnn.instance.loss wrong" in printed
+
+
+def test_a_known_mistake_is_named_and_a_correct_answer_names_none(v002):
+    mistaken = copy.deepcopy(dict(v002.answers))
+    mistaken["decoding"]["num_sequences"] = "N**(T+1)"  # <BOS> counted as a position
+    graded = {p.part: p for p in derive.grade(v002, mistaken).parts}
+    assert graded["decoding.num_sequences"].verdict == "wrong"
+    assert graded["decoding.num_sequences"].misconception[0] == "count-bos"
+    assert all(p.misconception is None for p in derive.grade(v002, v002.answers).parts)
+    key = dict(derive.solve({}).answers)  # a plain key: the default config's misconceptions, as derive grade --key
+    plain = {p.part: p for p in derive.grade(key, {"decoding": {"num_sequences": "N**(T+1)"}}).parts}
+    assert plain["decoding.num_sequences"].misconception[0] == "count-bos"
