@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 from pathlib import Path
 
+from derive import outputs
 from derive.config import load
 from derive.errors import UsageError
 from derive.grade.batch import grade_batch
@@ -16,15 +16,18 @@ from derive.grade.report import batch_render, render
 from derive.grade.submission import Report, grade, read_key, read_submission
 
 
-def _write(path: Path, text: str) -> None:
-    """Atomically: an interrupted run leaves the earlier file as it was."""
-    folder = path.parent if str(path.parent) else Path(".")
+def _write(out: Path, files: dict[Path, str]) -> None:
+    """All of `files` or none, through the build's transaction (derive.outputs): modes follow
+    the umask, an interrupted or failed run leaves the earlier files and no temporary one."""
+    folder = out.parent
     if not folder.is_dir():
-        raise UsageError(f"--out: no such folder {folder}")
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-        f.write(text)
-    os.replace(tmp, path)
+        raise UsageError(f"--out {out}: no such folder {folder}")
+    for path in files:
+        if path.is_dir():
+            raise UsageError(f"--out {out}: {path} is a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"--out {out}: the folder {folder} is not writable")
+    outputs.commit(folder, {path.name: text.encode("utf-8") for path, text in files.items()}, remove=[])
 
 
 def _say_ignored(report: Report) -> None:
@@ -50,11 +53,10 @@ def run_grade(args: argparse.Namespace) -> int:
         if args.out is None:
             sys.stdout.write(table)
         elif fmt == "csv":
-            _write(args.out, table)
-            _write(args.out.with_suffix(".reasons.csv"), batch.details)
+            _write(args.out, {args.out: table, args.out.with_suffix(".reasons.csv"): batch.details})
             print(f"derive: wrote {args.out} and {args.out.with_suffix('.reasons.csv')}", file=sys.stderr)
         else:
-            _write(args.out, table)
+            _write(args.out, {args.out: table})
             print(f"derive: wrote {args.out}", file=sys.stderr)
         return 0
     if args.key is None or args.submission is None:
