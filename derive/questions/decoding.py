@@ -341,11 +341,15 @@ def _path_score(tree: search.Tree, path: search.Path) -> sp.Rational:
 def _ranked_by_depth(tree: search.Tree, steps: int, width: int) -> list[list[search.Path]]:
     """Beam search restated: at depth k rank the paths whose prefix was kept (best first, ties
     by path) and keep the best `width`; entry k - 1 is depth k's ranking."""
+    by_depth: dict[int, list[search.Path]] = {}
+    for p in tree:
+        by_depth.setdefault(len(p), []).append(p)
     kept: set[search.Path] = {()}
     out = []
     for depth in range(1, steps + 1):
-        ranked = sorted((p for p in tree if len(p) == depth and p[:-1] in kept),
-                        key=lambda p: (-_path_score(tree, p), p))
+        scored = {p: _path_score(tree, p) for p in by_depth.get(depth, []) if p[:-1] in kept}
+        exact = {p: Fraction(int(x.p), int(x.q)) for p, x in scored.items()}  # compared fast, still exactly
+        ranked = sorted(scored, key=lambda p: (-exact[p], p))
         out.append(ranked)
         kept = set(ranked[:width])
     return out
