@@ -9,7 +9,7 @@ CONFIG ?=
 CONFIG_ARG := $(if $(CONFIG),--config $(CONFIG))
 SOURCES := $(shell find derive templates -type f \( -name '*.py' -o -name '*.j2' -o -name '*.toml' \)) pyproject.toml
 
-.PHONY: pdf tex overleaf test golden lint stress stress-variants layout bench mutate tex-tools venv clean FORCE
+.PHONY: pdf tex overleaf test golden lint stress stress-trees stress-variants layout bench mutate tex-tools venv clean FORCE
 # No .DELETE_ON_ERROR: derive writes atomically, and a failed build must keep the earlier PDF.
 
 pdf: $(OUT)/solutions.pdf
@@ -56,6 +56,11 @@ lint: $(STAMP)
 stress: $(STAMP) tex-tools
 	$(BIN)/python scripts/stress.py
 	$(BIN)/python scripts/stress_variants.py
+	$(BIN)/python scripts/stress_trees.py
+
+# Question 2 at the largest tree the config allows, beam width 10^6: CPU time per size.
+stress-trees: $(STAMP)
+	$(BIN)/python scripts/stress_trees.py
 
 stress-variants: $(STAMP)
 	$(BIN)/python scripts/stress_variants.py

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from derive import __version__, certify
+from derive import __version__, certify, origins
 from derive import outputs as outputs_
 from derive.answer import Check, Skipped
 from derive.config import Config, load
@@ -173,7 +173,13 @@ def build(config_path: Path | None, out_dir: Path, pdf: bool = True, progress: P
     produced = produce(config, SHEETS[sheet], pdf, progress, worker, read_latex_state(out_dir))
     progress(f"writing {', '.join(produced.files)} to {out_dir}")
     stale = [] if pdf else [f"{stem}.pdf" for stem in SHEETS[sheet]]  # would no longer match its .tex
-    written = outputs_.commit(out_dir, produced.files | latex_state_files(produced.states), remove=stale)
+    origin, recorded, writing = origins.identity(config), origins.read(out_dir), set(produced.files)
+    others = origins.left_by_others(out_dir, recorded, origin, writing)
+    if others:
+        progress(f"removing {', '.join(others)} (built from another config)")
+    record = {origins.ORIGINS: origins.record(recorded, origin, writing, stale + others)}
+    written = outputs_.commit(out_dir, produced.files | latex_state_files(produced.states) | record,
+                              remove=stale + others)
     return {name: path for name, path in written.items() if name in produced.files}
 
 

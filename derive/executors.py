@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from typing import Any
 
-from derive.errors import UsageError
+from derive import dask_address as dask_address_
 
 
 class Serial(Executor):
@@ -52,24 +52,12 @@ def opened(jobs: int | None, dask_address: str | None) -> Iterator[Executor]:
         with processes(jobs or default_jobs()) as pool:
             yield pool
         return
-    client = _dask_client(dask_address)
+    client = dask_address_.client(dask_address)  # a checked address and server, or one line
     try:
         with client.get_executor() as executor:
             yield executor
     finally:
         client.close()
-
-
-def _dask_client(address: str) -> Any:
-    try:
-        from distributed import Client
-    except ImportError:
-        raise UsageError("--dask needs the `distributed` package: pip install distributed") from None
-    try:
-        client = Client(address, timeout="10s")
-    except (OSError, TimeoutError) as exc:
-        raise UsageError(f"--dask {address}: cannot connect ({exc})") from None
-    return client
 
 
 def default_jobs() -> int:

@@ -21,7 +21,8 @@ from tests.conftest import needs_tex, snapshot
 def test_tex_only_build(tmp_path, run):
     code, _, err = run("build", "--no-pdf", "--out", str(tmp_path))
     assert code == 0, err
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["answers.json", "overleaf.zip", "solutions.tex"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".derive-origins.json", "answers.json", "overleaf.zip",
+                                                          "solutions.tex"]
     answers = json.loads((tmp_path / "answers.json").read_text())
     assert answers["normalization"]["batch"]["mean"] == [[["31/12"], ["35/12"]]]
     assert all(c["passed"] for c in answers["checks"])

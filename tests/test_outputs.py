@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -150,9 +151,9 @@ def test_a_damaged_journal_is_ignored_and_removed(tmp_path):
 def test_a_signal_during_the_renames_waits_for_them_and_says_so(tmp_path, monkeypatch):
     real_apply = outputs._apply
 
-    def apply_then_signal(out_dir, renames, remove):
+    def apply_then_signal(out_dir, renames, remove, done):
         os.kill(os.getpid(), signal.SIGINT)  # held back until every rename is done
-        real_apply(out_dir, renames, remove)
+        real_apply(out_dir, renames, remove, done)
 
     monkeypatch.setattr(outputs, "_apply", apply_then_signal)
     done = threading.Event()
@@ -165,3 +166,100 @@ def test_a_signal_during_the_renames_waits_for_them_and_says_so(tmp_path, monkey
         done.set()
         other.join()
     assert snapshot(tmp_path) == {"a.txt": b"new", "b.txt": b"new"}
+
+
+def _failing_replace(monkeypatch, call: int) -> None:
+    """os.replace fails with EIO on its `call`-th call (the first renames the journal into place)."""
+    real, calls = os.replace, []
+
+    def replace(source, target):
+        calls.append(target)
+        if len(calls) == call:
+            raise OSError(5, "Input/output error", str(target))
+        real(source, target)
+
+    monkeypatch.setattr(os, "replace", replace)
+
+
+def test_a_rename_failing_midway_names_the_new_and_the_earlier_outputs_and_the_next_build_finishes(
+        tmp_path, monkeypatch):
+    for name in ("a.txt", "b.txt", "c.txt"):
+        (tmp_path / name).write_text("earlier")
+    _failing_replace(monkeypatch, 3)  # the journal, a.txt, then b.txt fails
+    message = (f"--out {tmp_path}: cannot write (Input/output error: {tmp_path / 'b.txt'}) midway: replaced a.txt; "
+               f"still the earlier files: b.txt, c.txt; the next build into {tmp_path} finishes the change")
+    with pytest.raises(outputs.UsageError) as raised:
+        outputs.commit(tmp_path, {"a.txt": b"new", "b.txt": b"new", "c.txt": b"new"}, remove=[])
+    assert str(raised.value) == message
+    assert {n: d for n, d in snapshot(tmp_path).items() if not n.startswith(".")} == {
+        "a.txt": b"new", "b.txt": b"earlier", "c.txt": b"earlier"}
+    monkeypatch.undo()
+    outputs.recover(tmp_path, {tmp_path})
+    assert snapshot(tmp_path) == {"a.txt": b"new", "b.txt": b"new", "c.txt": b"new"}
+
+
+def test_a_failure_after_every_rename_says_so(tmp_path, monkeypatch):
+    (tmp_path / "a.txt").write_text("earlier")
+    real = os.fsync
+    calls = []
+
+    def fsync(fd: int) -> None:  # two files, the journal, then the folder after the renames
+        calls.append(fd)
+        if len(calls) == 4:
+            raise OSError(5, "Input/output error")
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    with pytest.raises(outputs.UsageError, match=r"^--out .*: cannot write \(Input/output error\) after every "
+                                                  r"output was replaced \(a\.txt, b\.txt\); the next build tidies"):
+        outputs.commit(tmp_path, {"a.txt": b"new", "b.txt": b"new"}, remove=[])
+    monkeypatch.undo()
+    outputs.commit(tmp_path, {"a.txt": b"newer"}, remove=[])
+    assert snapshot(tmp_path) == {"a.txt": b"newer", "b.txt": b"new"}
+
+
+def test_a_journal_that_cannot_be_finished_does_not_block_the_next_build(tmp_path):
+    (tmp_path / "solutions.tex").mkdir()  # the journal's rename can never happen
+    (tmp_path / ".solutions.tex.tmp-1").write_text("from a dead build")
+    (tmp_path / outputs.JOURNAL).write_text(json.dumps({"renames": {".solutions.tex.tmp-1": "solutions.tex"},
+                                                        "remove": ["solutions.tex"]}))
+    outputs.commit(tmp_path, {"answers.json": b"{}"}, remove=[])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["answers.json", "solutions.tex"]
+    assert (tmp_path / "solutions.tex").is_dir()
+
+
+@pytest.mark.parametrize("journal", [
+    {"renames": {}, "remove": ["link/victim"]},
+    {"renames": {"link/.victim.tmp-1": "stolen"}, "remove": []},
+    {"renames": {".a.tmp-1": "link/victim"}, "remove": []},
+    {"renames": {}, "remove": ["../outside/victim"]},
+    {"renames": {}, "remove": [str(Path("/nonexistent") / "victim")]},
+    {"renames": {"victim-link": "a.txt"}, "remove": []},  # not a temporary name: a link to move
+])
+def test_a_planted_journal_never_reaches_outside_the_folder(tmp_path, journal):
+    outside, out = tmp_path / "outside", tmp_path / "out"
+    outside.mkdir()
+    out.mkdir()
+    (outside / "victim").write_text("keep me")
+    (outside / ".victim.tmp-1").write_text("keep me too")
+    (out / "link").symlink_to(outside)
+    (out / "victim-link").symlink_to(outside / "victim")
+    (out / ".a.tmp-1").write_text("debris")
+    journal["remove"] = [n.replace("/nonexistent", str(outside)) for n in journal["remove"]]
+    (out / outputs.JOURNAL).write_text(json.dumps(journal))
+    outputs.recover(out, {out})
+    assert snapshot(outside) == {"victim": b"keep me", ".victim.tmp-1": b"keep me too"}
+    assert sorted(p.name for p in out.iterdir()) == ["link", "victim-link"]
+    assert (out / "victim-link").is_symlink() and (out / "link").is_symlink()
+
+
+def test_a_journal_that_is_a_symbolic_link_is_removed_unread(tmp_path):
+    outside, out = tmp_path / "outside", tmp_path / "out"
+    outside.mkdir()
+    out.mkdir()
+    (out / "victim").write_text("keep me")
+    (outside / outputs.JOURNAL).write_text(json.dumps({"renames": {}, "remove": ["victim"]}))
+    (out / outputs.JOURNAL).symlink_to(outside / outputs.JOURNAL)
+    outputs.recover(out, {out})
+    assert sorted(p.name for p in out.iterdir()) == ["victim"]
+    assert (outside / outputs.JOURNAL).is_file()

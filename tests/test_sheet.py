@@ -61,7 +61,7 @@ def test_a_tree_too_large_to_draw_is_listed(load_text):
 def test_sheet_questions_writes_only_the_question_sheet(tmp_path, run):
     code, _, err = run("build", "--no-pdf", "--sheet", "questions", "--out", str(tmp_path))
     assert code == 0, err
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["questions.tex"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".derive-origins.json", "questions.tex"]
 
 
 def test_no_pdf_removes_a_stale_question_pdf_only(tmp_path, run):

@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from derive import outputs
 from derive.config import Config, load
 from derive.errors import UsageError
 from derive.export.gradebook import DEFAULT_ASSIGNMENT, Row, gradebook
@@ -22,15 +22,18 @@ from derive.grading.report import batch_render, render
 from derive.grading.submission import Report, grade, read_key, read_submission
 
 
-def _write(path: Path, text: str) -> None:
-    """Atomically: an interrupted run leaves the earlier file as it was."""
-    folder = path.parent if str(path.parent) else Path(".")
+def _write(out: Path, files: dict[Path, str]) -> None:
+    """All of `files` or none, through the build's transaction (derive.outputs): modes follow
+    the umask, an interrupted or failed run leaves the earlier files and no temporary one."""
+    folder = out.parent
     if not folder.is_dir():
-        raise UsageError(f"--out: no such folder {folder}")
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-        f.write(text)
-    os.replace(tmp, path)
+        raise UsageError(f"--out {out}: no such folder {folder}")
+    for path in files:
+        if path.is_dir():
+            raise UsageError(f"--out {out}: {path} is a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"--out {out}: the folder {folder} is not writable")
+    outputs.commit(folder, {path.name: text.encode("utf-8") for path, text in files.items()}, remove=[])
 
 
 def _say_ignored(report: Report) -> None:
@@ -103,11 +106,10 @@ def _batch_table(args: argparse.Namespace, batch: Batch) -> None:
     if args.out is None:
         sys.stdout.write(table)
     elif fmt == "csv":
-        _write(args.out, table)
-        _write(args.out.with_suffix(".reasons.csv"), batch.details)
+        _write(args.out, {args.out: table, args.out.with_suffix(".reasons.csv"): batch.details})
         print(f"derive: wrote {args.out} and {args.out.with_suffix('.reasons.csv')}", file=sys.stderr)
     else:
-        _write(args.out, table)
+        _write(args.out, {args.out: table})
         print(f"derive: wrote {args.out}", file=sys.stderr)
 
 
@@ -122,5 +124,5 @@ def _gradebook(args: argparse.Namespace, rows: Sequence[Row]) -> None:
     if args.out is None:
         sys.stdout.write(table)
         return
-    _write(args.out, table)
+    _write(args.out, {args.out: table})
     print(f"derive: wrote {args.out} ({args.gradebook} gradebook, {len(rows)} students)", file=sys.stderr)

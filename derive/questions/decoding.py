@@ -177,9 +177,10 @@ def _shortfall(cfg: DecodingConfig, greedy: Hypothesis, beams: list[Hypothesis],
     kept_words = {h.words for h in beams}
     worst_kept = max(search.rank(h) for h in beams)
     missed = []
+    kept_by_step = [{k.words for k in s.kept} for s in steps]  # built once, not per hypothesis
     for h in ranking:
         if search.rank(h) < worst_kept and h.words not in kept_words:
-            pruned = next(s.t for s in steps if h.words[: s.t] not in {k.words for k in s.kept})
+            pruned = next(s.t for s, kept in zip(steps, kept_by_step, strict=True) if h.words[: s.t] not in kept)
             missed.append((h, pruned))
     return Shortfall(best.score - greedy.score, None if diverge is None else diverge + 1, gw, ow,
                      beams[0].words == best.words, missed)
@@ -340,11 +341,15 @@ def _path_score(tree: search.Tree, path: search.Path) -> sp.Rational:
 def _ranked_by_depth(tree: search.Tree, steps: int, width: int) -> list[list[search.Path]]:
     """Beam search restated: at depth k rank the paths whose prefix was kept (best first, ties
     by path) and keep the best `width`; entry k - 1 is depth k's ranking."""
+    by_depth: dict[int, list[search.Path]] = {}
+    for p in tree:
+        by_depth.setdefault(len(p), []).append(p)
     kept: set[search.Path] = {()}
     out = []
     for depth in range(1, steps + 1):
-        ranked = sorted((p for p in tree if len(p) == depth and p[:-1] in kept),
-                        key=lambda p: (-_path_score(tree, p), p))
+        scored = {p: _path_score(tree, p) for p in by_depth.get(depth, []) if p[:-1] in kept}
+        exact = {p: Fraction(int(x.p), int(x.q)) for p, x in scored.items()}  # compared fast, still exactly
+        ranked = sorted(scored, key=lambda p: (-exact[p], p))
         out.append(ranked)
         kept = set(ranked[:width])
     return out
@@ -364,8 +369,9 @@ def _shortfall_check(answer: DecodingAnswer) -> Check:
     first = next((t for t in range(1, cfg.steps + 1) if greedy[:t] != best[:t]), None)
     ranked = _ranked_by_depth(cfg.tree, cfg.steps, cfg.beam_width)
     worst = max(search.rank(h) for h in answer.beams)
-    missed = [(h.words, next(t for t in range(1, cfg.steps + 1) if h.words[:t] not in ranked[t - 1][:cfg.beam_width]))
-              for h in answer.ranking if search.rank(h) < worst and h.words not in ranked[-1][:cfg.beam_width]]
+    kept = [set(depth[:cfg.beam_width]) for depth in ranked]  # sets: one lookup per path, not a scan
+    missed = [(h.words, next(t for t in range(1, cfg.steps + 1) if h.words[:t] not in kept[t - 1]))
+              for h in answer.ranking if search.rank(h) < worst and h.words not in kept[-1]]
     expected = (answer.optimum.score - answer.greedy.score, first,
                 None if first is None else (greedy[first - 1], cfg.tree[greedy[:first]]),
                 None if first is None else (best[first - 1], cfg.tree[best[:first]]),
@@ -388,9 +394,10 @@ def _tables_check(answer: DecodingAnswer) -> Check:
         wrong += abs(len(table) - len(ranking))
         for step, ranked in zip(table, ranking, strict=False):
             wrong += [c.words for c in step.candidates] != ranked
+            kept = set(ranked[:width])
             wrong += sum((c.parent_score, c.logp, c.score, c.kept) != (
                 _path_score(cfg.tree, c.words[:-1]), cfg.tree[c.words], _path_score(cfg.tree, c.words),
-                c.words in ranked[:width]) for c in step.candidates)
+                c.words in kept) for c in step.candidates)
             compared += len(step.candidates)
     wrong += sum(len(step.candidates) for step in (*answer.greedy_steps, *answer.beam_steps)) - compared
     return Check(DecodingParts.search.id,
