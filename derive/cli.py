@@ -98,8 +98,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.command == "init":
         return _init(args.file, args.force)
-    if args.command in ("grade", "variants"):  # no derivation here, or jobs that run PyTorch in their processes
+    if args.command == "grade":  # no derivation here
         return _run(args, None)
+    if args.command == "variants":  # jobs that run PyTorch in their own processes
+        with _ending_signals_raise():
+            return _run(args, None)
     # First the PyTorch worker, so that it imports PyTorch while this process imports SymPy.
     with TorchWorker() as worker, _ending_signals_raise():
         return _run(args, worker)
@@ -210,7 +213,8 @@ def _variants(args: argparse.Namespace) -> int:
     variants.check_out_dir(args.out)
     with executors.opened(args.jobs, args.dask) as executor:
         done = variants.run(ids, args.seed, args.config, args.out, executor, pdf=not args.no_pdf, progress=_progress)
-    _progress(f"done: {len(done)} variants, {args.out / 'key.csv'}, {args.out / 'key.json'}")
+    _progress(f"done: {len(done.built)} variants, {args.out / 'key.jsonl'}, {args.out / 'key.csv'}, "
+              f"{args.out / 'key.json'}")
     return 0
 
 
