@@ -17,7 +17,7 @@ from derive.config import parse_toml
 from derive.errors import ConfigError
 from derive.grade.compare import ABSENT, Result, grade_part, words_of
 from derive.grade.expr import Unparseable
-from derive.grade.key import parts
+from derive.grade.keycheck import DamagedKey, checked_parts
 from derive.grade.parts import GradedPart
 from derive.grade.policy import GradingPolicy
 from derive.values import path_key
@@ -76,6 +76,10 @@ def read_key(path: Path) -> dict[str, Any]:
         raise ConfigError(str(path), "is a variants key (a list): use --variants DIR --submissions DIR")
     if not isinstance(key, dict) or "normalization" not in key:
         raise ConfigError(str(path), "is not an answers.json object")
+    try:
+        checked_parts(key)
+    except DamagedKey as exc:
+        raise ConfigError(str(path), exc.status) from None
     return key
 
 
@@ -122,8 +126,9 @@ def _walk(sub: Any, key: Any, path: tuple[str | int, ...], graded: set[tuple[str
 
 def grade(key: dict[str, Any], submission: dict[str, Any], policy: GradingPolicy, source: str) -> Report:
     """Every graded part of the key against the submission; what the key does not have is
-    listed as ignored, and the rest is graded."""
-    graded_parts: list[GradedPart] = parts(key)
+    listed as ignored, and the rest is graded. A damaged key raises DamagedKey before any part
+    is graded."""
+    graded_parts: list[GradedPart] = checked_parts(key)
     notes: list[str] = []
     ignored: list[str] = []
     _walk(submission, key, (), {p.field for p in graded_parts}, notes, ignored)
