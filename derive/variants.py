@@ -274,6 +274,8 @@ def _outcomes(jobs: Iterator[Job], executor: Executor) -> Iterator[Outcome]:
         job, future = pending.popleft()
         try:
             outcome = future.result()
+        except Interrupted:  # a signal to this process, raised while it waited
+            raise
         except Exception as exc:  # a crashed job (a lost worker, a bug): reported by id like a failed one
             outcome = Outcome(job.variant_id, job.seed, error=f"crashed: {exc!r}", exit_code=1)
         del future
