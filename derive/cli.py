@@ -44,7 +44,7 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--no-pdf", action="store_true", help="skip LaTeX compilation")
     b.add_argument("--sheet", choices=("questions", "solutions", "both"), default="solutions",
                    help="questions.pdf (no answers), solutions.pdf (default), or both")
-    v = sub.add_parser("variants", help="per-student variants: both sheets and answers.json each, key.csv, key.json")
+    v = sub.add_parser("variants", help="per-student variants: both sheets and answers.json each, and the keys")
     count = v.add_mutually_exclusive_group(required=True)
     count.add_argument("--count", type=_positive, help="how many variants (ids v001, v002, ...)")
     count.add_argument("--roster", type=Path, help="a CSV file with an id column: one variant per row")
@@ -68,7 +68,7 @@ def parser() -> argparse.ArgumentParser:
     g = sub.add_parser("grade", help="score a submission (or a folder of them) against the derived answers")
     g.add_argument("submission", type=Path, nargs="?", help="a submission TOML file (with --key)")
     g.add_argument("--key", type=Path, help="the answers.json to grade against")
-    g.add_argument("--variants", type=Path, help="a `derive variants` folder (DIR/key.json)")
+    g.add_argument("--variants", type=Path, help="a `derive variants` folder (DIR/key.jsonl, or DIR/key.json)")
     g.add_argument("--submissions", type=Path, help="a folder of <id>.toml submissions (with --variants)")
     g.add_argument("--config", type=Path, help="a config whose [grading] table sets the tolerances")
     g.add_argument("--format", choices=("text", "json", "csv"),
