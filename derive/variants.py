@@ -11,7 +11,6 @@ jobs return bytes, and only this process writes.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
@@ -286,7 +285,10 @@ def _outcomes(jobs: Iterator[Job], executor: Executor) -> Iterator[Outcome]:
 @contextlib.contextmanager
 def _one_run(out: Path) -> Iterator[None]:
     """An exclusive lock on OUT/.derive-variants.lock for the whole run (released when the
-    process ends, however): a second run into the folder stops at once with one line."""
+    process ends, however): a second run into the folder stops at once with one line. fcntl is
+    imported here: the Python API (derive.variant) works where it does not exist."""
+    import fcntl
+
     try:
         out.mkdir(parents=True, exist_ok=True)
         fd = os.open(out / LOCK, os.O_RDWR | os.O_CREAT, 0o666)

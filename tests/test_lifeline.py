@@ -50,8 +50,10 @@ def test_no_worker_outlives_a_stopped_batch(tmp_path, signum):
     out = tmp_path / "v"
     (out / "v001").mkdir(parents=True)
     (out / "key.jsonl").write_text('{"id": "v001", "answers": {}}\n')  # an earlier run's key
-    parent = subprocess.Popen([sys.executable, "-m", "derive", "variants", "--count", "40", "--no-pdf", "--jobs", "2",
-                               "--out", str(out)], stderr=subprocess.PIPE, text=True)
+    log = tmp_path / "stderr"  # a file, not a pipe: a surviving worker would hold a pipe open
+    with open(log, "w", encoding="utf-8") as stderr:
+        parent = subprocess.Popen([sys.executable, "-m", "derive", "variants", "--count", "40", "--no-pdf", "--jobs",
+                                   "2", "--out", str(out)], stderr=stderr)
     try:
         assert wait_for(lambda: len(children(parent.pid)) >= 2 or parent.poll() is not None, 300), "no workers"
         workers = children(parent.pid)
@@ -62,7 +64,8 @@ def test_no_worker_outlives_a_stopped_batch(tmp_path, signum):
     finally:
         if parent.poll() is None:
             parent.kill()
-        _, err = parent.communicate()
+            parent.wait()
+    err = log.read_text(encoding="utf-8")
     if signum == signal.SIGKILL:
         assert code == -signal.SIGKILL
     else:
