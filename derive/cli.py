@@ -47,7 +47,7 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--no-pdf", action="store_true", help="skip LaTeX compilation")
     b.add_argument("--sheet", choices=("questions", "solutions", "both"), default="solutions",
                    help="questions.pdf (no answers), solutions.pdf (default), or both")
-    v = sub.add_parser("variants", help="per-student variants: both sheets and answers.json each, key.csv, key.json")
+    v = sub.add_parser("variants", help="per-student variants: both sheets and answers.json each, and the keys")
     count = v.add_mutually_exclusive_group(required=True)
     count.add_argument("--count", type=_positive, help="how many variants (ids v001, v002, ...)")
     count.add_argument("--roster", type=Path, help="a CSV file with an id column: one variant per row")
@@ -71,7 +71,7 @@ def parser() -> argparse.ArgumentParser:
     g = sub.add_parser("grade", help="score a submission (or a folder of them) against the derived answers")
     g.add_argument("submission", type=Path, nargs="?", help="a submission TOML file (with --key)")
     g.add_argument("--key", type=Path, help="the answers.json to grade against")
-    g.add_argument("--variants", type=Path, help="a `derive variants` folder (DIR/key.json)")
+    g.add_argument("--variants", type=Path, help="a `derive variants` folder (DIR/key.jsonl, or DIR/key.json)")
     g.add_argument("--submissions", type=Path, help="a folder of <id>.toml submissions (with --variants)")
     g.add_argument("--config", type=Path, help="a config whose [grading] table sets the tolerances")
     g.add_argument("--format", choices=("text", "json", "csv"),
@@ -113,8 +113,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.command == "init":
         return _init(args.file, args.force)
-    if args.command in ("grade", "variants", "export"):  # no PyTorch here, or jobs that run it in their processes
+    if args.command in ("grade", "export"):  # no derivation here
         return _run(args, None)
+    if args.command == "variants":  # jobs that run PyTorch in their own processes
+        with _ending_signals_raise():
+            return _run(args, None)
     # First the PyTorch worker, so that it imports PyTorch while this process imports SymPy.
     with TorchWorker() as worker, _ending_signals_raise():
         return _run(args, worker)
@@ -229,7 +232,8 @@ def _variants(args: argparse.Namespace) -> int:
     variants.check_out_dir(args.out)
     with executors.opened(args.jobs, args.dask) as executor:
         done = variants.run(ids, args.seed, args.config, args.out, executor, pdf=not args.no_pdf, progress=_progress)
-    _progress(f"done: {len(done)} variants, {args.out / 'key.csv'}, {args.out / 'key.json'}")
+    _progress(f"done: {len(done.built)} variants, {args.out / 'key.jsonl'}, {args.out / 'key.csv'}, "
+              f"{args.out / 'key.json'}")
     return 0
 
 

@@ -1,19 +1,76 @@
-"""The answer keys of a batch of variants: key.json (every answers.json, by id) and key.csv
-(one row per variant, the answers flattened to dotted columns), and the per-variant report."""
+"""The answer keys of a batch of variants: key.jsonl (one variant's entry per line, what the grader
+streams), key.json (the same entries as one JSON list), key.csv (one row per variant, the
+answers flattened to dotted columns), and the per-variant report.
+
+Each is written entry by entry from a `Spool`, so the process writing them holds one variant's
+entry at a time, whatever the class size.
+"""
 
 from __future__ import annotations
 
-import csv
 import io
 import json
-from typing import Any
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any, BinaryIO
+
+from derive.csvout import Writer
 
 NOT_ANSWERS = ("derive_version", "checks", "skipped_checks")  # in answers.json, but not answers
+KEY_FILES = ("key.jsonl", "key.json", "key.csv")
 
 
-def key_json(entries: list[dict[str, Any]]) -> str:
-    """entries: {"id", "seed", "answers"} in variant order."""
-    return json.dumps(entries, indent=2, ensure_ascii=False) + "\n"
+class Spool:
+    """JSON objects, one per line, in an anonymous temporary file of `folder` (nothing is left
+    behind if the process dies); read back in the order added, as often as needed."""
+
+    def __init__(self, folder: Path) -> None:
+        self._file = tempfile.TemporaryFile(dir=folder)  # noqa: SIM115 (closed by __exit__)
+
+    def add(self, item: Any) -> None:
+        self._file.write(json.dumps(item, ensure_ascii=False).encode("utf-8") + b"\n")
+
+    def __iter__(self) -> Iterator[Any]:
+        self._file.flush()
+        self._file.seek(0)
+        for line in self._file:
+            yield json.loads(line)
+
+    def copy_to(self, out: BinaryIO) -> None:
+        """The lines as written: key.jsonl."""
+        self._file.flush()
+        self._file.seek(0)
+        shutil.copyfileobj(self._file, out)
+
+    def __enter__(self) -> Spool:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self._file.close()
+
+
+def as_text(write: Callable[[IO[str]], None]) -> Callable[[BinaryIO], None]:
+    """A writer of text (UTF-8, newlines as written) as derive.outputs.commit takes one."""
+    def binary(out: BinaryIO) -> None:
+        text = io.TextIOWrapper(out, encoding="utf-8", newline="")
+        write(text)
+        text.flush()
+        text.detach()
+
+    return binary
+
+
+def write_json_list(out: IO[str], items: Iterable[Any]) -> None:
+    """json.dumps(list(items), indent=2, ensure_ascii=False) + "\\n", byte for byte, one item at a time."""
+    first = True
+    for item in items:
+        out.write("[\n  " if first else ",\n  ")
+        out.write(json.dumps(item, indent=2, ensure_ascii=False).replace("\n", "\n  "))  # strings escape \n
+        first = False
+    out.write("[]\n" if first else "\n]\n")
 
 
 def flatten(value: Any, prefix: str) -> dict[str, str]:
@@ -36,18 +93,21 @@ def flatten(value: Any, prefix: str) -> dict[str, str]:
     return {prefix: json.dumps(value, ensure_ascii=False)}
 
 
-def key_csv(entries: list[dict[str, Any]]) -> str:
+def _row(entry: dict[str, Any]) -> dict[str, str]:
+    answers = {k: v for k, v in entry["answers"].items() if k not in NOT_ANSWERS}
+    return {"id": entry["id"], "seed": str(entry["seed"])} | entry.get("roster", {}) | flatten(answers, "")
+
+
+def write_key_csv(out: IO[str], entries: Callable[[], Iterable[dict[str, Any]]]) -> None:
     """Columns id, seed, the roster's other columns, then every answer column in the order first
-    seen; a column a variant lacks (a narrower beam) is left empty."""
-    rows = []
-    for entry in entries:
-        answers = {k: v for k, v in entry["answers"].items() if k not in NOT_ANSWERS}
-        rows.append({"id": entry["id"], "seed": str(entry["seed"])} | entry.get("roster", {}) | flatten(answers, ""))
+    seen; a column a variant lacks (a narrower beam) is left empty. Two passes over `entries`:
+    the columns, then the rows."""
     columns: dict[str, None] = {}
-    for row in rows:
-        columns |= dict.fromkeys(row)
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(columns), restval="", lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue()
+    for entry in entries():
+        columns |= dict.fromkeys(_row(entry))
+    writer = Writer(out)
+    writer.row(columns)
+    for entry in entries():
+        row = _row(entry)
+        writer.row(row.get(c, "") for c in columns)
+

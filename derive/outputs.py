@@ -20,8 +20,9 @@ import os
 import re
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import BinaryIO
 
 from derive.errors import Interrupted, UsageError
 from derive.portable import ENDING_SIGNALS, folder_locked, fsync_folder
@@ -29,6 +30,9 @@ from derive.portable import ENDING_SIGNALS, folder_locked, fsync_folder
 JOURNAL = ".derive-journal"
 TMP_MARK = ".tmp-"  # temporary names are .<name>.tmp-<pid>
 _TMP_NAME = re.compile(r"\..+\.tmp-[0-9]+")
+# A file's contents: its bytes, or a function that writes them into the open temporary file
+# (a file too big to hold in memory, streamed as it is written).
+Contents = bytes | Callable[[BinaryIO], None]
 
 
 def check_out_dir(out_dir: Path) -> None:
@@ -43,7 +47,7 @@ def check_out_dir(out_dir: Path) -> None:
             return
 
 
-def commit(out_dir: Path, outputs: dict[str, bytes], remove: list[str]) -> dict[str, Path]:
+def commit(out_dir: Path, outputs: Mapping[str, Contents], remove: list[str]) -> dict[str, Path]:
     """Write `outputs` (names relative to out_dir, subfolders allowed) and remove `remove`,
     all or nothing as seen by the next build."""
     done: list[str] = []
@@ -154,7 +158,7 @@ def _signals_deferred() -> Iterator[list[int]]:
             signal.signal(s, old)
 
 
-def _stage(out_dir: Path, outputs: dict[str, bytes]) -> dict[str, str]:
+def _stage(out_dir: Path, outputs: Mapping[str, Contents]) -> dict[str, str]:
     renames: dict[str, str] = {}
     try:
         for name, data in outputs.items():
@@ -163,7 +167,10 @@ def _stage(out_dir: Path, outputs: dict[str, bytes]) -> dict[str, str]:
             (out_dir / final).parent.mkdir(parents=True, exist_ok=True)
             renames[tmp] = name
             with open(out_dir / tmp, "wb") as file:
-                file.write(data)
+                if isinstance(data, bytes):
+                    file.write(data)
+                else:
+                    data(file)
                 file.flush()
                 os.fsync(file.fileno())
     except BaseException:

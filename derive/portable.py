@@ -60,6 +60,24 @@ def folder_locked(folder: Path) -> Iterator[None]:
         os.close(fd)
 
 
+def try_lock(fd: int) -> bool:
+    """An exclusive lock on the open file `fd` if no other process holds one (False if one
+    does), released when fd is closed or the process ends: flock, or msvcrt's lock on byte 0."""
+    if fcntl is not None:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+    if msvcrt is None:
+        raise OSError("cannot lock a file: this system has neither fcntl nor msvcrt")
+    try:
+        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+    except OSError:
+        return False
+    return True
+
+
 def fsync_folder(folder: Path) -> None:
     """Make a folder's renames durable (POSIX); Windows cannot open a folder, and its renames
     are durable when they return."""

@@ -3,18 +3,22 @@
 The pipeline: ids (numbered, or a roster's) -> a seed per id -> for each question that varies,
 draws until the required properties hold on its derived answer -> the variant's config.toml
 -> both sheets and answers.json, produced by the same code as `derive build` -> the one
-output folder, then key.json, key.csv and report.json. Each variant is an independent job
-submitted to a `concurrent.futures.Executor` (processes here, a Dask cluster with --dask);
+output folder, then key.jsonl, key.json, key.csv and report.json. Each variant is an independent
+job submitted to a `concurrent.futures.Executor` (processes here, a Dask cluster with --dask);
 jobs return bytes, and only this process writes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
 import random
+import signal
 import threading
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,10 +26,11 @@ from typing import Any
 
 from derive import config as cfg
 from derive import outputs as outputs_
+from derive import portable
 from derive.build import latex_state_files, produce
-from derive.errors import CheckFailed, ConfigError, DeriveError, UsageError
+from derive.errors import CheckFailed, ConfigError, DeriveError, Interrupted, UsageError
 from derive.grading.blank import blank
-from derive.keys import key_csv, key_json
+from derive.keys import KEY_FILES, Spool, as_text, write_json_list, write_key_csv
 from derive.latex.compile import State
 from derive.latex.render import environment
 from derive.printing import ALL_SHEETS, all_sheets
@@ -37,12 +42,16 @@ from derive.variants_spec import QUESTION_KEYS, VariantsSpec
 
 Progress = Callable[[str], None]
 VARIANT_FILES = ("questions.tex", "questions.pdf", "solutions.tex", "solutions.pdf", "answers.json")
+IN_FLIGHT = 64  # variants submitted and not yet written: the most this process holds at once
+LOCK = ".derive-variants.lock"
 
 
 def variant_seed(base_seed: int, variant_id: str) -> int:
-    """From the base seed and the id alone: adding a student changes no one else's variant."""
+    """From the base seed and the id alone: adding a student changes no one else's variant. 64
+    bits (the first 8 bytes of a SHA-256): two ids of the largest roster share a seed with a
+    probability under 10^-9 (32 bits gave two of 100,000 ids the same variant)."""
     digest = hashlib.sha256(f"{base_seed}/{variant_id}".encode()).digest()
-    return int.from_bytes(digest[:4], "big")
+    return int.from_bytes(digest[:8], "big")
 
 
 def check_out_dir(out: Path) -> None:
@@ -178,46 +187,52 @@ def base_tables(path: Path | None) -> dict[str, Any]:
 
 
 def run(ids: Sequence[str | Student], base_seed: int, base: Path | None, out: Path, executor: Executor,
-        pdf: bool = True, progress: Progress | None = None) -> list[Outcome]:
+        pdf: bool = True, progress: Progress | None = None) -> Summary:
     """Every variant through the executor; each written as it arrives; then the keys and the report.
 
     `ids`: the variants' ids, or a roster's students (an id, its folder, a name, other columns).
     A failed variant is reported by id and leaves the others whole; the keys list the variants
-    that were built. Raises after writing when any failed.
+    that were built. Raises after writing when any failed. One run at a time per folder; the
+    keys of an earlier run are removed before any variant folder is rewritten, and the new ones
+    written at the end, so keys never describe folders another run wrote. This process holds
+    at most IN_FLIGHT variants' files, and one key entry at a time.
     """
     students = {s.id: s for s in (i if isinstance(i, Student) else Student(i, i) for i in ids)}
     spec = cfg.load(base).variants
     tables = base_tables(base)
     warm(spec)
-    futures: list[Future[Outcome]] = [
-        executor.submit(make_variant, Job(i, variant_seed(base_seed, i), tables, spec, pdf, students[i].folder,
-                                          students[i].name)) for i in students]
-    outcomes = []
-    for variant_id, future in zip(students, futures, strict=True):  # in id order: what is written is timing-free
+    jobs = (Job(i, variant_seed(base_seed, i), tables, spec, pdf, s.folder, s.name) for i, s in students.items())
+    built: list[str] = []
+    failed: list[Outcome] = []
+    with _one_run(out), Spool(out) as keys, Spool(out) as rows:
+        outputs_.commit(out, {}, remove=[*KEY_FILES, "report.json", ALL_SHEETS])
         try:
-            outcome = future.result()
-        except Exception as exc:  # a crashed job (a lost worker, a bug): reported by id like a failed one
-            outcome = Outcome(variant_id, variant_seed(base_seed, variant_id), error=f"crashed: {exc!r}", exit_code=1)
-        outcomes.append(outcome)
-        if outcome.error:
-            _say(progress, f"variant {outcome.variant_id} failed: {outcome.error}")
-            continue
-        _write_variant(out / students[variant_id].folder, outcome, pdf)
-        drew = ", ".join(f"{q} {n}" for q, n in outcome.draws.items())
-        _say(progress, f"variant {outcome.variant_id} written (draws: {drew}; required properties held: "
-             f"{', '.join(spec.require) or 'none'})")
-    built = [o for o in outcomes if not o.error]
-    entries = [{"id": o.variant_id, "seed": o.seed, "folder": students[o.variant_id].folder}
-               | ({"roster": dict(students[o.variant_id].columns)} if students[o.variant_id].columns else {})
-               | {"answers": json.loads(o.files["answers.json"])} for o in built]
-    outputs_.commit(out, {"key.json": key_json(entries).encode(), "key.csv": key_csv(entries).encode(),
-                          "report.json": report(built, spec).encode()}, remove=[])
+            for outcome in _outcomes(jobs, executor):
+                if outcome.error:
+                    failed.append(outcome)
+                    _say(progress, f"variant {outcome.variant_id} failed: {outcome.error}")
+                    continue
+                student = students[outcome.variant_id]
+                _write_variant(out / student.folder, outcome, pdf)
+                answers = json.loads(outcome.files["answers.json"])
+                keys.add({"id": outcome.variant_id, "seed": outcome.seed, "folder": student.folder}
+                         | ({"roster": dict(student.columns)} if student.columns else {}) | {"answers": answers})
+                rows.add(report_row(outcome, answers, spec))
+                built.append(outcome.variant_id)
+                drew = ", ".join(f"{q} {n}" for q, n in outcome.draws.items())
+                _say(progress, f"variant {outcome.variant_id} written (draws: {drew}; required properties held: "
+                     f"{', '.join(spec.require) or 'none'})")
+        except KeyboardInterrupt:
+            raise Stopped(signal.SIGINT, len(built)) from None
+        except Interrupted as exc:
+            raise Stopped(exc.exit_code - 128, len(built)) from None
+        outputs_.commit(out, {"key.jsonl": keys.copy_to,
+                              "key.json": as_text(lambda f: write_json_list(f, keys)),
+                              "key.csv": as_text(lambda f: write_key_csv(f, lambda: keys)),
+                              "report.json": as_text(lambda f: write_json_list(f, rows))}, remove=[])
     if pdf and built:  # the sheets of this run's variants, in roster order, for printing
-        sheets = [(o.variant_id, (out / students[o.variant_id].folder / "questions.pdf").read_bytes()) for o in built]
+        sheets = [(i, (out / students[i].folder / "questions.pdf").read_bytes()) for i in built]
         outputs_.commit(out, {ALL_SHEETS: all_sheets(sheets)}, remove=[])
-    else:  # an older one would not match the keys
-        outputs_.commit(out, {}, remove=[ALL_SHEETS])
-    failed = [o for o in outcomes if o.error]
     if failed:
         first = failed[0]
         others = ", ".join(o.variant_id for o in failed[1:])
@@ -225,7 +240,66 @@ def run(ids: Sequence[str | Student], base_seed: int, base: Path | None, out: Pa
         if first.exit_code == 2:
             raise ConfigError(f"variant {first.variant_id}", first.error + more)
         raise CheckFailed(f"variant {first.variant_id}: {first.error}{more}")
-    return outcomes
+    return Summary(tuple(built))
+
+
+@dataclass(frozen=True)
+class Summary:
+    built: tuple[str, ...]  # the ids of the variants written, in order
+
+
+class Stopped(Interrupted):
+    """An ending signal stopped the batch: the variants written so far are whole, and there are
+    no keys (an earlier run's were removed first), so nothing lists a folder it does not match."""
+
+    def __init__(self, signum: int, written: int) -> None:
+        super().__init__(signum)
+        self.args = (f"ended by {signal.Signals(signum).name}; {written} variant folders written, no keys "
+                     "(they are written at the end): run the command again",)
+
+
+def _outcomes(jobs: Iterator[Job], executor: Executor) -> Iterator[Outcome]:
+    """Each job's outcome in job order (what is written is timing-free), with at most IN_FLIGHT
+    jobs submitted and not yet handed over: the next is submitted as one is handed over."""
+    pending: deque[tuple[Job, Future[Outcome]]] = deque()
+
+    def submit_next() -> None:
+        job = next(jobs, None)
+        if job is not None:
+            pending.append((job, executor.submit(make_variant, job)))
+
+    for _ in range(IN_FLIGHT):
+        submit_next()
+    while pending:
+        job, future = pending.popleft()
+        try:
+            outcome = future.result()
+        except Interrupted:  # a signal to this process, raised while it waited
+            raise
+        except Exception as exc:  # a crashed job (a lost worker, a bug): reported by id like a failed one
+            outcome = Outcome(job.variant_id, job.seed, error=f"crashed: {exc!r}", exit_code=1)
+        del future
+        submit_next()
+        yield outcome
+
+
+@contextlib.contextmanager
+def _one_run(out: Path) -> Iterator[None]:
+    """An exclusive lock on OUT/.derive-variants.lock for the whole run (released when the
+    process ends, however): a second run into the folder stops at once with one line
+    (derive/portable.py: flock, or msvcrt where fcntl does not exist)."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        fd = os.open(out / LOCK, os.O_RDWR | os.O_CREAT, 0o666)
+    except OSError as exc:
+        raise UsageError(f"--out {out}: cannot write ({exc.strerror})") from None
+    try:
+        if not portable.try_lock(fd):
+            raise UsageError(f"--out {out}: another `derive variants` is writing into this folder (it holds "
+                             f"{LOCK}); wait for it to end, or choose another --out")
+        yield
+    finally:
+        os.close(fd)
 
 
 def warm(spec: VariantsSpec) -> None:
@@ -244,20 +318,17 @@ def _write_variant(folder: Path, outcome: Outcome, pdf: bool) -> None:
     outputs_.commit(folder, files, remove=stale)
 
 
-def report(outcomes: list[Outcome], spec: VariantsSpec) -> str:
-    """Per variant: the draws each question took, and each required property, proved on its answer."""
-    rows = []
+def report_row(outcome: Outcome, answers: dict[str, Any], spec: VariantsSpec) -> dict[str, Any]:
+    """report.json's entry of a variant: the draws each question took, each required property
+    (proved on its answer), and its checks."""
     properties = QUESTIONS.properties()
-    for o in outcomes:
-        answers = json.loads(o.files["answers.json"])
-        rows.append({
-            "id": o.variant_id, "seed": o.seed, "draws": o.draws,
-            "properties": [{"name": n, "question": properties[n][0].key, "description": properties[n][1].description,
-                            "held": o.properties[n]} for n in spec.require],
-            "checks_passed": sum(c["passed"] for c in answers["checks"]),
-            "checks_skipped": len(answers["skipped_checks"]),
-        })
-    return json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
+    return {
+        "id": outcome.variant_id, "seed": outcome.seed, "draws": outcome.draws,
+        "properties": [{"name": n, "question": properties[n][0].key, "description": properties[n][1].description,
+                        "held": outcome.properties[n]} for n in spec.require],
+        "checks_passed": sum(c["passed"] for c in answers["checks"]),
+        "checks_skipped": len(answers["skipped_checks"]),
+    }
 
 
 def _say(progress: Progress | None, message: str) -> None:

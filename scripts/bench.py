@@ -175,6 +175,66 @@ def batch(count: int) -> None:
     print(f"{'  ratio of CPU times':<58} {whole_cpu / latexmk_cpu:8.2f}")
 
 
+
+# `derive` in a child process that prints its own peak memory (the parent's alone, not its workers')
+# on its last stderr line.
+PEAK = ("import resource, sys; from derive.cli import main; code = main(sys.argv[1:]); "
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); sys.exit(code)")
+
+
+def measured(args: list[str]) -> tuple[float, float]:
+    """Seconds and the parent's peak resident memory in MB of `derive ARGS`."""
+    start = time.perf_counter()
+    done = subprocess.run([PY, "-c", PEAK, *args], check=True, capture_output=True, text=True)
+    return time.perf_counter() - start, int(done.stderr.splitlines()[-1]) / 1024
+
+
+def class_size(variant_counts: list[int], grade_counts: list[int]) -> None:
+    """Throughput at class size: `derive variants --no-pdf` and batch grading, with the parent's
+    peak memory (it holds a bounded number of variants and one key entry at a time)."""
+    import json
+
+    from derive.executors import default_jobs
+
+    jobs = default_jobs()
+    with tempfile.TemporaryDirectory() as tmp:
+        for count in variant_counts:
+            out = Path(tmp) / f"variants{count}"
+            seconds, peak = measured(["variants", "--count", str(count), "--no-pdf", "--jobs", str(jobs),
+                                      "--out", str(out)])
+            row(f"`derive variants --count {count} --no-pdf --jobs {jobs}` ({count / seconds:.2f}/s, "
+                f"parent peak {peak:.0f} MB)", seconds)
+        source = Path(tmp) / "one"
+        subprocess.run([PY, "-m", "derive", "variants", "--count", "1", "--no-pdf", "--out", str(source)],
+                       check=True, capture_output=True)
+        entry = json.loads((source / "key.jsonl").read_text(encoding="utf-8"))
+        submission = (source / "v001" / "answers.json").read_text(encoding="utf-8")
+        for count in grade_counts:  # one real variant's entry repeated: the grader's work, not the draws
+            folder, subs = Path(tmp) / f"grade{count}", Path(tmp) / f"subs{count}"
+            folder.mkdir()
+            subs.mkdir()
+            with open(folder / "key.jsonl", "w", encoding="utf-8") as key:
+                for i in range(1, count + 1):
+                    key.write(json.dumps(entry | {"id": f"s{i:05d}", "folder": f"s{i:05d}"}) + "\n")
+                    (subs / f"s{i:05d}.toml").write_text(_as_submission(submission), encoding="utf-8")
+            size = (folder / "key.jsonl").stat().st_size / 2**20
+            seconds, peak = measured(["grade", "--variants", str(folder), "--submissions", str(subs),
+                                      "--out", str(Path(tmp) / f"grades{count}.csv")])
+            row(f"`derive grade` of {count} submissions, key {size:.0f} MB ({count / seconds:.1f}/s, "
+                f"parent peak {peak:.0f} MB)", seconds)
+
+
+def _as_submission(answers_json: str) -> str:
+    """A submission with the key's own answers to Question 1 and greedy decoding's."""
+    import json
+
+    from derive.tomlwrite import to_toml
+
+    answers = json.loads(answers_json)
+    return to_toml({"normalization": answers["normalization"],
+                    "decoding": {k: answers["decoding"][k] for k in ("num_sequences", "greedy")}})
+
+
 def children_cpu() -> float:
     """User + system time of every finished child process (and theirs) so far."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -206,10 +266,20 @@ def main() -> int:
     parser.add_argument("--skip-scale", action="store_true")
     parser.add_argument("--batch", type=int, default=16, help="variants in the batch figure (0: skip it)")
     parser.add_argument("--only-batch", action="store_true", help="only the batch figure")
+    parser.add_argument("--class-size", type=int, nargs="*", metavar="N", default=[50, 250, 1000],
+                        help="variants (--no-pdf) timed at class size (default 50 250 1000; none: skip)")
+    parser.add_argument("--ten-thousand", action="store_true", help="also 10,000 variants (long: about an hour)")
+    parser.add_argument("--grade", type=int, nargs="*", metavar="N", default=[500, 2000, 5000],
+                        help="submissions graded in one batch (default 500 2000 5000)")
+    parser.add_argument("--only-class-size", action="store_true", help="only the class-size figures")
     args = parser.parse_args()
     runs = args.runs
+    sizes = [*args.class_size, *([10_000] if args.ten_thousand else [])]
     if args.only_batch:
         batch(args.batch)
+        return 0
+    if args.only_class_size:
+        class_size(sizes, args.grade)
         return 0
     print(f"derive benchmark: median of {runs} runs")
     row("import derive.build (fresh interpreter)", median(command([PY, "-c", "import derive.build"]), runs))
@@ -247,6 +317,8 @@ def main() -> int:
         scale(runs)
     if args.batch:
         batch(args.batch)
+    if sizes or args.grade:
+        class_size(sizes, args.grade)
     return 0
 
 

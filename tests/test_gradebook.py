@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from derive import cli
-from derive.export.gradebook import canvas, moodle, neutralized
+from derive.csvout import cell as neutralized
+from derive.export.gradebook import canvas, moodle
 from tests.export_support import IDS, key_submission, make_variants, variant_folders
 
 
@@ -66,7 +67,7 @@ def test_canvas_gradebook(capsys, graded, tmp_path):
     # The roster carries SIS User ID, so derive's id (the e-mail) is Canvas's ID column.
     assert rows[1:] == [
         ["Ana B", IDS[0], "1001", "L01", "38"],
-        ["'=HYPERLINK(\"http://x\")", IDS[1], "'-1002", "'+L02", ""],
+        ["'=HYPERLINK(\"http://x\")", IDS[1], "-1002", "'+L02", ""],
         ["<b>Carl</b> & {1:SHORTANSWER:=x}", IDS[2], "1003", "'@L01", expected[IDS[2]]],
     ]
 
@@ -83,10 +84,10 @@ def test_columns_for_a_roster_of_student_numbers(write, expected):
 
 
 @pytest.mark.parametrize(("cell", "shown"), [
-    ("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"), ("\rx", "'\rx"),
+    ("=1+1", "'=1+1"), ("+1", "+1"), ("-1", "-1"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"), ("\rx", "'\rx"),
     ("a=b", "a=b"), ("12.5", "12.5"), ("", ""),
 ])
-def test_formula_cells_are_neutralized(cell, shown):
+def test_formula_cells_are_neutralized_and_numbers_stay_numbers(cell, shown):
     assert neutralized(cell) == shown
 
 

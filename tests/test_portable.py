@@ -20,7 +20,7 @@ sys.modules["fcntl"] = None          # import fcntl now fails
 del signal.SIGHUP, os.O_DIRECTORY
 calls = []
 msvcrt = types.ModuleType("msvcrt")
-msvcrt.LK_LOCK, msvcrt.LK_UNLCK = 1, 0
+msvcrt.LK_LOCK, msvcrt.LK_UNLCK, msvcrt.LK_NBLCK = 1, 0, 2
 msvcrt.locking = lambda fd, mode, n: calls.append((mode, n, os.lseek(fd, 0, os.SEEK_CUR)))
 sys.modules["msvcrt"] = msvcrt
 '''

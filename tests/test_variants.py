@@ -26,10 +26,13 @@ def job(variant_id: str, base_text: str | None = None, write_config=None, seed: 
 def test_layout_keys_and_report(tmp_path):
     out = tmp_path / "v"
     variants.run(["v001", "v002"], 7, None, out, Serial(), pdf=False)
-    assert sorted(p.name for p in out.iterdir()) == ["key.csv", "key.json", "report.json", "v001", "v002"]
+    assert sorted(p.name for p in out.iterdir()) == [".derive-variants.lock", "key.csv", "key.json", "key.jsonl",
+                                                    "report.json", "v001", "v002"]
     assert sorted(p.name for p in (out / "v001").iterdir()) == [
         "answers.json", "config.toml", "questions.tex", "solutions.tex", "submission.toml"]
     key = json.loads((out / "key.json").read_text())
+    assert [json.loads(line) for line in (out / "key.jsonl").read_text().splitlines()] == key
+    assert (out / "key.json").read_text() == json.dumps(key, indent=2, ensure_ascii=False) + "\n"
     assert [e["id"] for e in key] == ["v001", "v002"]
     assert [e["seed"] for e in key] == [variants.variant_seed(7, "v001"), variants.variant_seed(7, "v002")]
     assert key[1]["answers"] == json.loads((out / "v002" / "answers.json").read_text())

@@ -17,24 +17,19 @@ Text cells that a spreadsheet would read as a formula (= + - @ tab CR first) get
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Sequence
 
+from derive.csvout import Writer
+
 GRADEBOOKS = ("moodle", "canvas")
 DEFAULT_ASSIGNMENT = "derive"
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CANVAS_COLUMNS = ("Student", "ID", "SIS User ID", "Section")
 _CANVAS_SOURCES = {"Student": ("student", "name"), "ID": ("id",), "SIS User ID": ("sis user id",),
                    "Section": ("section",)}
 _EMAIL_SOURCES = ("email", "email address", "e-mail")
 
 Row = tuple[str, str, dict[str, str]]  # (id, status, cells: the roster's columns, and total for a graded one)
-
-
-def neutralized(cell: str) -> str:
-    """A text cell a spreadsheet shows as text: a formula's first character is escaped with `'`."""
-    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
 
 
 def _column(cells: dict[str, str], names: Sequence[str]) -> str | None:
@@ -49,9 +44,9 @@ def _grade(status: str, cells: dict[str, str]) -> str:
 
 def _table(header: Sequence[str], rows: list[list[str]]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([neutralized(h) for h in header])
-    writer.writerows([neutralized(c) for c in row] for row in rows)
+    writer = Writer(out)  # formula-like cells neutralized (derive/csvout.py)
+    writer.row(header)
+    writer.rows(rows)
     return out.getvalue()
 
 

@@ -12,7 +12,6 @@ nobody answered; a PyLaTeX document (derive/grading/documents.py).
 
 from __future__ import annotations
 
-import csv
 import io
 from collections import Counter
 from collections.abc import Sequence
@@ -22,6 +21,7 @@ from pathlib import Path
 
 from pylatex import LongTable, NoEscape, Plot, Section, TikZ
 
+from derive.csvout import Writer
 from derive.errors import UsageError
 from derive.grading import documents
 from derive.grading.batch import Batch
@@ -99,13 +99,13 @@ def statistics(batch: Batch) -> ClassStats:
 
 def stats_csv(stats: ClassStats) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
+    writer = Writer(out)  # formula-like cells neutralized (derive/csvout.py)
+    writer.row(COLUMNS)
     for p in stats.parts:
-        writer.writerow([p.part, p.submissions, *(p.verdicts[v] for v in VERDICTS), format_points(p.mean),
+        writer.row([p.part, p.submissions, *(p.verdicts[v] for v in VERDICTS), format_points(p.mean),
                          format_points(p.max_points), "", ""])
     for m in stats.misconceptions:
-        writer.writerow([m.field, *[""] * (len(COLUMNS) - 3), m.misconception.id, len(m.students)])
+        writer.row([m.field, *[""] * (len(COLUMNS) - 3), m.misconception.id, len(m.students)])
     return out.getvalue()
 
 

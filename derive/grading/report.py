@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Sequence
 from typing import Any
 
+from derive.csvout import Writer
 from derive.grading.compare import Result
 from derive.grading.key import split_lines
 from derive.grading.parts import format_points
@@ -54,11 +54,11 @@ def as_json(report: Report) -> str:
 
 def as_csv(report: Report) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["part", "points", "max", "verdict", "reason"])
+    writer = Writer(out)
+    writer.row(["part", "points", "max", "verdict", "reason"])
     for r in report.results:
-        writer.writerow([r.part.path, format_points(r.points), format_points(r.part.points), r.verdict, reason(r)])
-    writer.writerow(["total", format_points(report.total), format_points(report.maximum), "", ""])
+        writer.row([r.part.path, format_points(r.points), format_points(r.part.points), r.verdict, reason(r)])
+    writer.row(["total", format_points(report.total), format_points(report.maximum), "", ""])
     return out.getvalue()
 
 
@@ -71,10 +71,10 @@ def batch_csv(columns: Sequence[str], rows: Sequence[tuple[str, str, dict[str, s
     """One row per student: id, the roster's other columns (`carried`), status, total, max, then
     the points of each part."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["id", *carried, "status", "total", "max", *columns])
+    writer = Writer(out)
+    writer.row(["id", *carried, "status", "total", "max", *columns])
     for student, status, cells in rows:
-        writer.writerow([student, *(cells.get(c, "") for c in carried), status, cells.get("total", ""),
+        writer.row([student, *(cells.get(c, "") for c in carried), status, cells.get("total", ""),
                          cells.get("max", ""), *(cells.get(c, "") for c in columns)])
     return out.getvalue()
 
@@ -82,12 +82,12 @@ def batch_csv(columns: Sequence[str], rows: Sequence[tuple[str, str, dict[str, s
 def batch_details(rows: Sequence[tuple[str, Report]]) -> str:
     """The long form: id and SPEC's report columns, for every graded student."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["id", "part", "points", "max", "verdict", "reason"])
+    writer = Writer(out)
+    writer.row(["id", "part", "points", "max", "verdict", "reason"])
     for student, report in rows:
         for r in report.results:
-            writer.writerow([student, r.part.path, format_points(r.points), format_points(r.part.points), r.verdict,
-                             reason(r)])
+            writer.row([student, r.part.path, format_points(r.points), format_points(r.part.points), r.verdict,
+                        reason(r)])
     return out.getvalue()
 
 

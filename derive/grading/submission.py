@@ -17,7 +17,7 @@ from derive.config import parse_toml
 from derive.errors import ConfigError
 from derive.grading.compare import ABSENT, Result, grade_part, words_of
 from derive.grading.expr import Unparseable
-from derive.grading.key import parts
+from derive.grading.keycheck import DamagedKey, checked_parts
 from derive.grading.parts import GradedPart
 from derive.grading.policy import GradingPolicy
 from derive.values import path_key
@@ -79,6 +79,10 @@ def checked_key(key: Any, where: str) -> dict[str, Any]:
         raise ConfigError(where, "is a variants key (a list): use --variants DIR --submissions DIR")
     if not isinstance(key, dict) or "normalization" not in key:
         raise ConfigError(where, "is not an answers.json object")
+    try:
+        checked_parts(key)
+    except DamagedKey as exc:
+        raise ConfigError(where, exc.status) from None
     return key
 
 
@@ -125,8 +129,9 @@ def _walk(sub: Any, key: Any, path: tuple[str | int, ...], graded: set[tuple[str
 
 def grade(key: dict[str, Any], submission: dict[str, Any], policy: GradingPolicy, source: str) -> Report:
     """Every graded part of the key against the submission; what the key does not have is
-    listed as ignored, and the rest is graded."""
-    graded_parts: list[GradedPart] = parts(key)
+    listed as ignored, and the rest is graded. A damaged key raises DamagedKey before any part
+    is graded."""
+    graded_parts: list[GradedPart] = checked_parts(key)
     notes: list[str] = []
     ignored: list[str] = []
     _walk(submission, key, (), {p.field for p in graded_parts}, notes, ignored)

@@ -1,0 +1,76 @@
+"""`derive variants --jobs 2` stopped by a signal: no worker outlives it, and the folder holds no
+key that another run's folders could contradict. A correctness test: it polls, with a generous
+deadline, and measures nothing."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+
+
+def children(pid: int) -> set[int]:
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")  # a zombie has ended; whoever adopted it reaps it
+
+
+def wait_for(condition, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return condition()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGKILL])
+def test_no_worker_outlives_a_stopped_batch(tmp_path, signum):
+    out = tmp_path / "v"
+    (out / "v001").mkdir(parents=True)
+    (out / "key.jsonl").write_text('{"id": "v001", "answers": {}}\n')  # an earlier run's key
+    log = tmp_path / "stderr"  # a file, not a pipe: a surviving worker would hold a pipe open
+    with open(log, "w", encoding="utf-8") as stderr:
+        parent = subprocess.Popen([sys.executable, "-m", "derive", "variants", "--count", "40", "--no-pdf", "--jobs",
+                                   "2", "--out", str(out)], stderr=stderr)
+    try:
+        assert wait_for(lambda: len(children(parent.pid)) >= 2 or parent.poll() is not None, 300), "no workers"
+        workers = children(parent.pid)
+        assert parent.poll() is None and len(workers) == 2
+        os.kill(parent.pid, signum)
+        code = parent.wait(60)
+        assert wait_for(lambda: not any(running(w) for w in workers), 10), "a worker outlived its parent"
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+            parent.wait()
+    err = log.read_text(encoding="utf-8")
+    if signum == signal.SIGKILL:
+        assert code == -signal.SIGKILL
+    else:
+        assert code == 128 + signum
+        assert err.splitlines()[-1].startswith(f"derive: ended by {signal.Signals(signum).name}; ")
+        assert err.splitlines()[-1].endswith(" variant folders written, no keys (they are written at the end): "
+                                             "run the command again")
+    assert not (out / "key.jsonl").exists()
