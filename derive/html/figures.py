@@ -1,0 +1,113 @@
+"""Figures as inline SVG, from the geometry the views compute for the TikZ figures.
+
+Each SVG has role="img" and a <title>/<desc> pair as its text alternative. Coordinates are
+the views' centimetres times PX_PER_CM; the SVG scales down to the width of its box.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from derive.answer import Tex
+from derive.html.markup import Markup, escape, tex_plain
+from derive.questions.decoding_view import DrawnTree
+from derive.questions.normalization_view import Figure as TensorFigure
+
+PX_PER_CM = 40.0
+CELL_PX = 26.0
+KEEP, GREEDY, SHADE = "#1b7a3a", "#b85c00", "#c9daf0"
+
+
+def _n(value: float) -> str:
+    return f"{value:.1f}"
+
+
+def _plain(value: Any) -> str:
+    """A label as plain text: Tex has its LaTeX escapes undone, a plain str is as it is."""
+    return tex_plain(value) if isinstance(value, Tex) else str(value)
+
+
+def _text(value: Any) -> Markup:
+    return escape(_plain(value))
+
+
+def _svg(ident: str, width: float, height: float, title: str, desc: str, body: list[str]) -> Markup:
+    """An SVG labelled by its title and described by its desc (the text alternative)."""
+    return Markup(f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="{ident}-t" '
+                  f'aria-describedby="{ident}-d" viewBox="0 0 {_n(width)} {_n(height)}" '
+                  f'width="{_n(width)}" height="{_n(height)}">'
+                  f'<title id="{ident}-t">{escape(title)}</title><desc id="{ident}-d">{escape(desc)}</desc>'
+                  + "".join(body) + "</svg>")
+
+
+def tree_svg(tree: DrawnTree, ident: str) -> Markup:
+    """The decoding tree: words at the views' positions, edges with their log-probabilities."""
+    xs = [float(n.x) for n in tree.nodes]
+    ys = [float(n.y) for n in tree.nodes]
+    left, top = min(xs) - 0.2, max(ys) + 0.6
+    width = (max(xs) - left + 3.0) * PX_PER_CM
+    height = (top - min(ys) + 0.8) * PX_PER_CM
+    at = {n.id: ((float(n.x) - left) * PX_PER_CM, (top - float(n.y)) * PX_PER_CM) for n in tree.nodes}
+    body: list[str] = []
+    for e in tree.edges:
+        (x1, y1), (x2, y2) = at[e.parent], at[e.child]
+        x1 += 34
+        colour, stroke = (KEEP, 3.0) if e.beam else ("#8a8a8a", 1.0)
+        body.append(f'<line x1="{_n(x1)}" y1="{_n(y1)}" x2="{_n(x2)}" y2="{_n(y2)}" stroke="{colour}" '
+                    f'stroke-width="{stroke}"/>')
+        if e.greedy:
+            body.append(f'<line x1="{_n(x1)}" y1="{_n(y1 + 4)}" x2="{_n(x2)}" y2="{_n(y2 + 4)}" '
+                        f'stroke="{GREEDY}" stroke-width="1.6" stroke-dasharray="5 3"/>')
+        mx, my = x1 + 0.6 * (x2 - x1), y1 + 0.6 * (y2 - y1)
+        body.append(f'<text x="{_n(mx)}" y="{_n(my - 3)}" font-size="10" text-anchor="middle" '
+                    f'class="logp">{_text(e.logp)}</text>')
+    for n in tree.nodes:
+        x, y = at[n.id]
+        frame = f' stroke="{KEEP}" stroke-width="2"' if n.framed else ' stroke="none"'
+        body.append(f'<rect x="{_n(x - 2)}" y="{_n(y - 9)}" width="38" height="18" rx="3" fill="#fff"{frame}/>')
+        body.append(f'<text x="{_n(x)}" y="{_n(y + 4)}" font-size="12">{_text(n.label)}</text>')
+    words = ", ".join(_plain(n.label) for n in tree.nodes[1:])
+    desc = (f"A tree of {len(tree.nodes)} words read left to right from the start token; "
+            f"each edge carries the log-probability of its word. Words: {words}.")
+    if tree.marked:
+        desc += " Thick green edges are the final beams, dashed orange the greedy path; the optimum is framed."
+    return _svg(ident, width, height, "The decoding tree", desc, body)
+
+
+def tensor_svg(fig: TensorFigure, ident: str) -> Markup:
+    """The normalization tensor: one panel per normalization, the entries sharing a statistic shaded."""
+    body: list[str] = []
+    cols = max(c.x for p in fig.panels for c in p.cells) + 1
+    panel_w = (cols + 1) * CELL_PX
+    for i, panel in enumerate(fig.panels):
+        ox = i * panel_w
+        body.append(f'<text x="{_n(ox + cols * CELL_PX / 2)}" y="14" font-size="13" '
+                    f'text-anchor="middle">{escape(panel.kind)}</text>')
+        for c in panel.cells:
+            x, y = ox + c.x * CELL_PX, 22 + c.y * CELL_PX
+            fill = SHADE if c.shaded else "#fff"
+            body.append(f'<rect x="{_n(x)}" y="{_n(y)}" width="{CELL_PX}" height="{CELL_PX}" fill="{fill}" '
+                        f'stroke="#333"/>')
+            if c.entry is not None:
+                body.append(f'<text x="{_n(x + CELL_PX / 2)}" y="{_n(y + CELL_PX / 2 + 4)}" font-size="11" '
+                            f'text-anchor="middle">{_text(c.entry)}</text>')
+    width = len(fig.panels) * panel_w
+    height = 30 + fig.samples * CELL_PX
+    desc = ("The tensor drawn once per normalization: rows are samples, blocks of cells are channels, "
+            "cells within a block are features; shaded cells share one statistic with the first entry. "
+            + " ".join(f"{p.kind}: {sum(c.shaded for c in p.cells)} of {len(p.cells)} drawn entries shaded."
+                       for p in fig.panels))
+    return _svg(ident, width, height, "Which entries share a statistic", desc, body)
+
+
+def of(view: dict[str, Any]) -> Markup | None:
+    """The figure a question's view draws, if it draws one this module knows."""
+    v = view.get("v")
+    tensor = getattr(v, "figure", None)
+    if isinstance(tensor, TensorFigure):
+        return tensor_svg(tensor, "fig-tensor")
+    search = getattr(v, "search", None)
+    drawn = getattr(getattr(search, "figure", None), "drawn", None)
+    if isinstance(drawn, DrawnTree):
+        return tree_svg(drawn, "fig-tree")
+    return None

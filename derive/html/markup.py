@@ -1,0 +1,103 @@
+"""HTML's one escaping choke point, as derive.answer.Tex and derive.latex.render.finalize are LaTeX's.
+
+`Markup` is HTML derive wrote itself; every other str is escaped by `finalize` before it reaches
+the page. MathML comes from SymPy's presentation printer (SymPy objects) or from latex2mathml
+(the LaTeX a view holds as Tex, which derive wrote).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+import sympy as sp
+from latex2mathml.converter import convert
+from sympy.printing.mathml import mathml
+
+from derive.answer import Tex
+from derive.latex.escaping import escape as latex_escape
+from derive.latex.printer import tex
+
+
+class Markup(str):
+    """Trusted HTML written by derive; Markup + str is refused (escape the str first)."""
+
+    __slots__ = ()
+
+    def __add__(self, other: str) -> Markup:
+        if not isinstance(other, Markup):
+            raise TypeError(f"Markup + str: {str(other)[:40]!r} is not known to be HTML; escape it")
+        return Markup(str.__add__(self, other))
+
+    def __radd__(self, other: str) -> Markup:
+        if not isinstance(other, Markup):
+            raise TypeError(f"str + Markup: {other[:40]!r} is not known to be HTML; escape it")
+        return Markup(str.__add__(other, self))
+
+
+def escape(text: str) -> Markup:
+    return text if isinstance(text, Markup) else Markup(html.escape(text, quote=True))
+
+
+MATH = '<math xmlns="http://www.w3.org/1998/Math/MathML"{display}>{body}</math>'
+
+
+def sympy_math(expr: sp.Basic, block: bool = False) -> Markup:
+    """A SymPy object as presentation MathML, printed by SymPy's own printer: for expressions of
+    plain SymPy classes only (derive's notation classes print as their repr there; see `math`)."""
+    display = ' display="block"' if block else ""
+    return Markup(MATH.format(display=display, body=mathml(expr, printer="presentation")))
+
+
+def math(value: Any, block: bool = False) -> Markup:
+    """A formula as MathML. SymPy objects are printed by derive's LaTeX printer first, so that
+    both editions share one notation (its symbols, series, Jacobians, decimals), then converted."""
+    if isinstance(value, sp.Basic):
+        return tex_math(Tex(tex(value)), block)
+    if isinstance(value, Tex):
+        return tex_math(value, block)
+    return tex_math(Tex(latex_escape(str(value))), block)
+
+
+# LaTeX text-mode commands derive's views use, which latex2mathml does not know, as the text they print.
+TEXT_COMMANDS = {r"\textless{}": "<", r"\textgreater{}": ">", r"\_": "_", r"\&": "&", r"\%": "%",
+                 r"\#": "#", r"\$": "$", r"\{": "{", r"\}": "}", "~": "\u00a0", "--": "\u2013"}
+
+
+def tex_plain(value: Tex) -> str:
+    """Text-mode Tex (a word, a label) as the plain text it prints: derive.latex.escaping undone."""
+    text = str(value)
+    for command, char in TEXT_COMMANDS.items():
+        text = text.replace(command, char)
+    return re.sub(r"\\(?:texttt|textbf|emph|mathrm|text)\{([^{}]*)\}", r"\1", text)
+
+
+def tex_text(value: Tex) -> Markup:
+    """Text-mode Tex as escaped text."""
+    return escape(tex_plain(value))
+
+
+def tex_math(value: Tex, block: bool = False) -> Markup:
+    """Math-mode Tex as MathML; latex2mathml escapes the text it puts in its elements."""
+    text = re.sub(r"\\(?:,|;|!|quad|qquad)", " ", str(value)).replace(r"\tfrac", r"\frac")
+    return Markup(convert(text, display="block" if block else "inline"))
+
+
+def finalize(value: Any) -> str:
+    """What every `{{ ... }}` of an HTML template prints."""
+    if isinstance(value, Markup):
+        return str(value)
+    if isinstance(value, Tex):
+        return str(tex_text(value))
+    if isinstance(value, str):
+        return str(escape(value))
+    if isinstance(value, bool):
+        raise TypeError("a bare boolean reached the template; say what it means")
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        raise TypeError(f"a bare float reached the template ({value!r}); format it in the view")
+    if isinstance(value, sp.Basic):
+        return str(math(value))
+    raise TypeError(f"cannot put a {type(value).__name__} into HTML: {value!r}")

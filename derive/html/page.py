@@ -1,0 +1,102 @@
+"""solutions.html: the solved build's answers, boxed results, worked steps, figures and checks.
+
+It is made from what the PDF is made from: each question's `boxed` answers (from the published
+answers.json), its `worked` rows, its view's figure geometry, and the appendix view. Every value
+reaches the page through derive.html.markup.finalize.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import jinja2
+
+from derive import __version__
+from derive.answer import Row, Terms, Tex
+from derive.document_view import AppendixView, head_view
+from derive.html import figures
+from derive.html.markup import Markup, escape, finalize, math, tex_math, tex_text
+from derive.latex.render import terms_tex
+from derive.questions import QUESTIONS
+from derive.resources import packaged
+
+if TYPE_CHECKING:
+    from derive.build import Solved
+
+
+@dataclass(frozen=True)
+class HtmlRow:
+    lhs: Markup | None
+    rel: Markup
+    rhs: Markup | None
+    note: Markup
+
+
+@dataclass(frozen=True)
+class Work:
+    title: str
+    rows: tuple[HtmlRow, ...]
+
+
+@dataclass(frozen=True)
+class Result:
+    part: str
+    field: str
+    math: Markup | None  # None: the field does not read as a formula
+
+
+@dataclass(frozen=True)
+class Section:
+    anchor: str
+    number: str
+    title: str
+    figure: Markup | None
+    results: tuple[Result, ...]
+    work: tuple[Work, ...]
+
+
+def mixed(note: str) -> Markup:
+    """A note: plain text escaped; Tex with $...$ spans as text and MathML in turn."""
+    if not isinstance(note, Tex):
+        return escape(note)
+    pieces = str(note).split("$")
+    return Markup("".join(str(tex_math(Tex(p)) if i % 2 else tex_text(Tex(p))) for i, p in enumerate(pieces)))
+
+
+def _side(value: Any) -> Markup | None:
+    if value is None:
+        return None
+    return math(Tex(terms_tex(value)) if isinstance(value, Terms) else value)
+
+
+def html_row(row: Row) -> HtmlRow:
+    return HtmlRow(_side(row.lhs), tex_math(Tex(row.rel)), _side(row.rhs), mixed(row.note))
+
+
+def section(q: Any, answer: Any, published: dict[str, Any], view: dict[str, Any]) -> Section:
+    results = tuple(Result(b.part.id, b.field, None if b.tex is None else tex_math(Tex(b.tex), block=True))
+                    for b in q.boxed(published[q.key]))
+    work = tuple(Work(title, tuple(html_row(r) for r in rows)) for title, rows in q.worked(answer).values())
+    return Section(f"q{q.number}", q.number, q.title, figures.of(view), results, work)
+
+
+@functools.cache
+def environment() -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(packaged("templates") / "html")),
+                              autoescape=False, finalize=finalize, trim_blocks=True, lstrip_blocks=True,
+                              keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
+
+
+def solutions_html(solved: Solved, appendix: AppendixView) -> str:
+    """solutions.html of a solved build whose checks all passed."""
+    config = solved.config
+    head = head_view(config.document.title, __version__, config.document.variant_id)
+    pytorch = not solved.skipped
+    sections = [section(q, solved.answers[q.key], solved.published, dict(q.view(solved.answers[q.key], pytorch)))
+                for q in QUESTIONS]
+    style = Markup((packaged("templates") / "html" / "style.css").read_text(encoding="utf-8"))
+    return environment().get_template("solutions.html.j2").render(
+        head=head, version=__version__, sections=sections, appendix=appendix, style=style,
+        cited=mixed(head.cited))
