@@ -15,6 +15,7 @@ from derive.questions.normalization_view import Figure as TensorFigure
 
 PX_PER_CM = 40.0
 CELL_PX = 26.0
+LABEL_CHAR_PX = 7.2  # a 12 px character, conservatively
 KEEP, GREEDY, SHADE = "#1b7a3a", "#b85c00", "#c9daf0"
 
 
@@ -48,10 +49,11 @@ def tree_svg(tree: DrawnTree, ident: str) -> Markup:
     width = (max(xs) - left + 3.0) * PX_PER_CM
     height = (top - min(ys) + 0.8) * PX_PER_CM
     at = {n.id: ((float(n.x) - left) * PX_PER_CM, (top - float(n.y)) * PX_PER_CM) for n in tree.nodes}
+    label_px = {n.id: LABEL_CHAR_PX * len(_plain(n.label)) + 6 for n in tree.nodes}
     body: list[str] = []
     for e in tree.edges:
         (x1, y1), (x2, y2) = at[e.parent], at[e.child]
-        x1 += 34
+        x1 += label_px[e.parent]
         colour, stroke = (KEEP, 3.0) if e.beam else ("#8a8a8a", 1.0)
         body.append(f'<line x1="{_n(x1)}" y1="{_n(y1)}" x2="{_n(x2)}" y2="{_n(y2)}" stroke="{colour}" '
                     f'stroke-width="{stroke}"/>')
@@ -64,7 +66,8 @@ def tree_svg(tree: DrawnTree, ident: str) -> Markup:
     for n in tree.nodes:
         x, y = at[n.id]
         frame = f' stroke="{KEEP}" stroke-width="2"' if n.framed else ' stroke="none"'
-        body.append(f'<rect x="{_n(x - 2)}" y="{_n(y - 9)}" width="38" height="18" rx="3" fill="#fff"{frame}/>')
+        body.append(f'<rect x="{_n(x - 3)}" y="{_n(y - 9)}" width="{_n(label_px[n.id])}" height="18" rx="3" '
+                    f'fill="#fff"{frame}/>')
         body.append(f'<text x="{_n(x)}" y="{_n(y + 4)}" font-size="12">{_text(n.label)}</text>')
     words = ", ".join(_plain(n.label) for n in tree.nodes[1:])
     desc = (f"A tree of {len(tree.nodes)} words read left to right from the start token; "

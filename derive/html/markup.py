@@ -62,7 +62,8 @@ def math(value: Any, block: bool = False) -> Markup:
 
 # LaTeX text-mode commands derive's views use, which latex2mathml does not know, as the text they print.
 TEXT_COMMANDS = {r"\textless{}": "<", r"\textgreater{}": ">", r"\_": "_", r"\&": "&", r"\%": "%",
-                 r"\#": "#", r"\$": "$", r"\{": "{", r"\}": "}", "~": "\u00a0", "--": "\u2013"}
+                 r"\#": "#", r"\$": "$", r"\{": "{", r"\}": "}", "~": "\u00a0", "--": "\u2013",
+                 "``": "\u201c", "''": "\u201d", r"\qquad": "\u2003\u2003", r"\quad": "\u2003", r"\,": "\u2009"}
 
 
 def tex_plain(value: Tex) -> str:

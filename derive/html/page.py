@@ -65,6 +65,11 @@ def mixed(note: str) -> Markup:
     return Markup("".join(str(tex_math(Tex(p)) if i % 2 else tex_text(Tex(p))) for i, p in enumerate(pieces)))
 
 
+def boxed(content: str) -> Markup:
+    """A box's content: text with $...$ spans (the PDF's \\answertext) or a formula (\\answerbox)."""
+    return mixed(Tex(content)) if "$" in content else tex_math(Tex(content), block=True)
+
+
 def _side(value: Any) -> Markup | None:
     if value is None:
         return None
@@ -76,7 +81,7 @@ def html_row(row: Row) -> HtmlRow:
 
 
 def section(q: Any, answer: Any, published: dict[str, Any], view: dict[str, Any]) -> Section:
-    results = tuple(Result(b.part.id, b.field, None if b.tex is None else tex_math(Tex(b.tex), block=True))
+    results = tuple(Result(b.part.id, b.field, None if b.tex is None else boxed(b.tex))
                     for b in q.boxed(published[q.key]))
     work = tuple(Work(title, tuple(html_row(r) for r in rows)) for title, rows in q.worked(answer).values())
     return Section(f"q{q.number}", q.number, q.title, figures.of(view), results, work)
