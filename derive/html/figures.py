@@ -69,12 +69,30 @@ def tree_svg(tree: DrawnTree, ident: str) -> Markup:
         body.append(f'<rect x="{_n(x - 3)}" y="{_n(y - 9)}" width="{_n(label_px[n.id])}" height="18" rx="3" '
                     f'fill="#fff"{frame}/>')
         body.append(f'<text x="{_n(x)}" y="{_n(y + 4)}" font-size="12">{_text(n.label)}</text>')
-    words = ", ".join(_plain(n.label) for n in tree.nodes[1:])
-    desc = (f"A tree of {len(tree.nodes)} words read left to right from the start token; "
-            f"each edge carries the log-probability of its word. Words: {words}.")
+    desc = (f"A tree read left to right from the start token, each edge labelled with the log-probability "
+            f"of its word. Its paths: {'; '.join(_paths(tree))}.")
     if tree.marked:
-        desc += " Thick green edges are the final beams, dashed orange the greedy path; the optimum is framed."
+        desc += (" Thick green edges are the final beams. Dashed orange edges are the greedy path."
+                 " The optimum is framed.")
     return _svg(ident, width, height, "The decoding tree", desc, body)
+
+
+def _paths(tree: DrawnTree) -> list[str]:
+    """Each path from the root to a leaf as words with their log-probabilities, in drawing order."""
+    children: dict[str, list[tuple[str, str]]] = {}
+    for e in tree.edges:
+        children.setdefault(e.parent, []).append((e.child, tex_plain(e.logp)))
+    label = {n.id: _plain(n.label) for n in tree.nodes}
+    paths: list[str] = []
+
+    def walk(node: str, words: list[str]) -> None:
+        if node not in children:
+            paths.append(" ".join(words))
+        for child, logp in children.get(node, []):
+            walk(child, [*words, f"{label[child]} ({logp})"])
+
+    walk(tree.nodes[0].id, [])
+    return paths
 
 
 def tensor_svg(fig: TensorFigure, ident: str) -> Markup:

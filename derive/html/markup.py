@@ -16,6 +16,7 @@ from latex2mathml.converter import convert
 from sympy.printing.mathml import mathml
 
 from derive.answer import Tex
+from derive.latex.escaping import _GLYPHS
 from derive.latex.escaping import escape as latex_escape
 from derive.latex.printer import tex
 
@@ -60,18 +61,21 @@ def math(value: Any, block: bool = False) -> Markup:
     return tex_math(Tex(latex_escape(str(value))), block)
 
 
-# LaTeX text-mode commands derive's views use, which latex2mathml does not know, as the text they print.
-TEXT_COMMANDS = {r"\textless{}": "<", r"\textgreater{}": ">", r"\_": "_", r"\&": "&", r"\%": "%",
-                 r"\#": "#", r"\$": "$", r"\{": "{", r"\}": "}", "~": "\u00a0", "--": "\u2013",
-                 "``": "\u201c", "''": "\u201d", r"\qquad": "\u2003\u2003", r"\quad": "\u2003", r"\,": "\u2009"}
+# Text-mode LaTeX as the text it prints: the inverse of derive.latex.escaping (user text), and
+# the few text commands and typographic ligatures derive's own Tex uses. Read in one pass, so an
+# escaped brace or backslash is never read twice; bare braces are derive's grouping.
+_UNESCAPED = {glyph: char for char, glyph in _GLYPHS.items()} | {",{}": ","}
+_TEXT = _UNESCAPED | {
+    r"\allowbreak{}": "", "``": "\u201c", "''": "\u201d", "--": "\u2013", "~": "\u00a0",
+    r"\qquad": "\u2003\u2003", r"\quad": "\u2003", r"\,": "\u2009",
+    r"\texttt{": "", r"\textbf{": "", r"\emph{": "", r"\text{": "", r"\mathrm{": "", "{": "", "}": "",
+}
+_TEXT_TOKEN = re.compile("|".join(re.escape(t) for t in sorted(_TEXT, key=len, reverse=True)))
 
 
 def tex_plain(value: Tex) -> str:
-    """Text-mode Tex (a word, a label) as the plain text it prints: derive.latex.escaping undone."""
-    text = str(value)
-    for command, char in TEXT_COMMANDS.items():
-        text = text.replace(command, char)
-    return re.sub(r"\\(?:texttt|textbf|emph|mathrm|text)\{([^{}]*)\}", r"\1", text)
+    """Text-mode Tex (a word, a label, a sentence derive wrote) as the plain text it prints."""
+    return _TEXT_TOKEN.sub(lambda m: _TEXT[m.group()], str(value))
 
 
 def tex_text(value: Tex) -> Markup:

@@ -8,6 +8,7 @@ reaches the page through derive.html.markup.finalize.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -61,7 +62,7 @@ def mixed(note: str) -> Markup:
     """A note: plain text escaped; Tex with $...$ spans as text and MathML in turn."""
     if not isinstance(note, Tex):
         return escape(note)
-    pieces = str(note).split("$")
+    pieces = re.split(r"(?<!\\)\$", str(note))  # an escaped \$ is text
     return Markup("".join(str(tex_math(Tex(p)) if i % 2 else tex_text(Tex(p))) for i, p in enumerate(pieces)))
 
 
@@ -89,9 +90,11 @@ def section(q: Any, answer: Any, published: dict[str, Any], view: dict[str, Any]
 
 @functools.cache
 def environment() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(packaged("templates") / "html")),
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(packaged("templates") / "html")),
                               autoescape=False, finalize=finalize, trim_blocks=True, lstrip_blocks=True,
                               keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
+    env.filters["math"] = math  # a view's math-mode Tex (the PDF's $...$) as MathML
+    return env
 
 
 def solutions_html(solved: Solved, appendix: AppendixView) -> str:
