@@ -16,7 +16,7 @@ import jinja2
 
 from derive import __version__
 from derive.answer import Row, Terms, Tex
-from derive.document_view import AppendixView, head_view
+from derive.document_view import AppendixView, CheckRow, head_view
 from derive.html import figures
 from derive.html.markup import Markup, escape, finalize, math, tex_math, tex_text
 from derive.latex.render import terms_tex
@@ -58,6 +58,15 @@ class Section:
     work: tuple[Work, ...]
 
 
+@dataclass(frozen=True)
+class CheckErrors:
+    """A check's row of the appendix view with its error and tolerance as MathML."""
+
+    row: CheckRow
+    max_error: Markup
+    tolerance: Markup
+
+
 def mixed(note: str) -> Markup:
     """A note: plain text escaped; Tex with $...$ spans as text and MathML in turn."""
     if not isinstance(note, Tex):
@@ -93,7 +102,6 @@ def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(packaged("templates") / "html")),
                               autoescape=False, finalize=finalize, trim_blocks=True, lstrip_blocks=True,
                               keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
-    env.filters["math"] = math  # a view's math-mode Tex (the PDF's $...$) as MathML
     return env
 
 
@@ -107,4 +115,5 @@ def solutions_html(solved: Solved, appendix: AppendixView) -> str:
     style = Markup((packaged("templates") / "html" / "style.css").read_text(encoding="utf-8"))
     return environment().get_template("solutions.html.j2").render(
         head=head, version=__version__, sections=sections, appendix=appendix, style=style,
+        check_rows=tuple(CheckErrors(c, math(c.max_error), math(c.tolerance)) for c in appendix.check_rows),
         cited=mixed(head.cited))
