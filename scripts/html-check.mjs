@@ -1,6 +1,7 @@
 // Open HTML pages in headless Chromium through the DevTools protocol (Node's own WebSocket, no
 // npm package but axe-core) and report, per page and width, as JSON on stdout: horizontal
-// overflow of the page, console errors, failed or network requests, and axe-core's violations.
+// overflow of the page, console errors, failed or network requests, SVG text outside its figure,
+// and axe-core's violations.
 // With SHOTS set, PNGs of each page at each width (tiles 2000 px tall) go into that folder.
 // usage: node --experimental-websocket html-check.mjs CHROMIUM AXE_JS WIDTHS PAGE...
 import { spawn } from "node:child_process";
@@ -79,6 +80,10 @@ for (const page of pages) {
     found.overflow = await value("document.documentElement.scrollWidth - document.documentElement.clientWidth");
     found.math = await value("document.querySelectorAll('math').length");
     found.mathErrors = await value("document.querySelectorAll('merror').length");
+    found.clipped = await value(`[...document.querySelectorAll("svg text")].filter((t) => {
+      const box = t.getBBox(), view = t.ownerSVGElement.viewBox.baseVal;
+      return box.x < 0 || box.y < 0 || box.x + box.width > view.width || box.y + box.height > view.height;
+    }).map((t) => t.textContent)`);
     await send("Runtime.evaluate", { expression: axe }, sessionId);
     found.violations = JSON.parse(await value(`axe.run(document, { resultTypes: ["violations"] }).then(
       (r) => JSON.stringify(r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help,

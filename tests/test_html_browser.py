@@ -30,6 +30,7 @@ def test_the_page_fits_every_width_and_loads_cleanly(report):
         assert r["overflow"] <= 0, r  # wide formulas and tables scroll inside their own box
         assert r["console"] == [] and r["failed"] == [] and r["requests"] == [], r
         assert r["math"] > 100 and r["mathErrors"] == 0, r
+        assert r["clipped"] == [], r  # every word and number of a figure inside the figure
 
 
 def test_axe_finds_no_serious_or_critical_violation(report):
@@ -43,7 +44,7 @@ def test_the_hostile_page_passes_too(write_config, tmp_path):
     assert cli.main(["build", "--no-pdf", "--html", "--config", str(_hostile_config(write_config)),
                      "--out", str(tmp_path)]) == 0
     for r in browse([tmp_path / "solutions.html"], (390,)):
-        assert r["overflow"] <= 0 and r["console"] == [] and r["failed"] == [], r
+        assert r["overflow"] <= 0 and r["console"] == [] and r["failed"] == [] and r["clipped"] == [], r
         assert [v for v in r["violations"] if v["impact"] in SERIOUS] == [], r["violations"]
 
 
@@ -53,10 +54,12 @@ def test_the_checker_sees_each_fault(tmp_path: Path):
     bad.write_text('<!DOCTYPE html><html><head><meta charset="utf-8"><title>bad</title></head><body>'
                    '<div style="width:2000px">wide</div><img src="missing.png">'
                    '<img src="http://derive.invalid/x.png" alt="x">'
+                   '<svg viewBox="0 0 50 20" width="50" height="20"><text x="30" y="15">clipped</text></svg>'
                    '<script>console.error("planted")</script></body></html>', encoding="utf-8")
     (r,) = browse([bad], (390,))
     assert r["overflow"] > 0
     assert any("planted" in line for line in r["console"])
     assert r["failed"]  # missing.png
     assert r["requests"] == ["http://derive.invalid/x.png"]
+    assert r["clipped"] == ["clipped"]
     assert {"image-alt", "html-has-lang"} <= {v["id"] for v in r["violations"]}

@@ -46,10 +46,10 @@ def tree_svg(tree: DrawnTree, ident: str) -> Markup:
     xs = [float(n.x) for n in tree.nodes]
     ys = [float(n.y) for n in tree.nodes]
     left, top = min(xs) - 0.2, max(ys) + 0.6
-    width = (max(xs) - left + 3.0) * PX_PER_CM
     height = (top - min(ys) + 0.8) * PX_PER_CM
     at = {n.id: ((float(n.x) - left) * PX_PER_CM, (top - float(n.y)) * PX_PER_CM) for n in tree.nodes}
     label_px = {n.id: LABEL_CHAR_PX * len(_plain(n.label)) + 6 for n in tree.nodes}
+    width = max(at[i][0] + label_px[i] for i in at) + 4  # the longest word of the last column ends the figure
     body: list[str] = []
     for e in tree.edges:
         (x1, y1), (x2, y2) = at[e.parent], at[e.child]
