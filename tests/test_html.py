@@ -108,7 +108,7 @@ def test_figures_are_svg_with_a_text_alternative(default_page):
     html, _ = default_page
     page = read(html)
     svgs = [attrs for tag, attrs in page.tags if tag == "svg"]
-    assert len(svgs) == 2  # the normalization tensor and the decoding tree
+    assert len(svgs) == 3  # the normalization tensor, the decoding tree and the BiRNN graph
     ids = {attrs.get("id") for _, attrs in page.tags}
     for attrs in svgs:
         assert attrs["role"] == "img"

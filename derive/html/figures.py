@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from derive.answer import Tex
-from derive.html.markup import Markup, escape, tex_plain
+from derive.html.markup import Markup, escape, tex_math, tex_plain
+from derive.questions.birnn_view import GraphView
 from derive.questions.decoding_view import DrawnTree
 from derive.questions.normalization_view import Figure as TensorFigure
 
@@ -121,12 +122,79 @@ def tensor_svg(fig: TensorFigure, ident: str) -> Markup:
     return _svg(ident, width, height, "Which entries share a statistic", desc, body)
 
 
+NODE_PX = 19.0  # a node's radius
+
+
+def _math_at(x: float, y: float, tex: Tex, width: float = 56, height: float = 30) -> str:
+    """A formula centred at (x, y): MathML in a foreignObject, as the TikZ node holds LaTeX."""
+    return (f'<foreignObject x="{_n(x - width / 2)}" y="{_n(y - height / 2)}" width="{_n(width)}" '
+            f'height="{_n(height)}"><div xmlns="http://www.w3.org/1999/xhtml" class="svg-math">'
+            f'{tex_math(tex)}</div></foreignObject>')
+
+
+# Where TikZ puts a label beside its edge (the view's placement: "pos=0.78, below"), in px.
+SIDES = {"left": (-18.0, 0.0), "right": (18.0, 0.0), "above": (0.0, -11.0), "below": (0.0, 11.0)}
+
+
+def _placement(options: str) -> tuple[float, tuple[float, float]]:
+    """A label's position along its edge (0 to 1) and its offset from there."""
+    pos, offset = 0.5, (0.0, 0.0)
+    for option in (o.strip() for o in options.split(",")):
+        if option.startswith("pos="):
+            pos = float(option[4:])
+        elif option in SIDES:
+            offset = SIDES[option]
+    return pos, offset
+
+
+def graph_svg(graph: GraphView, ident: str) -> Markup:
+    """The BiRNN's computational graph: the nodes where the view places them, each edge an arrow
+    labelled with its weight (or, crowded, the weights in a key under the figure, as in the PDF)."""
+    step = float(graph.step_cm) * PX_PER_CM
+    xs = [float(n.x) * step for n in graph.nodes]
+    ys = [float(n.y) * PX_PER_CM for n in graph.nodes]
+    left, top = min(xs) - 2 * NODE_PX, max(ys) + 2 * NODE_PX
+    at = {n.id: (x - left, top - y) for n, x, y in zip(graph.nodes, xs, ys, strict=True)}
+    width, height = max(xs) - left + 2 * NODE_PX, top - min(ys) + 2 * NODE_PX
+    body = [f'<defs><marker id="{ident}-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
+            'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#333"/></marker></defs>']
+    for e in graph.edges:
+        (x1, y1), (x2, y2) = at[e.source], at[e.target]
+        length = max(((x2 - x1) ** 2 + (y2 - y1) ** 2) ** 0.5, 1.0)
+        dx, dy = (x2 - x1) / length * NODE_PX, (y2 - y1) / length * NODE_PX
+        body.append(f'<line x1="{_n(x1 + dx)}" y1="{_n(y1 + dy)}" x2="{_n(x2 - dx)}" y2="{_n(y2 - dy)}" '
+                    f'stroke="#333" stroke-width="1.2" marker-end="url(#{ident}-arrow)"/>')
+        if e.label and not graph.crowded:
+            pos, (ox, oy) = _placement(e.placement)
+            body.append(_math_at(x1 + pos * (x2 - x1) + ox, y1 + pos * (y2 - y1) + oy, e.label))
+    for n in graph.nodes:
+        x, y = at[n.id]
+        fill = "#eeeeee" if n.shaded else "#fff"
+        if n.boxed:
+            body.append(f'<rect x="{_n(x - NODE_PX)}" y="{_n(y - NODE_PX * 0.8)}" width="{_n(2 * NODE_PX)}" '
+                        f'height="{_n(1.6 * NODE_PX)}" rx="5" fill="{fill}" stroke="#333"/>')
+        else:
+            body.append(f'<circle cx="{_n(x)}" cy="{_n(y)}" r="{_n(NODE_PX)}" fill="{fill}" stroke="#333"/>')
+        body.append(_math_at(x, y, n.label, 2 * NODE_PX, 2 * NODE_PX))
+    steps = sum(1 for n in graph.nodes if n.shaded)
+    desc = (f"The computational graph over {steps} steps, drawn in five rows from the bottom: the inputs x_t "
+            "(shaded), the forward states h(f)_t, the backward states h(b)_t, the outputs y_t and the "
+            "losses L_t (boxed). Each x_t feeds both states of its step; each forward state feeds the next "
+            "step's forward state and each backward state the previous step's; both states feed y_t, which "
+            f"feeds L_t. {len(graph.nodes)} nodes and {len(graph.edges)} edges; each edge is labelled "
+            "with its weight matrix.")
+    return _svg(ident, width, height, "The computational graph of the BiRNN", desc, body)
+
+
 def of(view: dict[str, Any]) -> Markup | None:
     """The figure a question's view draws, if it draws one this module knows."""
     v = view.get("v")
     tensor = getattr(v, "figure", None)
     if isinstance(tensor, TensorFigure):
         return tensor_svg(tensor, "fig-tensor")
+    graph = getattr(v, "graph", None)
+    if isinstance(graph, GraphView):
+        return graph_svg(graph, "fig-graph")
     search = getattr(v, "search", None)
     drawn = getattr(getattr(search, "figure", None), "drawn", None)
     if isinstance(drawn, DrawnTree):
