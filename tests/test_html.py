@@ -56,7 +56,6 @@ def test_formulas_are_mathml():
     x = sp.Symbol("x")
     assert finalize(x**2).startswith("<math") and "<msup>" in finalize(x**2)
     assert "<mfrac>" in markup.math(Tex(r"\frac{1}{2}"))
-    assert "<mfrac>" in markup.sympy_math(x / 2)
 
 
 def test_the_page_is_one_self_contained_document(default_page):

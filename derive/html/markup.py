@@ -1,8 +1,8 @@
 """HTML's one escaping choke point, as derive.answer.Tex and derive.latex.render.finalize are LaTeX's.
 
 `Markup` is HTML derive wrote itself; every other str is escaped by `finalize` before it reaches
-the page. MathML comes from SymPy's presentation printer (SymPy objects) or from latex2mathml
-(the LaTeX a view holds as Tex, which derive wrote).
+the page. MathML comes from latex2mathml, given derive's own LaTeX: a SymPy object as derive's
+printer prints it, or math-mode Tex a view holds (docs/html.md says why not SymPy's MathML printer).
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from typing import Any
 
 import sympy as sp
 from latex2mathml.converter import convert
-from sympy.printing.mathml import mathml
 
 from derive.answer import Tex
 from derive.latex.escaping import _GLYPHS
@@ -39,16 +38,6 @@ class Markup(str):
 
 def escape(text: str) -> Markup:
     return text if isinstance(text, Markup) else Markup(html.escape(text, quote=True))
-
-
-MATH = '<math xmlns="http://www.w3.org/1998/Math/MathML"{display}>{body}</math>'
-
-
-def sympy_math(expr: sp.Basic, block: bool = False) -> Markup:
-    """A SymPy object as presentation MathML, printed by SymPy's own printer: for expressions of
-    plain SymPy classes only (derive's notation classes print as their repr there; see `math`)."""
-    display = ' display="block"' if block else ""
-    return Markup(MATH.format(display=display, body=mathml(expr, printer="presentation")))
 
 
 def math(value: Any, block: bool = False) -> Markup:
