@@ -153,3 +153,16 @@ def test_same_config_same_bytes_and_a_build_without_html_removes_the_stale_page(
     assert run("build", "--no-pdf", "--out", str(first))[0] == 0
     assert not (first / "solutions.html").exists()
     assert Path(first / "answers.json").exists()
+
+
+def test_a_crowded_graph_gives_its_weights_under_it(write_config, tmp_path):
+    from derive import cli
+
+    assert cli.main(["build", "--no-pdf", "--html", "--config", str(write_config("[birnn]\nsteps = 8\n")),
+                     "--out", str(tmp_path)]) == 0
+    html = (tmp_path / "solutions.html").read_text(encoding="utf-8")
+    svg = html.split('<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="fig-graph-t"')[1]
+    graph, after = svg.split("</svg>", 1)
+    assert "<mi>W</mi>" not in graph  # no edge label: the figure is crowded
+    key = after.split('<p class="key">Edge weights: ')[1].split("</p>")[0]
+    assert key.count("<math") == 12  # six kinds of weighted edge, each with its weight
