@@ -166,3 +166,12 @@ def test_a_crowded_graph_gives_its_weights_under_it(write_config, tmp_path):
     assert "<mi>W</mi>" not in graph  # no edge label: the figure is crowded
     key = after.split('<p class="key">Edge weights: ')[1].split("</p>")[0]
     assert key.count("<math") == 12  # six kinds of weighted edge, each with its weight
+
+
+def test_the_step_tables_keep_one_candidate_per_greedy_step_and_b_per_beam_step(default_page):
+    html, _ = default_page
+    beam = html.split("<caption>Beam search, step by step</caption>")[1].split("</table>")[0]
+    cfg = config.load(None).decoding  # every step of the default tree has at least B candidates: B kept at each
+    assert beam.count('<span class="pass">yes</span>') == cfg.beam_width * cfg.steps
+    greedy = html.split("<caption>Greedy decoding, step by step</caption>")[1].split("</table>")[0]
+    assert greedy.count('<span class="pass">yes</span>') == cfg.steps  # one kept per step

@@ -49,11 +49,38 @@ class Result:
 
 
 @dataclass(frozen=True)
+class Candidate:
+    words: Markup
+    parent_score: Markup
+    logp: Markup
+    score: Markup
+    kept: bool
+
+
+@dataclass(frozen=True)
+class Step:
+    t: int
+    candidates: tuple[Candidate | None, ...]  # None where the hidden middle is
+    hidden: int
+    hidden_kept: int
+
+
+@dataclass(frozen=True)
+class StepTable:
+    """A step table of 2.4 (decoding_view.StepTable), its words as text and its scores as MathML."""
+
+    caption: str
+    steps: tuple[Step | None, ...]
+    hidden: int
+
+
+@dataclass(frozen=True)
 class Section:
     anchor: str
     number: str
     title: str
     figure: Markup | None
+    tables: tuple[StepTable, ...]
     results: tuple[Result, ...]
     work: tuple[Work, ...]
 
@@ -90,11 +117,33 @@ def html_row(row: Row) -> HtmlRow:
     return HtmlRow(_side(row.lhs), tex_math(Tex(row.rel)), _side(row.rhs), mixed(row.note))
 
 
+def _candidate(c: Any) -> Candidate | None:
+    if c is None:
+        return None
+    return Candidate(tex_text(c.words), math(c.parent_score), math(c.logp), math(c.score), c.kept)
+
+
+def step_table(caption: str, table: Any) -> StepTable:
+    steps = tuple(None if s is None else Step(s.t, tuple(_candidate(c) for c in s.candidates.shown),
+                                              s.candidates.hidden, s.hidden_kept)
+                  for s in table.steps.shown)
+    return StepTable(caption, steps, table.steps.hidden)
+
+
+def step_tables(view: dict[str, Any]) -> tuple[StepTable, ...]:
+    """Question 2.4's tables of greedy decoding's and beam search's steps, when the view has them."""
+    search = getattr(view.get("v"), "search", None)
+    if search is None or not hasattr(search, "greedy_table"):
+        return ()
+    return (step_table("Greedy decoding, step by step", search.greedy_table),
+            step_table("Beam search, step by step", search.beam_table))
+
+
 def section(q: Any, answer: Any, published: dict[str, Any], view: dict[str, Any]) -> Section:
     results = tuple(Result(b.part.id, b.field, None if b.tex is None else boxed(b.tex))
                     for b in q.boxed(published[q.key]))
     work = tuple(Work(title, tuple(html_row(r) for r in rows)) for title, rows in q.worked(answer).values())
-    return Section(f"q{q.number}", q.number, q.title, figures.of(view), results, work)
+    return Section(f"q{q.number}", q.number, q.title, figures.of(view), step_tables(view), results, work)
 
 
 @functools.cache
