@@ -9,7 +9,7 @@ CONFIG ?=
 CONFIG_ARG := $(if $(CONFIG),--config $(CONFIG))
 SOURCES := $(shell find derive templates -type f \( -name '*.py' -o -name '*.j2' -o -name '*.toml' \)) pyproject.toml
 
-.PHONY: pdf tex overleaf test golden lint stress stress-trees stress-variants layout bench mutate tex-tools venv clean FORCE
+.PHONY: pdf tex html overleaf test golden lint stress stress-trees stress-variants layout bench mutate tex-tools html-tools venv clean FORCE
 # No .DELETE_ON_ERROR: derive writes atomically, and a failed build must keep the earlier PDF.
 
 pdf: $(OUT)/solutions.pdf
@@ -38,6 +38,13 @@ $(OUT)/solutions.pdf: $(STAMP) $(SOURCES) $(CONFIG) $(OUT)/.config-used
 
 tex: $(STAMP)
 	$(BIN)/derive build --no-pdf --out $(OUT) $(CONFIG_ARG)
+
+html: $(STAMP)
+	$(BIN)/derive build --no-pdf --html --out $(OUT) $(CONFIG_ARG)
+
+# Chromium, Node and axe-core (into ~/.cache/derive/npm) for tests/test_html_browser.py.
+html-tools:
+	@sh scripts/ensure-html-tools.sh
 
 overleaf: tex
 

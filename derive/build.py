@@ -15,7 +15,7 @@ from derive import __version__, certify, origins
 from derive import outputs as outputs_
 from derive.answer import Check, Skipped
 from derive.config import Config, load
-from derive.document_view import appendix_view, head_view
+from derive.document_view import AppendixView, appendix_view, head_view
 from derive.errors import CheckFailed
 from derive.latex.compile import STATE_SUFFIXES, State, Stream, compile_pdf
 from derive.latex.render import render
@@ -120,9 +120,12 @@ def question_source(q: Question[Any], answer: Any, pytorch: bool) -> str:
     return render(f"{q.key}.tex.j2", heading=q.heading(), **q.view(answer, pytorch))
 
 
+def appendix(solved: Solved) -> AppendixView:
+    return appendix_view(solved.checks, solved.skipped, len(answer_fields(solved)), uncertified(solved))
+
+
 def tail_source(solved: Solved) -> str:
-    view = appendix_view(solved.checks, solved.skipped, len(answer_fields(solved)), uncertified(solved))
-    return "\n" + render("tail.tex.j2", v=view)
+    return "\n" + render("tail.tex.j2", v=appendix(solved))
 
 
 def latex_source(solved: Solved) -> str:
@@ -166,13 +169,14 @@ class Produced:
 
 
 def build(config_path: Path | None, out_dir: Path, pdf: bool = True, progress: Progress = _quiet,
-          worker: TorchWorker | None = None, sheet: str = "solutions") -> dict[str, Path]:
+          worker: TorchWorker | None = None, sheet: str = "solutions", html: bool = False) -> dict[str, Path]:
     """Build every output of the chosen sheets; write them only when everything succeeded."""
     config = load(config_path)  # bad input fails here, before any progress line
     outputs_.check_out_dir(out_dir)
-    produced = produce(config, SHEETS[sheet], pdf, progress, worker, read_latex_state(out_dir))
+    produced = produce(config, SHEETS[sheet], pdf, progress, worker, read_latex_state(out_dir), html)
     progress(f"writing {', '.join(produced.files)} to {out_dir}")
     stale = [] if pdf else [f"{stem}.pdf" for stem in SHEETS[sheet]]  # would no longer match its .tex
+    stale += [] if html or "solutions" not in SHEETS[sheet] else ["solutions.html"]  # nor the answers
     origin, recorded, writing = origins.identity(config), origins.read(out_dir), set(produced.files)
     others = origins.left_by_others(out_dir, recorded, origin, writing)
     if others:
@@ -189,7 +193,8 @@ def latex_state_files(states: dict[str, State]) -> dict[str, bytes]:
 
 
 def produce(config: Config, sheets: tuple[str, ...], pdf: bool = True, progress: Progress = _quiet,
-            worker: TorchWorker | None = None, state: dict[str, State] | None = None) -> Produced:
+            worker: TorchWorker | None = None, state: dict[str, State] | None = None,
+            html: bool = False) -> Produced:
     """The files of the chosen sheets as bytes, nothing written: a variant job returns them."""
     state = state or {}
     files: dict[str, bytes] = {}
@@ -202,7 +207,7 @@ def produce(config: Config, sheets: tuple[str, ...], pdf: bool = True, progress:
             compiled = compile_pdf(source, "questions.tex", state=state.get("questions"))
             files["questions.pdf"], states["questions"] = compiled.pdf, compiled.state
     if "solutions" in sheets:
-        solved_files, solved_state = _solutions(config, pdf, progress, worker, state.get("solutions"))
+        solved_files, solved_state = _solutions(config, pdf, progress, worker, state.get("solutions"), html)
         files |= solved_files
         if solved_state is not None:
             states["solutions"] = solved_state
@@ -210,8 +215,8 @@ def produce(config: Config, sheets: tuple[str, ...], pdf: bool = True, progress:
 
 
 def _solutions(config: Config, pdf: bool, progress: Progress, worker: TorchWorker | None,
-               state: State | None) -> tuple[dict[str, bytes], State | None]:
-    """solutions.tex, answers.json, overleaf.zip (and solutions.pdf): typeset while derived."""
+               state: State | None, html: bool = False) -> tuple[dict[str, bytes], State | None]:
+    """solutions.tex, answers.json, overleaf.zip (and solutions.pdf, solutions.html): typeset while derived."""
     with Stream(state=state or {}) if pdf else contextlib.nullcontext() as stream:
         if stream is not None:
             progress("typesetting while deriving (pdflatex reads the document as it is written)")
@@ -238,6 +243,10 @@ def _solutions(config: Config, pdf: bool, progress: Progress, worker: TorchWorke
             "answers.json": answers_json(solved).encode("utf-8"),
             "overleaf.zip": overleaf_zip(source),
         }
+        if html:
+            from derive.html.page import solutions_html
+
+            outputs["solutions.html"] = solutions_html(solved, appendix(solved)).encode("utf-8")
         if stream is None:
             return outputs, None
         progress("finishing the PDF (pdflatex)")

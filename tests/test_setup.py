@@ -111,7 +111,8 @@ def test_the_wheel_is_licensed_typed_and_declares_what_it_imports(tmp_path):
     required = {re.split(r"[<>=;!\s\[]", line.split(":", 1)[1].strip())[0].lower()
                 for line in metadata.splitlines() if line.startswith("Requires-Dist:")}
     modules = {"sympy": "sympy", "mpmath": "mpmath", "numpy": "numpy", "jinja2": "jinja2", "tqdm": "tqdm",
-               "torch": "torch", "distributed": "distributed", "dask": "distributed", "pylatex": "pylatex"}
+               "torch": "torch", "distributed": "distributed", "dask": "distributed", "pylatex": "pylatex",
+               "latex2mathml": "latex2mathml"}
     imported = set()
     for path in (ROOT / "derive").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):

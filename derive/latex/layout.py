@@ -16,7 +16,7 @@ from typing import TypeVar
 import sympy as sp
 
 from derive.answer import Tex
-from derive.latex.escaping import json_key
+from derive.latex import escaping  # a module: escaping imports this one (words cut long words)
 from derive.latex.printer import decimal, tex
 
 TEXT_WIDTH_EM = 43.0  # 17.2 cm of text at 11 pt: letter paper with 2.2 cm margins
@@ -158,4 +158,5 @@ def matrix_shown(label: Tex, matrix: sp.MatrixBase, where: str) -> MatrixShown:
     label_em = width_em(label)
     ex, ap = pair_excerpts(matrix, tex, lambda x: decimal(x, 4), TEXT_WIDTH_EM - label_em - 3)
     together = ex.width + ap.width + label_em + 5 <= TEXT_WIDTH_EM
-    return MatrixShown(label, ex.tex, ap.tex, together, None if ex.complete else ex.where, json_key(where))
+    return MatrixShown(label, ex.tex, ap.tex, together, None if ex.complete else ex.where,
+                       escaping.json_key(where))

@@ -1,0 +1,168 @@
+"""solutions.html: the solved build's answers, boxed results, worked steps, figures and checks.
+
+It is made from what the PDF is made from: each question's `boxed` answers (from the published
+answers.json), its `worked` rows, its view's figure geometry, and the appendix view. Every value
+reaches the page through derive.html.markup.finalize.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import jinja2
+
+from derive import __version__
+from derive.answer import Row, Terms, Tex
+from derive.document_view import AppendixView, CheckRow, head_view
+from derive.html import figures
+from derive.html.markup import Markup, escape, finalize, math, tex_math, tex_text
+from derive.latex.render import terms_tex
+from derive.questions import QUESTIONS
+from derive.resources import packaged
+
+if TYPE_CHECKING:
+    from derive.build import Solved
+
+
+@dataclass(frozen=True)
+class HtmlRow:
+    lhs: Markup | None
+    rel: Markup
+    rhs: Markup | None
+    note: Markup
+
+
+@dataclass(frozen=True)
+class Work:
+    title: str
+    rows: tuple[HtmlRow, ...]
+
+
+@dataclass(frozen=True)
+class Result:
+    part: str
+    field: str
+    math: Markup | None  # None: the field does not read as a formula
+
+
+@dataclass(frozen=True)
+class Candidate:
+    words: Markup
+    parent_score: Markup
+    logp: Markup
+    score: Markup
+    kept: bool
+
+
+@dataclass(frozen=True)
+class Step:
+    t: int
+    candidates: tuple[Candidate | None, ...]  # None where the hidden middle is
+    hidden: int
+    hidden_kept: int
+
+
+@dataclass(frozen=True)
+class StepTable:
+    """A step table of 2.4 (decoding_view.StepTable), its words as text and its scores as MathML."""
+
+    caption: str
+    steps: tuple[Step | None, ...]
+    hidden: int
+
+
+@dataclass(frozen=True)
+class Section:
+    anchor: str
+    number: str
+    title: str
+    figure: Markup | None
+    tables: tuple[StepTable, ...]
+    results: tuple[Result, ...]
+    work: tuple[Work, ...]
+
+
+@dataclass(frozen=True)
+class CheckErrors:
+    """A check's row of the appendix view with its error and tolerance as MathML."""
+
+    row: CheckRow
+    max_error: Markup
+    tolerance: Markup
+
+
+def mixed(note: str) -> Markup:
+    """A note: plain text escaped; Tex with $...$ spans as text and MathML in turn."""
+    if not isinstance(note, Tex):
+        return escape(note)
+    pieces = re.split(r"(?<!\\)\$", str(note))  # an escaped \$ is text
+    return Markup("".join(str(tex_math(Tex(p)) if i % 2 else tex_text(Tex(p))) for i, p in enumerate(pieces)))
+
+
+def boxed(content: str) -> Markup:
+    """A box's content: text with $...$ spans (the PDF's \\answertext) or a formula (\\answerbox)."""
+    return mixed(Tex(content)) if "$" in content else tex_math(Tex(content), block=True)
+
+
+def _side(value: Any) -> Markup | None:
+    if value is None:
+        return None
+    return math(Tex(terms_tex(value)) if isinstance(value, Terms) else value)
+
+
+def html_row(row: Row) -> HtmlRow:
+    return HtmlRow(_side(row.lhs), tex_math(Tex(row.rel)), _side(row.rhs), mixed(row.note))
+
+
+def _candidate(c: Any) -> Candidate | None:
+    if c is None:
+        return None
+    return Candidate(tex_text(c.words), math(c.parent_score), math(c.logp), math(c.score), c.kept)
+
+
+def step_table(caption: str, table: Any) -> StepTable:
+    steps = tuple(None if s is None else Step(s.t, tuple(_candidate(c) for c in s.candidates.shown),
+                                              s.candidates.hidden, s.hidden_kept)
+                  for s in table.steps.shown)
+    return StepTable(caption, steps, table.steps.hidden)
+
+
+def step_tables(view: dict[str, Any]) -> tuple[StepTable, ...]:
+    """Question 2.4's tables of greedy decoding's and beam search's steps, when the view has them."""
+    search = getattr(view.get("v"), "search", None)
+    if search is None or not hasattr(search, "greedy_table"):
+        return ()
+    return (step_table("Greedy decoding, step by step", search.greedy_table),
+            step_table("Beam search, step by step", search.beam_table))
+
+
+def section(q: Any, answer: Any, published: dict[str, Any], view: dict[str, Any]) -> Section:
+    results = tuple(Result(b.part.id, b.field, None if b.tex is None else boxed(b.tex))
+                    for b in q.boxed(published[q.key]))
+    work = tuple(Work(title, tuple(html_row(r) for r in rows)) for title, rows in q.worked(answer).values())
+    return Section(f"q{q.number}", q.number, q.title, figures.of(view), step_tables(view), results, work)
+
+
+@functools.cache
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(packaged("templates") / "html")),
+                              autoescape=False, finalize=finalize, trim_blocks=True, lstrip_blocks=True,
+                              keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
+    return env
+
+
+def solutions_html(solved: Solved, appendix: AppendixView) -> str:
+    """solutions.html of a solved build whose checks all passed."""
+    config = solved.config
+    head = head_view(config.document.title, __version__, config.document.variant_id)
+    pytorch = not solved.skipped
+    sections = [section(q, solved.answers[q.key], solved.published, dict(q.view(solved.answers[q.key], pytorch)))
+                for q in QUESTIONS]
+    style = Markup((packaged("templates") / "html" / "style.css").read_text(encoding="utf-8"))
+    return environment().get_template("solutions.html.j2").render(
+        head=head, version=__version__, sections=sections, appendix=appendix, style=style,
+        check_rows=tuple(CheckErrors(c, math(c.max_error), math(c.tolerance)) for c in appendix.check_rows),
+        cited=mixed(head.cited))
