@@ -25,3 +25,9 @@ def track(items: Iterable[T], total: int, label: str, unit: str = "it", every: i
         yield item
         if done % every == 0 or done == total:
             print(f"{label}: {done}/{total} {unit} ({time.perf_counter() - start:.0f} s)", file=out, flush=True)
+
+
+def on_terminal(stream: TextIO | None = None) -> bool:
+    """Whether progress goes to a terminal (stderr by default): a bar there, lines elsewhere."""
+    out = stream if stream is not None else sys.stderr
+    return out.isatty()

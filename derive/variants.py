@@ -34,6 +34,7 @@ from derive.keys import KEY_FILES, Spool, as_text, write_json_list, write_key_cs
 from derive.latex.compile import State
 from derive.latex.render import environment
 from derive.printing import ALL_SHEETS, all_sheets
+from derive.progress import on_terminal, track
 from derive.questions import QUESTIONS
 from derive.roster import Student
 from derive.sheet import default_title
@@ -207,7 +208,9 @@ def run(ids: Sequence[str | Student], base_seed: int, base: Path | None, out: Pa
     with _one_run(out), Spool(out) as keys, Spool(out) as rows:
         outputs_.commit(out, {}, remove=[*KEY_FILES, "report.json", ALL_SHEETS])
         try:
-            for outcome in _outcomes(jobs, executor):
+            bar = progress is not None and on_terminal()  # a bar on a terminal, a line per variant elsewhere
+            outcomes = _outcomes(jobs, executor)
+            for outcome in track(outcomes, len(students), "variants", unit="variants") if bar else outcomes:
                 if outcome.error:
                     failed.append(outcome)
                     _say(progress, f"variant {outcome.variant_id} failed: {outcome.error}")
@@ -219,9 +222,10 @@ def run(ids: Sequence[str | Student], base_seed: int, base: Path | None, out: Pa
                          | ({"roster": dict(student.columns)} if student.columns else {}) | {"answers": answers})
                 rows.add(report_row(outcome, answers, spec))
                 built.append(outcome.variant_id)
-                drew = ", ".join(f"{q} {n}" for q, n in outcome.draws.items())
-                _say(progress, f"variant {outcome.variant_id} written (draws: {drew}; required properties held: "
-                     f"{', '.join(spec.require) or 'none'})")
+                if not bar:
+                    drew = ", ".join(f"{q} {n}" for q, n in outcome.draws.items())
+                    _say(progress, f"variant {outcome.variant_id} written (draws: {drew}; required properties "
+                         f"held: {', '.join(spec.require) or 'none'})")
         except KeyboardInterrupt:
             raise Stopped(signal.SIGINT, len(built)) from None
         except Interrupted as exc:

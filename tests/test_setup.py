@@ -135,3 +135,29 @@ def test_mypy_on_a_user_script_sees_the_api_types(tmp_path):
                           text=True, cwd=tmp_path)
     assert 'has type "Fraction", variable has type "int"' in done.stdout
     assert 'has type "Answers", variable has type "str"' in done.stdout
+
+
+def test_variants_and_batch_grading_show_a_bar_on_a_terminal(tmp_path, monkeypatch):
+    from derive.cli import main
+
+    err = Terminal()
+    monkeypatch.setattr(sys, "stderr", err)
+    assert main(["variants", "--count", "2", "--no-pdf", "--out", str(tmp_path / "v")]) == 0
+    final = err.getvalue().split("\r")[-1]
+    assert "variants: 100%|" in err.getvalue() and "2/2" in final
+    assert "written (draws" not in err.getvalue()  # the bar stands for the per-variant lines
+    (tmp_path / "s").mkdir()
+    (tmp_path / "s" / "v001.toml").write_bytes((tmp_path / "v" / "v001" / "submission.toml").read_bytes())
+    err.seek(0)
+    err.truncate()
+    assert main(["grade", "--variants", str(tmp_path / "v"), "--submissions", str(tmp_path / "s"),
+                 "--out", str(tmp_path / "grades.csv")]) == 0
+    assert "grading: 100%|" in err.getvalue() and "2/2" in err.getvalue()
+
+
+def test_variants_print_a_line_per_variant_when_not_a_terminal(tmp_path, capsys):
+    from derive.cli import main
+
+    assert main(["variants", "--count", "2", "--no-pdf", "--out", str(tmp_path / "v")]) == 0
+    err = capsys.readouterr().err
+    assert err.count("written (draws") == 2 and "100%|" not in err

@@ -25,6 +25,7 @@ from derive.grading.parts import format_points
 from derive.grading.policy import GradingPolicy
 from derive.grading.report import batch_csv, batch_details
 from derive.grading.submission import Report, grade, read_submission
+from derive.progress import on_terminal, track
 
 SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
 # One variant's entry: its answers.json and its id, a build's answers being far smaller.
@@ -177,7 +178,8 @@ def grade_batch(variants: Path, submissions: Path, fixed: GradingPolicy | None) 
     columns: list[str] = []
     rows: list[tuple[str, str, dict[str, str]]] = []
     graded: list[tuple[str, Report]] = []
-    for k in keyed(variants):
+    entries = keyed(variants)
+    for k in track(entries, len(folders), "grading", unit="students") if on_terminal() else entries:
         path = submissions / f"{k.folder}.toml"
         try:
             checked_parts(k.answers)
