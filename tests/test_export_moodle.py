@@ -203,7 +203,7 @@ def test_tolerance_is_the_grading_policys_bound_made_absolute(rtol, atol, inside
 
 
 @pytest.mark.parametrize(("make", "message"), [
-    (lambda d: d, "{d}: not a `derive variants` folder (no key.json)"),
+    (lambda d: d, "{d}: no key.jsonl or key.json (not a `derive variants` folder?)"),
     (lambda d: d / "nowhere", "{d}/nowhere: no such variants folder"),
 ])
 def test_a_folder_that_is_not_a_variants_folder_is_exit_2(capsys, tmp_path, make, message):

@@ -6,16 +6,13 @@ config.toml), so that a stale folder of an earlier run is never exported."""
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from derive.errors import ConfigError
+from derive.grading.batch import keyed
 from derive.grading.policy import GradingPolicy
-
-SAFE_FOLDER = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,99}")  # roster.slug: no leading "."
 
 
 @dataclass(frozen=True)
@@ -37,30 +34,6 @@ class Variant:
         return load(path).grading if path.is_file() else GradingPolicy()
 
 
-def _entries(folder: Path) -> Iterator[tuple[str, Any]]:
-    """(where, entry) for every entry of the key, in the key's (the roster's) order."""
-    lines = folder / "key.jsonl"
-    path = lines if lines.is_file() else folder / "key.json"
-    if not path.is_file():
-        raise ConfigError(str(folder), "not a `derive variants` folder (no key.json)")
-    try:
-        text = path.read_text(encoding="utf-8")
-        if path is lines:
-            for number, line in enumerate(text.splitlines(), 1):
-                if line.strip():
-                    yield f"{path}, line {number}", json.loads(line)
-            return
-        raw = json.loads(text)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(str(path), f"cannot be read ({exc})") from None
-    except json.JSONDecodeError as exc:
-        raise ConfigError(str(path), f"not valid JSON: {exc}") from None
-    if not isinstance(raw, list):
-        raise ConfigError(str(path), "must be a list of variants, as `derive variants` writes it")
-    for i, entry in enumerate(raw):
-        yield f"{path}[{i}]", entry
-
-
 def _answers(path: Path) -> dict[str, Any]:
     try:
         answers = json.loads(path.read_text(encoding="utf-8"))
@@ -77,17 +50,8 @@ def read_variants(folder: Path) -> list[Variant]:
     """Every variant the key lists, in its order; one line naming the file for anything unreadable."""
     if not folder.is_dir():
         raise ConfigError(str(folder), "no such variants folder")
-    out = []
-    for where, entry in _entries(folder):
-        if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
-            raise ConfigError(where, 'must be {"id": "...", "folder": "...", ...}')
-        name = entry.get("folder", entry["id"])
-        if not isinstance(name, str) or not SAFE_FOLDER.fullmatch(name):
-            raise ConfigError(f"{where}.folder", "must be letters, digits, '_', '.', '-' (a file name)")
-        roster = entry.get("roster", {})
-        if not isinstance(roster, dict) or not all(isinstance(v, str) for v in roster.values()):
-            raise ConfigError(f"{where}.roster", "must be a table of strings")
-        out.append(Variant(entry["id"], folder / name, dict(roster), _answers(folder / name / "answers.json")))
+    out = [Variant(k.id, folder / k.folder, dict(k.roster), _answers(folder / k.folder / "answers.json"))
+           for k in keyed(folder)]  # the key read as the grader reads it (derive/grading/batch.py)
     if not out:
         raise ConfigError(str(folder), "the key lists no variants")
     return out

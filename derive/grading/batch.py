@@ -27,7 +27,7 @@ from derive.grading.report import batch_csv, batch_details
 from derive.grading.submission import Report, grade, read_submission
 from derive.progress import on_terminal, track
 
-SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
+SAFE_ID = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,99}")  # as roster.slug makes folders: no leading "."
 # One variant's entry: its answers.json and its id, a build's answers being far smaller.
 MAX_ENTRY_CHARS = 256 * 2**20
 READ_CHARS = 2**16
