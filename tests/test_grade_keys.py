@@ -163,3 +163,21 @@ def test_a_damaged_variant_is_its_row_and_the_others_are_graded(capsys, tmp_path
 def test_the_documented_entry_limit_is_the_code_constant():
     doc = (Path(__file__).parent.parent / "docs" / "submissions.md").read_text(encoding="utf-8")
     assert f"{batch.MAX_ENTRY_CHARS // 2**20} M characters" in doc.replace("\n", " ")
+
+
+def test_a_folder_that_roster_slug_starts_with_an_underscore_is_graded(capsys, tmp_path):
+    """roster.slug turns `=cmd@evil.example` into `_cmd_at_evil.example`: a folder the grader takes."""
+    from derive.roster import slug
+
+    folder = slug("=cmd@evil.example")
+    assert folder.startswith("_")
+    variants, subs = tmp_path / "variants", tmp_path / "subs"
+    variants.mkdir()
+    subs.mkdir()
+    entry = {"id": "=cmd@evil.example", "seed": 1, "folder": folder, "answers": key_of_default()}
+    (variants / "key.jsonl").write_text(json.dumps(entry) + "\n", encoding="utf-8")
+    (subs / f"{folder}.toml").write_text(SUBMISSION, encoding="utf-8")
+    code, out, _ = run(capsys, "grade", "--variants", str(variants), "--submissions", str(subs))
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [(r["id"], r["status"], r["total"]) for r in rows] == [("'=cmd@evil.example", "graded", "1")]
