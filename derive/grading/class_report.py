@@ -175,7 +175,7 @@ def by_misconception(stats: ClassStats) -> list[tuple[Diagnosis, str, int, list[
 def _list(items: Sequence[str], none: str) -> NoEscape:
     if not items:
         return NoEscape(none)
-    return NoEscape(", ".join(documents.text(i) for i in items) + ".")
+    return NoEscape(", ".join(documents.breakable(i) for i in items) + ".")
 
 
 def report_pdf(stats: ClassStats) -> bytes:

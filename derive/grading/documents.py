@@ -22,6 +22,15 @@ def text(value: str) -> NoEscape:
     return NoEscape(escape("".join(ch if ord(ch) in charset.SUPPORTED else UNPRINTABLE for ch in value)))
 
 
+def breakable(value: str) -> NoEscape:
+    """`text`, with line breaks allowed after each '.', '_', '@' and '-': a long field path or
+    e-mail id wraps at the margin instead of running past it."""
+    escaped = str(text(value))
+    for mark in (".", r"\_", "@", "-"):
+        escaped = escaped.replace(mark, mark + r"\allowbreak{}")
+    return NoEscape(escaped)
+
+
 def document(title: str) -> Document:
     """A4, 2 cm margins, no paragraph indent, the title (escaped) as a heading."""
     doc = Document(documentclass="article", document_options=["a4paper", "11pt"], indent=False, lmodern=True,
