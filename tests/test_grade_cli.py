@@ -190,7 +190,7 @@ def test_the_documented_example_is_right_for_the_assignment(key_file):
 
 
 def test_the_documented_limits_are_the_code_constants():
-    from derive.grading import compare, evaluate, expr, submission
+    from derive.grading import budget, compare, evaluate, expr, submission
 
     doc = (Path(__file__).parent.parent / "docs" / "submissions.md").read_text(encoding="utf-8")
     limits = doc.split("Limits (")[1].split("\n\n")[0].replace("\n", " ")
@@ -199,7 +199,7 @@ def test_the_documented_limits_are_the_code_constants():
         f"literal exponents up to {expr.MAX_LITERAL_EXPONENT}", f"numbers up to {evaluate.MAX_POWER}",
         f"exact values up to {evaluate.MAX_BITS} bits", f"powers of symbols up to {evaluate.MAX_POLY_POWER}",
         f"up to {evaluate.MAX_TERMS} terms", f"at most {compare.MAX_ARRAY_DEPTH} deep",
-        f"at most {compare.MAX_ENTRIES} entries", f"time limit of {compare.PART_TIME_LIMIT:g} s",
+        f"at most {compare.MAX_ENTRIES} entries", f"{budget.PART_BUDGET:,} units of counted work",
         f"up to {submission.MAX_FILE_BYTES // 2**20} MB",
     ]
     assert [q for q in quoted if q not in limits] == []

@@ -12,10 +12,11 @@ import sympy as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from derive.grading import compare, evaluate
+from derive.grading import budget, compare, evaluate
 from derive.grading.compare import CORRECT, UNPARSEABLE
 from derive.grading.expr import Bin, Num, Sym, Unparseable, parse
-from derive.grading.policy import GradingPolicy
+from derive.grading.parts import GradedPart
+from derive.grading.policy import GradingPolicy, Tolerance
 from derive.grading.submission import grade
 from tests.grade_support import key_of
 
@@ -126,20 +127,38 @@ def test_deeply_nested_arrays_are_unparseable(key):
     assert (report.results[0].verdict, report.results[0].reason) == (UNPARSEABLE, "arrays nested deeper than 8")
 
 
-def test_time_limit_per_part(key, monkeypatch):
-    def slow(*args: object) -> None:
-        time.sleep(10)
+HEAVY = "(" + "*".join(["3^1000"] * 6) + ")/(" + "*".join(["2^1000"] * 6) + ")"  # big exact values, one entry
 
-    monkeypatch.setattr(compare, "PART_TIME_LIMIT", 0.2)
-    monkeypatch.setattr(evaluate, "o_reduction", slow)
-    start = time.monotonic()
-    report = grade(key, {"lora": {"ffn": {"lora": {"time_big_o": "O(n d^2)"}}},
+
+def _tensor_part(entries: int) -> GradedPart:
+    return GradedPart("t", "1", Fraction(1), compare.TENSOR, [[["1"]] * entries], ("t",), shape=(1, entries, 1))
+
+
+def test_a_tensor_of_heavy_entries_stops_at_the_same_entry_on_every_run():
+    """4,096 entries of big exact products: the part's counted budget runs out, at an entry that
+    depends on the work, not on the clock; the same verdict and reason on every run."""
+    got = [[[HEAVY]] * 4096]
+    first = compare.grade_part(_tensor_part(4096), got, Tolerance(1e-3, 1e-9))
+    again = compare.grade_part(_tensor_part(4096), got, Tolerance(1e-3, 1e-9))
+    assert (first.verdict, first.reason) == (again.verdict, again.reason)
+    assert first.verdict == UNPARSEABLE and f"{budget.PART_BUDGET:,} units" in first.reason
+
+
+def test_the_budget_is_per_part_and_plain_tensors_fit(key):
+    got = [[["0.5"]] * 4096]
+    result = compare.grade_part(_tensor_part(4096), got, Tolerance(1e-3, 1e-9))
+    assert result.verdict in ("wrong", "partial") and "units" not in result.reason  # graded, not stopped
+    report = grade(key, {"normalization": {"batch": {"mean": [[[HEAVY]] * 3]}},
                          "decoding": {"greedy": {"log_likelihood": "-12/5"}}}, GradingPolicy(), "s.toml")
-    results = {r.part.path: r for r in report.results}
-    assert (results["lora.ffn.lora.time_big_o"].verdict, results["lora.ffn.lora.time_big_o"].reason) == (
-        UNPARSEABLE, "took longer than the 0.2 s limit per part")
-    assert results["decoding.greedy.log_likelihood"].verdict == CORRECT  # the next part is graded as usual
-    assert time.monotonic() - start < 3
+    assert all("units" not in r.reason for r in report.results)  # a small part of heavy entries fits
+
+
+def test_a_budget_planted_smaller_stops_a_part_it_let_through(key, monkeypatch):
+    part = _tensor_part(3)
+    assert "units" not in compare.grade_part(part, [[[HEAVY]] * 3], Tolerance(1e-3, 1e-9)).reason
+    monkeypatch.setattr(budget, "PART_BUDGET", 50)
+    stopped = compare.grade_part(part, [[[HEAVY]] * 3], Tolerance(1e-3, 1e-9))
+    assert stopped.verdict == UNPARSEABLE and "50 units" in stopped.reason
 
 
 def _forbidden(name: str):

@@ -5,10 +5,7 @@ Every verdict carries its reason; a wrong answer is a verdict, never an error.""
 from __future__ import annotations
 
 import math
-import signal
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -16,13 +13,12 @@ from typing import Any
 
 import sympy as sp
 
-from derive.grading import evaluate
+from derive.grading import budget, evaluate
 from derive.grading.evaluate import typed
 from derive.grading.expr import Unparseable, parse, shown
 from derive.grading.parts import CHOICE, EXACT, NUMBER, O_FORM, TENSOR, WORDS, GradedPart
 from derive.grading.policy import Tolerance
 
-PART_TIME_LIMIT = 2.0  # seconds for one part
 MAX_ENTRIES = 100_000
 MAX_ARRAY_DEPTH = 8
 # Integer points at which an exact answer must equal the key (N, T, ... take these values).
@@ -56,26 +52,6 @@ def sci(x: float) -> str:
         return f"{x:.3g}"
     mantissa, exponent = f"{x:.1e}".split("e")
     return f"{mantissa.removesuffix('.0')}e{int(exponent)}"
-
-
-@contextmanager
-def time_limit(seconds: float) -> Iterator[None]:
-    """Unparseable after `seconds` (SIGALRM, main thread only; elsewhere the grammar's size
-    limits alone bound the work)."""
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
-        yield
-        return
-
-    def expire(signum: int, frame: object) -> None:
-        raise Unparseable(f"took longer than the {seconds:g} s limit per part")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def _text(value: Any) -> str:
@@ -187,6 +163,8 @@ def _tensor(part: GradedPart, got: Any, tol: Tolerance) -> Result:
     for index, (e, g) in enumerate(zip(expected, answers, strict=True)):
         try:
             ok, why = compare_numbers(e, g, tol)
+        except budget.OverBudget:  # the part's work is spent: the part, not this entry, is unparseable
+            raise
         except Unparseable as exc:
             ok, why, unparseable = False, f"unparseable: {exc}", unparseable + 1
         if not ok:
@@ -288,12 +266,13 @@ _GRADERS: dict[str, Callable[[GradedPart, Any, Tolerance], Result]] = {
 
 
 def grade_part(part: GradedPart, got: Any, tol: Tolerance) -> Result:
-    """The verdict of one part; the submission's text is parsed by the grammar, within the time limit.
+    """The verdict of one part; the submission's text is parsed by the grammar, within the part's
+    counted budget (derive/grading/budget.py).
     An empty string is no answer (the blank submission.toml holds one for every field)."""
     if got is ABSENT or isinstance(got, str) and not got.strip():
         return Result(part, Fraction(0), MISSING, "no answer")
     try:
-        with time_limit(PART_TIME_LIMIT):
+        with budget.limited():  # counted work, not time: the same verdict on every machine
             return _GRADERS[part.kind](part, got, tol)
     except _ShapeMismatch as exc:
         return Result(part, Fraction(0), WRONG, str(exc))

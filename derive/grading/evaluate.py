@@ -15,6 +15,7 @@ from sympy.printing.precedence import precedence
 from sympy.printing.str import StrPrinter
 
 from derive.bigo import big_o
+from derive.grading import budget
 from derive.grading.expr import Bin, Call, Neg, Node, Num, Sym, Unparseable
 
 MAX_BITS = 20_000  # numerator or denominator of an exact intermediate value
@@ -45,12 +46,16 @@ def typed(value: sp.Expr | str) -> str:
     return value.replace("**", "^") if isinstance(value, str) else _Typed().doprint(value)
 
 
-def _bounded(x: Value) -> Value:
+def _bounded(x: Value, times: int = 1) -> Value:
+    """x, its cost charged to the part's budget (`times` for a power: the bits of its exponent)."""
     if isinstance(x, float):
+        budget.spend(times)
         if not math.isfinite(x):
             raise Unparseable("a value overflows")
         return x
-    if max(x.numerator.bit_length(), x.denominator.bit_length()) > MAX_BITS:
+    bits = max(x.numerator.bit_length(), x.denominator.bit_length())
+    budget.spend(budget.for_bits(bits) * times)
+    if bits > MAX_BITS:
         raise Unparseable(f"an intermediate value has more than {MAX_BITS} bits")
     return x
 
@@ -65,7 +70,7 @@ def _power(base: Value, exponent: Value) -> Value:
             raise Unparseable(f"a power has more than {MAX_BITS} bits")
         if base == 0 and k < 0:
             raise Unparseable("division by zero")
-        return base**k
+        return _bounded(base**k, abs(k).bit_length())
     if base < 0:
         raise Unparseable("a negative number to a fractional power")
     try:
@@ -90,11 +95,11 @@ def number(node: Node, env: Mapping[str, int] | None = None) -> Value:
         case Sym(name):
             if env is None or name not in env:
                 raise Unparseable(f"a number is expected here, not the symbol {name}")
-            return Fraction(env[name])
+            return _bounded(Fraction(env[name]))
         case Neg(operand):
-            return -number(operand, env)
+            return _bounded(-number(operand, env))
         case Call("log", argument):
-            return _log(number(argument, env))
+            return _bounded(_log(number(argument, env)))
         case Call(_, _):
             raise Unparseable("O(...) where a number is expected")
         case Bin(op, left, right):
@@ -207,8 +212,10 @@ def o_reduction(node: Node, symbols: Sequence[sp.Symbol],
                 order: Sequence[tuple[sp.Symbol, sp.Symbol]]) -> sp.Expr:
     """The dominant monomials of an O-form's argument (or of a cost expression), coefficients dropped."""
     inner = node.argument if is_o_form(node) else node  # type: ignore[union-attr]
-    if _terms(inner) > MAX_TERMS:
+    terms = _terms(inner)
+    if terms > MAX_TERMS:
         raise Unparseable(f"expands to more than {MAX_TERMS} terms")
+    budget.spend(terms * budget.UNITS_PER_TERM)  # SymPy's expansion and reduction, by their size
     logs: dict[str, sp.Symbol] = {}
     expr = sp.expand(_sympy(inner, {s.name: s for s in symbols}, logs))
     variables = [*symbols, *sorted(logs.values(), key=str)]

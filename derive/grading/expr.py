@@ -73,6 +73,9 @@ def shown(text: str, limit: int = 40) -> str:
 def tokenize(text: str) -> list[tuple[str, str]]:
     if len(text) > MAX_LENGTH:
         raise Unparseable(f"longer than {MAX_LENGTH} characters ({len(text)})")
+    from derive.grading import budget
+
+    budget.spend(len(text) + 1)
     if any(not ch.isprintable() for ch in text.replace(" ", "").replace("\t", "")):
         raise Unparseable("contains a control character")
     for alias, op in _ALIASES.items():
@@ -101,6 +104,9 @@ def number(text: str) -> Fraction:
     power = int(exponent) if exponent else 0
     if abs(power) > MAX_LITERAL_EXPONENT:
         raise Unparseable(f"the literal {shown(text)} has an exponent beyond {MAX_LITERAL_EXPONENT}")
+    from derive.grading import budget
+
+    budget.spend(budget.for_bits(abs(power) * 4))
     return Fraction(mantissa) * Fraction(10) ** power
 
 
