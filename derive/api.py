@@ -213,7 +213,8 @@ SubmissionInput = Mapping[str, Any] | str | os.PathLike[str]
 class PartGrade:
     """One graded part: its path in answers.json (`decoding.beam.1.log_likelihood`), the
     sub-question it belongs to, the points given of `max_points`, the verdict (`correct`,
-    `partial`, `wrong`, `unparseable`, `missing`) and the reason."""
+    `partial`, `wrong`, `unparseable`, `missing`), the reason, and the misconception a wrong
+    answer matches when one is named (docs/feedback.md)."""
 
     part: str
     question: str
