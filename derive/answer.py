@@ -9,28 +9,37 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Self
 
 NOISE_DIGITS = 3  # errors below a thousandth of the tolerance's decade are published as that bound
 
 
-class Tex(str):
-    """Trusted LaTeX written by derive itself; every plain str is escaped.
-
-    Tex + Tex is Tex; Tex + str (either order) is refused, since the str is not known to be
-    LaTeX: escape it (derive.latex.escaping) or, if derive wrote it, make it Tex first."""
+class Trusted(str):
+    """Markup derive wrote itself (LaTeX, HTML): joined with its own kind it stays trusted; joined
+    with a plain str (either order) it is refused, since the str is not known to be markup: escape
+    it, or, if derive wrote it, make it the trusted kind first."""
 
     __slots__ = ()
+    LANGUAGE = "markup"
 
-    def __add__(self, other: str) -> Tex:
-        if not isinstance(other, Tex):
-            raise TypeError(f"Tex + str: {str(other)[:40]!r} is not known to be LaTeX; escape it or make it Tex")
-        return Tex(str.__add__(self, other))
+    def __add__(self, other: str) -> Self:
+        if not isinstance(other, type(self)):
+            raise TypeError(f"{type(self).__name__} + str: {str(other)[:40]!r} is not known to be "
+                            f"{self.LANGUAGE}; escape it or make it {type(self).__name__}")
+        return type(self)(str.__add__(self, other))
 
-    def __radd__(self, other: str) -> Tex:
-        if not isinstance(other, Tex):
-            raise TypeError(f"str + Tex: {other[:40]!r} is not known to be LaTeX; escape it or make it Tex")
-        return Tex(str.__add__(other, self))
+    def __radd__(self, other: str) -> Self:
+        if not isinstance(other, type(self)):
+            raise TypeError(f"str + {type(self).__name__}: {str(other)[:40]!r} is not known to be "
+                            f"{self.LANGUAGE}; escape it or make it {type(self).__name__}")
+        return type(self)(str.__add__(other, self))
+
+
+class Tex(Trusted):
+    """Trusted LaTeX written by derive itself; every plain str is escaped (derive.latex.escaping)."""
+
+    __slots__ = ()
+    LANGUAGE = "LaTeX"
 
 
 @dataclass(frozen=True)

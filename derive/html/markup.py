@@ -14,26 +14,17 @@ from typing import Any
 import sympy as sp
 from latex2mathml.converter import convert
 
-from derive.answer import Tex
+from derive.answer import Tex, Trusted
 from derive.latex.escaping import _GLYPHS
 from derive.latex.escaping import escape as latex_escape
 from derive.latex.printer import tex
 
 
-class Markup(str):
+class Markup(Trusted):
     """Trusted HTML written by derive; Markup + str is refused (escape the str first)."""
 
     __slots__ = ()
-
-    def __add__(self, other: str) -> Markup:
-        if not isinstance(other, Markup):
-            raise TypeError(f"Markup + str: {str(other)[:40]!r} is not known to be HTML; escape it")
-        return Markup(str.__add__(self, other))
-
-    def __radd__(self, other: str) -> Markup:
-        if not isinstance(other, Markup):
-            raise TypeError(f"str + Markup: {other[:40]!r} is not known to be HTML; escape it")
-        return Markup(str.__add__(other, self))
+    LANGUAGE = "HTML"
 
 
 def escape(text: str) -> Markup:
