@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from numbers import Integral
@@ -265,11 +265,10 @@ def grade(key: KeyInput, submission: SubmissionInput, grading: ConfigInput | Non
     answers, source = _submission(submission)
     published = _key(key)
     report = grade_submission(published, answers, policy, source)
-    if isinstance(key, Variant | Solution):  # the misconceptions of the config that derived the key
-        catalog = misconceptions.for_key(key.solution.solved.config if isinstance(key, Variant)
-                                         else key.solved.config, published, policy, "the key's config")
-    else:  # as `derive grade --key` without --config: the default config's, when it derives the key
-        catalog = replace(misconceptions.for_key(load({}), published, policy, "the default config"), note="")
+    if isinstance(key, Variant | Solution):  # the key is this config's own answers: its catalog as it is
+        catalog = misconceptions.derived((key.solution if isinstance(key, Variant) else key).solved.config)
+    else:  # as `derive grade --key` without --config
+        catalog = misconceptions.for_submission(None, published, policy, "the key")
     report = misconceptions.name(report, published, answers, catalog, policy)
     parts = tuple(PartGrade(r.part.path, r.part.question, r.points, r.part.points, r.verdict, r.reason,
                             None if r.misconception is None else (r.misconception.id, r.misconception.sentence))

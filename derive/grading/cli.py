@@ -6,9 +6,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from derive import outputs
 from derive.config import Config, load
@@ -16,7 +14,7 @@ from derive.errors import UsageError
 from derive.export.gradebook import DEFAULT_ASSIGNMENT, Row, gradebook
 from derive.grading import class_report, feedback
 from derive.grading.batch import Batch, grade_batch
-from derive.grading.misconceptions import Catalog, for_key, name
+from derive.grading.misconceptions import for_submission, name
 from derive.grading.policy import GradingPolicy
 from derive.grading.report import batch_render, render
 from derive.grading.submission import Report, grade, read_key, read_submission
@@ -40,14 +38,6 @@ def _say_ignored(report: Report) -> None:
     """Fields a submission holds that answers.json does not: on stderr, the rest being graded."""
     for field in report.ignored:
         print(f"derive: {report.source}: {field}", file=sys.stderr)
-
-
-def _catalog(config: Config | None, key: dict[str, Any], policy: GradingPolicy) -> Catalog:
-    """One submission's misconceptions: derived from --config when it derives the key (a note
-    says so when it does not), else from the default config when that derives the key."""
-    if config is not None:
-        return for_key(config, key, policy, "--config")
-    return replace(for_key(load(None), key, policy, "the default config"), note="")
 
 
 def _documents(args: argparse.Namespace, sheets: list[tuple[str, Report]], batch: Batch | None) -> None:
@@ -93,7 +83,7 @@ def run_grade(args: argparse.Namespace) -> int:
         raise UsageError("--report is for batch mode (--variants DIR --submissions DIR); use --feedback DIR")
     key, submission, policy = read_key(args.key), read_submission(args.submission), fixed or GradingPolicy()
     report = grade(key, submission, policy, str(args.submission))
-    report = name(report, key, submission, _catalog(config, key, policy), policy)
+    report = name(report, key, submission, for_submission(config, key, policy, "--config"), policy)
     _say_ignored(report)
     sys.stdout.write(render(report, args.format or "text", f"{args.submission} graded against {args.key}"))
     _documents(args, [(args.submission.stem, report)], None)

@@ -50,6 +50,15 @@ def for_key(config: Config, key: dict[str, Any], policy: GradingPolicy, source: 
     return derived(config)
 
 
+def for_submission(config: Config | None, key: dict[str, Any], policy: GradingPolicy, source: str) -> Catalog:
+    """One submission's catalog: `config`'s when it derives the key (a note says so when it does
+    not, naming `source`), else the default config's when that derives the key (silently: most
+    keys are another variant's)."""
+    if config is not None:
+        return for_key(config, key, policy, source)
+    return replace(for_key(load(None), key, policy, "the default config"), note="")
+
+
 def for_variant(path: Path, key: dict[str, Any], policy: GradingPolicy) -> Catalog:
     """The catalog of a variant folder's config.toml (batch mode)."""
     if not path.is_file():
