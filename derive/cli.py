@@ -1,4 +1,4 @@
-"""Command line: `derive build`, `check`, `init`, `variants` and `grade`.
+"""Command line: `derive build`, `check`, `init`, `variants`, `grade` and `export`.
 
 Exit 0 ok, 1 check/LaTeX failure, 2 bad input."""
 
