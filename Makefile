@@ -9,7 +9,7 @@ CONFIG ?=
 CONFIG_ARG := $(if $(CONFIG),--config $(CONFIG))
 SOURCES := $(shell find derive templates -type f \( -name '*.py' -o -name '*.j2' -o -name '*.toml' \)) pyproject.toml
 
-.PHONY: pdf tex html overleaf test golden lint stress stress-trees stress-variants layout bench mutate tex-tools html-tools venv clean FORCE
+.PHONY: pdf tex html overleaf test golden schema lint stress stress-trees stress-variants layout bench mutate tex-tools html-tools venv clean FORCE
 # No .DELETE_ON_ERROR: derive writes atomically, and a failed build must keep the earlier PDF.
 
 pdf: $(OUT)/solutions.pdf
@@ -54,6 +54,11 @@ test: $(STAMP) tex-tools
 # Rewrites tests/golden/ from the current code: review the diff, then commit it.
 golden: $(STAMP)
 	DERIVE_UPDATE_GOLDEN=1 $(BIN)/python -m pytest -q tests/test_golden.py
+
+# Rewrites derive/schemas/config.schema.json and docs/config.md's key table from the key
+# declarations (derive/declare.py); tests/test_schema_generated.py fails when they drift.
+schema: $(STAMP)
+	$(BIN)/python -m derive.schema_gen
 
 # ruff on all the Python, mypy on the package (settings in pyproject.toml): no errors allowed.
 lint: $(STAMP)
