@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 	@sh scripts/check-python.sh $(PYTHON) $(VENV)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,lint]'
 	touch $@
 
 venv: $(STAMP)
@@ -60,10 +60,12 @@ golden: $(STAMP)
 schema: $(STAMP)
 	$(BIN)/python -m derive.schema_gen
 
-# ruff on all the Python, mypy on the package (settings in pyproject.toml): no errors allowed.
+# ruff on all the Python, mypy on the package, the import contracts (lint-imports; all settings
+# in pyproject.toml): no errors allowed.
 lint: $(STAMP)
 	$(BIN)/ruff check derive tests scripts
 	$(BIN)/mypy derive
+	$(BIN)/lint-imports
 
 stress: $(STAMP) tex-tools
 	$(BIN)/python scripts/stress.py

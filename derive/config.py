@@ -13,12 +13,13 @@ import tomllib
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import Any, BinaryIO
 
 import mpmath
 import sympy as sp
 
-from derive import charset
+from derive import charset, variants_spec
+from derive import grading_policy as grading
 from derive import values as v
 from derive.config_keys import (
     ACTIVATIONS,
@@ -38,11 +39,8 @@ from derive.config_keys import (
 )
 from derive.declare import Table
 from derive.errors import ConfigError
-from derive.grading import policy as grading
 from derive.resources import default_text
-
-if TYPE_CHECKING:
-    from derive.variants_spec import VariantsSpec
+from derive.variants_spec import VariantsSpec
 
 Tensor = tuple[tuple[tuple[sp.Rational, ...], ...], ...]
 Matrix = tuple[tuple[sp.Rational, ...], ...]
@@ -192,14 +190,8 @@ def from_dict(raw: dict[str, Any], defaults: dict[str, Any]) -> Config:
         birnn=_birnn(merged["birnn"], defaults["birnn"]),
         lora=_lora(merged["lora"], defaults["lora"]),
         grading=grading.parse(merged["grading"]),
-        variants=_variants(merged["variants"]),
+        variants=variants_spec.parse(merged["variants"]),
     )
-
-
-def _variants(raw: dict[str, Any]) -> VariantsSpec:
-    from derive.variants_spec import parse  # its own module, which reads the questions' answers: imported late
-
-    return parse(raw)
 
 
 def _document(raw: dict[str, Any], default: dict[str, Any]) -> DocumentConfig:

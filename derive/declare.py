@@ -1,6 +1,6 @@
 """One declaration per config key: its type, its limits and what it means.
 
-The readers (config.py, variants_spec.py, grading/policy.py) validate with these objects, and
+The readers (config.py, variants_spec.py, grading_policy.py) validate with these objects, and
 derive/schema_gen.py writes from them the JSON Schema (derive/schemas/config.schema.json) and
 the key table of docs/config.md, so that a limit is written once. A `Table` maps names to
 keys; a reader looks its key up when it reads, so a changed declaration changes all three.

@@ -1,5 +1,5 @@
 """The config's JSON Schema and docs/config.md's key table, generated from the key declarations
-(derive/config_keys.py, derive/grading/policy.py, derive/variants_spec.py).
+(derive/config_keys.py, derive/grading_policy.py, derive/variants_spec.py).
 
 `python -m derive.schema_gen` (`make schema`) rewrites derive/schemas/config.schema.json and the
 table between the markers of docs/config.md; tests/test_schema_generated.py fails when either
@@ -16,9 +16,9 @@ from typing import Any
 
 from derive.config_keys import BIRNN, DECODING, DOCUMENT, LORA, NORMALIZATION
 from derive.declare import Table
-from derive.grading.policy import GRADING
+from derive.grading_policy import GRADING
 from derive.questions import QUESTIONS
-from derive.variants_spec import VARIANTS
+from derive.variants_spec import REQUIREMENTS, VARIANTS
 
 TABLES = (DOCUMENT, NORMALIZATION, DECODING, BIRNN, LORA, GRADING, VARIANTS)
 ROOT = Path(__file__).resolve().parent
@@ -35,7 +35,7 @@ DESCRIPTION = (
 
 
 def config_schema() -> dict[str, Any]:
-    options = {"questions": QUESTIONS.keys(), "properties": tuple(QUESTIONS.properties())}
+    options = {"questions": QUESTIONS.keys(), "properties": tuple(REQUIREMENTS)}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "urn:derive-solutions:config.schema.json",

@@ -7,6 +7,7 @@ A question left out of `vary` keeps the base config's values.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -17,12 +18,17 @@ from derive.config_keys import ACTIVATIONS, BIRNN, DECODING, LORA, TENSOR_MAX_EN
 from derive.declare import Choices, Int, Names, Number, Shaped, Table
 from derive.errors import ConfigError
 from derive.latex.treefig import MAX_LEAVES
-from derive.questions.decoding_margin import DEFAULT_MARGIN, MAX_MARGIN, MIN_MARGIN
 
 QUESTION_KEYS = ("normalization", "decoding", "birnn", "lora")
 MAX_DRAWS_LIMIT = 100_000
 MAX_WORD_LENGTH = 40
 MAX_DEPTH = MAX_BRANCHING = 10
+# A student who rounds two scores to two decimals moves each by at most 0.005: only scores
+# closer than 0.01 can change order. A margin below this would not protect the answer
+# (`unambiguous`, derive/questions/decoding_margin.py).
+MIN_MARGIN = Fraction(1, 100)
+MAX_MARGIN = 10  # in log p: far beyond any rounding; a tree can still be drawn (log p >= -1000)
+DEFAULT_MARGIN = "0.05"
 
 DEFAULTS: dict[str, Any] = {
     "vary": list(QUESTION_KEYS),
@@ -86,6 +92,56 @@ VARIANTS = Table.of(
 
 
 @dataclass(frozen=True)
+class Requirement:
+    """A property `require` may name: the question whose derived answer proves it (its
+    `Question.properties`), what it says, and why a `[variants]` table makes it unattainable
+    (None: it may hold), decided before any draw."""
+
+    question: str
+    description: str
+    impossible: Callable[[VariantsSpec], str | None] = lambda _: None
+
+
+def _constant_entries(spec: VariantsSpec) -> str | None:
+    low, high = spec.normalization.entries
+    if low == high:
+        return f"variants.normalization.entries = [{low}, {high}] makes every variance 0"
+    if all(shape[2] == 1 for shape in spec.normalization.shapes):
+        return "with L = 1 in every shape, each instance variance is over one entry, so 0"
+    return None
+
+
+def _branching_tree(spec: VariantsSpec) -> str | None:
+    if max(spec.decoding.depth) < 2:
+        return "with depth 1, greedy decoding and beam search both find the optimum"
+    if spec.decoding.branching[1] < 2:
+        return "with branching at most 1 the tree has a single path"
+    return None
+
+
+def _beam_beats_greedy(spec: VariantsSpec) -> str | None:
+    if max(spec.decoding.beam_width) < 2:
+        return "with beam width 1, beam search is greedy decoding"
+    return _branching_tree(spec)
+
+
+REQUIREMENTS = {
+    "nonzero_variance": Requirement("normalization", "no variance is 0", _constant_entries),
+    "small_denominators": Requirement("normalization", "every mean and variance has a denominator at most "
+                                      "variants.normalization.max_denominator"),
+    "greedy_not_optimal": Requirement("decoding", "greedy decoding misses the optimum (under every tie-break)",
+                                      _branching_tree),
+    "greedy_not_best_beam": Requirement("decoding", "the best beam scores higher than the greedy sequence (under "
+                                        "every tie-break)", _beam_beats_greedy),
+    "beam_misses_optimum": Requirement("decoding", "beam search misses the optimum (under every tie-break)",
+                                       _branching_tree),
+    "no_ties": Requirement("decoding", "no two full paths tie, and no two siblings have the same log p"),
+    "unambiguous": Requirement("decoding", "every greedy step, beam cut and the optimum is won by at least "
+                               "variants.decoding.margin"),
+}
+
+
+@dataclass(frozen=True)
 class NormalizationVary:
     shapes: tuple[tuple[int, int, int], ...]
     entries: tuple[int, int]
@@ -138,16 +194,12 @@ def parse(raw: Any) -> VariantsSpec:
     assert isinstance(max_draws, Int)
     sub = {k: _merged(table, k) for k in QUESTION_KEYS}
     vary = _names(get["vary"], "variants.vary", QUESTION_KEYS)
-    # Imported here: the questions, which own the properties, import config.py (this module's caller).
-    from derive.questions import QUESTIONS
-
-    properties = {name: prop for name, (_, prop) in QUESTIONS.properties().items()}
-    require = _names(get["require"], "variants.require", tuple(properties))
+    require = _names(get["require"], "variants.require", tuple(REQUIREMENTS))
     spec = VariantsSpec(vary, require, max_draws.read(get["max_draws"], "variants.max_draws"),
                         _normalization(sub["normalization"]), _decoding(sub["decoding"]), _birnn(sub["birnn"]),
                         _lora(sub["lora"]))
     for name in spec.require:
-        reason = properties[name].impossible(spec)
+        reason = REQUIREMENTS[name].impossible(spec)
         if reason:
             raise ConfigError("variants.require", f'"{name}" can never hold: {reason}')
     return spec

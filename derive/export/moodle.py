@@ -24,10 +24,10 @@ from typing import Any
 from derive.config import Config, load
 from derive.export import moodle_text
 from derive.export.variants_dir import Variant
+from derive.graded_parts import CHOICE, EXACT, NUMBER, O_FORM, TENSOR, WORDS, GradedPart, format_points
 from derive.grading.compare import flatten, read_number
 from derive.grading.evaluate import typed
-from derive.grading.parts import CHOICE, EXACT, NUMBER, O_FORM, TENSOR, WORDS, GradedPart, format_points
-from derive.grading.policy import GradingPolicy
+from derive.grading_policy import GradingPolicy
 from derive.questions import QUESTIONS, Question
 from derive.sheet import not_graded, sheet_source
 

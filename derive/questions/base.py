@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
 from derive.answer import Boxed, Issued, Row
 from derive.config import Config
 from derive.published import Section, section_of
+from derive.variants_spec import REQUIREMENTS, VariantsSpec
 
 if TYPE_CHECKING:
-    from derive.grading.parts import GradedPart
+    from derive.graded_parts import GradedPart
     from derive.properties import Property
-    from derive.variants_spec import VariantsSpec
     from derive.verify import Planned
 
 A = TypeVar("A")
@@ -232,6 +232,7 @@ class Registry:
             if q.parts.number not in (None, str(number)):
                 raise RuntimeError(f"{q.key} is registered twice")
             q.parts.number = str(number)
+        self.properties()  # every declared property proved by its question: checked at registration
         self._position = {p.id: i for i, q in enumerate(questions) for p in q.parts.all()}
 
     def __iter__(self) -> Iterator[Question[Any]]:
@@ -250,14 +251,22 @@ class Registry:
         return tuple(q.key for q in self.questions)
 
     def properties(self) -> dict[str, tuple[Question[Any], Property]]:
-        """Every property a variant may require, name -> (the question whose answer proves it, it)."""
+        """Every property a variant may require, name -> (the question whose answer proves it, its
+        proof), in the order `variants_spec.REQUIREMENTS` declares them: a registered question
+        proves exactly the properties declared for it."""
         out: dict[str, tuple[Question[Any], Property]] = {}
         for q in self.questions:
             for name, prop in q.properties.items():
-                if name in out:
-                    raise RuntimeError(f"property {name} is defined by {out[name][0].key} and {q.key}")
+                declared = REQUIREMENTS.get(name)
+                if declared is None or declared.question != q.key:
+                    raise RuntimeError(f"{q.key} proves property {name}, which variants_spec.REQUIREMENTS does "
+                                       "not declare for it")
                 out[name] = (q, prop)
-        return out
+        keys = {q.key for q in self.questions}
+        missing = [name for name, declared in REQUIREMENTS.items() if declared.question in keys and name not in out]
+        if missing:
+            raise RuntimeError(f"no question proves the declared properties {', '.join(missing)}")
+        return {name: out[name] for name in REQUIREMENTS if name in out}
 
     def position(self, part_id: str) -> int:
         """The position of the question an issued id belongs to (checks are listed in question order)."""

@@ -17,7 +17,7 @@ import sympy as sp
 
 from derive.answer import Boxed, Row, Tex
 from derive.config import BirnnConfig, Config
-from derive.grading.parts import NUMBER, GradedPart, get
+from derive.graded_parts import NUMBER, GradedPart, get
 from derive.latex.notation import Series, Subscripted
 from derive.latex.printer import tex
 from derive.published import Section

@@ -18,7 +18,7 @@ import sympy as sp
 from derive.answer import Boxed, Check, Issued
 from derive.bigo import big_o
 from derive.config import Config, DecodingConfig
-from derive.grading.parts import EXACT, NUMBER, O_FORM, WORDS, GradedPart, get
+from derive.graded_parts import EXACT, NUMBER, O_FORM, WORDS, GradedPart, get
 from derive.properties import Property
 from derive.published import Section, at, formula, o_form, section_of
 from derive.questions import beam_sort, decoding_view, search
@@ -429,35 +429,17 @@ def _no_ties(answer: DecodingAnswer, _: VariantsSpec) -> bool:
     return len(set(scores)) == len(scores) and all(len(set(x)) == len(x) for x in logps.values())
 
 
-def _branching_tree(spec: VariantsSpec) -> str | None:
-    if max(spec.decoding.depth) < 2:
-        return "with depth 1, greedy decoding and beam search both find the optimum"
-    if spec.decoding.branching[1] < 2:
-        return "with branching at most 1 the tree has a single path"
-    return None
-
-
-def _beam_beats_greedy(spec: VariantsSpec) -> str | None:
-    if max(spec.decoding.beam_width) < 2:
-        return "with beam width 1, beam search is greedy decoding"
-    return _branching_tree(spec)
-
-
 class Decoding(Question[DecodingAnswer]):
     key = KEY
     title = "Decoding"
     parts = DecodingParts
     not_answers = ("complexity.selection", "complexity.sorted.selection")  # the selection method's name
     properties = {
-        "greedy_not_optimal": Property("greedy decoding misses the optimum (under every tie-break)",
-                                       margin.greedy_not_optimal, _branching_tree),
-        "greedy_not_best_beam": Property("the best beam scores higher than the greedy sequence (under every "
-                                         "tie-break)", margin.greedy_not_best_beam, _beam_beats_greedy),
-        "beam_misses_optimum": Property("beam search misses the optimum (under every tie-break)",
-                                        margin.beam_misses_optimum, _branching_tree),
-        "no_ties": Property("no two full paths tie, and no two siblings have the same log p", _no_ties),
-        "unambiguous": Property("every greedy step, beam cut and the optimum is won by at least "
-                                "variants.decoding.margin", margin.unambiguous),
+        "greedy_not_optimal": Property(margin.greedy_not_optimal),
+        "greedy_not_best_beam": Property(margin.greedy_not_best_beam),
+        "beam_misses_optimum": Property(margin.beam_misses_optimum),
+        "no_ties": Property(_no_ties),
+        "unambiguous": Property(margin.unambiguous),
     }
 
     def warm(self, spec: VariantsSpec) -> None:

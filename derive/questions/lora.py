@@ -14,7 +14,7 @@ import sympy as sp
 
 from derive.answer import Boxed, Tex
 from derive.config import Config, LoraConfig
-from derive.grading.parts import CHOICE, O_FORM, GradedPart, get
+from derive.graded_parts import CHOICE, O_FORM, GradedPart, get
 from derive.published import Section
 from derive.questions import lora_checks, lora_view
 from derive.questions.base import Misconception, Question, Table

@@ -20,7 +20,7 @@ import sympy as sp
 from derive import crosscheck
 from derive.answer import Boxed, Check, Row, Terms, Tex
 from derive.config import Config
-from derive.grading.parts import TENSOR, GradedPart, get, shape_of
+from derive.graded_parts import TENSOR, GradedPart, get, shape_of
 from derive.latex.notation import Subscripted
 from derive.properties import Property
 from derive.published import Section, at, rationals, read, section_of
@@ -271,15 +271,6 @@ def _values(answer: NormalizationAnswer, field: str) -> list[Any]:
     return [x for s in answer.statistics for x in getattr(s, field).flat]
 
 
-def _constant_entries(spec: VariantsSpec) -> str | None:
-    low, high = spec.normalization.entries
-    if low == high:
-        return f"variants.normalization.entries = [{low}, {high}] makes every variance 0"
-    if all(shape[2] == 1 for shape in spec.normalization.shapes):
-        return "with L = 1 in every shape, each instance variance is over one entry, so 0"
-    return None
-
-
 def _small_denominators(answer: NormalizationAnswer, spec: VariantsSpec) -> bool:
     limit = spec.normalization.max_denominator
     return all(x.q <= limit for x in _values(answer, "mean") + _values(answer, "variance"))
@@ -290,11 +281,8 @@ class Normalization(Question[NormalizationAnswer]):
     title = "Normalization"
     parts = NormalizationParts
     properties = {
-        "nonzero_variance": Property("no variance is 0",
-                                     lambda answer, _: all(x != 0 for x in _values(answer, "variance")),
-                                     _constant_entries),
-        "small_denominators": Property("every mean and variance has a denominator at most "
-                                       "variants.normalization.max_denominator", _small_denominators),
+        "nonzero_variance": Property(lambda answer, _: all(x != 0 for x in _values(answer, "variance"))),
+        "small_denominators": Property(_small_denominators),
     }
 
     def derive(self, config: Config) -> NormalizationAnswer:
