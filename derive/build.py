@@ -107,10 +107,10 @@ def head_source(config: Config) -> str:
     return render("head.tex.j2", v=head_view(config.document.title, __version__, config.document.variant_id))
 
 
-def question_source(q: Question[Any], answer: Any, pytorch: bool) -> str:
+def question_source(q: Question[Any, Any, Any], answer: Any, pytorch: bool) -> str:
     """A question's section. `pytorch`: whether its PyTorch checks run, known before they do
     (the section is typeset first); the prose names only checks that run."""
-    return render(f"{q.key}.tex.j2", heading=q.heading(), **q.view(answer, pytorch))
+    return render(f"{q.key}.tex.j2", heading=q.heading(), v=q.view(answer, pytorch))
 
 
 def appendix(solved: Solved) -> AppendixView:

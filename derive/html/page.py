@@ -159,7 +159,7 @@ def solutions_html(solved: Solved, appendix: AppendixView) -> str:
     config = solved.config
     head = head_view(config.document.title, __version__, config.document.variant_id)
     pytorch = not solved.skipped
-    sections = [section(q, solved.answers[q.key], solved.published, dict(q.view(solved.answers[q.key], pytorch)))
+    sections = [section(q, solved.answers[q.key], solved.published, {"v": q.view(solved.answers[q.key], pytorch)})
                 for q in QUESTIONS]
     style = Markup((packaged("templates") / "html" / "style.css").read_text(encoding="utf-8"))
     return environment().get_template("solutions.html.j2").render(

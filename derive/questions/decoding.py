@@ -8,7 +8,6 @@ import functools
 import itertools
 import math
 import random
-from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -429,7 +428,7 @@ def _no_ties(answer: DecodingAnswer, _: VariantsSpec) -> bool:
     return len(set(scores)) == len(scores) and all(len(set(x)) == len(x) for x in logps.values())
 
 
-class Decoding(Question[DecodingAnswer]):
+class Decoding(Question[DecodingAnswer, decoding_view.DecodingView, decoding_view.DecodingPrompt]):
     key = KEY
     title = "Decoding"
     parts = DecodingParts
@@ -454,14 +453,14 @@ class Decoding(Question[DecodingAnswer]):
     def boxed(self, section: Section) -> list[Boxed]:
         return decoding_view.boxed(section, self.parts, self.key, BEAMS)
 
-    def view(self, answer: DecodingAnswer, pytorch: bool) -> Mapping[str, Any]:
-        return {"v": decoding_view.view(answer, beams_at=f"{self.key}.{BEAMS}")}
+    def view(self, answer: DecodingAnswer, pytorch: bool) -> decoding_view.DecodingView:
+        return decoding_view.view(answer, beams_at=f"{self.key}.{BEAMS}")
 
     def as_json(self, answer: DecodingAnswer) -> dict[str, Any]:
         return as_json(answer)
 
-    def prompt(self, config: Config) -> Mapping[str, Any]:
-        return {"d": decoding_view.prompt(config.decoding)}
+    def prompt(self, config: Config) -> decoding_view.DecodingPrompt:
+        return decoding_view.prompt(config.decoding)
 
     def randomize(self, rng: random.Random, spec: VariantsSpec) -> Table:
         depth = rng.choice(spec.decoding.depth)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import itertools
 import random
-from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -28,6 +27,7 @@ from derive.questions.base import Misconception, Part, Parts, Question, Table
 from derive.verify import Planned, compare, torch_job
 
 if TYPE_CHECKING:
+    from derive.questions.normalization_view import NormalizationPrompt, NormalizationView
     from derive.variants_spec import VariantsSpec
 
 KEY = "normalization"  # the config section, the answers.json key, the templates' name
@@ -276,7 +276,7 @@ def _small_denominators(answer: NormalizationAnswer, spec: VariantsSpec) -> bool
     return all(x.q <= limit for x in _values(answer, "mean") + _values(answer, "variance"))
 
 
-class Normalization(Question[NormalizationAnswer]):
+class Normalization(Question[NormalizationAnswer, "NormalizationView", "NormalizationPrompt"]):
     key = KEY
     title = "Normalization"
     parts = NormalizationParts
@@ -291,10 +291,10 @@ class Normalization(Question[NormalizationAnswer]):
     def plan(self, answer: NormalizationAnswer, config: Config, published: Section | None = None) -> Planned:
         return plan(answer, config, published)
 
-    def view(self, answer: NormalizationAnswer, pytorch: bool) -> Mapping[str, Any]:
+    def view(self, answer: NormalizationAnswer, pytorch: bool) -> NormalizationView:
         from derive.questions.normalization_view import view  # it reads this module's tables: imported late
 
-        return {"v": view(answer)}
+        return view(answer)
 
     def as_json(self, answer: NormalizationAnswer) -> dict[str, Any]:
         return as_json(answer)
@@ -312,10 +312,10 @@ class Normalization(Question[NormalizationAnswer]):
                          f"{len(s.groups)} statistics)", tuple(r for g in s.groups[:SHOWN_GROUPS] for r in g.rows))
                 for s in answer.statistics}
 
-    def prompt(self, config: Config) -> Mapping[str, Any]:
+    def prompt(self, config: Config) -> NormalizationPrompt:
         from derive.questions.normalization_view import prompt  # it reads this module's tables: imported late
 
-        return {"d": prompt(config)}
+        return prompt(config)
 
     def randomize(self, rng: random.Random, spec: VariantsSpec) -> Table:
         n, c, length = rng.choice(spec.normalization.shapes)
