@@ -9,7 +9,7 @@ CONFIG ?=
 CONFIG_ARG := $(if $(CONFIG),--config $(CONFIG))
 SOURCES := $(shell find derive templates -type f \( -name '*.py' -o -name '*.j2' -o -name '*.toml' \)) pyproject.toml
 
-.PHONY: pdf tex html overleaf test golden lint stress stress-trees stress-variants layout bench mutate tex-tools html-tools venv clean FORCE
+.PHONY: pdf tex html overleaf test golden schema lint stress stress-trees stress-variants layout bench mutate tex-tools html-tools venv clean FORCE
 # No .DELETE_ON_ERROR: derive writes atomically, and a failed build must keep the earlier PDF.
 
 pdf: $(OUT)/solutions.pdf
@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 	@sh scripts/check-python.sh $(PYTHON) $(VENV)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,lint]'
 	touch $@
 
 venv: $(STAMP)
@@ -55,10 +55,17 @@ test: $(STAMP) tex-tools
 golden: $(STAMP)
 	DERIVE_UPDATE_GOLDEN=1 $(BIN)/python -m pytest -q tests/test_golden.py
 
-# ruff on all the Python, mypy on the package (settings in pyproject.toml): no errors allowed.
+# Rewrites derive/schemas/config.schema.json and docs/config.md's key table from the key
+# declarations (derive/declare.py); tests/test_schema_generated.py fails when they drift.
+schema: $(STAMP)
+	$(BIN)/python -m derive.schema_gen
+
+# ruff on all the Python, mypy on the package, the import contracts (lint-imports; all settings
+# in pyproject.toml): no errors allowed.
 lint: $(STAMP)
 	$(BIN)/ruff check derive tests scripts
 	$(BIN)/mypy derive
+	$(BIN)/lint-imports
 
 stress: $(STAMP) tex-tools
 	$(BIN)/python scripts/stress.py

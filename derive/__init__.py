@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from derive.version import DISTRIBUTION, __version__
+
 if TYPE_CHECKING:
     from derive.api import ConfigInput, Graded, KeyInput, Solution, SubmissionInput, Variant
 
-__version__ = "0.1.0"
-DISTRIBUTION = "derive-solutions"  # the name pip knows it by; "derive" on PyPI is another project
 __all__ = ["DISTRIBUTION", "__version__", "grade", "solve", "variant"]
 
 

@@ -29,11 +29,11 @@ from derive.build import solve as solve_config
 from derive.display import answers_html, checks_html, derivation_html, derivation_latex, solution_html
 from derive.errors import CheckFailed, ConfigError
 from derive.grading import misconceptions
-from derive.grading.policy import GradingPolicy
 from derive.grading.report import as_json
 from derive.grading.report import text as report_text
 from derive.grading.submission import Report, checked_key, read_key, read_submission
 from derive.grading.submission import grade as grade_submission
+from derive.grading_policy import GradingPolicy
 from derive.questions import QUESTIONS
 
 ConfigInput = str | os.PathLike[str] | Mapping[str, Any]

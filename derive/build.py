@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from derive import __version__, certify, origins
+from derive import certify, origins
 from derive import outputs as outputs_
 from derive.answer import Check, Skipped
 from derive.config import Config, load
@@ -23,19 +23,12 @@ from derive.parallel import TorchWorker
 from derive.published import dumps, publish
 from derive.questions import QUESTIONS, Question
 from derive.sheet import sheet_source
+from derive.solved import Solved
 from derive.verify import TorchJob, no_torch, torch_installed
+from derive.version import __version__
 
 Progress = Callable[[str], None]
 LATEX_STATE = ".latex"  # in the output folder: LaTeX's aux files of the last PDF, to start the next from
-
-
-@dataclass(frozen=True)
-class Solved:
-    config: Config
-    answers: dict[str, Any]
-    published: dict[str, Any]  # each question's section of answers.json, serialized and parsed back
-    checks: list[Check]
-    skipped: list[Skipped]
 
 
 def _quiet(_: str) -> None:
@@ -114,10 +107,10 @@ def head_source(config: Config) -> str:
     return render("head.tex.j2", v=head_view(config.document.title, __version__, config.document.variant_id))
 
 
-def question_source(q: Question[Any], answer: Any, pytorch: bool) -> str:
+def question_source(q: Question[Any, Any, Any], answer: Any, pytorch: bool) -> str:
     """A question's section. `pytorch`: whether its PyTorch checks run, known before they do
     (the section is typeset first); the prose names only checks that run."""
-    return render(f"{q.key}.tex.j2", heading=q.heading(), **q.view(answer, pytorch))
+    return render(f"{q.key}.tex.j2", heading=q.heading(), v=q.view(answer, pytorch))
 
 
 def appendix(solved: Solved) -> AppendixView:

@@ -54,7 +54,7 @@ def boxes(source: str) -> list[str]:
     return found
 
 
-def boxed_checks(q: Question[Any], published: Mapping[str, Any], source: str) -> list[Check]:
+def boxed_checks(q: Question[Any, Any, Any], published: Mapping[str, Any], source: str) -> list[Check]:
     """One check per sub-question with boxed answers: each answer the question says it boxes, made
     from the parsed answers.json, stands in a box of the section as rendered. The error is the
     number of answers not found."""

@@ -1,4 +1,4 @@
-"""Command line: `derive build`, `check`, `init`, `variants` and `grade`.
+"""Command line: `derive build`, `check`, `init`, `variants`, `grade` and `export`.
 
 Exit 0 ok, 1 check/LaTeX failure, 2 bad input."""
 
@@ -13,12 +13,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from derive import DISTRIBUTION, __version__
 from derive.errors import DeriveError, Interrupted, UsageError
 from derive.parallel import TorchWorker
 from derive.portable import ENDING_SIGNALS
 from derive.resources import default_text, packaged
 from derive.roster import ID_COLUMNS
+from derive.version import DISTRIBUTION, __version__
 
 if TYPE_CHECKING:
     from derive.build import Solved

@@ -13,33 +13,43 @@ import tomllib
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import Any, BinaryIO
 
 import mpmath
 import sympy as sp
 
-from derive import charset
+from derive import charset, variants_spec
+from derive import grading_policy as grading
 from derive import values as v
+from derive.config_keys import (
+    ACTIVATIONS,
+    BIRNN,
+    BIRNN_MAX_MAGNITUDE,
+    BIRNN_WEIGHTS,
+    DECODING,
+    DOCUMENT,
+    LORA,
+    NORMALIZATION,
+    TENSOR_MAX_ENTRIES,
+    TENSOR_MAX_MAGNITUDE,
+    TEXT_MAX_CHARS,
+    TREE_MAX_EDGES,
+    TREE_MAX_PATH,
+    TREE_MIN_LOGP,
+)
+from derive.declare import Table
 from derive.errors import ConfigError
-from derive.grading import policy as grading
 from derive.resources import default_text
-
-if TYPE_CHECKING:
-    from derive.variants_spec import VariantsSpec
+from derive.variants_spec import VariantsSpec
 
 Tensor = tuple[tuple[tuple[sp.Rational, ...], ...], ...]
 Matrix = tuple[tuple[sp.Rational, ...], ...]
 Path_ = tuple[str, ...]
 
 CONFIG_MAX_BYTES = 64 * 2**20
-TENSOR_MAX_ENTRIES = 4096
-TENSOR_MAX_MAGNITUDE = 10**15
-TREE_MAX_EDGES = 200_000
-TREE_MAX_PATH = 1000  # characters of one edge's key
-BIRNN_MAX_MAGNITUDE = 100
 TREE_SUM_MAX_BITS = 1 << 16
-ACTIVATIONS = ("tanh", "sigmoid")
-BIRNN_WEIGHTS = ("W_f", "U_f", "V_f", "W_b", "U_b", "V_b")  # the BiRNN's six d x d matrices, by plain name
+__all__ = ["ACTIVATIONS", "BIRNN_WEIGHTS", "TENSOR_MAX_ENTRIES", "TENSOR_MAX_MAGNITUDE", "TREE_MAX_EDGES",
+           "TREE_MAX_PATH"]  # declared in config_keys.py, read from here too
 
 
 @dataclass(frozen=True)
@@ -180,18 +190,12 @@ def from_dict(raw: dict[str, Any], defaults: dict[str, Any]) -> Config:
         birnn=_birnn(merged["birnn"], defaults["birnn"]),
         lora=_lora(merged["lora"], defaults["lora"]),
         grading=grading.parse(merged["grading"]),
-        variants=_variants(merged["variants"]),
+        variants=variants_spec.parse(merged["variants"]),
     )
 
 
-def _variants(raw: dict[str, Any]) -> VariantsSpec:
-    from derive.variants_spec import parse  # its own module, which reads the questions' answers: imported late
-
-    return parse(raw)
-
-
 def _document(raw: dict[str, Any], default: dict[str, Any]) -> DocumentConfig:
-    v.reject_unknown(raw, "document", {"title", "variant_id", "student_name"})
+    v.reject_unknown(raw, "document", DOCUMENT.names())
     title = raw.get("title", default["title"])
     if not isinstance(title, str) or not title.strip():
         raise ConfigError("document.title", "must be a non-empty string")
@@ -203,14 +207,14 @@ def one_line(text: Any, key: str) -> str:
     """A string a document prints: one line of at most 200 characters the fonts show."""
     if not isinstance(text, str):
         raise ConfigError(key, "must be a string")
-    if len(text) > 200 or "\n" in text:
-        raise ConfigError(key, "must be one line of at most 200 characters")
+    if len(text) > TEXT_MAX_CHARS or "\n" in text:
+        raise ConfigError(key, f"must be one line of at most {TEXT_MAX_CHARS} characters")
     charset.require_typesettable(key, text)
     return text
 
 
 def _normalization(raw: dict[str, Any], default: dict[str, Any]) -> NormalizationConfig:
-    v.reject_unknown(raw, "normalization", {"tensor"})
+    v.reject_unknown(raw, "normalization", NORMALIZATION.names())
     key = "normalization.tensor"
     value = raw.get("tensor", default["tensor"])
     if not isinstance(value, list) or not value:
@@ -239,16 +243,16 @@ def _normalization(raw: dict[str, Any], default: dict[str, Any]) -> Normalizatio
 
 
 def _decoding(raw: dict[str, Any], default: dict[str, Any]) -> DecodingConfig:
-    v.reject_unknown(raw, "decoding", {"beam_width", "steps", "vocabulary_size", "tree"})
-    beam_width = v.integer(raw.get("beam_width", default["beam_width"]), "decoding.beam_width", 1, 10**6)
-    vocabulary_size = v.integer(
-        raw.get("vocabulary_size", default["vocabulary_size"]), "decoding.vocabulary_size", 2, 10**12
+    v.reject_unknown(raw, "decoding", DECODING.names())
+    beam_width = DECODING.int("beam_width").read(raw.get("beam_width", default["beam_width"]), "decoding.beam_width")
+    vocabulary_size = DECODING.int("vocabulary_size").read(
+        raw.get("vocabulary_size", default["vocabulary_size"]), "decoding.vocabulary_size"
     )
     tree_raw = v.table(raw.get("tree", default["tree"]), "decoding.tree")
     tree = _tree(tree_raw)
     depth = max(len(p) for p in tree)
     if "steps" in raw or "tree" not in raw:
-        steps = v.integer(raw.get("steps", default["steps"]), "decoding.steps", 1, 10**6)
+        steps = DECODING.int("steps").read(raw.get("steps", default["steps"]), "decoding.steps")
     else:
         steps = depth
     if steps > depth:
@@ -311,8 +315,8 @@ def _edge(text: str, value: Any) -> tuple[Path_, int | Decimal]:
         logp = v.number(value, v.path_key("decoding.tree", text))
         if logp > 0:
             problem = f"is a log-probability and must be <= 0, got {value}"
-        elif logp < -1000:
-            problem = f"must be at least -1000, got {value}"
+        elif logp < TREE_MIN_LOGP:
+            problem = f"must be at least {TREE_MIN_LOGP}, got {value}"
         else:
             return words, logp
     raise ConfigError(v.path_key("decoding.tree", text), problem)
@@ -338,11 +342,13 @@ def _excess_over_one(logps: list[int | Decimal]) -> float | mpmath.mpf:
 
 
 def _birnn(raw: dict[str, Any], default: dict[str, Any]) -> BirnnConfig:
-    v.reject_unknown(raw, "birnn", {"activation", "hidden_size", "steps", "seed", "instance"})
+    v.reject_unknown(raw, "birnn", BIRNN.names())
+
+    def get(name: str) -> int:
+        return BIRNN.int(name).read(raw.get(name, default[name]), f"birnn.{name}")
+
     activation = v.choice(raw.get("activation", default["activation"]), "birnn.activation", ACTIVATIONS)
-    d = v.integer(raw.get("hidden_size", default["hidden_size"]), "birnn.hidden_size", 1, 16)
-    steps = v.integer(raw.get("steps", default["steps"]), "birnn.steps", 1, 12)
-    seed = v.integer(raw.get("seed", default["seed"]), "birnn.seed", 0, 2**32 - 1)
+    d, steps, seed = get("hidden_size"), get("steps"), get("seed")
     instance = None
     if "instance" in raw:
         instance = _instance(v.table(raw["instance"], "birnn.instance"), d, steps)
@@ -351,8 +357,10 @@ def _birnn(raw: dict[str, Any], default: dict[str, Any]) -> BirnnConfig:
 
 def _instance(raw: dict[str, Any], d: int, steps: int) -> BirnnInstance:
     key = "birnn.instance"
-    required = (*BIRNN_WEIGHTS, "x", "z")
-    v.reject_unknown(raw, key, {*required, "h0_f", "h_end_b"})
+    instance = BIRNN["instance"]
+    assert isinstance(instance, Table)
+    required = tuple(instance.extra["required"])
+    v.reject_unknown(raw, key, instance.names())
     for name in required:
         if name not in raw:
             raise ConfigError(f"{key}.{name}", f"is missing (an explicit instance gives all of {', '.join(required)})")
@@ -369,12 +377,12 @@ def _instance(raw: dict[str, Any], d: int, steps: int) -> BirnnInstance:
 
 
 def _lora(raw: dict[str, Any], default: dict[str, Any]) -> LoraConfig:
-    v.reject_unknown(raw, "lora", {"d", "r", "n", "heads", "bits"})
+    v.reject_unknown(raw, "lora", LORA.names())
 
-    def get(name: str, high: int, low: int = 1) -> int:
-        return v.integer(raw.get(name, default[name]), f"lora.{name}", low, high)
+    def get(name: str) -> int:
+        return LORA.int(name).read(raw.get(name, default[name]), f"lora.{name}")
 
-    d, r, n, heads, bits = get("d", 10**6), get("r", 10**6), get("n", 10**7), get("heads", 4096), get("bits", 16, 2)
+    d, r, n, heads, bits = get("d"), get("r"), get("n"), get("heads"), get("bits")
     if r >= d:
         raise ConfigError("lora.r", f"must be below d = {d} (a low rank), got {r}")
     return LoraConfig(d, r, n, heads, bits)

@@ -12,9 +12,9 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from derive import __version__
 from derive.answer import Check, Row
 from derive.latex.render import finalize
+from derive.version import __version__
 
 
 def _math(row: Row) -> tuple[str, str]:

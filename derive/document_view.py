@@ -26,7 +26,7 @@ class HeadView:
     variant_id: str = ""  # a variant's id: the PDF's keywords name it
 
 
-def cited_runs(questions: Iterable[Question[Any]]) -> list[list[Issued]]:
+def cited_runs(questions: Iterable[Question[Any, Any, Any]]) -> list[list[Issued]]:
     """The sub-questions declared `cited`, per question in runs of consecutive sub-questions
     (those with points, in declaration order: groups of checks are not sub-questions)."""
     runs: list[list[Issued]] = []
@@ -45,7 +45,7 @@ def cited_runs(questions: Iterable[Question[Any]]) -> list[list[Issued]]:
     return runs
 
 
-def cited_ids(questions: Iterable[Question[Any]] = QUESTIONS) -> Tex:
+def cited_ids(questions: Iterable[Question[Any, Any, Any]] = QUESTIONS) -> Tex:
     """The cited sub-questions' ids as a list: a run of three or more consecutive ones as a
     range ("4.1--4.3"), two as themselves ("2.2, 2.3"), the last joined by "and"."""
     items: list[str] = []

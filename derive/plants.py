@@ -138,8 +138,8 @@ def value_at(section: dict[str, Any], path: str) -> Any:
     return value
 
 
-def field_plants(solved: Solved, questions: Iterable[Question[Any]] = QUESTIONS
-                 ) -> Iterator[tuple[Question[Any], str, str, Any]]:
+def field_plants(solved: Solved, questions: Iterable[Question[Any, Any, Any]] = QUESTIONS
+                 ) -> Iterator[tuple[Question[Any, Any, Any], str, str, Any]]:
     """(question, field, what was planted, the wrong value) for every answer field published."""
     skip = certify.not_answers()
     for q in questions:
@@ -149,7 +149,7 @@ def field_plants(solved: Solved, questions: Iterable[Question[Any]] = QUESTIONS
                     yield q, path, what, wrong
 
 
-def escaped(solved: Solved, questions: Iterable[Question[Any]] = QUESTIONS) -> tuple[int, list[str]]:
+def escaped(solved: Solved, questions: Iterable[Question[Any, Any, Any]] = QUESTIONS) -> tuple[int, list[str]]:
     """How many plants were made in certified fields, and those (field: what) that no check
     certifying the field caught. The PyTorch checks are left out: every field must be defended
     by the build's own checks, with or without PyTorch."""

@@ -1,8 +1,10 @@
 """Properties a variant can be required to have (`[variants] require`), proved on its derived answer.
 
-Each question lists its own (`Question.properties`): `derive variants` redraws that question's
-data until every required property of it holds on the answer the question's own derivation
-returns. `impossible` rules out, before any draw, what the `[variants]` table makes unattainable.
+What each one is called, which question proves it, what it says and when the `[variants]` table
+makes it unattainable is declared with that table (`variants_spec.REQUIREMENTS`: the config
+reads it); the proof is the question's own (`Question.properties`): `derive variants` redraws
+that question's data until every required property of it holds on the answer the question's
+own derivation returns. The registry checks that the two name the same properties.
 """
 
 from __future__ import annotations
@@ -15,12 +17,6 @@ if TYPE_CHECKING:
     from derive.variants_spec import VariantsSpec
 
 
-def always_possible(_: VariantsSpec) -> str | None:
-    return None
-
-
 @dataclass(frozen=True)
 class Property:
-    description: str
-    holds: Callable[[Any, VariantsSpec], bool]
-    impossible: Callable[[VariantsSpec], str | None] = always_possible  # why it can never hold, or None
+    holds: Callable[[Any, VariantsSpec], bool]  # on a derived answer, under the [variants] table

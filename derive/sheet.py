@@ -25,11 +25,11 @@ def sheet_title(config: Config) -> str:
     return SHEET_TITLE if title == default_title() else title
 
 
-def question_prompt(q: Question[Any], config: Config) -> str:
+def question_prompt(q: Question[Any, Any, Any], config: Config) -> str:
     """A question as the sheet restates it: its heading (number, title, points) and its prompt,
     the config's data from `Question.prompt` (nothing derived, searched or checked, so the
     sheet cannot leak a result)."""
-    return render(f"sheet/{q.key}.tex.j2", heading=q.heading(), **q.prompt(config))
+    return render(f"sheet/{q.key}.tex.j2", heading=q.heading(), d=q.prompt(config))
 
 
 def sheet_source(config: Config) -> str:

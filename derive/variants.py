@@ -39,7 +39,7 @@ from derive.questions import QUESTIONS
 from derive.roster import Student
 from derive.sheet import default_title
 from derive.tomlwrite import to_toml
-from derive.variants_spec import QUESTION_KEYS, VariantsSpec
+from derive.variants_spec import QUESTION_KEYS, REQUIREMENTS, VariantsSpec
 
 Progress = Callable[[str], None]
 VARIANT_FILES = ("questions.tex", "questions.pdf", "solutions.tex", "solutions.pdf", "answers.json")
@@ -325,10 +325,9 @@ def _write_variant(folder: Path, outcome: Outcome, pdf: bool) -> None:
 def report_row(outcome: Outcome, answers: dict[str, Any], spec: VariantsSpec) -> dict[str, Any]:
     """report.json's entry of a variant: the draws each question took, each required property
     (proved on its answer), and its checks."""
-    properties = QUESTIONS.properties()
     return {
         "id": outcome.variant_id, "seed": outcome.seed, "draws": outcome.draws,
-        "properties": [{"name": n, "question": properties[n][0].key, "description": properties[n][1].description,
+        "properties": [{"name": n, "question": REQUIREMENTS[n].question, "description": REQUIREMENTS[n].description,
                         "held": outcome.properties[n]} for n in spec.require],
         "checks_passed": sum(c["passed"] for c in answers["checks"]),
         "checks_skipped": len(answers["skipped_checks"]),

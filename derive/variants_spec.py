@@ -7,20 +7,28 @@ A question left out of `vary` keeps the base config's values.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
 from derive import values as v
-from derive.config import ACTIVATIONS, TENSOR_MAX_ENTRIES, TENSOR_MAX_MAGNITUDE
+from derive.config_keys import ACTIVATIONS, BIRNN, DECODING, LORA, TENSOR_MAX_ENTRIES, TENSOR_MAX_MAGNITUDE
+from derive.declare import Choices, Int, Names, Number, Shaped, Table
 from derive.errors import ConfigError
 from derive.latex.treefig import MAX_LEAVES
-from derive.questions.decoding_margin import DEFAULT_MARGIN, MAX_MARGIN, MIN_MARGIN
 
 QUESTION_KEYS = ("normalization", "decoding", "birnn", "lora")
 MAX_DRAWS_LIMIT = 100_000
 MAX_WORD_LENGTH = 40
+MAX_DEPTH = MAX_BRANCHING = 10
+# A student who rounds two scores to two decimals moves each by at most 0.005: only scores
+# closer than 0.01 can change order. A margin below this would not protect the answer
+# (`unambiguous`, derive/questions/decoding_margin.py).
+MIN_MARGIN = Fraction(1, 100)
+MAX_MARGIN = 10  # in log p: far beyond any rounding; a tree can still be drawn (log p >= -1000)
+DEFAULT_MARGIN = "0.05"
 
 DEFAULTS: dict[str, Any] = {
     "vary": list(QUESTION_KEYS),
@@ -34,6 +42,102 @@ DEFAULTS: dict[str, Any] = {
     "birnn": {"activation": list(ACTIVATIONS), "hidden_size": [3], "steps": [3]},
     "lora": {"d": [1024, 2048, 4096, 8192], "r": [4, 8, 16, 32], "n": [512, 1024, 2048, 4096],
              "heads": [8, 16, 32], "bits": [4, 8]},
+}
+
+
+VARIANTS = Table.of(
+    "variants", "what `derive variants` draws for each variant and which properties it must have (docs/variants.md); "
+    "not read by a build",
+    Names("vary", "the questions that vary; the others keep the base config's tables", "questions"),
+    Names("require", "properties every variant must have, proved on its derived answer", "properties"),
+    Int("max_draws", "draws of one question per variant before giving up", 1, MAX_DRAWS_LIMIT),
+    Table.of(
+        "normalization", "what Question 1's tensor is drawn from",
+        Shaped("shapes", "[N, C, L] choices",
+               {"type": "array", "minItems": 1, "items": {"type": "array", "minItems": 3, "maxItems": 3, "items": {
+                   "type": "integer", "minimum": 1, "maximum": TENSOR_MAX_ENTRIES}}},
+               f"at most {TENSOR_MAX_ENTRIES} entries each"),
+        Choices("entries", "integer entries, inclusive [low, high]", low=-TENSOR_MAX_MAGNITUDE,
+                high=TENSOR_MAX_MAGNITUDE, pair=True),
+        Int("max_denominator", "for small_denominators", 1, 10**12),
+    ),
+    Table.of(
+        "decoding", "what Question 2.4's tree is drawn from",
+        Choices("depth", "tree depth (T) choices", low=1, high=MAX_DEPTH),
+        Choices("branching", "children per node, inclusive [low, high]", low=1, high=MAX_BRANCHING, pair=True),
+        Choices("beam_width", "B choices", (DECODING, "beam_width")),
+        Choices("vocabulary_size", "N choices, above the number of words", (DECODING, "vocabulary_size")),
+        Shaped("words", "the words the tree is drawn from",
+               {"type": "array", "minItems": 1, "uniqueItems": True, "items": {
+                   "type": "string", "minLength": 1, "maxLength": MAX_WORD_LENGTH, "pattern": r"^\S+$"}},
+               f"distinct words of 1 to {MAX_WORD_LENGTH} characters, no white space"),
+        Number("margin", "log p by which every decision of 2.4's answers is won (unambiguous)",
+               float(MIN_MARGIN), MAX_MARGIN),
+    ),
+    Table.of(
+        "birnn", "what Question 3's model is drawn from",
+        Choices("activation", "activation choices", (BIRNN, "activation")),
+        Choices("hidden_size", "d choices", (BIRNN, "hidden_size")),
+        Choices("steps", "T choices", (BIRNN, "steps")),
+    ),
+    Table.of(
+        "lora", "what Question 4's model is drawn from",
+        Choices("d", "d choices", (LORA, "d"), low=2),
+        Choices("r", "r choices (drawn below d)", (LORA, "r")),
+        Choices("n", "n choices", (LORA, "n")),
+        Choices("heads", "h choices", (LORA, "heads")),
+        Choices("bits", "m choices", (LORA, "bits")),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """A property `require` may name: the question whose derived answer proves it (its
+    `Question.properties`), what it says, and why a `[variants]` table makes it unattainable
+    (None: it may hold), decided before any draw."""
+
+    question: str
+    description: str
+    impossible: Callable[[VariantsSpec], str | None] = lambda _: None
+
+
+def _constant_entries(spec: VariantsSpec) -> str | None:
+    low, high = spec.normalization.entries
+    if low == high:
+        return f"variants.normalization.entries = [{low}, {high}] makes every variance 0"
+    if all(shape[2] == 1 for shape in spec.normalization.shapes):
+        return "with L = 1 in every shape, each instance variance is over one entry, so 0"
+    return None
+
+
+def _branching_tree(spec: VariantsSpec) -> str | None:
+    if max(spec.decoding.depth) < 2:
+        return "with depth 1, greedy decoding and beam search both find the optimum"
+    if spec.decoding.branching[1] < 2:
+        return "with branching at most 1 the tree has a single path"
+    return None
+
+
+def _beam_beats_greedy(spec: VariantsSpec) -> str | None:
+    if max(spec.decoding.beam_width) < 2:
+        return "with beam width 1, beam search is greedy decoding"
+    return _branching_tree(spec)
+
+
+REQUIREMENTS = {
+    "nonzero_variance": Requirement("normalization", "no variance is 0", _constant_entries),
+    "small_denominators": Requirement("normalization", "every mean and variance has a denominator at most "
+                                      "variants.normalization.max_denominator"),
+    "greedy_not_optimal": Requirement("decoding", "greedy decoding misses the optimum (under every tie-break)",
+                                      _branching_tree),
+    "greedy_not_best_beam": Requirement("decoding", "the best beam scores higher than the greedy sequence (under "
+                                        "every tie-break)", _beam_beats_greedy),
+    "beam_misses_optimum": Requirement("decoding", "beam search misses the optimum (under every tie-break)",
+                                       _branching_tree),
+    "no_ties": Requirement("decoding", "no two full paths tie, and no two siblings have the same log p"),
+    "unambiguous": Requirement("decoding", "every greedy step, beam cut and the optimum is won by at least "
+                               "variants.decoding.margin"),
 }
 
 
@@ -86,18 +190,16 @@ def parse(raw: Any) -> VariantsSpec:
     table = v.table(raw, "variants")
     v.reject_unknown(table, "variants", set(DEFAULTS))
     get = {k: table.get(k, DEFAULTS[k]) for k in ("vary", "require", "max_draws")}
+    max_draws = VARIANTS["max_draws"]
+    assert isinstance(max_draws, Int)
     sub = {k: _merged(table, k) for k in QUESTION_KEYS}
     vary = _names(get["vary"], "variants.vary", QUESTION_KEYS)
-    # Imported here: the questions, which own the properties, import config.py (this module's caller).
-    from derive.questions import QUESTIONS
-
-    properties = {name: prop for name, (_, prop) in QUESTIONS.properties().items()}
-    require = _names(get["require"], "variants.require", tuple(properties))
-    spec = VariantsSpec(vary, require, v.integer(get["max_draws"], "variants.max_draws", 1, MAX_DRAWS_LIMIT),
+    require = _names(get["require"], "variants.require", tuple(REQUIREMENTS))
+    spec = VariantsSpec(vary, require, max_draws.read(get["max_draws"], "variants.max_draws"),
                         _normalization(sub["normalization"]), _decoding(sub["decoding"]), _birnn(sub["birnn"]),
                         _lora(sub["lora"]))
     for name in spec.require:
-        reason = properties[name].impossible(spec)
+        reason = REQUIREMENTS[name].impossible(spec)
         if reason:
             raise ConfigError("variants.require", f'"{name}" can never hold: {reason}')
     return spec
@@ -129,6 +231,18 @@ def _ints(value: Any, key: str, low: int, high: int) -> tuple[int, ...]:
     return tuple(v.integer(x, f"{key}[{i}]", low, high) for i, x in enumerate(_list(value, key)))
 
 
+def _drawn(raw: dict[str, Any], table: str, name: str) -> tuple[int, ...]:
+    """The choices of `variants.<table>.<name>`, within its declared limits."""
+    sub = VARIANTS[table]
+    assert isinstance(sub, Table)
+    declared = sub[name]
+    assert isinstance(declared, Choices)
+    item = declared.item
+    assert isinstance(item, Int)
+    key = f"variants.{table}.{name}"
+    return _range(raw[name], key, item.low, item.high) if declared.pair else _ints(raw[name], key, item.low, item.high)
+
+
 def _range(value: Any, key: str, low: int, high: int) -> tuple[int, int]:
     pair = _ints(value, key, low, high)
     if len(pair) != 2 or pair[0] > pair[1]:
@@ -144,15 +258,19 @@ def _normalization(raw: dict[str, Any]) -> NormalizationVary:
         if len(dims) != 3 or dims[0] * dims[1] * dims[2] > TENSOR_MAX_ENTRIES:
             raise ConfigError(key, f"must be [N, C, L] with at most {TENSOR_MAX_ENTRIES} entries, got {list(dims)}")
         shapes.append((dims[0], dims[1], dims[2]))
-    entries = _range(raw["entries"], "variants.normalization.entries", -TENSOR_MAX_MAGNITUDE, TENSOR_MAX_MAGNITUDE)
-    max_denominator = v.integer(raw["max_denominator"], "variants.normalization.max_denominator", 1, 10**12)
-    return NormalizationVary(tuple(shapes), entries, max_denominator)
+    entries = _drawn(raw, "normalization", "entries")
+    table = VARIANTS["normalization"]
+    assert isinstance(table, Table)
+    key = "variants.normalization.max_denominator"
+    max_denominator = table.int("max_denominator").read(raw["max_denominator"], key)
+    return NormalizationVary(tuple(shapes), (entries[0], entries[1]), max_denominator)
 
 
 def _decoding(raw: dict[str, Any]) -> DecodingVary:
     key = "variants.decoding"
-    depth = _ints(raw["depth"], f"{key}.depth", 1, 10)
-    branching = _range(raw["branching"], f"{key}.branching", 1, 10)
+    depth = _drawn(raw, "decoding", "depth")
+    pair = _drawn(raw, "decoding", "branching")
+    branching = pair[0], pair[1]
     leaves = branching[1] ** max(depth)
     if leaves > MAX_LEAVES:
         raise ConfigError(f"{key}.branching", f"with depth {max(depth)} allows trees of {leaves} paths; "
@@ -170,8 +288,9 @@ def _decoding(raw: dict[str, Any]) -> DecodingVary:
     if len(words) < branching[1]:
         raise ConfigError(f"{key}.words", f"has {len(words)} words; siblings need distinct words, up to "
                           f"branching = {branching[1]}")
-    vocabulary = _ints(raw["vocabulary_size"], f"{key}.vocabulary_size", len(words) + 1, 10**12)
-    return DecodingVary(depth, branching, _ints(raw["beam_width"], f"{key}.beam_width", 1, 10**6), vocabulary,
+    vocabulary = _ints(raw["vocabulary_size"], f"{key}.vocabulary_size", len(words) + 1,
+                       DECODING.int("vocabulary_size").high)
+    return DecodingVary(depth, branching, _drawn(raw, "decoding", "beam_width"), vocabulary,
                         tuple(words), _margin(raw["margin"], f"{key}.margin"))
 
 
@@ -187,14 +306,12 @@ def _birnn(raw: dict[str, Any]) -> BirnnVary:
     key = "variants.birnn"
     activation = _list(raw["activation"], f"{key}.activation")
     return BirnnVary(tuple(v.choice(a, f"{key}.activation[{i}]", ACTIVATIONS) for i, a in enumerate(activation)),
-                     _ints(raw["hidden_size"], f"{key}.hidden_size", 1, 16), _ints(raw["steps"], f"{key}.steps", 1, 12))
+                     _drawn(raw, "birnn", "hidden_size"), _drawn(raw, "birnn", "steps"))
 
 
 def _lora(raw: dict[str, Any]) -> LoraVary:
     key = "variants.lora"
-    spec = LoraVary(_ints(raw["d"], f"{key}.d", 2, 10**6), _ints(raw["r"], f"{key}.r", 1, 10**6),
-                    _ints(raw["n"], f"{key}.n", 1, 10**7), _ints(raw["heads"], f"{key}.heads", 1, 4096),
-                    _ints(raw["bits"], f"{key}.bits", 2, 16))
+    spec = LoraVary(*(_drawn(raw, "lora", name) for name in ("d", "r", "n", "heads", "bits")))
     if min(spec.r) >= min(spec.d):
         raise ConfigError(f"{key}.r", f"needs a rank below every d (r < d), but min(r) = {min(spec.r)} >= "
                           f"min(d) = {min(spec.d)}")

@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from derive import DISTRIBUTION
 from derive.answer import Check, Issued, Skipped
+from derive.version import DISTRIBUTION
 
 CheckList = list[Check | Skipped]
 

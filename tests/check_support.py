@@ -10,7 +10,7 @@ from derive.config import Config
 from derive.questions import Question
 from derive.verify import CheckList, resolve
 
-Planner = ModuleType | Question[Any]  # a question, or a module with its plan(answer, config)
+Planner = ModuleType | Question[Any, Any, Any]  # a question, or a module with its plan(answer, config)
 
 
 def run_checks(question: Planner, answer: Any, config: Config) -> CheckList:

@@ -33,7 +33,7 @@ def _config(activation: str = "tanh", **birnn: Any) -> config.Config:
 
 
 def _view(cfg: config.Config, pytorch: bool = True) -> birnn_view.BirnnView:
-    return BIRNN.view(BIRNN.derive(cfg), pytorch)["v"]
+    return BIRNN.view(BIRNN.derive(cfg), pytorch)
 
 
 def _section(cfg: config.Config, pytorch: bool = True) -> str:
@@ -52,7 +52,7 @@ def test_the_view_holds_no_explicit_matrix(name):
     symbolic matrices only; the instance's numbers are laid out as LaTeX."""
     view = _view(CONFIGS[name])
     assert isinstance(view, birnn_view.BirnnView)
-    leaves = assert_plain(view, "v") + assert_plain(BIRNN.prompt(CONFIGS[name])["d"], "d")
+    leaves = assert_plain(view, "v") + assert_plain(BIRNN.prompt(CONFIGS[name]), "d")
     assert [path for path, leaf in leaves if isinstance(leaf, sp.MatrixBase)] == []
 
 
@@ -93,7 +93,7 @@ def test_headings_come_from_the_heading():
     text = render(f"{BIRNN.key}.tex.j2", heading=heading, v=_view(CONFIGS["tanh"]))
     assert r"\section{Question 9: Recurrent nets}" in text and r"\begin{question}{Question 9.}" in text
     assert r"\section*{Question 9: Recurrent nets (99 points)}" in render(
-        f"sheet/{BIRNN.key}.tex.j2", heading=heading, **BIRNN.prompt(CONFIGS["tanh"]))
+        f"sheet/{BIRNN.key}.tex.j2", heading=heading, d=BIRNN.prompt(CONFIGS["tanh"]))
 
 
 # --- The graph's layout -------------------------------------------------------------------------

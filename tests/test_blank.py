@@ -14,8 +14,8 @@ from derive.executors import Serial
 from derive.grading.blank import blank
 from derive.grading.compare import CORRECT, MISSING
 from derive.grading.key import parts
-from derive.grading.policy import GradingPolicy
 from derive.grading.submission import grade
+from derive.grading_policy import GradingPolicy
 from derive.tomlwrite import toml_value
 from tests.grade_support import key_of
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from derive import config
+from derive.graded_parts import O_FORM
 from derive.grading import evaluate
 from derive.grading.conventions import O_FORM_EXAMPLE
 from derive.grading.expr import parse
 from derive.grading.key import parts
-from derive.grading.parts import O_FORM
 from derive.sheet import sheet_source
 from tests.grade_support import key_of
 
@@ -62,9 +62,9 @@ def test_the_number_examples_are_no_answer_of_the_assignment():
     the loss)."""
     from fractions import Fraction
 
+    from derive.graded_parts import NUMBER, TENSOR
     from derive.grading.compare import flatten, read_number
     from derive.grading.conventions import DECIMAL_EXAMPLE, FRACTION_EXAMPLES
-    from derive.grading.parts import NUMBER, TENSOR
 
     key = key_of(config.load(None))
     values = {read_number(v) for p in parts(key) if p.kind in (NUMBER, TENSOR) for v in flatten(p.expected)}

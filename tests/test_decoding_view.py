@@ -38,8 +38,8 @@ def cfg(request) -> config.Config:
 def test_the_views_hold_no_sympy_object(cfg):
     """Stricter than the rule every view follows (tests/test_views.py): Question 2 prints no
     number left to format; its counts and scores are LaTeX already."""
-    leaves = assert_plain(DECODING.view(DECODING.derive(cfg), True)["v"], "v") + assert_plain(
-        DECODING.prompt(cfg)["d"], "d")
+    leaves = assert_plain(DECODING.view(DECODING.derive(cfg), True), "v") + assert_plain(
+        DECODING.prompt(cfg), "d")
     assert [path for path, leaf in leaves if isinstance(leaf, sp.Basic)] == []
 
 
@@ -92,8 +92,8 @@ def test_number_title_ids_and_points_come_from_the_heading():
     issued = {name: dataclasses.replace(part.issue("7"), points=part.points + 10)
               for name, part in q2.DecodingParts.declared().items()}
     heading = Heading("7", "Search", PartIds(issued), 99)
-    section = render("decoding.tex.j2", heading=heading, **DECODING.view(DECODING.derive(cfg), True))
-    sheet = render("sheet/decoding.tex.j2", heading=heading, **DECODING.prompt(cfg))
+    section = render("decoding.tex.j2", heading=heading, v=DECODING.view(DECODING.derive(cfg), True))
+    sheet = render("sheet/decoding.tex.j2", heading=heading, d=DECODING.prompt(cfg))
     assert section.startswith("\\section{Question 7: Search}\n\\begin{question}{Question 7.}")
     for title in ("7.1 Number of sequences", "7.2 Exhaustive search", "7.3 Complexity of beam search",
                   "7.4 Greedy decoding", "7.5 Limitations"):
@@ -156,14 +156,14 @@ def test_elided_lists_count_what_they_hide():
 
 
 def test_a_long_step_says_how_many_hidden_candidates_are_kept():
-    v = DECODING.view(DECODING.derive(_load(WIDE)), True)["v"]
+    v = DECODING.view(DECODING.derive(_load(WIDE)), True)
     first = v.search.beam_table.steps.shown[0]
     assert (len(first.candidates.shown), first.candidates.hidden, first.hidden_kept) == (8, 5, 4)
     assert (v.search.beams.hidden, v.search.beam_count) == (2, 10)
 
 
 def test_the_candidate_column_fits_the_longest_path_within_the_text():
-    short = DECODING.view(DECODING.derive(_load("")), True)["v"].search.greedy_table
-    long = DECODING.view(DECODING.derive(_load(LONG)), True)["v"].search.greedy_table
+    short = DECODING.view(DECODING.derive(_load("")), True).search.greedy_table
+    long = DECODING.view(DECODING.derive(_load(LONG)), True).search.greedy_table
     assert short.candidate_em == f"{decoding_view.CANDIDATE_MIN_EM:.1f}"
     assert long.candidate_em == f"{len('internationalization c') * decoding_view.EM_PER_CHARACTER:.1f}"

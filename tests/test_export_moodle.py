@@ -17,8 +17,8 @@ import pytest
 
 from derive import cli
 from derive.export.moodle import cloze_escape, gaps
-from derive.grading.parts import NUMBER, GradedPart
-from derive.grading.policy import GradingPolicy, Tolerance
+from derive.graded_parts import NUMBER, GradedPart
+from derive.grading_policy import GradingPolicy, Tolerance
 from tests.export_support import HOSTILE_WORDS, IDS, make_variants, variant_folders
 
 # Moodle's Cloze syntax, as qtype_multianswer reads it (question/type/multianswer/questiontype.php):

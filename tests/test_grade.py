@@ -10,8 +10,8 @@ import pytest
 
 from derive.config import Config
 from derive.grading.compare import CORRECT, MISSING, PARTIAL, WRONG
-from derive.grading.policy import GradingPolicy, Tolerance
 from derive.grading.submission import grade
+from derive.grading_policy import GradingPolicy, Tolerance
 from tests.grade_support import INSTANCE, key_of, submission
 
 
@@ -224,7 +224,7 @@ def test_the_policys_graded_fields_are_the_questions_graded_parts():
     questions' graded() yield: a list position is its "#", a matrix's entries are its field's."""
     from derive.config import load
     from derive.grading.key import parts
-    from derive.grading.policy import GRADED_FIELDS
+    from derive.grading_policy import GRADED_FIELDS
 
     fields = {tuple("#" if isinstance(step, int) else step for step in p.field) for p in parts(key_of(load(None)))}
     assert len(set(GRADED_FIELDS)) == len(GRADED_FIELDS)

@@ -158,7 +158,7 @@ def test_usage_errors(capsys, key_file):
 def test_submission_schema_describes_exactly_the_graded_fields():
     from importlib import resources
 
-    from derive.grading.policy import GRADED_FIELDS
+    from derive.grading_policy import GRADED_FIELDS
 
     schema = json.loads(resources.files("derive").joinpath("schemas/submission.schema.json").read_text("utf-8"))
 
@@ -177,8 +177,8 @@ def test_the_documented_example_is_right_for_the_assignment(key_file):
     import tomllib
     from decimal import Decimal
 
-    from derive.grading.policy import GradingPolicy
     from derive.grading.submission import grade
+    from derive.grading_policy import GradingPolicy
 
     doc = (Path(__file__).parent.parent / "docs" / "submissions.md").read_text(encoding="utf-8")
     example = doc.split("```toml\n")[1].split("```")[0]

@@ -12,12 +12,12 @@ import sympy as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from derive.graded_parts import GradedPart
 from derive.grading import budget, compare, evaluate
 from derive.grading.compare import CORRECT, UNPARSEABLE
 from derive.grading.expr import Bin, Num, Sym, Unparseable, parse
-from derive.grading.parts import GradedPart
-from derive.grading.policy import GradingPolicy, Tolerance
 from derive.grading.submission import grade
+from derive.grading_policy import GradingPolicy, Tolerance
 from tests.grade_support import key_of
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from derive import cli
 from derive.csvout import cell as neutralized
-from derive.export.gradebook import canvas, moodle
+from derive.grading.gradebook import canvas, moodle
 from tests.export_support import IDS, key_submission, make_variants, variant_folders
 
 

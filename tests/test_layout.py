@@ -9,7 +9,7 @@ from derive.answer import Terms
 from derive.latex import layout, treefig
 from derive.latex.escaping import json_key, words
 from derive.latex.render import finalize
-from derive.questions.search import Hypothesis
+from derive.questions.search import Hypothesis, children_index
 
 
 @pytest.mark.parametrize(
@@ -157,6 +157,6 @@ def test_tree_too_tall_or_too_deep_is_not_drawn():
 
 def test_rows_centre_parents_on_their_children():
     tree = _tree({"a": "-1", "b": "-1", "a x": "-1", "a y": "-1", "a y z": "-1", "b w": "-1"})
-    index = treefig.children_index(tree)
+    index = children_index(tree)
     assert treefig._rows(index) == {("a", "x"): 0, ("a", "y", "z"): 1, ("a", "y"): 1, ("a",): 0.5,
                                     ("b", "w"): 2, ("b",): 2, (): 1.25}

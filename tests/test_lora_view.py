@@ -45,7 +45,7 @@ def section(answer: q4.LoraAnswer) -> str:
 
 
 def sheet_part(cfg: config.Config) -> str:
-    return render("sheet/lora.tex.j2", heading=LORA.heading(), **LORA.prompt(cfg))
+    return render("sheet/lora.tex.j2", heading=LORA.heading(), d=LORA.prompt(cfg))
 
 
 @pytest.mark.parametrize("name", ["default", "lora_max"])
@@ -53,7 +53,7 @@ def test_the_view_and_the_prompt_hold_no_sympy_object_and_no_none(write_config, 
     """Stricter than the rule every view follows (tests/test_views.py): Question 4 prints only
     finished LaTeX, text, counts and flags."""
     cfg = config.load(write_config(layout_configs.configs()[name]))
-    leaves = assert_plain(LORA.view(LORA.derive(cfg), True)["v"], "v") + assert_plain(LORA.prompt(cfg)["d"], "d")
+    leaves = assert_plain(LORA.view(LORA.derive(cfg), True), "v") + assert_plain(LORA.prompt(cfg), "d")
     assert [(path, type(leaf).__name__) for path, leaf in leaves if type(leaf) not in (Tex, str, int, bool)] == []
 
 

@@ -14,9 +14,9 @@ import pytest
 from derive.config import Config
 from derive.grading import misconceptions as mc
 from derive.grading.compare import CORRECT
-from derive.grading.policy import GradingPolicy
 from derive.grading.report import render
 from derive.grading.submission import Report, grade
+from derive.grading_policy import GradingPolicy
 from derive.questions.base import Misconception
 from tests.feedback_support import PLANTS, configs, correct, planted
 from tests.grade_support import key_of

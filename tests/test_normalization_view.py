@@ -31,7 +31,7 @@ def section(cfg: config.Config) -> str:
 
 def sheet(cfg: config.Config) -> str:
     return rendering.render(f"sheet/{QUESTION.key}.tex.j2", heading=QUESTION.heading(),
-                            **QUESTION.prompt(cfg))
+                            d=QUESTION.prompt(cfg))
 
 
 ARITHMETIC = (nodes.BinExpr, nodes.UnaryExpr, nodes.Concat, nodes.Compare)
@@ -54,7 +54,7 @@ def test_the_templates_only_print(name, context):
 
 
 def test_the_figure_shades_the_entries_that_share_the_first_statistic():
-    view = QUESTION.view(QUESTION.derive(config.loads(CROPPED, "config.toml")), True)["v"]
+    view = QUESTION.view(QUESTION.derive(config.loads(CROPPED, "config.toml")), True)
     figure = view.figure
     n, c, f = nv.FIGURE_LIMITS
     assert (figure.samples, figure.channels, figure.features) == (n, c, f) and figure.cropped
@@ -67,7 +67,7 @@ def test_the_figure_shades_the_entries_that_share_the_first_statistic():
 
 
 def test_small_entries_are_written_in_their_cells():
-    figure = QUESTION.view(QUESTION.derive(config.load(None)), True)["v"].figure
+    figure = QUESTION.view(QUESTION.derive(config.load(None)), True).figure
     assert figure.written and not figure.cropped
     assert [cell.entry for cell in figure.panels[0].cells[:3]] == ["2", "5", "1"]
 

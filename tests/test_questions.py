@@ -9,6 +9,7 @@ import pytest
 import sympy as sp
 
 from derive import build, config
+from derive.properties import Property
 from derive.questions import QUESTIONS
 from derive.questions.base import Part, Parts, Registry
 from derive.questions.normalization import Normalization
@@ -85,3 +86,26 @@ def test_a_registered_question_plans_checks_that_catch_a_planted_error():
         for s in answer.statistics))
     assert failing(q, answer, cfg) == set()
     assert "layer variance" in failing(q, wrong, cfg)
+
+
+def test_a_question_proves_exactly_the_properties_declared_for_it():
+    class ExtraParts(Parts):
+        only = Part(None, 1)
+
+    class Extra(Normalization):
+        parts = ExtraParts
+        properties = {**Normalization.properties, "pretty": Property(lambda answer, spec: True)}
+
+    with pytest.raises(RuntimeError, match=r"^normalization proves property pretty, which variants_spec.REQUIREMENTS "
+                       "does not declare for it$"):
+        Registry(Extra())
+
+    class FewerParts(Parts):
+        only = Part(None, 1)
+
+    class Fewer(Normalization):
+        parts = FewerParts
+        properties = {"nonzero_variance": Normalization.properties["nonzero_variance"]}
+
+    with pytest.raises(RuntimeError, match=r"^no question proves the declared properties small_denominators$"):
+        Registry(Fewer())

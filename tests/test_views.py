@@ -71,18 +71,20 @@ pytorch = pytest.mark.parametrize("pytorch", [True, False], ids=["pytorch", "no-
 @keys
 @configs
 @pytorch
-def test_the_view_is_v_and_holds_only_plain_data(key: str, name: str, pytorch: bool) -> None:
-    view = QUESTIONS[key].view(derived(key, name), pytorch)
-    assert set(view) == {"v"}
-    assert_plain(view["v"], "v")
+def test_the_view_is_a_frozen_view_dataclass_of_plain_data(key: str, name: str, pytorch: bool) -> None:
+    view = QUESTIONS[key].view(derived(key, name), pytorch)  # the template's `v`
+    assert dataclasses.is_dataclass(view) and type(view).__dataclass_params__.frozen
+    assert type(view).__name__.endswith("View")
+    assert_plain(view, "v")
 
 
 @keys
 @configs
-def test_the_prompt_is_d_and_holds_only_plain_data(key: str, name: str) -> None:
-    prompt = QUESTIONS[key].prompt(loaded(name))
-    assert set(prompt) == {"d"}
-    assert_plain(prompt["d"], "d")
+def test_the_prompt_is_a_frozen_prompt_dataclass_of_plain_data(key: str, name: str) -> None:
+    prompt = QUESTIONS[key].prompt(loaded(name))  # the sheet template's `d`
+    assert dataclasses.is_dataclass(prompt) and type(prompt).__dataclass_params__.frozen
+    assert type(prompt).__name__.endswith("Prompt")
+    assert_plain(prompt, "d")
 
 
 # --- The templates need nothing else -------------------------------------------------------------
@@ -92,7 +94,7 @@ def test_the_prompt_is_d_and_holds_only_plain_data(key: str, name: str) -> None:
 @pytorch
 def test_the_solutions_render_from_the_heading_and_the_view_alone(key: str, name: str, pytorch: bool) -> None:
     q = QUESTIONS[key]
-    text = render(f"{key}.tex.j2", heading=q.heading(), v=q.view(derived(key, name), pytorch)["v"])
+    text = render(f"{key}.tex.j2", heading=q.heading(), v=q.view(derived(key, name), pytorch))
     assert q.heading().title in text
 
 
@@ -118,7 +120,7 @@ def test_a_template_without_its_data_does_not_render(key: str) -> None:
 
 def test_a_template_reading_anything_else_does_not_render() -> None:
     q = QUESTIONS["lora"]
-    view = q.view(derived("lora", "default"), True)["v"]
+    view = q.view(derived("lora", "default"), True)
     with pytest.raises(jinja2.UndefinedError):
         environment().from_string(r"\VAR{answer.choice}").render(heading=q.heading(), v=view)
     with pytest.raises(TypeError, match="StrictUndefined"):  # printed: `finalize` refuses it first
@@ -157,7 +159,7 @@ NOT_PLAIN = {
 @pytest.mark.parametrize("wrong", NOT_PLAIN)
 def test_the_rule_refuses_a_view_holding_what_is_not_plain(key: str, wrong: str) -> None:
     answer = derived(key, "default")
-    view = QUESTIONS[key].view(answer, True)["v"]
+    view = QUESTIONS[key].view(answer, True)
     first = dataclasses.fields(view)[0].name
     with pytest.raises(AssertionError):
         assert_plain(dataclasses.replace(view, **{first: NOT_PLAIN[wrong](answer)}))
@@ -192,7 +194,7 @@ def test_the_rule_refuses_a_leaf_that_is_not_what_its_field_declares(key: str) -
     """Each kind of swap the question's views have a field for (every view has Tex and int
     fields; not every one has a plain str or a bool) is refused."""
     q = QUESTIONS[key]
-    views = (q.view(derived(key, "default"), True)["v"], q.prompt(loaded("default"))["d"])
+    views = (q.view(derived(key, "default"), True), q.prompt(loaded("default")))
     tried = []
     for wrong, (declared, make) in MISDECLARED.items():
         replaced = [new for new, done in (_replace_first(view, declared, make) for view in views) if done]

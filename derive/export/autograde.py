@@ -56,7 +56,7 @@ def find_variant(index: list[dict[str, Any]], users: list[dict[str, Any]]) -> di
 
 def results(root: Path, variants: Path) -> dict[str, Any]:
     from derive.config import load
-    from derive.grading.parts import format_points
+    from derive.graded_parts import format_points
     from derive.grading.submission import grade, read_submission
 
     users = _users(root)

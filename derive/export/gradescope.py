@@ -21,10 +21,10 @@ from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
 
-from derive import DISTRIBUTION, __version__
 from derive.errors import UsageError
 from derive.export.variants_dir import Variant
 from derive.resources import packaged
+from derive.version import DISTRIBUTION, __version__
 
 EPOCH = (1980, 1, 1, 0, 0, 0)
 # The roster columns whose values a submitting user's `sid` or e-mail is matched against, besides the id.

@@ -24,10 +24,10 @@ from typing import Any
 from derive.config import Config, load
 from derive.export import moodle_text
 from derive.export.variants_dir import Variant
+from derive.graded_parts import CHOICE, EXACT, NUMBER, O_FORM, TENSOR, WORDS, GradedPart, format_points
 from derive.grading.compare import flatten, read_number
 from derive.grading.evaluate import typed
-from derive.grading.parts import CHOICE, EXACT, NUMBER, O_FORM, TENSOR, WORDS, GradedPart, format_points
-from derive.grading.policy import GradingPolicy
+from derive.grading_policy import GradingPolicy
 from derive.questions import QUESTIONS, Question
 from derive.sheet import not_graded, sheet_source
 
@@ -108,12 +108,12 @@ def _key_line(part: GradedPart) -> str:
     return f"<li><code>{moodle_text.text(part.path)}</code>: {moodle_text.plain(shown)}</li>"
 
 
-def gapped(q: Question[Any], answers: dict[str, Any], skipped: set[str]) -> list[GradedPart]:
+def gapped(q: Question[Any, Any, Any], answers: dict[str, Any], skipped: set[str]) -> list[GradedPart]:
     """The graded parts of q that get gaps: those Moodle can grade, of sub-questions the sheet asks."""
     return [p for p in q.graded(answers) if p.kind in GAP_KINDS and p.question not in skipped]
 
 
-def cloze(q: Question[Any], variant: Variant, config: Config, skipped: set[str]) -> ET.Element:
+def cloze(q: Question[Any, Any, Any], variant: Variant, config: Config, skipped: set[str]) -> ET.Element:
     """One variant's question q as a Cloze question."""
     every = q.graded(variant.answers)
     parts = gapped(q, variant.answers, skipped)
@@ -146,7 +146,7 @@ def _html(parent: ET.Element, tag: str, text: str) -> None:
     ET.SubElement(ET.SubElement(parent, tag, format="html"), "text").text = text
 
 
-def _category(q: Question[Any]) -> ET.Element:
+def _category(q: Question[Any, Any, Any]) -> ET.Element:
     question = ET.Element("question", type="category")
     path = f"$course$/top/derive/Question {q.number}: {q.title.replace('/', '//')}"  # "//": a slash in a name
     ET.SubElement(ET.SubElement(question, "category"), "text").text = path

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from derive.config import load
 from derive.errors import ConfigError
 from derive.grading.batch import keyed
-from derive.grading.policy import GradingPolicy
+from derive.grading_policy import GradingPolicy
 
 
 @dataclass(frozen=True)
@@ -28,8 +29,6 @@ class Variant:
 
     def policy(self) -> GradingPolicy:
         """The [grading] table of the variant's own config.toml (the defaults when it has none)."""
-        from derive.config import load
-
         path = self.folder / "config.toml"
         return load(path).grading if path.is_file() else GradingPolicy()
 

@@ -19,12 +19,12 @@ from typing import IO, Any
 
 from derive.config import load
 from derive.errors import ConfigError
+from derive.graded_parts import format_points
 from derive.grading.keycheck import DamagedKey, checked_parts
 from derive.grading.misconceptions import for_variant, name
-from derive.grading.parts import format_points
-from derive.grading.policy import GradingPolicy
 from derive.grading.report import batch_csv, batch_details
 from derive.grading.submission import Report, grade, read_submission
+from derive.grading_policy import GradingPolicy
 from derive.progress import on_terminal, track
 
 SAFE_ID = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,99}")  # as roster.slug makes folders: no leading "."

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from derive.graded_parts import CHOICE, EXACT, NUMBER, O_FORM, TENSOR, WORDS, GradedPart
 from derive.grading.conventions import DECIMAL_EXAMPLE, FRACTION_EXAMPLES, O_FORM_EXAMPLE
 from derive.grading.key import parts
-from derive.grading.parts import CHOICE, EXACT, NUMBER, O_FORM, TENSOR, WORDS, GradedPart
 from derive.tomlwrite import toml_value
 
 FRACTION, SUM = FRACTION_EXAMPLES

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from derive.grading.expr import Unparseable
+from derive.grading.unparseable import Unparseable
 
 PART_BUDGET = 400_000  # units per graded part: about a second of this machine's CPU at the worst
 BITS_PER_UNIT = 1000

@@ -23,11 +23,11 @@ from pylatex import LongTable, NoEscape, Plot, Section, TikZ
 
 from derive.csvout import Writer
 from derive.errors import UsageError
+from derive.graded_parts import format_points
 from derive.grading import documents
 from derive.grading.batch import Batch
 from derive.grading.compare import CORRECT, MISSING, PARTIAL, UNPARSEABLE, WRONG, Diagnosis
 from derive.grading.misconceptions import named
-from derive.grading.parts import format_points
 from derive.latex.escaping import json_key
 from derive.outputs import check_out_dir, commit
 

@@ -11,13 +11,13 @@ from pathlib import Path
 from derive import outputs
 from derive.config import Config, load
 from derive.errors import UsageError
-from derive.export.gradebook import DEFAULT_ASSIGNMENT, Row, gradebook
 from derive.grading import class_report, feedback
 from derive.grading.batch import Batch, grade_batch
+from derive.grading.gradebook import DEFAULT_ASSIGNMENT, Row, gradebook
 from derive.grading.misconceptions import for_submission, name
-from derive.grading.policy import GradingPolicy
 from derive.grading.report import batch_render, render
 from derive.grading.submission import Report, grade, read_key, read_submission
+from derive.grading_policy import GradingPolicy
 
 
 def _write(out: Path, files: dict[Path, str]) -> None:

@@ -13,11 +13,11 @@ from typing import Any
 
 import sympy as sp
 
+from derive.graded_parts import CHOICE, EXACT, NUMBER, O_FORM, TENSOR, WORDS, GradedPart
 from derive.grading import budget, evaluate
 from derive.grading.evaluate import typed
 from derive.grading.expr import Unparseable, parse, shown
-from derive.grading.parts import CHOICE, EXACT, NUMBER, O_FORM, TENSOR, WORDS, GradedPart
-from derive.grading.policy import Tolerance
+from derive.grading_policy import Tolerance
 
 MAX_ENTRIES = 100_000
 MAX_ARRAY_DEPTH = 8

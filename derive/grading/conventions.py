@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from derive.answer import Tex
 from derive.config import Config
-from derive.grading.policy import Tolerance
+from derive.grading_policy import Tolerance
 from derive.latex import formatting
 
 # Answers as a student writes them, for the sheet and the blank submission.toml: forms only,

@@ -17,7 +17,8 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
-from derive.errors import DeriveError
+from derive.grading import budget
+from derive.grading.unparseable import Unparseable
 
 MAX_LENGTH = 1000  # characters of one answer
 MAX_TOKENS = 400
@@ -27,10 +28,6 @@ FUNCTIONS = ("log", "ln", "O")
 _ALIASES = {"\u2212": "-", "\u00d7": "*", "\u00b7": "*", "\u22c5": "*"}
 _TOKEN = re.compile(r"\s*(?:(?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)|(?P<name>[A-Za-z_][A-Za-z_0-9]*)"
                     r"|(?P<op>\*\*|[-+*/^()]))")
-
-
-class Unparseable(DeriveError):
-    """Answer text outside the grammar or its limits: a verdict, never an exit."""
 
 
 @dataclass(frozen=True)
@@ -73,8 +70,6 @@ def shown(text: str, limit: int = 40) -> str:
 def tokenize(text: str) -> list[tuple[str, str]]:
     if len(text) > MAX_LENGTH:
         raise Unparseable(f"longer than {MAX_LENGTH} characters ({len(text)})")
-    from derive.grading import budget
-
     budget.spend(len(text) + 1)
     if any(not ch.isprintable() for ch in text.replace(" ", "").replace("\t", "")):
         raise Unparseable("contains a control character")
@@ -104,8 +99,6 @@ def number(text: str) -> Fraction:
     power = int(exponent) if exponent else 0
     if abs(power) > MAX_LITERAL_EXPONENT:
         raise Unparseable(f"the literal {shown(text)} has an exponent beyond {MAX_LITERAL_EXPONENT}")
-    from derive.grading import budget
-
     budget.spend(budget.for_bits(abs(power) * 4))
     return Fraction(mantissa) * Fraction(10) ** power
 

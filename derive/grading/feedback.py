@@ -15,11 +15,11 @@ from pathlib import Path
 from pylatex import LongTable, NoEscape, Section
 
 from derive.errors import UsageError
+from derive.graded_parts import format_points
 from derive.grading import documents
 from derive.grading.compare import Result
 from derive.grading.key import ungraded
 from derive.grading.misconceptions import Named, named
-from derive.grading.parts import format_points
 from derive.grading.submission import Report
 from derive.latex.escaping import json_key
 from derive.outputs import check_out_dir, commit

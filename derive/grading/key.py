@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from derive.grading.parts import GradedPart, format_points
+from derive.graded_parts import GradedPart, format_points
 from derive.questions import QUESTIONS
 
 

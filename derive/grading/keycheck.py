@@ -11,9 +11,9 @@ import math
 from typing import Any
 
 from derive.errors import ConfigError
+from derive.graded_parts import CHOICE, EXACT, NUMBER, O_FORM, TENSOR, WORDS, GradedPart
 from derive.grading.compare import array_shape, flatten, read_number
 from derive.grading.expr import Unparseable, parse
-from derive.grading.parts import CHOICE, EXACT, NUMBER, O_FORM, TENSOR, WORDS, GradedPart
 from derive.questions import QUESTIONS
 
 # What each question's `graded` may raise on a key of the wrong structure.

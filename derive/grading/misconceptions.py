@@ -20,10 +20,10 @@ from typing import Any
 
 from derive.config import Config, load
 from derive.errors import ConfigError
+from derive.graded_parts import GradedPart, shape_of
 from derive.grading.compare import ABSENT, CORRECT, PARTIAL, WRONG, Diagnosis, Result, grade_part
-from derive.grading.parts import GradedPart, shape_of
-from derive.grading.policy import GradingPolicy
 from derive.grading.submission import Report, arranged, grade, lookup
+from derive.grading_policy import GradingPolicy
 from derive.questions import QUESTIONS
 from derive.questions.base import Misconception
 

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from derive.csvout import Writer
+from derive.graded_parts import format_points
 from derive.grading.compare import Result
 from derive.grading.key import split_lines
-from derive.grading.parts import format_points
 from derive.grading.submission import Report
 
 FORMATS = ("text", "json", "csv")

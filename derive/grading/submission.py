@@ -15,11 +15,11 @@ from typing import Any
 
 from derive.config import parse_toml
 from derive.errors import ConfigError
+from derive.graded_parts import GradedPart
 from derive.grading.compare import ABSENT, Result, grade_part, words_of
 from derive.grading.expr import Unparseable
 from derive.grading.keycheck import DamagedKey, checked_parts
-from derive.grading.parts import GradedPart
-from derive.grading.policy import GradingPolicy
+from derive.grading_policy import GradingPolicy
 from derive.values import path_key
 
 MAX_FILE_BYTES = 16 * 2**20

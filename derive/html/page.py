@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 
-from derive import __version__
 from derive.answer import Row, Terms, Tex
 from derive.document_view import AppendixView, CheckRow, head_view
 from derive.html import figures
@@ -22,9 +21,10 @@ from derive.html.markup import Markup, escape, finalize, math, tex_math, tex_tex
 from derive.latex.render import terms_tex
 from derive.questions import QUESTIONS
 from derive.resources import packaged
+from derive.version import __version__
 
 if TYPE_CHECKING:
-    from derive.build import Solved
+    from derive.solved import Solved
 
 
 @dataclass(frozen=True)
@@ -159,7 +159,7 @@ def solutions_html(solved: Solved, appendix: AppendixView) -> str:
     config = solved.config
     head = head_view(config.document.title, __version__, config.document.variant_id)
     pytorch = not solved.skipped
-    sections = [section(q, solved.answers[q.key], solved.published, dict(q.view(solved.answers[q.key], pytorch)))
+    sections = [section(q, solved.answers[q.key], solved.published, {"v": q.view(solved.answers[q.key], pytorch)})
                 for q in QUESTIONS]
     style = Markup((packaged("templates") / "html" / "style.css").read_text(encoding="utf-8"))
     return environment().get_template("solutions.html.j2").render(

@@ -9,7 +9,6 @@ from collections.abc import Iterable
 
 from derive import charset
 from derive.answer import Tex
-from derive.latex import layout
 
 # LaTeX's special characters, and text glyphs for characters that T1 turns into accents or
 # ligatures (`` -> a curly quote, << -> a guillemet, -- -> a dash), so that user text reads
@@ -41,6 +40,17 @@ def escape(text: str) -> Tex:
     return Tex("".join(out))
 
 
+LONG_WORD = 16  # words longer than this get break points, every BREAK_EVERY characters
+BREAK_EVERY = 8
+
+
+def cut(word: str) -> list[str]:
+    """A long word in pieces of BREAK_EVERY characters, the points where a line may break."""
+    if len(word) <= LONG_WORD:
+        return [word]
+    return [word[k:k + BREAK_EVERY] for k in range(0, len(word), BREAK_EVERY)]
+
+
 def json_key(key: str) -> Tex:
     """A dotted answers.json key in typewriter type, breakable after each dot."""
     return Tex(r"\texttt{" + r".\allowbreak{}".join(escape(part) for part in key.split(".")) + "}")
@@ -48,4 +58,4 @@ def json_key(key: str) -> Tex:
 
 def words(path: Iterable[str]) -> Tex:
     """Words of a tree path, escaped and joined by spaces; a long word may break every few characters."""
-    return Tex(" ".join(r"\allowbreak{}".join(escape(piece) for piece in layout.cut(w)) for w in path))
+    return Tex(" ".join(r"\allowbreak{}".join(escape(piece) for piece in cut(w)) for w in path))

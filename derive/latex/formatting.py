@@ -2,7 +2,9 @@
 
 Views (each question's `view` and `prompt`, and the document's head and appendix in
 derive/document_view.py) call these to hand their templates finished LaTeX, so a number looks
-the same wherever it is printed; templates format nothing.
+the same wherever it is printed; templates format nothing. render.finalize formats no number
+of its own: it passes `Tex` as it is, prints an int's digits and SymPy objects and `Terms`
+through the same printer as `exact`, and refuses a float.
 """
 
 from __future__ import annotations

@@ -16,14 +16,12 @@ from typing import TypeVar
 import sympy as sp
 
 from derive.answer import Tex
-from derive.latex import escaping  # a module: escaping imports this one (words cut long words)
+from derive.latex import escaping
 from derive.latex.printer import decimal, tex
 
 TEXT_WIDTH_EM = 43.0  # 17.2 cm of text at 11 pt: letter paper with 2.2 cm margins
 MAX_MATRIX_ROWS = 10  # more rows than this show the first ones, a row of dots, and the last
 MAX_MATRIX_COLS = 10  # amsmath's limit (MaxMatrixCols), dots included
-LONG_WORD = 16  # words longer than this get break points, every BREAK_EVERY characters
-BREAK_EVERY = 8
 Item = TypeVar("Item")
 
 _COMMAND = re.compile(r"\\(?:left|right|[,;!]|[a-zA-Z]+)")
@@ -132,13 +130,6 @@ def pair_excerpts(matrix: sp.MatrixBase, exact: Callable[[sp.Expr], str], approx
             tuple(_cell(matrix, i, j, rebuild, keep.cols) for j in keep.cols) for i in keep.rows))
         first, second = (other, keep) if keep is second else (keep, other)
     return first, second
-
-
-def cut(word: str) -> list[str]:
-    """A long word in pieces of BREAK_EVERY characters, the points where a line may break."""
-    if len(word) <= LONG_WORD:
-        return [word]
-    return [word[k:k + BREAK_EVERY] for k in range(0, len(word), BREAK_EVERY)]
 
 
 @dataclass(frozen=True)

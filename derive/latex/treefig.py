@@ -9,12 +9,24 @@ leaves to stack legibly, the figure is left out and the document says why.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
+
+import sympy as sp
 
 from derive.answer import Tex
 from derive.latex.printer import decimal
-from derive.questions.search import Hypothesis, Path, Tree, children_index
+
+Path = tuple[str, ...]  # the words after <BOS>
+Tree = Mapping[Path, sp.Rational]  # a path -> log p of its last word (derive/questions/search.py's trees)
+
+
+class Searched(Protocol):
+    """A search's result as the figure highlights it: a path of words (a search.Hypothesis)."""
+
+    @property
+    def words(self) -> Path: ...
 
 WIDTH_CM = 16.5  # the text width (17.2 cm) less a margin for the frame of the optimum
 ROW_CM = 0.8  # vertical distance between two leaves
@@ -58,8 +70,8 @@ def _width(text: str, per_char: float) -> float:
     return len(text) * per_char + PAD_CM
 
 
-def tree_figure(tree: Tree, steps: int, greedy: Hypothesis | None = None, beams: Sequence[Hypothesis] = (),
-                optimum: Hypothesis | None = None) -> TreeFigure | str:
+def tree_figure(tree: Tree, steps: int, greedy: Searched | None = None, beams: Sequence[Searched] = (),
+                optimum: Searched | None = None) -> TreeFigure | str:
     """The figure, or why it is not drawn (a sentence). Without greedy, beams and optimum (the
     question sheet) nothing is highlighted."""
     if steps > MAX_DEPTH:
@@ -68,7 +80,9 @@ def tree_figure(tree: Tree, steps: int, greedy: Hypothesis | None = None, beams:
     if leaves > MAX_LEAVES:
         return f"the tree has {leaves} paths to depth {steps}; the figure is drawn for at most {MAX_LEAVES}"
     nodes = sorted(p for p in tree if len(p) <= steps)
-    index = children_index({p: tree[p] for p in nodes})
+    index: dict[Path, list[Path]] = {}
+    for path in nodes:
+        index.setdefault(path[:-1], []).append(path)
     rows = _rows(index)
     numbers = {p: decimal(tree[p], LOGP_DIGITS) for p in nodes}
     for keyed in (False, True):

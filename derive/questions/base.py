@@ -17,14 +17,16 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
 from derive.answer import Boxed, Issued, Row
 from derive.config import Config
 from derive.published import Section, section_of
+from derive.variants_spec import REQUIREMENTS, VariantsSpec
 
 if TYPE_CHECKING:
-    from derive.grading.parts import GradedPart
+    from derive.graded_parts import GradedPart
     from derive.properties import Property
-    from derive.variants_spec import VariantsSpec
     from derive.verify import Planned
 
-A = TypeVar("A")
+A = TypeVar("A")  # the answer its derivation returns
+V = TypeVar("V")  # the view its solutions template prints (a frozen dataclass)
+P = TypeVar("P")  # the prompt its question-sheet template prints
 Table = dict[str, Any]  # a raw TOML table, as `config.from_dict` reads it
 
 
@@ -139,8 +141,9 @@ class Misconception:
     whole: bool = False
 
 
-class Question(ABC, Generic[A]):
-    """One question of the assignment, generic in the answer its derivation returns.
+class Question(ABC, Generic[A, V, P]):
+    """One question of the assignment, generic in the answer its derivation returns, the view its
+    solutions template prints (as `v`) and the prompt its question-sheet template prints (as `d`).
 
     The pipeline calls, in order: `derive` (config -> answer), `plan` (the checks of that
     answer, PyTorch ones deferred), `view` (the plain data its template prints) and `as_json`
@@ -189,7 +192,7 @@ class Question(ABC, Generic[A]):
         return []
 
     @abstractmethod
-    def view(self, answer: A, pytorch: bool) -> Mapping[str, Any]:
+    def view(self, answer: A, pytorch: bool) -> V:
         """What the solutions template prints. `pytorch`: whether the PyTorch checks run (the
         prose names only checks that run)."""
 
@@ -197,7 +200,7 @@ class Question(ABC, Generic[A]):
     def as_json(self, answer: A) -> dict[str, Any]: ...
 
     @abstractmethod
-    def prompt(self, config: Config) -> Mapping[str, Any]:
+    def prompt(self, config: Config) -> P:
         """What the question sheet's template prints: the config's data, no result."""
 
     @abstractmethod
@@ -226,21 +229,22 @@ class Question(ABC, Generic[A]):
 class Registry:
     """The questions in the assignment's order; registering numbers each one (1, 2, ...)."""
 
-    def __init__(self, *questions: Question[Any]) -> None:
+    def __init__(self, *questions: Question[Any, Any, Any]) -> None:
         self.questions = questions
         for number, q in enumerate(questions, start=1):
             if q.parts.number not in (None, str(number)):
                 raise RuntimeError(f"{q.key} is registered twice")
             q.parts.number = str(number)
+        self.properties()  # every declared property proved by its question: checked at registration
         self._position = {p.id: i for i, q in enumerate(questions) for p in q.parts.all()}
 
-    def __iter__(self) -> Iterator[Question[Any]]:
+    def __iter__(self) -> Iterator[Question[Any, Any, Any]]:
         return iter(self.questions)
 
     def __len__(self) -> int:
         return len(self.questions)
 
-    def __getitem__(self, key: str) -> Question[Any]:
+    def __getitem__(self, key: str) -> Question[Any, Any, Any]:
         for q in self.questions:
             if q.key == key:
                 return q
@@ -249,15 +253,23 @@ class Registry:
     def keys(self) -> tuple[str, ...]:
         return tuple(q.key for q in self.questions)
 
-    def properties(self) -> dict[str, tuple[Question[Any], Property]]:
-        """Every property a variant may require, name -> (the question whose answer proves it, it)."""
-        out: dict[str, tuple[Question[Any], Property]] = {}
+    def properties(self) -> dict[str, tuple[Question[Any, Any, Any], Property]]:
+        """Every property a variant may require, name -> (the question whose answer proves it, its
+        proof), in the order `variants_spec.REQUIREMENTS` declares them: a registered question
+        proves exactly the properties declared for it."""
+        out: dict[str, tuple[Question[Any, Any, Any], Property]] = {}
         for q in self.questions:
             for name, prop in q.properties.items():
-                if name in out:
-                    raise RuntimeError(f"property {name} is defined by {out[name][0].key} and {q.key}")
+                declared = REQUIREMENTS.get(name)
+                if declared is None or declared.question != q.key:
+                    raise RuntimeError(f"{q.key} proves property {name}, which variants_spec.REQUIREMENTS does "
+                                       "not declare for it")
                 out[name] = (q, prop)
-        return out
+        keys = {q.key for q in self.questions}
+        missing = [name for name, declared in REQUIREMENTS.items() if declared.question in keys and name not in out]
+        if missing:
+            raise RuntimeError(f"no question proves the declared properties {', '.join(missing)}")
+        return {name: out[name] for name in REQUIREMENTS if name in out}
 
     def position(self, part_id: str) -> int:
         """The position of the question an issued id belongs to (checks are listed in question order)."""

@@ -6,7 +6,6 @@ assembles the answer."""
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -17,7 +16,7 @@ import sympy as sp
 
 from derive.answer import Boxed, Row, Tex
 from derive.config import BirnnConfig, Config
-from derive.grading.parts import NUMBER, GradedPart, get
+from derive.graded_parts import NUMBER, GradedPart, get
 from derive.latex.notation import Series, Subscripted
 from derive.latex.printer import tex
 from derive.published import Section
@@ -165,7 +164,7 @@ def as_json(answer: BirnnAnswer) -> dict[str, Any]:
     }
 
 
-class Birnn(Question[BirnnAnswer]):
+class Birnn(Question[BirnnAnswer, birnn_view.BirnnView, birnn_view.BirnnPrompt]):
     key = KEY
     title = "RNNs"
     parts = BirnnParts
@@ -181,8 +180,8 @@ class Birnn(Question[BirnnAnswer]):
     def boxed(self, section: Section) -> list[Boxed]:
         return birnn_view.boxed(section, self.key)
 
-    def view(self, answer: BirnnAnswer, pytorch: bool) -> Mapping[str, Any]:
-        return {"v": birnn_view.view(answer, pytorch, f"{self.key}.{INSTANCE}")}
+    def view(self, answer: BirnnAnswer, pytorch: bool) -> birnn_view.BirnnView:
+        return birnn_view.view(answer, pytorch, f"{self.key}.{INSTANCE}")
 
     def worked(self, answer: BirnnAnswer) -> dict[str, tuple[str, tuple[Row, ...]]]:
         dv = answer.derivation
@@ -203,8 +202,8 @@ class Birnn(Question[BirnnAnswer]):
     def as_json(self, answer: BirnnAnswer) -> dict[str, Any]:
         return as_json(answer)
 
-    def prompt(self, config: Config) -> Mapping[str, Any]:
-        return {"d": birnn_view.prompt(config.birnn)}
+    def prompt(self, config: Config) -> birnn_view.BirnnPrompt:
+        return birnn_view.prompt(config.birnn)
 
     def randomize(self, rng: random.Random, spec: VariantsSpec) -> Table:
         """The sizes and a seed, and the instance that seed draws, written out: the variant's

@@ -8,7 +8,6 @@ import functools
 import itertools
 import math
 import random
-from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -18,7 +17,7 @@ import sympy as sp
 from derive.answer import Boxed, Check, Issued
 from derive.bigo import big_o
 from derive.config import Config, DecodingConfig
-from derive.grading.parts import EXACT, NUMBER, O_FORM, WORDS, GradedPart, get
+from derive.graded_parts import EXACT, NUMBER, O_FORM, WORDS, GradedPart, get
 from derive.properties import Property
 from derive.published import Section, at, formula, o_form, section_of
 from derive.questions import beam_sort, decoding_view, search
@@ -429,35 +428,17 @@ def _no_ties(answer: DecodingAnswer, _: VariantsSpec) -> bool:
     return len(set(scores)) == len(scores) and all(len(set(x)) == len(x) for x in logps.values())
 
 
-def _branching_tree(spec: VariantsSpec) -> str | None:
-    if max(spec.decoding.depth) < 2:
-        return "with depth 1, greedy decoding and beam search both find the optimum"
-    if spec.decoding.branching[1] < 2:
-        return "with branching at most 1 the tree has a single path"
-    return None
-
-
-def _beam_beats_greedy(spec: VariantsSpec) -> str | None:
-    if max(spec.decoding.beam_width) < 2:
-        return "with beam width 1, beam search is greedy decoding"
-    return _branching_tree(spec)
-
-
-class Decoding(Question[DecodingAnswer]):
+class Decoding(Question[DecodingAnswer, decoding_view.DecodingView, decoding_view.DecodingPrompt]):
     key = KEY
     title = "Decoding"
     parts = DecodingParts
     not_answers = ("complexity.selection", "complexity.sorted.selection")  # the selection method's name
     properties = {
-        "greedy_not_optimal": Property("greedy decoding misses the optimum (under every tie-break)",
-                                       margin.greedy_not_optimal, _branching_tree),
-        "greedy_not_best_beam": Property("the best beam scores higher than the greedy sequence (under every "
-                                         "tie-break)", margin.greedy_not_best_beam, _beam_beats_greedy),
-        "beam_misses_optimum": Property("beam search misses the optimum (under every tie-break)",
-                                        margin.beam_misses_optimum, _branching_tree),
-        "no_ties": Property("no two full paths tie, and no two siblings have the same log p", _no_ties),
-        "unambiguous": Property("every greedy step, beam cut and the optimum is won by at least "
-                                "variants.decoding.margin", margin.unambiguous),
+        "greedy_not_optimal": Property(margin.greedy_not_optimal),
+        "greedy_not_best_beam": Property(margin.greedy_not_best_beam),
+        "beam_misses_optimum": Property(margin.beam_misses_optimum),
+        "no_ties": Property(_no_ties),
+        "unambiguous": Property(margin.unambiguous),
     }
 
     def warm(self, spec: VariantsSpec) -> None:
@@ -472,14 +453,14 @@ class Decoding(Question[DecodingAnswer]):
     def boxed(self, section: Section) -> list[Boxed]:
         return decoding_view.boxed(section, self.parts, self.key, BEAMS)
 
-    def view(self, answer: DecodingAnswer, pytorch: bool) -> Mapping[str, Any]:
-        return {"v": decoding_view.view(answer, beams_at=f"{self.key}.{BEAMS}")}
+    def view(self, answer: DecodingAnswer, pytorch: bool) -> decoding_view.DecodingView:
+        return decoding_view.view(answer, beams_at=f"{self.key}.{BEAMS}")
 
     def as_json(self, answer: DecodingAnswer) -> dict[str, Any]:
         return as_json(answer)
 
-    def prompt(self, config: Config) -> Mapping[str, Any]:
-        return {"d": decoding_view.prompt(config.decoding)}
+    def prompt(self, config: Config) -> decoding_view.DecodingPrompt:
+        return decoding_view.prompt(config.decoding)
 
     def randomize(self, rng: random.Random, spec: VariantsSpec) -> Table:
         depth = rng.choice(spec.decoding.depth)

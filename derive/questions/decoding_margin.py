@@ -30,11 +30,6 @@ if TYPE_CHECKING:
     from derive.questions.search import Step
     from derive.variants_spec import VariantsSpec
 
-# A student who rounds two scores to two decimals moves each by at most 0.005: only scores
-# closer than 0.01 can change order. A margin below this would not protect the answer.
-MIN_MARGIN = Fraction(1, 100)
-MAX_MARGIN = 10  # in log p: far beyond any rounding; a tree can still be drawn (log p >= -1000)
-DEFAULT_MARGIN = "0.05"
 TENTHS = 10  # a drawn tree's log p are multiples of 1/TENTHS
 
 

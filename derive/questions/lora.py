@@ -5,7 +5,6 @@ stated rule; figures for the config's model."""
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -14,7 +13,7 @@ import sympy as sp
 
 from derive.answer import Boxed, Tex
 from derive.config import Config, LoraConfig
-from derive.grading.parts import CHOICE, O_FORM, GradedPart, get
+from derive.graded_parts import CHOICE, O_FORM, GradedPart, get
 from derive.published import Section
 from derive.questions import lora_checks, lora_view
 from derive.questions.base import Misconception, Question, Table
@@ -136,7 +135,7 @@ def as_json(answer: LoraAnswer) -> dict[str, Any]:
     return out
 
 
-class Lora(Question[LoraAnswer]):
+class Lora(Question[LoraAnswer, lora_view.LoraView, lora_view.LoraPrompt]):
     key = KEY
     title = Tex("Low-rank adaptation")  # trusted: a hyphen, not an escaped {-}
     parts = LoraParts
@@ -150,8 +149,8 @@ class Lora(Question[LoraAnswer]):
     def plan(self, answer: LoraAnswer, config: Config, published: Section | None = None) -> Planned:
         return lora_checks.plan(answer, config, published)
 
-    def view(self, answer: LoraAnswer, pytorch: bool) -> Mapping[str, Any]:
-        return {"v": lora_view.view(answer)}  # no PyTorch check is named in the prose
+    def view(self, answer: LoraAnswer, pytorch: bool) -> lora_view.LoraView:
+        return lora_view.view(answer)  # no PyTorch check is named in the prose
 
     def as_json(self, answer: LoraAnswer) -> dict[str, Any]:
         return as_json(answer)
@@ -159,8 +158,8 @@ class Lora(Question[LoraAnswer]):
     def boxed(self, section: Section) -> list[Boxed]:
         return lora_view.boxed(section)
 
-    def prompt(self, config: Config) -> Mapping[str, Any]:
-        return {"d": lora_view.prompt(config.lora)}
+    def prompt(self, config: Config) -> lora_view.LoraPrompt:
+        return lora_view.prompt(config.lora)
 
     def randomize(self, rng: random.Random, spec: VariantsSpec) -> Table:
         d = rng.choice([d for d in spec.lora.d if any(r < d for r in spec.lora.r)])

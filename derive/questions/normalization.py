@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import itertools
 import random
-from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -20,7 +19,7 @@ import sympy as sp
 from derive import crosscheck
 from derive.answer import Boxed, Check, Row, Terms, Tex
 from derive.config import Config
-from derive.grading.parts import TENSOR, GradedPart, get, shape_of
+from derive.graded_parts import TENSOR, GradedPart, get, shape_of
 from derive.latex.notation import Subscripted
 from derive.properties import Property
 from derive.published import Section, at, rationals, read, section_of
@@ -28,6 +27,7 @@ from derive.questions.base import Misconception, Part, Parts, Question, Table
 from derive.verify import Planned, compare, torch_job
 
 if TYPE_CHECKING:
+    from derive.questions.normalization_view import NormalizationPrompt, NormalizationView
     from derive.variants_spec import VariantsSpec
 
 KEY = "normalization"  # the config section, the answers.json key, the templates' name
@@ -271,30 +271,18 @@ def _values(answer: NormalizationAnswer, field: str) -> list[Any]:
     return [x for s in answer.statistics for x in getattr(s, field).flat]
 
 
-def _constant_entries(spec: VariantsSpec) -> str | None:
-    low, high = spec.normalization.entries
-    if low == high:
-        return f"variants.normalization.entries = [{low}, {high}] makes every variance 0"
-    if all(shape[2] == 1 for shape in spec.normalization.shapes):
-        return "with L = 1 in every shape, each instance variance is over one entry, so 0"
-    return None
-
-
 def _small_denominators(answer: NormalizationAnswer, spec: VariantsSpec) -> bool:
     limit = spec.normalization.max_denominator
     return all(x.q <= limit for x in _values(answer, "mean") + _values(answer, "variance"))
 
 
-class Normalization(Question[NormalizationAnswer]):
+class Normalization(Question[NormalizationAnswer, "NormalizationView", "NormalizationPrompt"]):
     key = KEY
     title = "Normalization"
     parts = NormalizationParts
     properties = {
-        "nonzero_variance": Property("no variance is 0",
-                                     lambda answer, _: all(x != 0 for x in _values(answer, "variance")),
-                                     _constant_entries),
-        "small_denominators": Property("every mean and variance has a denominator at most "
-                                       "variants.normalization.max_denominator", _small_denominators),
+        "nonzero_variance": Property(lambda answer, _: all(x != 0 for x in _values(answer, "variance"))),
+        "small_denominators": Property(_small_denominators),
     }
 
     def derive(self, config: Config) -> NormalizationAnswer:
@@ -303,10 +291,10 @@ class Normalization(Question[NormalizationAnswer]):
     def plan(self, answer: NormalizationAnswer, config: Config, published: Section | None = None) -> Planned:
         return plan(answer, config, published)
 
-    def view(self, answer: NormalizationAnswer, pytorch: bool) -> Mapping[str, Any]:
+    def view(self, answer: NormalizationAnswer, pytorch: bool) -> NormalizationView:
         from derive.questions.normalization_view import view  # it reads this module's tables: imported late
 
-        return {"v": view(answer)}
+        return view(answer)
 
     def as_json(self, answer: NormalizationAnswer) -> dict[str, Any]:
         return as_json(answer)
@@ -324,10 +312,10 @@ class Normalization(Question[NormalizationAnswer]):
                          f"{len(s.groups)} statistics)", tuple(r for g in s.groups[:SHOWN_GROUPS] for r in g.rows))
                 for s in answer.statistics}
 
-    def prompt(self, config: Config) -> Mapping[str, Any]:
+    def prompt(self, config: Config) -> NormalizationPrompt:
         from derive.questions.normalization_view import prompt  # it reads this module's tables: imported late
 
-        return {"d": prompt(config)}
+        return prompt(config)
 
     def randomize(self, rng: random.Random, spec: VariantsSpec) -> Table:
         n, c, length = rng.choice(spec.normalization.shapes)

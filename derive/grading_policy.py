@@ -16,10 +16,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from derive import values as v
+from derive.declare import Number, Shaped, Table, e_form
 from derive.errors import ConfigError
 
 DEFAULT_RTOL = 1e-3
 DEFAULT_ATOL = 1e-9
+MAX_TOLERANCE = 10**6
 # The graded fields of answers.json; "#" is an index (a beam, counted from 1).
 GRADED_FIELDS: tuple[tuple[str, ...], ...] = (
     *(("normalization", kind, stat) for kind in ("batch", "layer", "instance") for stat in ("mean", "variance")),
@@ -37,6 +39,19 @@ GRADED_FIELDS: tuple[tuple[str, ...], ...] = (
        for kind in ("time", "space")),
     *(("lora", "choice", cond, mod) for cond in ("memory_limit", "faster_inference", "both")
        for mod in ("mha", "lffn")),
+)
+
+
+_TOLERANCE = {"type": "number", "minimum": 0, "maximum": MAX_TOLERANCE}
+GRADING = Table.of(
+    "grading", "tolerances of `derive grade` for numeric answers (docs/submissions.md)",
+    Number("rtol", f"relative tolerance, default {DEFAULT_RTOL:.0e}".replace("e-0", "e-"), 0, MAX_TOLERANCE),
+    Number("atol", f"absolute tolerance, default {DEFAULT_ATOL:.0e}".replace("e-0", "e-"), 0, MAX_TOLERANCE),
+    Shaped("parts", 'tolerances per part or prefix of parts (dotted answers.json paths: `"birnn.instance" = '
+           '{ rtol = 1e-2 }`)', {"type": "object", "additionalProperties": {
+               "type": "object", "additionalProperties": False,
+               "properties": {"rtol": _TOLERANCE, "atol": _TOLERANCE}}},
+           "part names as in [submissions.md](submissions.md); rtol and atol as above"),
 )
 
 
@@ -82,9 +97,12 @@ def _tolerance(raw: dict[str, Any], key: str, base: Tolerance) -> Tolerance:
     def read(name: str, default: float) -> float:
         if name not in raw:
             return default
+        declared = GRADING[name]
+        assert isinstance(declared, Number)
         value = v.number(raw[name], f"{key}.{name}")
-        if value < 0 or value > 1e6:
-            raise ConfigError(f"{key}.{name}", f"must be between 0 and 1e6, got {raw[name]}")
+        if value < declared.low or value > declared.high:
+            raise ConfigError(f"{key}.{name}", f"must be between {e_form(declared.low)} and {e_form(declared.high)}, "
+                              f"got {raw[name]}")
         return float(value)
 
     return Tolerance(read("rtol", base.rtol), read("atol", base.atol))
@@ -93,7 +111,7 @@ def _tolerance(raw: dict[str, Any], key: str, base: Tolerance) -> Tolerance:
 def parse(raw: Any) -> GradingPolicy:
     """The [grading] table (already read from TOML with decimals as Decimal)."""
     table = v.table(raw, "grading")
-    v.reject_unknown(table, "grading", {"rtol", "atol", "parts"})
+    v.reject_unknown(table, "grading", GRADING.names())
     default = _tolerance({k: table[k] for k in ("rtol", "atol") if k in table}, "grading", Tolerance())
     parts: dict[str, Tolerance] = {}
     for name, value in v.table(table.get("parts", {}), "grading.parts").items():
