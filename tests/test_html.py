@@ -164,7 +164,7 @@ def test_a_crowded_graph_gives_its_weights_under_it(write_config, tmp_path):
     svg = html.split('<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="fig-graph-t"')[1]
     graph, after = svg.split("</svg>", 1)
     assert "<mi>W</mi>" not in graph  # no edge label: the figure is crowded
-    key = after.split('<p class="key">Edge weights: ')[1].split("</p>")[0]
+    key = after.split("Edge weights: ")[1].split("</p>")[0]  # the PDF's key, from the same template
     assert key.count("<math") == 12  # six kinds of weighted edge, each with its weight
 
 

@@ -186,14 +186,6 @@ def graph_svg(graph: GraphView, ident: str) -> Markup:
     return _svg(ident, width, height, "The computational graph of the BiRNN", desc, body)
 
 
-def graph_key(graph: GraphView) -> Markup:
-    """Under a crowded graph, whose edges carry no labels, the weight of each kind of edge (as the PDF)."""
-    if not graph.key:
-        return Markup("")
-    entries = "; ".join(f"{tex_math(e.kind)}: {tex_math(e.weight)}" for e in graph.key)
-    return Markup(f'<p class="key">Edge weights: {entries}.</p>')
-
-
 def of(view: dict[str, Any]) -> Markup | None:
     """The figure a question's view draws, if it draws one this module knows."""
     v = view.get("v")
@@ -202,9 +194,5 @@ def of(view: dict[str, Any]) -> Markup | None:
         return tensor_svg(tensor, "fig-tensor")
     graph = getattr(v, "graph", None)
     if isinstance(graph, GraphView):
-        return graph_svg(graph, "fig-graph") + graph_key(graph)
-    search = getattr(v, "search", None)
-    drawn = getattr(getattr(search, "figure", None), "drawn", None)
-    if isinstance(drawn, DrawnTree):
-        return tree_svg(drawn, "fig-tree")
-    return None
+        return graph_svg(graph, "fig-graph")
+    return None  # the decoding tree is drawn where its template calls draw_tree (derive.html.page)

@@ -1,8 +1,10 @@
-"""solutions.html: the solved build's answers, boxed results, worked steps, figures and checks.
+"""solutions.html and questions.html: each question's prose, work, figures, results and checks.
 
-It is made from what the PDF is made from: each question's `boxed` answers (from the published
-answers.json), its `worked` rows, its view's figure geometry, and the appendix view. Every value
-reaches the page through derive.html.markup.finalize.
+Made from what the PDF is made from: each question's LaTeX template rendered with its view
+(read into HTML by derive.html.prose, the drawing macros replaced by HTML from the same view
+data: derivations from their rows, the figures from their geometry, the step tables), its
+`boxed` answers (from the published answers.json) and the appendix view. Every value reaches
+the page through derive.html.markup.finalize.
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ from derive.answer import Row, Terms, Tex
 from derive.document_view import AppendixView, CheckRow, head_view
 from derive.html import figures
 from derive.html.markup import Markup, escape, finalize, math, tex_math, tex_text
+from derive.html.prose import Blocks, Reader
+from derive.latex import render
 from derive.latex.render import terms_tex
-from derive.questions import QUESTIONS
+from derive.questions import QUESTIONS, Question
 from derive.resources import packaged
 
 if TYPE_CHECKING:
@@ -33,12 +37,6 @@ class HtmlRow:
     rel: Markup
     rhs: Markup | None
     note: Markup
-
-
-@dataclass(frozen=True)
-class Work:
-    title: str
-    rows: tuple[HtmlRow, ...]
 
 
 @dataclass(frozen=True)
@@ -79,10 +77,8 @@ class Section:
     anchor: str
     number: str
     title: str
-    figure: Markup | None
-    tables: tuple[StepTable, ...]
+    body: Markup  # the question's prose, work and figures, in the PDF's order
     results: tuple[Result, ...]
-    work: tuple[Work, ...]
 
 
 @dataclass(frozen=True)
@@ -130,20 +126,41 @@ def step_table(caption: str, table: Any) -> StepTable:
     return StepTable(caption, steps, table.steps.hidden)
 
 
-def step_tables(view: dict[str, Any]) -> tuple[StepTable, ...]:
-    """Question 2.4's tables of greedy decoding's and beam search's steps, when the view has them."""
+def _blocks(name: str) -> Any:
+    return getattr(environment().get_template("blocks.html.j2").module, name)
+
+
+def macros(blocks: Blocks, view: dict[str, Any]) -> dict[str, Any]:
+    """The drawing macros of templates/macros.tex.j2 as the HTML edition calls them: each puts
+    HTML made from the same view data into `blocks` and leaves its placeholder in the LaTeX."""
     search = getattr(view.get("v"), "search", None)
-    if search is None or not hasattr(search, "greedy_table"):
-        return ()
-    return (step_table("Greedy decoding, step by step", search.greedy_table),
-            step_table("Beam search, step by step", search.beam_table))
+
+    def derivation(rows: Any, inline: bool = False) -> Tex:
+        return blocks.put(Markup(_blocks("work")(tuple(html_row(r) for r in rows))))
+
+    def draw_tree(fig: Any) -> Tex:
+        return blocks.put(Markup(_blocks("tree")(figures.tree_svg(fig, "fig-tree"), fig.marked, fig.legend)))
+
+    def table(view_table: Any) -> Tex:
+        greedy = search is not None and view_table is getattr(search, "greedy_table", None)
+        caption = "Greedy decoding, step by step" if greedy else "Beam search, step by step"
+        return blocks.put(Markup(_blocks("step_table")(step_table(caption, view_table))))
+
+    return {"derivation": derivation, "draw_tree": draw_tree, "step_table": table}
 
 
-def section(q: Any, answer: Any, published: dict[str, Any], view: dict[str, Any]) -> Section:
+def prose(template: str, view: dict[str, Any], **context: Any) -> Markup:
+    """A LaTeX template of the PDF, rendered with `view` and read into HTML."""
+    blocks = Blocks()
+    latex = render.environment().get_template(template).render(**context, **view, **macros(blocks, view))
+    return Reader(blocks, figures.of(view)).paragraphs(latex)
+
+
+def section(q: Question[Any], answer: Any, published: dict[str, Any], view: dict[str, Any]) -> Section:
     results = tuple(Result(b.part.id, b.field, None if b.tex is None else boxed(b.tex))
                     for b in q.boxed(published[q.key]))
-    work = tuple(Work(title, tuple(html_row(r) for r in rows)) for title, rows in q.worked(answer).values())
-    return Section(f"q{q.number}", q.number, q.title, figures.of(view), step_tables(view), results, work)
+    body = prose(f"{q.key}.tex.j2", view, heading=q.heading())
+    return Section(f"q{q.number}", q.number, q.title, body, results)
 
 
 @functools.cache
