@@ -47,7 +47,8 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--no-pdf", action="store_true", help="skip LaTeX compilation")
     b.add_argument("--sheet", choices=("questions", "solutions", "both"), default="solutions",
                    help="questions.pdf (no answers), solutions.pdf (default), or both")
-    b.add_argument("--html", action="store_true", help="also write solutions.html (self-contained, MathML)")
+    b.add_argument("--html", action="store_true",
+                   help="also write solutions.html and questions.html, as --sheet chooses (self-contained, MathML)")
     v = sub.add_parser("variants", help="per-student variants: both sheets and answers.json each, and the keys")
     count = v.add_mutually_exclusive_group(required=True)
     count.add_argument("--count", type=_positive, help="how many variants (ids v001, v002, ...)")

@@ -22,6 +22,7 @@ from derive.document_view import AppendixView, CheckRow, head_view
 from derive.html import figures
 from derive.html.markup import Markup, escape, finalize, math, tex_math, tex_text
 from derive.html.prose import Blocks, Reader
+from derive.html.prose import cited as prose_cited
 from derive.latex import render
 from derive.latex.render import terms_tex
 from derive.questions import QUESTIONS, Question
@@ -29,6 +30,7 @@ from derive.resources import packaged
 
 if TYPE_CHECKING:
     from derive.build import Solved
+    from derive.config import Config
 
 
 @dataclass(frozen=True)
@@ -130,16 +132,18 @@ def _blocks(name: str) -> Any:
     return getattr(environment().get_template("blocks.html.j2").module, name)
 
 
-def macros(blocks: Blocks, view: dict[str, Any]) -> dict[str, Any]:
+def macros(reader: Reader, view: dict[str, Any]) -> dict[str, Any]:
     """The drawing macros of templates/macros.tex.j2 as the HTML edition calls them: each puts
-    HTML made from the same view data into `blocks` and leaves its placeholder in the LaTeX."""
+    HTML made from the same view data into the reader's blocks and leaves its placeholder."""
     search = getattr(view.get("v"), "search", None)
+    blocks = reader.blocks
 
     def derivation(rows: Any, inline: bool = False) -> Tex:
-        return blocks.put(Markup(_blocks("work")(tuple(html_row(r) for r in rows))))
+        return blocks.put(reader.region("Derivation", Markup(_blocks("work")(tuple(html_row(r) for r in rows)))))
 
     def draw_tree(fig: Any) -> Tex:
-        return blocks.put(Markup(_blocks("tree")(figures.tree_svg(fig, "fig-tree"), fig.marked, fig.legend)))
+        drawn = reader.region("Figure", figures.tree_svg(fig, "fig-tree"))
+        return blocks.put(Markup(_blocks("tree")(drawn, fig.marked, fig.legend)))
 
     def table(view_table: Any) -> Tex:
         greedy = search is not None and view_table is getattr(search, "greedy_table", None)
@@ -149,17 +153,26 @@ def macros(blocks: Blocks, view: dict[str, Any]) -> dict[str, Any]:
     return {"derivation": derivation, "draw_tree": draw_tree, "step_table": table}
 
 
-def prose(template: str, view: dict[str, Any], **context: Any) -> Markup:
-    """A LaTeX template of the PDF, rendered with `view` and read into HTML."""
-    blocks = Blocks()
-    latex = render.environment().get_template(template).render(**context, **view, **macros(blocks, view))
-    return Reader(blocks, figures.of(view)).paragraphs(latex)
+def prose(template: str, view: dict[str, Any], name: str, cited: dict[str, int] | None = None,
+          **context: Any) -> Markup:
+    """A LaTeX template of the PDF, rendered with `view` and read into HTML; `name` names the
+    document (its boxes that scroll are named after it), `cited` numbers the references."""
+    reader = Reader(name, Blocks(), figures.of(view), cited)
+    latex = render.environment().get_template(template).render(**context, **view, **macros(reader, view))
+    return reader.paragraphs(latex)
 
 
-def section(q: Question[Any], answer: Any, published: dict[str, Any], view: dict[str, Any]) -> Section:
+def references() -> tuple[Markup, dict[str, int]]:
+    """The PDF's references as HTML, and each one's number for the questions' citations."""
+    latex = render.render("references.tex.j2")
+    return Reader("the references").paragraphs(latex), prose_cited(latex)
+
+
+def section(q: Question[Any], answer: Any, published: dict[str, Any], view: dict[str, Any],
+            cited: dict[str, int]) -> Section:
     results = tuple(Result(b.part.id, b.field, None if b.tex is None else boxed(b.tex))
                     for b in q.boxed(published[q.key]))
-    body = prose(f"{q.key}.tex.j2", view, heading=q.heading())
+    body = prose(f"{q.key}.tex.j2", view, f"question {q.number}", cited, heading=q.heading())
     return Section(f"q{q.number}", q.number, q.title, body, results)
 
 
@@ -176,10 +189,38 @@ def solutions_html(solved: Solved, appendix: AppendixView) -> str:
     config = solved.config
     head = head_view(config.document.title, __version__, config.document.variant_id)
     pytorch = not solved.skipped
-    sections = [section(q, solved.answers[q.key], solved.published, dict(q.view(solved.answers[q.key], pytorch)))
-                for q in QUESTIONS]
+    listed, cited = references()
+    sections = [section(q, solved.answers[q.key], solved.published, dict(q.view(solved.answers[q.key], pytorch)),
+                        cited) for q in QUESTIONS]
     style = Markup((packaged("templates") / "html" / "style.css").read_text(encoding="utf-8"))
     return environment().get_template("solutions.html.j2").render(
         head=head, version=__version__, sections=sections, appendix=appendix, style=style,
         check_rows=tuple(CheckErrors(c, math(c.max_error), math(c.tolerance)) for c in appendix.check_rows),
-        cited=mixed(head.cited))
+        cited=mixed(head.cited), references=listed)
+
+
+@dataclass(frozen=True)
+class SheetSection:
+    anchor: str
+    number: str
+    title: str
+    points: int
+    body: Markup
+
+
+def questions_html(config: Config) -> str:
+    """questions.html: the question sheet's instructions, conventions and questions, read from
+    the sheet's LaTeX templates with the same prompts (no answers: the sheet's views hold none)."""
+    from derive.grading.conventions import conventions
+    from derive.sheet import sheet_title
+
+    sections = [SheetSection(f"q{q.number}", q.number, q.title, q.heading().points,
+                             prose(f"sheet/{q.key}.tex.j2", dict(q.prompt(config)), f"question {q.number}",
+                                   heading=q.heading()))
+                for q in QUESTIONS]
+    style = Markup((packaged("templates") / "html" / "style.css").read_text(encoding="utf-8"))
+    return environment().get_template("questions.html.j2").render(
+        title=sheet_title(config), version=__version__, student=config.document, style=style,
+        total=sum(s.points for s in sections), sections=sections,
+        instructions=prose("sheet/instructions.tex.j2", {}, "the instructions"),
+        conventions=prose("sheet/conventions.tex.j2", {"c": conventions(config)}, "the conventions"))

@@ -35,6 +35,7 @@ class Blocks:
 _PROSE_TEXT = _TEXT | {
     r"\S": "\u00a7", r"\dots{}": "\u2026", r"\dots": "\u2026", r"\ ": " ", r"\noindent": "", r"\par": "",
     r"\small": "", r"\footnotesize": "", r"\smallskip": "", r"\bigskip": "", r"\hfill": " ", r"\null": "",
+    r"\textasciicircum": "^", "\\\n": " ",
 }
 _PROSE_TOKEN = re.compile("|".join(re.escape(t) for t in sorted(_PROSE_TEXT, key=len, reverse=True)))
 
@@ -58,10 +59,20 @@ _INLINE = re.compile(r"(?<!\\)\$|\\(texttt|textbf|emph|textcolor|cite|ref|label|
 class Reader:
     """One document's prose: its placeholder blocks, its figures, and the labels it refers to."""
 
-    def __init__(self, blocks: Blocks | None = None, figure: Markup | None = None) -> None:
+    def __init__(self, name: str, blocks: Blocks | None = None, figure: Markup | None = None,
+                 cited: dict[str, int] | None = None) -> None:
+        self.name = name  # what the page calls this document: its regions are named after it
         self.blocks = blocks or Blocks()
         self.figure = figure  # the question's figure, put where its first tikzpicture is
-        self.labels: dict[str, int] = {}
+        self.cited = cited or {}  # a reference's key -> its number in the references
+        self.labels: dict[str, int] = {}  # a figure's label -> its number
+        self.regions = 0
+
+    def region(self, kind: str, html: Markup | str, cls: str = "scroll") -> Markup:
+        """A box that scrolls sideways, focusable and named (kind, number, document)."""
+        self.regions += 1
+        return Markup(f'<div class="{cls}" tabindex="0" role="region" '
+                      f'aria-label="{escape(f"{kind} {self.regions} of {self.name}")}">{html}</div>')
 
     def inline(self, source: str) -> Markup:
         out: list[str] = []
@@ -94,7 +105,9 @@ class Reader:
         if name in _WRAP:
             return Markup(f"<{_WRAP[name]}>{self.inline(arg)}</{_WRAP[name]}>")
         if name == "cite":
-            return escape(f"[{', '.join(k.strip() for k in arg.split(','))}]")
+            keys = [k.strip() for k in arg.split(",")]
+            return Markup("[" + ", ".join(f'<a href="#ref-{escape(k)}">{self.cited[k]}</a>' if k in self.cited
+                                          else str(escape(k)) for k in keys) + "]")
         if name == "label":
             return Markup("")
         if name == "ref":
@@ -108,6 +121,8 @@ class Reader:
     def paragraphs(self, source: str) -> Markup:
         """Block-level LaTeX as HTML: paragraphs and the environments derive's templates use."""
         source = re.sub(r"(?m)^%.*\n", "", source)
+        for key in re.findall(r"\\label\{([^}]*)\}", source):  # \ref may come before its figure
+            self.labels.setdefault(key, len(self.labels) + 1)
         source = re.sub(r"\\renewcommand\{\\arraystretch\}\{[\d.]+\}", "", source)
         out: list[str] = []
         para: list[str] = []
@@ -161,8 +176,7 @@ class Reader:
     def display(self, body: str) -> Markup:
         cls = "scroll boxed" if r"\answerbox" in body else "scroll"
         body = re.sub(r"\\tag\{([^}]*)\}", r"\\qquad (\1)", body)
-        return Markup(f'<div class="{cls}" tabindex="0" role="region" aria-label="Formula">'
-                      f"{_math(body.strip(), block=True)}</div>")
+        return self.region("Formula", _math(body.strip(), block=True), cls)
 
     def _environment(self, env: str, body: str) -> Markup:
         if env == "question":
@@ -170,8 +184,9 @@ class Reader:
             statement = self.paragraphs(rf"\textbf{{{body[1:end]}}} " + body[end + 1:])
             return Markup(f'<div class="statement">{statement}</div>')
         if env in ("center", "figure"):
-            if env == "figure":
-                self.labels.update({k: len(self.labels) + 1 for k in re.findall(r"\\label\{([^}]*)\}", body)})
+            if env == "figure":  # its caption numbered as the PDF numbers it
+                number = next((self.labels[k] for k in re.findall(r"\\label\{([^}]*)\}", body)), None)
+                body = body.replace("\\caption{", f"\\caption{{Figure {number}: ") if number else body
             return self.paragraphs(re.sub(r"^\[[^\]]*\]", "", body))
         if env == "minipage":
             return Markup(f'<div class="algorithm">{self.paragraphs(body[braced(body, 0) + 1:])}</div>')
@@ -186,8 +201,13 @@ class Reader:
             return Markup(f"<pre>{escape(body.strip(chr(10)))}</pre>")
         if env == "tikzpicture":
             figure, self.figure = self.figure, None
-            return Markup(f'<figure><div class="scroll" tabindex="0" role="region" aria-label="Figure">{figure}'
-                          "</div></figure>") if figure else Markup("")
+            return Markup(f"<figure>{self.region('Figure', figure)}</figure>") if figure else Markup("")
+        if env == "thebibliography":
+            listed = []
+            for item in _split(body[braced(body, 0) + 1:], "\\bibitem")[1:]:  # each \bibitem{key} text
+                key, text = item.strip()[1:].split("}", 1)
+                listed.append(f'<li id="ref-{escape(key)}">{self.inline(text.strip())}</li>')
+            return Markup('<ol class="references">' + "".join(listed) + "</ol>")
         raise ValueError(f"a LaTeX environment the HTML reader does not know: {env}")
 
     def table(self, body: str) -> Markup:
@@ -208,8 +228,7 @@ class Reader:
                     scope = ' scope="col"' if cell_tag == "th" else ""
                     cells.append(f"<{cell_tag}{scope}{colspan}>{self.inline(cell.strip())}</{cell_tag}>")
                 rows.append("<tr>" + "".join(cells) + "</tr>")
-        return Markup('<div class="scroll" tabindex="0" role="region" aria-label="Table"><table>'
-                      + "".join(rows) + "</table></div>")
+        return self.region("Table", Markup("<table>" + "".join(rows) + "</table>"))
 
 
 _BLOCK = re.compile(r"\\begin\{(?P<env>[a-z]+\*?)\}|\\(?:sub)?section\*?\{|\\paragraph\{|\\caption\{|(?<!\\)\\\["
@@ -273,3 +292,8 @@ def _items(body: str) -> list[str]:
             end = piece.index("]", end + 1)
         items.append(rf"\textbf{{{piece[:end]}}} {piece[end + 1:]}")
     return items
+
+
+def cited(references: str) -> dict[str, int]:
+    """Each reference's key -> its number, in the order of the references' LaTeX."""
+    return {key: n for n, key in enumerate(re.findall(r"\\bibitem\{([^}]*)\}", references), 1)}
