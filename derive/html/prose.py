@@ -225,8 +225,9 @@ class Reader:
                     if span:
                         cell = cell[span.end():braced(cell, span.end() - 1)]
                     colspan = f' colspan="{span[1]}"' if span else ""
-                    scope = ' scope="col"' if cell_tag == "th" else ""
-                    cells.append(f"<{cell_tag}{scope}{colspan}>{self.inline(cell.strip())}</{cell_tag}>")
+                    tag = cell_tag if cell.strip() else "td"  # a header names its column, or is no header
+                    scope = ' scope="col"' if tag == "th" else ""
+                    cells.append(f"<{tag}{scope}{colspan}>{self.inline(cell.strip())}</{tag}>")
                 rows.append("<tr>" + "".join(cells) + "</tr>")
         return self.region("Table", Markup("<table>" + "".join(rows) + "</table>"))
 
