@@ -64,3 +64,16 @@ def test_the_checker_sees_each_fault(tmp_path: Path):
     assert r["requests"] == ["http://derive.invalid/x.png"]
     assert r["clipped"] == ["clipped"]
     assert {"image-alt", "html-has-lang"} <= {v["id"] for v in r["violations"]}
+
+
+def test_a_word_of_1000_characters_and_a_one_column_tensor_fit_a_phone(write_config, tmp_path):
+    """The longest word a tree may hold wraps in the prose; a 40 x 1 x 1 tensor's panel is as wide
+    as its title (both ran past their box before: caught by overflow and clipped)."""
+    from derive import cli
+
+    tensor = "[normalization]\ntensor = [" + ", ".join(f"[[{i % 7 - 3}.5]]" for i in range(40)) + "]\n"
+    tree = '[decoding]\nbeam_width = 1\nvocabulary_size = 3\n[decoding.tree]\n"' + "w" * 1000 + '" = -0.5\n"b" = -1.0\n'
+    assert cli.main(["build", "--no-pdf", "--html", "--sheet", "both", "--config", str(write_config(tensor + tree)),
+                     "--out", str(tmp_path)]) == 0
+    for r in browse([tmp_path / "solutions.html", tmp_path / "questions.html"], (390,)):
+        assert r["overflow"] <= 0 and r["clipped"] == [], r
