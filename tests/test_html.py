@@ -207,6 +207,9 @@ def test_the_prose_reader_refuses_latex_it_does_not_know():
     from derive.html.prose import Reader
 
     assert "<strong>x</strong>" in Reader("a test").paragraphs(r"\textbf{x} and $y$")
+    for word in HOSTILE:  # user text, escaped for LaTeX, reads back as written: no command, no element
+        page = read(str(Reader("a test").paragraphs(r"A word: \texttt{" + str(latex_escape(word)) + "}.")))
+        assert "".join(page.text) == f"A word: {word}." and foreign_tags(page) == set(), word
     for unknown in (r"\unknown{x}", r"\begin{tabbing}x\end{tabbing}"):
         with pytest.raises(ValueError, match="does not know"):
             Reader("a test").paragraphs(unknown)

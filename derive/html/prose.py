@@ -41,10 +41,11 @@ _PROSE_TOKEN = re.compile("|".join(re.escape(t) for t in sorted(_PROSE_TEXT, key
 
 
 def _text(source: str) -> Markup:
-    plain = _PROSE_TOKEN.sub(lambda m: _PROSE_TEXT[m.group()], source)
-    if "\\" in plain:
-        raise ValueError(f"a LaTeX command the HTML reader does not know: {plain[plain.index(chr(92)):][:40]!r}")
-    return escape(re.sub(r"\s+", " ", plain))
+    unread = _PROSE_TOKEN.sub("", source)  # what no token reads (a user's backslash is \textbackslash{})
+    command = unread.find("\\")
+    if command >= 0:
+        raise ValueError(f"a LaTeX command the HTML reader does not know: {unread[command:][:40]!r}")
+    return escape(re.sub(r"\s+", " ", _PROSE_TOKEN.sub(lambda m: _PROSE_TEXT[m.group()], source)))
 
 
 def _math(source: str, block: bool = False) -> Markup:
@@ -75,9 +76,10 @@ class Reader:
                       f'aria-label="{escape(f"{kind} {self.regions} of {self.name}")}">{html}</div>')
 
     def inline(self, source: str) -> Markup:
+        """Running text: text, $...$ formulas, line breaks and the text commands of _INLINE."""
         out: list[str] = []
         i = 0
-        for m in _iter(_INLINE, source):
+        for m in _INLINE.finditer(source):
             if m.start() < i:
                 continue
             out.append(str(_text(source[i:m.start()])))
@@ -136,7 +138,7 @@ class Reader:
                     out.append(f"<p>{body}</p>")
 
         i = 0
-        for m in _iter(_BLOCK, source):
+        for m in _BLOCK.finditer(source):
             if m.start() < i:
                 continue
             para.append(source[i:m.start()])
@@ -234,10 +236,6 @@ class Reader:
 
 _BLOCK = re.compile(r"\\begin\{(?P<env>[a-z]+\*?)\}|\\(?:sub)?section\*?\{|\\paragraph\{|\\caption\{|(?<!\\)\\\["
                     r"|\\htmlblock\{(?P<block>\d+)\}|\n[ \t]*\n")
-
-
-def _iter(pattern: re.Pattern[str], source: str) -> list[re.Match[str]]:
-    return list(pattern.finditer(source))
 
 
 def _end(source: str, env: str, start: int) -> int:
