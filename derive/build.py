@@ -169,7 +169,7 @@ def build(config_path: Path | None, out_dir: Path, pdf: bool = True, progress: P
     produced = produce(config, SHEETS[sheet], pdf, progress, worker, read_latex_state(out_dir), html)
     progress(f"writing {', '.join(produced.files)} to {out_dir}")
     stale = [] if pdf else [f"{stem}.pdf" for stem in SHEETS[sheet]]  # would no longer match its .tex
-    stale += [] if html or "solutions" not in SHEETS[sheet] else ["solutions.html"]  # nor the answers
+    stale += [] if html else [f"{stem}.html" for stem in SHEETS[sheet]]  # nor the answers
     origin, recorded, writing = origins.identity(config), origins.read(out_dir), set(produced.files)
     others = origins.left_by_others(out_dir, recorded, origin, writing)
     if others:
@@ -196,6 +196,10 @@ def produce(config: Config, sheets: tuple[str, ...], pdf: bool = True, progress:
         progress("writing the question sheet")
         source = sheet_source(config)
         files["questions.tex"] = source.encode("utf-8")
+        if html:
+            from derive.html.page import questions_html
+
+            files["questions.html"] = questions_html(config).encode("utf-8")
         if pdf:
             compiled = compile_pdf(source, "questions.tex", state=state.get("questions"))
             files["questions.pdf"], states["questions"] = compiled.pdf, compiled.state

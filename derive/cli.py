@@ -47,7 +47,8 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--no-pdf", action="store_true", help="skip LaTeX compilation")
     b.add_argument("--sheet", choices=("questions", "solutions", "both"), default="solutions",
                    help="questions.pdf (no answers), solutions.pdf (default), or both")
-    b.add_argument("--html", action="store_true", help="also write solutions.html (self-contained, MathML)")
+    b.add_argument("--html", action="store_true",
+                   help="also write solutions.html and questions.html, as --sheet chooses (self-contained, MathML)")
     v = sub.add_parser("variants", help="per-student variants: both sheets and answers.json each, and the keys")
     count = v.add_mutually_exclusive_group(required=True)
     count.add_argument("--count", type=_positive, help="how many variants (ids v001, v002, ...)")
@@ -58,6 +59,7 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("--config", type=Path, help="the base config and its [variants] table (default: the assignment)")
     v.add_argument("--out", type=Path, default=Path("build/variants"), help="output folder (default: build/variants)")
     v.add_argument("--no-pdf", action="store_true", help="skip LaTeX compilation")
+    v.add_argument("--html", action="store_true", help="also write each variant's questions.html and solutions.html")
     where = v.add_mutually_exclusive_group()
     where.add_argument("--jobs", type=_positive, help="parallel local jobs (default: the cores)")
     where.add_argument("--dask", metavar="ADDRESS", help="run the jobs on a Dask cluster (needs `distributed`)")
@@ -232,7 +234,8 @@ def _variants(args: argparse.Namespace) -> int:
     ids = roster.numbered_ids(args.count) if args.count else roster.read_roster(args.roster, args.id_column)
     variants.check_out_dir(args.out)
     with executors.opened(args.jobs, args.dask) as executor:
-        done = variants.run(ids, args.seed, args.config, args.out, executor, pdf=not args.no_pdf, progress=_progress)
+        done = variants.run(ids, args.seed, args.config, args.out, executor, pdf=not args.no_pdf, progress=_progress,
+                            html=args.html)
     _progress(f"done: {len(done.built)} variants, {args.out / 'key.jsonl'}, {args.out / 'key.csv'}, "
               f"{args.out / 'key.json'}")
     return 0

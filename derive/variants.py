@@ -42,7 +42,9 @@ from derive.tomlwrite import to_toml
 from derive.variants_spec import QUESTION_KEYS, REQUIREMENTS, VariantsSpec
 
 Progress = Callable[[str], None]
-VARIANT_FILES = ("questions.tex", "questions.pdf", "solutions.tex", "solutions.pdf", "answers.json")
+VARIANT_FILES = ("questions.tex", "questions.pdf", "solutions.tex", "solutions.pdf", "answers.json",
+                 "questions.html", "solutions.html")
+HTML_FILES = ("questions.html", "solutions.html")
 IN_FLIGHT = 64  # variants submitted and not yet written: the most this process holds at once
 LOCK = ".derive-variants.lock"
 
@@ -78,6 +80,7 @@ class Job:
     pdf: bool
     folder: str = ""  # the variant's folder, when not named by its id (a roster's e-mail address)
     name: str = ""  # the student's, from the roster: the question sheet's name line prints it
+    html: bool = False  # also questions.html and solutions.html
 
 
 @dataclass(frozen=True)
@@ -171,7 +174,7 @@ def _make_variant(job: Job) -> Outcome:
         if not all(held.values()):  # the draw proved them on the same tables: a bug if not
             failed = ", ".join(name for name, ok in held.items() if not ok)
             raise CheckFailed(f"required properties do not hold on the written config: {failed}")
-        produced = produce(config, ("questions", "solutions"), job.pdf, state=dict(_LAST_STATE))
+        produced = produce(config, ("questions", "solutions"), job.pdf, state=dict(_LAST_STATE), html=job.html)
         _LAST_STATE.update(produced.states)
     except DeriveError as exc:
         return Outcome(job.variant_id, job.seed, error=str(exc), exit_code=exc.exit_code)
@@ -188,7 +191,7 @@ def base_tables(path: Path | None) -> dict[str, Any]:
 
 
 def run(ids: Sequence[str | Student], base_seed: int, base: Path | None, out: Path, executor: Executor,
-        pdf: bool = True, progress: Progress | None = None) -> Summary:
+        pdf: bool = True, progress: Progress | None = None, html: bool = False) -> Summary:
     """Every variant through the executor; each written as it arrives; then the keys and the report.
 
     `ids`: the variants' ids, or a roster's students (an id, its folder, a name, other columns).
@@ -202,7 +205,8 @@ def run(ids: Sequence[str | Student], base_seed: int, base: Path | None, out: Pa
     spec = cfg.load(base).variants
     tables = base_tables(base)
     warm(spec)
-    jobs = (Job(i, variant_seed(base_seed, i), tables, spec, pdf, s.folder, s.name) for i, s in students.items())
+    jobs = (Job(i, variant_seed(base_seed, i), tables, spec, pdf, s.folder, s.name, html)
+            for i, s in students.items())
     built: list[str] = []
     failed: list[Outcome] = []
     with _one_run(out), Spool(out) as keys, Spool(out) as rows:
@@ -316,6 +320,7 @@ def warm(spec: VariantsSpec) -> None:
 
 def _write_variant(folder: Path, outcome: Outcome, pdf: bool) -> None:
     stale = [] if pdf else ["questions.pdf", "solutions.pdf"]
+    stale += [name for name in HTML_FILES if name not in outcome.files]  # built without --html
     files = {"config.toml": outcome.config_text.encode("utf-8"),
              "submission.toml": blank(json.loads(outcome.files["answers.json"])).encode("utf-8")}
     files |= outcome.files | latex_state_files(outcome.states)

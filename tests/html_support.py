@@ -21,7 +21,7 @@ AXE = TOOLS / "npm" / "node_modules" / "axe-core" / "axe.min.js"
 KNOWN_TAGS = {
     "html", "head", "meta", "title", "style", "body", "header", "nav", "main", "footer", "section", "h1", "h2",
     "h3", "ol", "li", "a", "p", "code", "figure", "div", "table", "caption", "thead", "tbody", "tr", "th", "td",
-    "span", "strong",
+    "span", "strong", "em", "br", "pre", "ul", "figcaption",
     "svg", "desc", "line", "rect", "text", "circle", "defs", "marker", "path", "foreignobject",
     "math", "mrow", "mi", "mn", "mo", "mtext", "msub", "msup", "msubsup", "mfrac", "msqrt", "mroot", "mtable",
     "mtr", "mtd", "mover", "munder", "munderover", "mspace", "mstyle", "mpadded", "menclose", "mphantom",

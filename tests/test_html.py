@@ -164,7 +164,7 @@ def test_a_crowded_graph_gives_its_weights_under_it(write_config, tmp_path):
     svg = html.split('<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="fig-graph-t"')[1]
     graph, after = svg.split("</svg>", 1)
     assert "<mi>W</mi>" not in graph  # no edge label: the figure is crowded
-    key = after.split('<p class="key">Edge weights: ')[1].split("</p>")[0]
+    key = after.split("Edge weights: ")[1].split("</p>")[0]  # the PDF's key, from the same template
     assert key.count("<math") == 12  # six kinds of weighted edge, each with its weight
 
 
@@ -175,3 +175,91 @@ def test_the_step_tables_keep_one_candidate_per_greedy_step_and_b_per_beam_step(
     assert beam.count('<span class="pass">yes</span>') == cfg.beam_width * cfg.steps
     greedy = html.split("<caption>Greedy decoding, step by step</caption>")[1].split("</table>")[0]
     assert greedy.count('<span class="pass">yes</span>') == cfg.steps  # one kept per step
+
+
+def test_each_question_is_restated_with_its_prose(default_page):
+    html, _ = default_page
+    page = read(html)
+    statements = [attrs for tag, attrs in page.tags if tag == "div" and attrs.get("class") == "statement"]
+    assert len(statements) == len(QUESTIONS)
+    for q in QUESTIONS:
+        assert f"<strong>Question {q.number}.</strong>" in html
+    cites = [attrs["href"] for tag, attrs in page.tags if tag == "a" and attrs["href"].startswith("#ref-")]
+    assert cites and {f"ref-{k}" for k in re.findall(r"\\bibitem\{([^}]*)\}", _references())} >= {c[1:] for c in cites}
+    names = [attrs["aria-label"] for _, attrs in page.tags if attrs.get("role") == "region"]
+    assert len(names) == len(set(names))  # every box that scrolls has a name of its own
+
+
+def _references() -> str:
+    from derive.latex.render import render
+
+    return render("references.tex.j2")
+
+
+def test_text_inside_a_formula_is_escaped():
+    """latex2mathml copies \\texttt's argument into <mtext> as it is: tex_math escapes it first."""
+    assert "&lt;BOS&gt;" in markup.tex_math(Tex(r"w_0 = \texttt{<BOS>}"))
+    assert "<BOS>" not in markup.tex_math(Tex(r"w_0 = \texttt{<BOS>}"))
+    assert "&lt;b&gt;" in markup.tex_math(Tex(r"\text{" + str(latex_escape("<b>")) + "}"))
+
+
+def test_the_prose_reader_refuses_latex_it_does_not_know():
+    from derive.html.prose import Reader
+
+    assert "<strong>x</strong>" in Reader("a test").paragraphs(r"\textbf{x} and $y$")
+    for word in HOSTILE:  # user text, escaped for LaTeX, reads back as written: no command, no element
+        page = read(str(Reader("a test").paragraphs(r"A word: \texttt{" + str(latex_escape(word)) + "}.")))
+        assert "".join(page.text) == f"A word: {word}." and foreign_tags(page) == set(), word
+    for unknown in (r"\unknown{x}", r"\begin{tabbing}x\end{tabbing}"):
+        with pytest.raises(ValueError, match="does not know"):
+            Reader("a test").paragraphs(unknown)
+
+
+@pytest.fixture(scope="module")
+def sheet_page(tmp_path_factory) -> str:
+    from derive import cli
+
+    out = tmp_path_factory.mktemp("sheet")
+    assert cli.main(["build", "--no-pdf", "--html", "--sheet", "questions", "--out", str(out)]) == 0
+    assert not (out / "solutions.html").exists() and (out / "questions.tex").exists()
+    return (out / "questions.html").read_text(encoding="utf-8")
+
+
+def test_the_question_sheet_page(sheet_page):
+    html = sheet_page
+    page = read(html)
+    assert re.match(r'<!DOCTYPE html>\n<html lang="en">', html)
+    tags = [tag for tag, _ in page.tags]
+    assert tags.count("h1") == 1 and tags.count("main") == 1 and tags.count("nav") == 1
+    assert foreign_tags(page) == set()
+    assert not [t for t in page.text + page.math_text if "\\" in t or "$" in t]
+    assert "<merror" not in html and html.count("<math") > 50
+    assert not {"script", "link", "img", "iframe"} & set(tags)
+    toc = [attrs["href"] for tag, attrs in page.tags if tag == "a"]
+    assert toc == [f"#q{q.number}" for q in QUESTIONS]
+    for q in QUESTIONS:
+        assert f"Question {q.number}: {q.title} ({q.heading().points} points)</h2>" in html
+    (svg,) = [attrs for tag, attrs in page.tags if tag == "svg"]  # the decoding tree, given
+    assert svg["role"] == "img"
+    assert "Its paths: " in html and "final beams" not in html  # the sheet marks no answer on it
+    assert "Figure 1: The tree of" in html and "drawn in Figure 1" in html
+
+
+def test_the_hostile_sheet_page(write_config, tmp_path):
+    from derive import cli
+
+    assert cli.main(["build", "--no-pdf", "--html", "--sheet", "questions", "--config",
+                     str(_hostile_config(write_config)), "--out", str(tmp_path)]) == 0
+    page = read((tmp_path / "questions.html").read_text(encoding="utf-8"))
+    assert foreign_tags(page) == set()
+    assert page.title == TITLE
+    text = "".join(page.text)
+    for word in HOSTILE:
+        assert word in text, word
+
+
+def test_a_sheet_build_without_html_removes_the_stale_sheet_page(run, tmp_path):
+    assert run("build", "--no-pdf", "--html", "--sheet", "questions", "--out", str(tmp_path))[0] == 0
+    assert (tmp_path / "questions.html").exists()
+    assert run("build", "--no-pdf", "--sheet", "questions", "--out", str(tmp_path))[0] == 0
+    assert not (tmp_path / "questions.html").exists()

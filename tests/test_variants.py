@@ -170,5 +170,22 @@ def test_variants_with_pdfs_rebuild_byte_for_byte(tmp_path, run):
                            "--out", str(tmp_path / "re" / vid))
         assert code == 0, err
         rebuilt = snapshot(tmp_path / "re" / vid)
-        for name in variants.VARIANT_FILES:
+        for name in set(variants.VARIANT_FILES) - set(variants.HTML_FILES):  # built without --html
             assert rebuilt[name] == before[f"{vid}/{name}"], (vid, name)
+
+
+def test_variants_with_html_write_both_pages_per_variant_and_without_remove_them(tmp_path, run):
+    from tests.html_support import foreign_tags, read
+
+    out = tmp_path / "v"
+    assert run("variants", "--count", "2", "--no-pdf", "--html", "--jobs", "1", "--out", str(out))[0] == 0
+    for variant_id in ("v001", "v002"):
+        folder = out / variant_id
+        title = config.load(folder / "config.toml").document.title
+        for name in ("questions.html", "solutions.html"):
+            page = read((folder / name).read_text(encoding="utf-8"))
+            assert page.title == title and foreign_tags(page) == set()
+        assert f"variant {variant_id}" in (folder / "questions.html").read_text(encoding="utf-8")
+    assert (out / "v001/solutions.html").read_bytes() != (out / "v002/solutions.html").read_bytes()
+    assert run("variants", "--count", "2", "--no-pdf", "--jobs", "1", "--out", str(out))[0] == 0
+    assert not list(out.glob("*/*.html"))

@@ -17,6 +17,7 @@ from derive.questions.normalization_view import Figure as TensorFigure
 PX_PER_CM = 40.0
 CELL_PX = 26.0
 LABEL_CHAR_PX = 7.2  # a 12 px character, conservatively
+TITLE_CHAR_PX = 8.0  # a 13 px character
 KEEP, GREEDY, SHADE = "#1b7a3a", "#b85c00", "#c9daf0"
 
 
@@ -100,9 +101,10 @@ def tensor_svg(fig: TensorFigure, ident: str) -> Markup:
     """The normalization tensor: one panel per normalization, the entries sharing a statistic shaded."""
     body: list[str] = []
     cols = max(c.x for p in fig.panels for c in p.cells) + 1
-    panel_w = (cols + 1) * CELL_PX
+    title_px = max(TITLE_CHAR_PX * len(p.kind) for p in fig.panels)
+    panel_w = max(cols * CELL_PX, title_px) + CELL_PX  # a narrow tensor's panel is as wide as its title
     for i, panel in enumerate(fig.panels):
-        ox = i * panel_w
+        ox = i * panel_w + (panel_w - CELL_PX - cols * CELL_PX) / 2  # the cells centred under the title
         body.append(f'<text x="{_n(ox + cols * CELL_PX / 2)}" y="14" font-size="13" '
                     f'text-anchor="middle">{escape(panel.kind)}</text>')
         for c in panel.cells:
@@ -186,14 +188,6 @@ def graph_svg(graph: GraphView, ident: str) -> Markup:
     return _svg(ident, width, height, "The computational graph of the BiRNN", desc, body)
 
 
-def graph_key(graph: GraphView) -> Markup:
-    """Under a crowded graph, whose edges carry no labels, the weight of each kind of edge (as the PDF)."""
-    if not graph.key:
-        return Markup("")
-    entries = "; ".join(f"{tex_math(e.kind)}: {tex_math(e.weight)}" for e in graph.key)
-    return Markup(f'<p class="key">Edge weights: {entries}.</p>')
-
-
 def of(view: dict[str, Any]) -> Markup | None:
     """The figure a question's view draws, if it draws one this module knows."""
     v = view.get("v")
@@ -202,9 +196,5 @@ def of(view: dict[str, Any]) -> Markup | None:
         return tensor_svg(tensor, "fig-tensor")
     graph = getattr(v, "graph", None)
     if isinstance(graph, GraphView):
-        return graph_svg(graph, "fig-graph") + graph_key(graph)
-    search = getattr(v, "search", None)
-    drawn = getattr(getattr(search, "figure", None), "drawn", None)
-    if isinstance(drawn, DrawnTree):
-        return tree_svg(drawn, "fig-tree")
-    return None
+        return graph_svg(graph, "fig-graph")
+    return None  # the decoding tree is drawn where its template calls draw_tree (derive.html.page)

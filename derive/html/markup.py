@@ -63,9 +63,46 @@ def tex_text(value: Tex) -> Markup:
     return escape(tex_plain(value))
 
 
+def braced(source: str, start: int) -> int:
+    """Where the brace group opening at source[start] closes (escaped braces are text)."""
+    depth, i = 0, start
+    while i < len(source):
+        if source[i] == "\\":
+            i += 2
+            continue
+        depth += {"{": 1, "}": -1}.get(source[i], 0)
+        if depth == 0:
+            return i
+        i += 1
+    raise ValueError(f"unbalanced braces in {source[start:start + 40]!r}")
+
+
+# latex2mathml copies the argument of these commands into <mtext> as it is, unescaped.
+_MATH_TEXT = re.compile(r"\\(?:text|texttt|textrm|mbox)\{")
+
+
+def _math_text_escaped(text: str) -> str:
+    """Each text argument inside a formula read back to the text it prints, then HTML-escaped."""
+    out, i = [], 0
+    for m in _MATH_TEXT.finditer(text):
+        if m.start() < i:
+            continue
+        end = braced(text, m.end() - 1)
+        out += [text[i:m.end()], html.escape(tex_plain(Tex(text[m.end():end])), quote=False), "}"]
+        i = end + 1
+    return "".join(out) + text[i:]
+
+
+# Operators latex2mathml does not know, as ones it does (\operatorname{a b} prints as "ab").
+_OPERATORS = {r"\operatorname*{": r"\operatorname{", r"\arg\max": r"\operatorname{argmax}"}
+
+
 def tex_math(value: Tex, block: bool = False) -> Markup:
-    """Math-mode Tex as MathML; latex2mathml escapes the text it puts in its elements."""
-    text = re.sub(r"\\(?:,|;|!|quad|qquad)", " ", str(value)).replace(r"\tfrac", r"\frac")
+    """Math-mode Tex as MathML; the text inside a formula is escaped here, since latex2mathml
+    does not escape it (it escapes the rest)."""
+    text = re.sub(r"\\(?:,|;|!|quad|qquad)", " ", _math_text_escaped(str(value))).replace(r"\tfrac", r"\frac")
+    for latex, known in _OPERATORS.items():
+        text = text.replace(latex, known)
     return Markup(convert(text, display="block" if block else "inline"))
 
 

@@ -1,8 +1,10 @@
-"""solutions.html: the solved build's answers, boxed results, worked steps, figures and checks.
+"""solutions.html and questions.html: each question's prose, work, figures, results and checks.
 
-It is made from what the PDF is made from: each question's `boxed` answers (from the published
-answers.json), its `worked` rows, its view's figure geometry, and the appendix view. Every value
-reaches the page through derive.html.markup.finalize.
+Made from what the PDF is made from: each question's LaTeX template rendered with its view
+(read into HTML by derive.html.prose, the drawing macros replaced by HTML from the same view
+data: derivations from their rows, the figures from their geometry, the step tables), its
+`boxed` answers (from the published answers.json) and the appendix view. Every value reaches
+the page through derive.html.markup.finalize.
 """
 
 from __future__ import annotations
@@ -18,12 +20,16 @@ from derive.answer import Row, Terms, Tex
 from derive.document_view import AppendixView, CheckRow, head_view
 from derive.html import figures
 from derive.html.markup import Markup, escape, finalize, math, tex_math, tex_text
+from derive.html.prose import Blocks, Reader
+from derive.html.prose import cited as prose_cited
+from derive.latex import render
 from derive.latex.render import terms_tex
-from derive.questions import QUESTIONS
+from derive.questions import QUESTIONS, Question
 from derive.resources import packaged
 from derive.version import __version__
 
 if TYPE_CHECKING:
+    from derive.config import Config
     from derive.solved import Solved
 
 
@@ -33,12 +39,6 @@ class HtmlRow:
     rel: Markup
     rhs: Markup | None
     note: Markup
-
-
-@dataclass(frozen=True)
-class Work:
-    title: str
-    rows: tuple[HtmlRow, ...]
 
 
 @dataclass(frozen=True)
@@ -79,10 +79,8 @@ class Section:
     anchor: str
     number: str
     title: str
-    figure: Markup | None
-    tables: tuple[StepTable, ...]
+    body: Markup  # the question's prose, work and figures, in the PDF's order
     results: tuple[Result, ...]
-    work: tuple[Work, ...]
 
 
 @dataclass(frozen=True)
@@ -130,20 +128,52 @@ def step_table(caption: str, table: Any) -> StepTable:
     return StepTable(caption, steps, table.steps.hidden)
 
 
-def step_tables(view: dict[str, Any]) -> tuple[StepTable, ...]:
-    """Question 2.4's tables of greedy decoding's and beam search's steps, when the view has them."""
+def _blocks(name: str) -> Any:
+    return getattr(environment().get_template("blocks.html.j2").module, name)
+
+
+def macros(reader: Reader, view: dict[str, Any]) -> dict[str, Any]:
+    """The drawing macros of templates/macros.tex.j2 as the HTML edition calls them: each puts
+    HTML made from the same view data into the reader's blocks and leaves its placeholder."""
     search = getattr(view.get("v"), "search", None)
-    if search is None or not hasattr(search, "greedy_table"):
-        return ()
-    return (step_table("Greedy decoding, step by step", search.greedy_table),
-            step_table("Beam search, step by step", search.beam_table))
+    blocks = reader.blocks
+
+    def derivation(rows: Any, inline: bool = False) -> Tex:
+        return blocks.put(reader.region("Derivation", Markup(_blocks("work")(tuple(html_row(r) for r in rows)))))
+
+    def draw_tree(fig: Any) -> Tex:
+        drawn = reader.region("Figure", figures.tree_svg(fig, "fig-tree"))
+        return blocks.put(Markup(_blocks("tree")(drawn, fig.marked, fig.legend)))
+
+    def table(view_table: Any) -> Tex:
+        greedy = search is not None and view_table is getattr(search, "greedy_table", None)
+        caption = "Greedy decoding, step by step" if greedy else "Beam search, step by step"
+        return blocks.put(Markup(_blocks("step_table")(step_table(caption, view_table))))
+
+    return {"derivation": derivation, "draw_tree": draw_tree, "step_table": table}
 
 
-def section(q: Any, answer: Any, published: dict[str, Any], view: dict[str, Any]) -> Section:
+def prose(template: str, view: dict[str, Any], name: str, cited: dict[str, int] | None = None,
+          **context: Any) -> Markup:
+    """A LaTeX template of the PDF, rendered with `view` and read into HTML; `name` names the
+    document (its boxes that scroll are named after it), `cited` numbers the references."""
+    reader = Reader(name, Blocks(), figures.of(view), cited)
+    latex = render.environment().get_template(template).render(**context, **view, **macros(reader, view))
+    return reader.paragraphs(latex)
+
+
+def references() -> tuple[Markup, dict[str, int]]:
+    """The PDF's references as HTML, and each one's number for the questions' citations."""
+    latex = render.render("references.tex.j2")
+    return Reader("the references").paragraphs(latex), prose_cited(latex)
+
+
+def section(q: Question[Any, Any, Any], answer: Any, published: dict[str, Any], view: dict[str, Any],
+            cited: dict[str, int]) -> Section:
     results = tuple(Result(b.part.id, b.field, None if b.tex is None else boxed(b.tex))
                     for b in q.boxed(published[q.key]))
-    work = tuple(Work(title, tuple(html_row(r) for r in rows)) for title, rows in q.worked(answer).values())
-    return Section(f"q{q.number}", q.number, q.title, figures.of(view), step_tables(view), results, work)
+    body = prose(f"{q.key}.tex.j2", view, f"question {q.number}", cited, heading=q.heading())
+    return Section(f"q{q.number}", q.number, q.title, body, results)
 
 
 @functools.cache
@@ -159,10 +189,38 @@ def solutions_html(solved: Solved, appendix: AppendixView) -> str:
     config = solved.config
     head = head_view(config.document.title, __version__, config.document.variant_id)
     pytorch = not solved.skipped
-    sections = [section(q, solved.answers[q.key], solved.published, {"v": q.view(solved.answers[q.key], pytorch)})
-                for q in QUESTIONS]
+    listed, cited = references()
+    sections = [section(q, solved.answers[q.key], solved.published, {"v": q.view(solved.answers[q.key], pytorch)},
+                        cited) for q in QUESTIONS]
     style = Markup((packaged("templates") / "html" / "style.css").read_text(encoding="utf-8"))
     return environment().get_template("solutions.html.j2").render(
         head=head, version=__version__, sections=sections, appendix=appendix, style=style,
         check_rows=tuple(CheckErrors(c, math(c.max_error), math(c.tolerance)) for c in appendix.check_rows),
-        cited=mixed(head.cited))
+        cited=mixed(head.cited), references=listed)
+
+
+@dataclass(frozen=True)
+class SheetSection:
+    anchor: str
+    number: str
+    title: str
+    points: int
+    body: Markup
+
+
+def questions_html(config: Config) -> str:
+    """questions.html: the question sheet's instructions, conventions and questions, read from
+    the sheet's LaTeX templates with the same prompts (no answers: the sheet's views hold none)."""
+    from derive.grading.conventions import conventions
+    from derive.sheet import sheet_title
+
+    sections = [SheetSection(f"q{q.number}", q.number, q.title, q.heading().points,
+                             prose(f"sheet/{q.key}.tex.j2", {"d": q.prompt(config)}, f"question {q.number}",
+                                   heading=q.heading()))
+                for q in QUESTIONS]
+    style = Markup((packaged("templates") / "html" / "style.css").read_text(encoding="utf-8"))
+    return environment().get_template("questions.html.j2").render(
+        title=sheet_title(config), version=__version__, student=config.document, style=style,
+        total=sum(s.points for s in sections), sections=sections,
+        instructions=prose("sheet/instructions.tex.j2", {}, "the instructions"),
+        conventions=prose("sheet/conventions.tex.j2", {"c": conventions(config)}, "the conventions"))
