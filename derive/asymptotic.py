@@ -98,7 +98,7 @@ def _error(count: sp.Expr, form: sp.Expr, variables: tuple[sp.Symbol, ...],
     """The check's error and number of rays; the cost models do not depend on the config, so
     a process computes each once, and derive's cache (derive/cache.py) keeps it across processes."""
     err, directions = cache.cached("big-o", (count, form, variables, order),
-                                   lambda: _uncached_error(count, form, variables, order))
+                                   lambda: _uncached_error(count, form, variables, order), tuple)
     return float(err), int(directions)
 
 

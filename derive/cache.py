@@ -81,16 +81,17 @@ def key(kind: str, inputs: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def cached(kind: str, inputs: Any, compute: Callable[[], T], types: Iterable[type] = ()) -> T:
-    """compute(), or what an earlier compute() with the same key stored. `types`: the dataclasses
-    the result may hold (any other is refused: the result is then computed and not stored)."""
+def cached(kind: str, inputs: Any, compute: Callable[[], T], expect: type[T], types: Iterable[type] = ()) -> T:
+    """compute(), or what an earlier compute() with the same key stored: an instance of `expect`
+    (an entry holding anything else is recomputed). `types`: the dataclasses the result may hold
+    (any other is refused: the result is then computed and not stored)."""
     if not _enabled:
         return compute()
     allowed = {_name(t): t for t in types}
     name = key(kind, inputs)
     path = folder() / f"{kind}-{name}.json"
     found = _load(path, name, allowed)
-    if found is not None:
+    if found is not None and isinstance(found[0], expect):
         return found[0]
     value = compute()
     try:
@@ -112,7 +113,7 @@ def _load(path: Path, name: str, allowed: dict[str, type]) -> tuple[Any] | None:
                 and hashlib.sha256(entry["payload"].encode()).hexdigest() == entry.get("sha256")):
             return None
         return (decode(json.loads(entry["payload"]), allowed),)
-    except (OSError, UnicodeDecodeError, ValueError, TypeError, KeyError, AttributeError, RecursionError):
+    except Exception:  # whatever a damaged entry makes JSON, SymPy or a dataclass raise: recompute it
         return None
 
 

@@ -10,7 +10,9 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sympy as sp
@@ -21,6 +23,10 @@ from derive.questions import birnn_model
 from tests.conftest import snapshot
 
 FORMS_TYPES = (birnn_model.Derivation, birnn_model.Activation, birnn_model.ClosedForms, Row)
+
+
+def _forms(compute: Callable[[], Any]) -> Any:
+    return cache.cached("birnn-forms", "tanh", compute, birnn_model.Derivation, types=FORMS_TYPES)
 
 
 def _derive(args: list[str], cache_dir: Path) -> None:
@@ -59,9 +65,9 @@ def test_a_stored_value_is_read_back_equal(tmp_path: Path, monkeypatch: pytest.M
     x = sp.Symbol("x", positive=True)
     value = (sp.MatAdd(sp.MatrixSymbol("B", 2, 2), sp.MatrixSymbol("A", 2, 2), evaluate=False), sp.log(x) / 3)
     first = Counted(value)
-    assert cache.cached("test", ("inputs", x), first) == value and first.calls == 1
+    assert cache.cached("test", ("inputs", x), first, tuple) == value and first.calls == 1
     again = Counted(None)
-    back = cache.cached("test", ("inputs", x), again)
+    back = cache.cached("test", ("inputs", x), again, tuple)
     assert again.calls == 0 and cache._same(back, value)  # the MatAdd's order too, not only ==
     assert back[0].args[0].name == "B"
 
@@ -74,7 +80,7 @@ def test_the_checks_run_on_what_the_cache_returns(tmp_path: Path) -> None:
     wrong = dataclasses.replace(forms, forms=dataclasses.replace(forms.forms, jac_f=swapped))
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DERIVE_CACHE_DIR", str(tmp_path))
-        cache.cached("birnn-forms", "tanh", lambda: wrong, types=FORMS_TYPES)
+        _forms(lambda: wrong)
     env = {**os.environ, "DERIVE_CACHE_DIR": str(tmp_path)}
     done = subprocess.run([sys.executable, "-m", "derive", "check"], capture_output=True, text=True, env=env,
                           timeout=600)
@@ -84,33 +90,40 @@ def test_the_checks_run_on_what_the_cache_returns(tmp_path: Path) -> None:
 def test_a_damaged_entry_is_recomputed_and_rewritten(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DERIVE_CACHE_DIR", str(tmp_path))
     forms = birnn_model.derive_forms("tanh")  # this process's copy: computed or read
-    cache.cached("birnn-forms", "tanh", lambda: forms, types=FORMS_TYPES)
+    _forms(lambda: forms)
     path = _entry(tmp_path, "birnn-forms")
     entry = json.loads(path.read_text(encoding="utf-8"))
     entry["payload"] = entry["payload"].replace("tanh", "sinh", 1)  # the digest no longer matches
     path.write_text(json.dumps(entry), encoding="utf-8")
     recompute = Counted(forms)
-    assert cache.cached("birnn-forms", "tanh", recompute, types=FORMS_TYPES) is forms and recompute.calls == 1
+    assert _forms(recompute) is forms and recompute.calls == 1
     path.write_bytes(path.read_bytes()[: 1000])  # cut short: not JSON at all
     recompute = Counted(forms)
-    assert cache.cached("birnn-forms", "tanh", recompute, types=FORMS_TYPES) is forms and recompute.calls == 1
+    assert _forms(recompute) is forms and recompute.calls == 1
     read = Counted(None)  # rewritten sound: read back without computing
-    assert cache._same(cache.cached("birnn-forms", "tanh", read, types=FORMS_TYPES), forms) and read.calls == 0
+    assert cache._same(_forms(read), forms) and read.calls == 0
 
 
 def test_a_foreign_entry_is_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DERIVE_CACHE_DIR", str(tmp_path))
-    cache.cached("test", "a", Counted(sp.Integer(1)))
+    cache.cached("test", "a", Counted(sp.Integer(1)), sp.Basic)
     sound_a = _entry(tmp_path, "test")
     b_path = tmp_path / f"test-{cache.key('test', 'b')}.json"
     b_path.write_bytes(sound_a.read_bytes())  # a's sound entry under b's name
     compute_b = Counted(sp.Integer(2))
-    assert cache.cached("test", "b", compute_b) == 2 and compute_b.calls == 1
+    assert cache.cached("test", "b", compute_b, sp.Basic) == 2 and compute_b.calls == 1
+
+
+def test_an_entry_of_another_type_is_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DERIVE_CACHE_DIR", str(tmp_path))
+    cache.cached("test", "a", Counted(sp.Integer(1)), sp.Basic)
+    recompute = Counted((1, 2))
+    assert cache.cached("test", "a", recompute, tuple) == (1, 2) and recompute.calls == 1
 
 
 def test_an_entry_cannot_name_anything_but_a_sympy_class(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DERIVE_CACHE_DIR", str(tmp_path))
-    cache.cached("test", "a", Counted(sp.Symbol("x") + 1))
+    cache.cached("test", "a", Counted(sp.Symbol("x") + 1), sp.Basic)
     path = _entry(tmp_path, "test")
     entry = json.loads(path.read_text(encoding="utf-8"))
     planted = tmp_path / "planted"
@@ -119,7 +132,7 @@ def test_an_entry_cannot_name_anything_but_a_sympy_class(tmp_path: Path, monkeyp
         entry |= {"payload": payload, "sha256": hashlib.sha256(payload.encode()).hexdigest()}
         path.write_text(json.dumps(entry), encoding="utf-8")
         recompute = Counted(sp.Symbol("x") + 1)
-        assert cache.cached("test", "a", recompute) == sp.Symbol("x") + 1 and recompute.calls == 1
+        assert cache.cached("test", "a", recompute, sp.Basic) == sp.Symbol("x") + 1 and recompute.calls == 1
         assert not planted.exists()
 
 
@@ -138,7 +151,7 @@ def test_a_cache_folder_that_cannot_be_written_costs_only_time(tmp_path: Path,
     blocker = tmp_path / "file"
     blocker.write_text("not a folder", encoding="utf-8")
     monkeypatch.setenv("DERIVE_CACHE_DIR", str(blocker / "cache"))
-    assert cache.cached("test", "a", Counted(sp.Integer(7))) == 7
+    assert cache.cached("test", "a", Counted(sp.Integer(7)), sp.Basic) == 7
 
 
 def test_the_folder_follows_the_platform_and_the_override(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

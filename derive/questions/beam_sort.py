@@ -65,7 +65,7 @@ def _o_form(expr: sp.Expr) -> sp.Expr:
 def sort_cost() -> SortCost:
     """A pure function of nothing but the algorithm: computed once per process, and kept in
     derive's cache (derive/cache.py) across processes."""
-    return cache.cached("sort-cost", None, _sort_cost, types=(SortCost,))
+    return cache.cached("sort-cost", None, _sort_cost, SortCost, types=(SortCost,))
 
 
 def _sort_cost() -> SortCost:

@@ -239,7 +239,7 @@ def _recursion_rows(f: ClosedForms, jac_f_t: sp.MatrixExpr, jac_b_t: sp.MatrixEx
 def derive_forms(activation: str) -> Derivation:
     """The whole derivation; a pure function of the activation, so computed once per process
     and kept in derive's cache (derive/cache.py) across processes."""
-    return cache.cached("birnn-forms", activation, lambda: _derive_forms(activation),
+    return cache.cached("birnn-forms", activation, lambda: _derive_forms(activation), Derivation,
                         types=(Derivation, Activation, ClosedForms, Row))
 
 

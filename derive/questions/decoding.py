@@ -71,7 +71,7 @@ class CostModel:
 def cost_model() -> CostModel:
     """A pure function of nothing but Algorithm 1: computed once per process, and kept in
     derive's cache (derive/cache.py) across processes."""
-    return cache.cached("decoding-cost", None, _cost_model, types=(CostModel,))
+    return cache.cached("decoding-cost", None, _cost_model, CostModel, types=(CostModel,))
 
 
 def _cost_model() -> CostModel:
