@@ -22,6 +22,7 @@ from fractions import Fraction
 import sympy as sp
 from sympy.codegen.cfunctions import log2
 
+from derive import cache
 from derive.answer import Check, Issued
 
 EXPONENTS = (0, 1, 2, 3)
@@ -95,7 +96,14 @@ def worst_change(count: sp.Expr, form: sp.Expr, variables: Sequence[sp.Symbol], 
 def _error(count: sp.Expr, form: sp.Expr, variables: tuple[sp.Symbol, ...],
            order: tuple[tuple[sp.Symbol, sp.Symbol], ...]) -> tuple[float, int]:
     """The check's error and number of rays; the cost models do not depend on the config, so
-    a process computes each once."""
+    a process computes each once, and derive's cache (derive/cache.py) keeps it across processes."""
+    err, directions = cache.cached("big-o", (count, form, variables, order),
+                                   lambda: _uncached_error(count, form, variables, order), tuple)
+    return float(err), int(directions)
+
+
+def _uncached_error(count: sp.Expr, form: sp.Expr, variables: tuple[sp.Symbol, ...],
+                    order: tuple[tuple[sp.Symbol, sp.Symbol], ...]) -> tuple[float, int]:
     logs = [a.args[0] for a in count.atoms(sp.log, log2) if a.args[0].free_symbols]  # the count's, not the form's
     directions = rays(variables, order, logs)
     err = worst_change(count, form, variables, directions)

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from derive.build import Solved
 
 CONFIG_HELP = "a TOML config, or - for standard input (default: the assignment as printed)"
+NO_CACHE_HELP = ("neither read nor write the cache of config-independent derivations "
+                 "(DERIVE_CACHE_DIR, default ~/.cache/derive; docs/performance.md)")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -49,6 +51,7 @@ def parser() -> argparse.ArgumentParser:
                    help="questions.pdf (no answers), solutions.pdf (default), or both")
     b.add_argument("--html", action="store_true",
                    help="also write solutions.html and questions.html, as --sheet chooses (self-contained, MathML)")
+    b.add_argument("--no-cache", action="store_true", help=NO_CACHE_HELP)
     v = sub.add_parser("variants", help="per-student variants: both sheets and answers.json each, and the keys")
     count = v.add_mutually_exclusive_group(required=True)
     count.add_argument("--count", type=_positive, help="how many variants (ids v001, v002, ...)")
@@ -63,11 +66,13 @@ def parser() -> argparse.ArgumentParser:
     where = v.add_mutually_exclusive_group()
     where.add_argument("--jobs", type=_positive, help="parallel local jobs (default: the cores)")
     where.add_argument("--dask", metavar="ADDRESS", help="run the jobs on a Dask cluster (needs `distributed`)")
+    v.add_argument("--no-cache", action="store_true", help=NO_CACHE_HELP)
     c = sub.add_parser("check", help="run every verification and print one line per check")
     c.add_argument("--config", type=Path, help=CONFIG_HELP)
     c.add_argument("--plant", action="store_true",
                    help="also plant an error in each certified field of answers.json and require a check "
                         "that certifies it to fail (proves this config's checks can fail; a few seconds)")
+    c.add_argument("--no-cache", action="store_true", help=NO_CACHE_HELP)
     i = sub.add_parser("init", help="write a commented starter config: every key, the assignment's values")
     i.add_argument("file", nargs="?", type=Path, help="where to write it (default: standard output)")
     i.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
@@ -175,9 +180,12 @@ def _run(args: argparse.Namespace, worker: TorchWorker | None) -> int:
             from derive.export.cli import run_export
 
             return run_export(args)
+        from derive import cache
         from derive.build import build, check_failed_message, failures, solve
         from derive.config import load
 
+        if args.no_cache:
+            cache.disable()
         if args.command == "build":
             written = build(args.config, args.out, pdf=not args.no_pdf, progress=_progress, worker=worker,
                             sheet=args.sheet, html=args.html)

@@ -1,5 +1,15 @@
 """`make bench`: where the time of a build goes, as medians of repeated runs.
 
+First the paired figures (written to build/bench.json): each whole command against its anchor
+in the same run, alternating (a b, b a, a b, ...) so that a change of the machine's load falls
+on both; each figure is the median of the per-pair ratios. A fresh build (derive's cache warm,
+as a user's is after the first build) and a cold first build (an empty cache folder) against
+latexmk alone on the same overleaf.zip's main.tex in a fresh folder; a build after a config
+edit into a kept folder against latexmk after the same edit in its kept folder; `derive
+variants` with PDFs against the pdflatex floor (pdflatex alone on every document, as many
+passes as settle it, divided by the cores); `derive variants --no-pdf` per minute against the
+same with `--no-cache`.
+
 Stages are timed cold (per-process caches cleared) in this process; whole commands in
 subprocesses. The floor is latexmk alone on the produced solutions.tex in a fresh folder.
 A whole build is timed twice: into a fresh folder (cold: LaTeX starts from nothing) and
@@ -11,6 +21,10 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import io
+import json
+import os
+import platform
 import random
 import resource
 import shutil
@@ -19,12 +33,16 @@ import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
+DERIVE = str(ROOT / ".venv/bin/derive")
+REPORT = ROOT / "build" / "bench.json"
+STAGES: dict[str, float] = {}  # every row printed, for the report
 
 
 def median(fn: Callable[[], Any], runs: int) -> float:
@@ -44,7 +62,185 @@ def command(args: list[str], **kwargs: Any) -> Callable[[], None]:
 
 
 def row(label: str, seconds: float) -> None:
+    STAGES[label] = round(seconds, 4)
     print(f"{label:<58} {seconds:8.3f} s", flush=True)
+
+
+CPU: list[float] = []  # the CPU seconds (user + system, child processes) of each timed() call
+
+
+def timed(fn: Callable[[], Any]) -> float:
+    """Wall seconds of fn(); its child processes' CPU seconds go to CPU."""
+    start, cpu = time.perf_counter(), children_cpu()
+    fn()
+    CPU.append(children_cpu() - cpu)
+    return time.perf_counter() - start
+
+
+def paired(name: str, measured: Callable[[int], float], anchor: Callable[[int], float], pairs: int,
+           what: str, anchor_is: str) -> dict[str, Any]:
+    """`pairs` runs of each, alternating which goes first; the figure is the median of the ratios
+    measured / anchor of each pair (seconds; for a rate, pass its reciprocal)."""
+    ours, theirs, our_cpu, their_cpu = [], [], [], []
+    for i in range(pairs):
+        for first in ((measured, ours, our_cpu), (anchor, theirs, their_cpu))[:: 1 if i % 2 == 0 else -1]:
+            fn, times, cpus = first
+            times.append(fn(i))
+            cpus.append(CPU[-1])
+    ratios = [a / b for a, b in zip(ours, theirs, strict=True)]
+    cpu_ratios = [a / b for a, b in zip(our_cpu, their_cpu, strict=True)]
+    figure = {"what": what, "anchor": anchor_is, "pairs": pairs, "ratio": round(statistics.median(ratios), 3),
+              "ratios": [round(r, 3) for r in ratios], "seconds": [round(t, 3) for t in ours],
+              "anchor_seconds": [round(t, 3) for t in theirs],
+              "median_seconds": round(statistics.median(ours), 3),
+              "anchor_median_seconds": round(statistics.median(theirs), 3),
+              # CPU seconds of every process each side ran: less sensitive to other work on the machine
+              "cpu_ratio": round(statistics.median(cpu_ratios), 3), "cpu_seconds": [round(t, 3) for t in our_cpu],
+              "anchor_cpu_seconds": [round(t, 3) for t in their_cpu]}
+    print(f"{name:<40} {figure['median_seconds']:8.3f} s vs {figure['anchor_median_seconds']:8.3f} s: "
+          f"{figure['ratio']:.2f}x (pairs: {', '.join(f'{r:.2f}' for r in ratios)}); CPU {figure['cpu_ratio']:.2f}x",
+          flush=True)
+    return figure
+
+
+def _run(args: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> None:
+    subprocess.run(args, check=True, capture_output=True, cwd=cwd, env=env, stdin=subprocess.DEVNULL)
+
+
+def _with_cache(folder: Path) -> dict[str, str]:
+    return {**os.environ, "DERIVE_CACHE_DIR": str(folder)}
+
+
+def _latexmk(tex: str, folder: Path, fresh: bool) -> float:
+    """latexmk alone on the document, in a fresh folder or the kept one (after an edit)."""
+    from derive.latex.compile import hardened_env, latexmk_command
+
+    if fresh:
+        shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "main.tex").write_text(tex, encoding="utf-8")
+    return timed(lambda: _run(latexmk_command("main.tex"), cwd=folder, env=hardened_env()))
+
+
+def _pdflatex_settled(tex: Path, folder: Path) -> int:
+    """pdflatex alone on a document in a fresh folder, pass after pass until its aux file and
+    outline no longer change (at most 5): what any LaTeX build of it must at least do."""
+    from derive.latex.compile import hardened_env
+
+    folder.mkdir(parents=True)
+    shutil.copy(tex, folder / "main.tex")
+    before: tuple[bytes, ...] = ()
+    for passes in range(1, 6):
+        _run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", "main.tex"],
+             cwd=folder, env=hardened_env())
+        now = tuple((folder / f"main{s}").read_bytes() if (folder / f"main{s}").exists() else b""
+                    for s in (".aux", ".out"))
+        if now == before:
+            return passes
+        before = now
+    return 5
+
+
+def paired_figures(pairs: int, batch_count: int, no_pdf_count: int) -> dict[str, Any]:
+    """The figures of issue 28, each against its anchor in this run (see the module's docstring)."""
+    from derive.executors import default_jobs
+
+    cores = default_jobs()
+    figures: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        warm = tmp / "cache"
+        _run([DERIVE, "build", "--out", str(tmp / "first")], env=_with_cache(warm))  # as a user's first build
+        with zipfile.ZipFile(io.BytesIO((tmp / "first" / "overleaf.zip").read_bytes())) as archive:
+            main_tex = archive.read("main.tex").decode("utf-8")
+        fresh = iter(range(10**6))
+        figures["fresh_build"] = paired(
+            "fresh build / latexmk alone",
+            lambda i: timed(lambda: _run([DERIVE, "build", "--out", str(tmp / f"fresh{next(fresh)}")],
+                                         env=_with_cache(warm))),
+            lambda i: _latexmk(main_tex, tmp / "floor", fresh=True), pairs,
+            "derive build into a fresh output folder, derive's cache warm (as after a user's first build)",
+            "latexmk alone on the same overleaf.zip's main.tex in a fresh folder")
+        figures["cold_first_build"] = paired(
+            "cold first build / latexmk alone",
+            lambda i: timed(lambda: _run([DERIVE, "build", "--out", str(tmp / f"fresh{next(fresh)}")],
+                                         env=_with_cache(tmp / f"empty{next(fresh)}"))),
+            lambda i: _latexmk(main_tex, tmp / "floor", fresh=True), pairs,
+            "derive build into a fresh output folder with an empty cache folder (a new machine)",
+            "latexmk alone on the same overleaf.zip's main.tex in a fresh folder")
+        edits = [tmp / "seed1.toml", tmp / "seed2.toml"]
+        documents = []
+        for n, edit in enumerate(edits, 1):
+            edit.write_text(f"[birnn]\nseed = {n}\n", encoding="utf-8")
+            _run([DERIVE, "build", "--no-pdf", "--out", str(tmp / f"doc{n}"), "--config", str(edit)],
+                 env=_with_cache(warm))
+            documents.append((tmp / f"doc{n}" / "solutions.tex").read_text(encoding="utf-8"))
+        kept = tmp / "kept"
+        _run([DERIVE, "build", "--out", str(kept), "--config", str(edits[1])], env=_with_cache(warm))
+        _latexmk(documents[1], tmp / "kept-floor", fresh=True)
+        figures["after_edit_build"] = paired(
+            "after-edit build / latexmk after the edit",
+            lambda i: timed(lambda: _run([DERIVE, "build", "--out", str(kept), "--config", str(edits[i % 2])],
+                                         env=_with_cache(warm))),
+            lambda i: _latexmk(documents[i % 2], tmp / "kept-floor", fresh=False), pairs,
+            "derive build after a config edit (birnn.seed 1 <-> 2) into its kept output folder",
+            "latexmk alone after the same edit of the document, in its kept folder")
+        if batch_count:
+            out = tmp / "batch"
+            batch_seconds = timed(lambda: _run([DERIVE, "variants", "--count", str(batch_count), "--out", str(out),
+                                                "--jobs", str(cores)], env=_with_cache(warm)))
+            batch_cpu = CPU[-1]
+            texs = sorted(out.glob("*/*.tex"))
+            start, cpu, passes = time.perf_counter(), children_cpu(), 0
+            for n, tex in enumerate(texs):
+                passes += _pdflatex_settled(tex, tmp / "pdflatex-floor" / f"{n}")
+            floor, floor_cpu = (time.perf_counter() - start) / cores, children_cpu() - cpu
+            figures["batch"] = {"what": f"derive variants --count {batch_count} (both sheets) --jobs {cores}",
+                                "anchor": f"pdflatex alone on the same {len(texs)} documents until settled "
+                                          f"({passes} passes), one after another, / {cores} cores",
+                                "pairs": 1, "median_seconds": round(batch_seconds, 3),
+                                "anchor_median_seconds": round(floor, 3), "ratio": round(batch_seconds / floor, 3),
+                                "cpu_seconds": round(batch_cpu, 3), "anchor_cpu_seconds": round(floor_cpu, 3),
+                                "cpu_ratio": round(batch_cpu / floor_cpu, 3)}
+            print(f"{'batch / pdflatex floor':<40} {batch_seconds:8.3f} s vs {floor:8.3f} s: "
+                  f"{batch_seconds / floor:.2f}x; CPU {batch_cpu:.1f} s vs {floor_cpu:.1f} s: "
+                  f"{batch_cpu / floor_cpu:.2f}x",
+                  flush=True)
+        if no_pdf_count:
+            runs = iter(range(10**6))
+
+            def variants(*flags: str) -> float:
+                return timed(lambda: _run([DERIVE, "variants", "--count", str(no_pdf_count), "--no-pdf", "--jobs",
+                                           str(cores), "--out", str(tmp / f"nopdf{next(runs)}"), *flags],
+                                          env=_with_cache(warm)))
+            figure = paired(f"--no-pdf variants ({no_pdf_count}) / --no-cache", lambda i: variants(),
+                            lambda i: variants("--no-cache"), pairs,
+                            f"derive variants --count {no_pdf_count} --no-pdf --jobs {cores}, cache warm",
+                            "the same with --no-cache")
+            figure["per_minute"] = round(no_pdf_count * 60 / figure["median_seconds"], 1)
+            figure["anchor_per_minute"] = round(no_pdf_count * 60 / figure["anchor_median_seconds"], 1)
+            print(f"{'  variants per minute (cache / no cache)':<40} {figure['per_minute']:8.1f} / "
+                  f"{figure['anchor_per_minute']:.1f}", flush=True)
+            figures["no_pdf_variants"] = figure
+    return figures
+
+
+def write_report(figures: dict[str, Any], pairs: int, load_before: tuple[float, ...]) -> None:
+    """build/bench.json, written atomically."""
+    import sympy
+
+    tex = subprocess.run(["pdftex", "--version"], capture_output=True, text=True).stdout.splitlines()
+    report = {
+        "machine": {"cores": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
+                    "sympy": sympy.__version__, "pdftex": tex[0] if tex else None,
+                    "load_average_before": load_before, "load_average_after": os.getloadavg()},
+        "pairs": pairs, "figures": figures, "stages_seconds": STAGES,
+    }
+    REPORT.parent.mkdir(exist_ok=True)
+    partial = REPORT.with_name(f".{REPORT.name}.tmp-{os.getpid()}")
+    partial.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    os.replace(partial, REPORT)
+    print(f"written: {REPORT.relative_to(ROOT)}", flush=True)
 
 
 def clear_caches() -> None:
@@ -272,8 +468,19 @@ def main() -> int:
     parser.add_argument("--grade", type=int, nargs="*", metavar="N", default=[500, 2000, 5000],
                         help="submissions graded in one batch (default 500 2000 5000)")
     parser.add_argument("--only-class-size", action="store_true", help="only the class-size figures")
+    parser.add_argument("--pairs", type=int, default=5, help="paired runs of each figure (default 5)")
+    parser.add_argument("--no-pdf-count", type=int, default=50,
+                        help="variants in the --no-pdf throughput figure (default 50; 0: skip it)")
+    parser.add_argument("--only-paired", action="store_true", help="only the paired figures (and build/bench.json)")
     args = parser.parse_args()
     runs = args.runs
+    load_before = os.getloadavg()
+    print(f"derive benchmark: paired figures, {args.pairs} pairs each (load average {load_before[0]:.1f} "
+          f"on {os.cpu_count()} cores)", flush=True)
+    figures = paired_figures(args.pairs, args.batch, args.no_pdf_count)
+    write_report(figures, args.pairs, load_before)
+    if args.only_paired:
+        return 0
     sizes = [*args.class_size, *([10_000] if args.ten_thousand else [])]
     if args.only_batch:
         batch(args.batch)

@@ -20,6 +20,16 @@ def snapshot(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+@pytest.fixture(autouse=True, scope="session")
+def derive_cache(tmp_path_factory: pytest.TempPathFactory):
+    """derive's cache (derive/cache.py) in a folder of the test session's, never the user's;
+    commands run in subprocesses inherit it."""
+    folder = tmp_path_factory.mktemp("derive-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DERIVE_CACHE_DIR", str(folder))
+        yield folder
+
+
 @pytest.fixture
 def write_config(tmp_path: Path):
     def write(text: str, name: str = "config.toml") -> Path:

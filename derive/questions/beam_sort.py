@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import sympy as sp
 from sympy.codegen.cfunctions import log2
 
+from derive import cache
 from derive.answer import Check, Issued
 from derive.bigo import big_o
 from derive.published import Section, formula, o_form
@@ -62,7 +63,12 @@ def _o_form(expr: sp.Expr) -> sp.Expr:
 
 @functools.lru_cache(maxsize=1)
 def sort_cost() -> SortCost:
-    """A pure function of nothing but the algorithm: computed once per process."""
+    """A pure function of nothing but the algorithm: computed once per process, and kept in
+    derive's cache (derive/cache.py) across processes."""
+    return cache.cached("sort-cost", None, _sort_cost, SortCost, types=(SortCost,))
+
+
+def _sort_cost() -> SortCost:
     a = sp.Function("a")
     j = sp.Symbol("j", integer=True, nonnegative=True)
     # W(n) = W(ceil(n/2)) + W(floor(n/2)) + n - 1, W(1) = 0; for n = 2^j: a(j) = 2 a(j-1) + 2^j - 1.

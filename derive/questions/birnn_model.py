@@ -17,6 +17,7 @@ import sympy as sp
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.matrices.expressions.diagonal import DiagMatrix
 
+from derive import cache
 from derive.answer import Row, Tex
 from derive.config import BIRNN_WEIGHTS
 from derive.latex.notation import Jacobian, Series, Subscripted
@@ -236,7 +237,13 @@ def _recursion_rows(f: ClosedForms, jac_f_t: sp.MatrixExpr, jac_b_t: sp.MatrixEx
 
 @functools.cache
 def derive_forms(activation: str) -> Derivation:
-    """The whole derivation; a pure function of the activation, so computed once per process."""
+    """The whole derivation; a pure function of the activation, so computed once per process
+    and kept in derive's cache (derive/cache.py) across processes."""
+    return cache.cached("birnn-forms", activation, lambda: _derive_forms(activation), Derivation,
+                        types=(Derivation, Activation, ClosedForms, Row))
+
+
+def _derive_forms(activation: str) -> Derivation:
     act = derive_activation(activation)
     # 3.2(a): local gradients through y_t, the scalar loss wrapped as a trace (never indexed).
     loss_t = sp.Trace((z() - y()).T * (z() - y()))

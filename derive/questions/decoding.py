@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import sympy as sp
 
+from derive import cache
 from derive.answer import Boxed, Check, Issued
 from derive.bigo import big_o
 from derive.config import Config, DecodingConfig
@@ -67,7 +68,12 @@ class CostModel:
 
 @functools.lru_cache(maxsize=1)
 def cost_model() -> CostModel:
-    """A pure function of nothing but Algorithm 1: computed once per process."""
+    """A pure function of nothing but Algorithm 1: computed once per process, and kept in
+    derive's cache (derive/cache.py) across processes."""
+    return cache.cached("decoding-cost", None, _cost_model, CostModel, types=(CostModel,))
+
+
+def _cost_model() -> CostModel:
     per_step = {
         search.SCORES: sp.summation(sp.summation(1, (sp.Symbol("j"), 1, N)), (b, 1, B)),
         search.COMPARISONS: sp.summation(B * N - b, (b, 1, B)),
