@@ -108,8 +108,25 @@ def _plant_step(answer, change):
          "greedy and beam search tables"),
         (lambda a: _plant_step(a, lambda rows: (dataclasses.replace(rows[0], score=rows[0].score - 1), *rows[1:])),
          "greedy and beam search tables"),
+        (lambda a: _plant_step(a, lambda rows: (dataclasses.replace(rows[0], score=rows[0].score + sp.Rational(1, 7)),
+                                                *rows[1:])), "greedy and beam search tables"),
+        (lambda a: _plant_step(a, lambda rows: (*rows[:-1], dataclasses.replace(rows[-1], parent_score=sp.Integer(0)))),
+         "greedy and beam search tables"),
+        (lambda a: _plant_step(a, lambda rows: (*rows[:-1], dataclasses.replace(rows[-1], logp=rows[0].logp))),
+         "greedy and beam search tables"),
+        (lambda a: _plant_step(a, lambda rows: (dataclasses.replace(rows[0], words=("the", "cat", "sat")),
+                                                *rows[1:])), "greedy and beam search tables"),
         (lambda a: dataclasses.replace(a, greedy=dataclasses.replace(a.greedy, score=a.greedy.score + 1)),
          "log-likelihoods = sums of edge log-probabilities"),
+        (lambda a: dataclasses.replace(a, greedy=dataclasses.replace(a.greedy,
+                                                                     score=a.greedy.score + sp.Rational(1, 7))),
+         "log-likelihoods = sums of edge log-probabilities"),
+        (lambda a: dataclasses.replace(a, beams=[dataclasses.replace(a.beams[0], score=a.beams[0].score - 1),
+                                                 *a.beams[1:]]), "beam search result"),
+        (lambda a: dataclasses.replace(a, shortfall=dataclasses.replace(a.shortfall, missed=[])),
+         "what greedy and the beam missed"),
+        (lambda a: dataclasses.replace(a, shortfall=dataclasses.replace(
+            a.shortfall, missed=[(h, t + 1) for h, t in a.shortfall.missed])), "what greedy and the beam missed"),
     ],
 )
 def test_planted_errors_are_caught(plant, caught):
@@ -168,7 +185,8 @@ def _brute_greedy(tree, steps):
 def trees(draw):
     steps = draw(st.integers(1, 3))
     words = ["a", "b", "c"]
-    logps = st.sampled_from([Fraction(-k, 4) for k in range(2, 12)])  # small set: ties are frequent
+    # a small set (ties are frequent) over several denominators (scores summed over their least common one)
+    logps = st.sampled_from([Fraction(-k, d) for d in (4, 3, 10) for k in range(2, 8)])
     tree = {}
 
     def grow(prefix):
@@ -188,9 +206,12 @@ def test_against_brute_force(case):
     tree, steps, width = case
     best, _ = search.greedy(tree, steps)
     assert best.words == _brute_greedy(tree, steps)
-    beams, _ = search.beam_search(tree, steps, width)
+    beams, table = search.beam_search(tree, steps, width)
     assert [h.words for h in beams] == _brute_beam(tree, steps, width)
     assert all(h.score == _score(tree, h.words) for h in beams)
+    assert all((c.parent_score, c.logp, c.score) == (_score(tree, c.words[:-1]), tree[c.words], _score(tree, c.words))
+               for step in table for c in step.candidates)
+    assert search.beam_search(tree, steps, width, tables=False) == (beams, [])
     leaves = [p for p in tree if len(p) == steps]
     optimum = min(leaves, key=lambda p: _key(tree, p))
     assert search.exhaustive(tree, steps)[0].words == optimum

@@ -166,6 +166,8 @@ def test_one_submission_named_with_its_config_and_a_hostile_name(capsys, tmp_pat
 
 
 def test_stats_of_an_empty_class_are_empty():
-    stats = class_report.statistics(Batch("", "", ()))
+    batch = Batch()
+    stats = class_report.statistics(batch)
+    batch.spool.close()
     assert class_report.stats_csv(stats) == ",".join(class_report.COLUMNS) + "\n"
     assert stats.unanswered == []

@@ -254,3 +254,39 @@ def test_batch_formats(capsys, batch_folders, tmp_path):
     code, out, err = run(capsys, *args, "--format", "json", "--out", str(out_file))
     assert (code, out) == (0, "") and json.loads(out_file.read_text(encoding="utf-8")) == rows
     assert not out_file.with_suffix(".reasons.csv").exists()
+
+
+def test_batch_outputs_are_each_students_single_report_in_turn(capsys, batch_folders, key_file, tmp_path):
+    """Streamed from the spool, the batch's JSON, text and reasons hold, byte for byte, what
+    grading each submission alone gives (its title and split aside), in the key's order."""
+    from derive.config import default_text
+
+    variants, subs = batch_folders
+    (variants / "v001").mkdir()
+    (variants / "v001" / "config.toml").write_text(default_text(), encoding="utf-8")  # the key's config
+    single = ("grade", "--key", str(key_file), "--config", str(variants / "v001" / "config.toml"),
+              str(subs / "v001.toml"))
+    args = ("grade", "--variants", str(variants), "--submissions", str(subs))
+    alone = json.loads(run(capsys, *single, "--format", "json")[1])
+    del alone["split"]
+    expected = json.dumps([{"id": "v001", "status": "graded"} | alone, {"id": "v002", "status": "missing"}],
+                          indent=1) + "\n"
+    assert run(capsys, *args, "--format", "json")[1] == expected
+    text = run(capsys, *single, "--format", "text")[1].split("\n", 1)[1]
+    assert run(capsys, *args, "--format", "text")[1] == f"v001: {subs / 'v001.toml'}\n{text}\nv002: missing\n"
+    lines = run(capsys, *single, "--format", "csv")[1].splitlines(keepends=True)
+    out_file = tmp_path / "grades.csv"
+    assert run(capsys, *args, "--out", str(out_file))[0] == 0
+    assert out_file.with_suffix(".reasons.csv").read_text(encoding="utf-8") == "".join(
+        ["id,part,points,max,verdict,reason\n", *(f"v001,{line}" for line in lines[1:-1])])
+
+
+def test_a_batch_keeps_no_report_unless_a_document_needs_them(batch_folders):
+    from derive.grading.batch import grade_batch
+
+    variants, subs = batch_folders
+    for keep in (False, True):
+        batch = grade_batch(variants, subs, None, keep=keep)
+        assert [student for student, _ in batch.graded] == (["v001"] if keep else [])
+        assert [(r[0], r[1]) for r in batch.rows()] == [("v001", "graded"), ("v002", "missing")]
+        batch.spool.close()

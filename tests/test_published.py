@@ -7,8 +7,9 @@ from __future__ import annotations
 import json
 
 import pytest
+import sympy as sp
 
-from derive import build, certify, config, plants, verify
+from derive import build, certify, config, plants, published, verify
 from derive.answer import Check
 from derive.errors import CheckFailed
 from derive.questions import QUESTIONS
@@ -217,3 +218,18 @@ def test_check_plant_fails_when_a_planted_error_escapes(monkeypatch, capsys):
     assert cli.main(["check", "--plant"]) == 1
     captured = capsys.readouterr()
     assert "ESCAPED  normalization." in captured.out and "escaped every check of their field" in captured.err
+
+
+@pytest.mark.parametrize("text", ["0", "-0", "3", "-12", "007", "1.50", "-0.5", "-12.345", "0.000", "31/12", "-10/4",
+                                  "-0/5", "007/014", "123456789012345678901234567890.000000000000000000001"])
+def test_an_exact_value_reads_as_sympy_reads_its_text(text):
+    value = published.rational(text)
+    assert isinstance(value, sp.Rational)
+    assert value == sp.Rational(text)
+
+
+@pytest.mark.parametrize("text", ["1/0", "-3/000", "1e5", "1.", ".5", "1/2/3", " 1", "1.5/2", "+1", "", "0x10",
+                                  "\u00bd", "1/-2", 7, 0.5, None, ["1"]])
+def test_anything_else_is_not_an_exact_value(text):
+    with pytest.raises(ValueError, match="^not an exact value: "):
+        published.rational(text)

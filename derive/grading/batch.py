@@ -4,7 +4,11 @@ DIR/<folder>/config.toml for that variant's [grading] table). A variant's folder
 for an id that is not a safe file name (an e-mail address), the folder `derive variants` made
 for it (the key's `folder`). Missing submissions, unknown ids, malformed files and damaged key
 entries are listed, not fatal. The key is read twice, one entry at a time. Wrong answers are named
-with a misconception derived on the variant's config.toml (derive/grading/misconceptions.py)."""
+with a misconception derived on the variant's config.toml (derive/grading/misconceptions.py).
+
+Each student's results go to a spool (a temporary file) as they are graded, and the batch's
+tables are written from it: the parent holds no report once it is spooled, unless a document
+that needs them all (--feedback, --report) asks to keep them."""
 
 from __future__ import annotations
 
@@ -12,8 +16,9 @@ import contextlib
 import itertools
 import json
 import re
+import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
@@ -22,7 +27,7 @@ from derive.errors import ConfigError
 from derive.graded_parts import format_points
 from derive.grading.keycheck import DamagedKey, checked_parts
 from derive.grading.misconceptions import for_variant, name
-from derive.grading.report import batch_csv, batch_details
+from derive.grading.report import spooled
 from derive.grading.submission import Report, grade, read_submission
 from derive.grading_policy import GradingPolicy
 from derive.progress import on_terminal, track
@@ -34,14 +39,37 @@ READ_CHARS = 2**16
 _SPACE = re.compile(r"[ \t\n\r]*")
 
 
+class Spool:
+    """Each student's results as they are graded, one JSON line each in a temporary file (deleted
+    when closed), read back in the same order as often as an output needs them."""
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 (closed by close())
+
+    def add(self, record: dict[str, Any]) -> None:
+        self._file.write(json.dumps(record) + "\n")
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        self._file.seek(0)
+        for line in self._file:
+            yield json.loads(line)
+
+    def close(self) -> None:
+        self._file.close()
+
+
 @dataclass(frozen=True)
 class Batch:
-    table: str  # one row per student
-    details: str  # one row per student and part, with the reasons
-    messages: tuple[str, ...]  # missing, unknown, malformed
-    rows: tuple[tuple[str, str, dict[str, str]], ...] = ()  # (id, status, cells), as the table
-    graded: tuple[tuple[str, Report], ...] = ()  # (id, report) of each graded student
-    folders: tuple[tuple[str, str], ...] = ()  # (id, its folder: a safe file name) of each student
+    messages: tuple[str, ...] = ()  # missing, unknown, malformed
+    columns: tuple[str, ...] = ()  # the parts graded, in the order first met
+    carried: tuple[str, ...] = ()  # the roster's other columns
+    spool: Spool = field(default_factory=Spool)  # each student's results, in the key's order
+    graded: tuple[tuple[str, Report], ...] = ()  # (id, report) of each graded student, when kept
+    folders: tuple[tuple[str, str], ...] = ()  # (id, its folder: a safe file name) of each student, when kept
+
+    def rows(self) -> Iterator[tuple[str, str, dict[str, str]]]:
+        """(id, status, cells) of each student, as the table has them."""
+        return ((r["id"], r["status"], r["cells"]) for r in self.spool)
 
 
 @dataclass(frozen=True)
@@ -163,47 +191,56 @@ def _policy(folder: Path, student: str, fixed: GradingPolicy | None) -> GradingP
     return load(path).grading if path.is_file() else GradingPolicy()
 
 
-def grade_batch(variants: Path, submissions: Path, fixed: GradingPolicy | None) -> Batch:
+def grade_batch(variants: Path, submissions: Path, fixed: GradingPolicy | None, keep: bool = False) -> Batch:
+    """Every student of the key graded, each spooled as graded (`keep`: the reports kept too, for
+    the documents that need them all)."""
     if not submissions.is_dir():
         raise ConfigError(str(submissions), "no such submissions folder")
     known: set[str] = set()
     folders: list[tuple[str, str]] = []  # (id, folder): feedback sheets are named by folder
     carried: dict[str, None] = {}
+    count = 0
     for k in keyed(variants):  # a first pass over the key: its folders and roster columns, not its answers
         known.add(k.folder)
-        folders.append((k.id, k.folder))
+        count += 1
+        if keep:
+            folders.append((k.id, k.folder))
         carried |= dict.fromkeys(k.roster)
     messages = [f"unknown id: {p.name} (no variant {p.stem})" for p in sorted(submissions.glob("*.toml"))
                 if p.stem not in known]
-    columns: list[str] = []
-    rows: list[tuple[str, str, dict[str, str]]] = []
+    columns: dict[str, None] = {}
     graded: list[tuple[str, Report]] = []
-    entries = keyed(variants)
-    for k in track(entries, len(folders), "grading", unit="students") if on_terminal() else entries:
-        path = submissions / f"{k.folder}.toml"
-        try:
-            checked_parts(k.answers)
-        except DamagedKey as exc:  # the key's fault, not the student's: reported as such, the others graded
-            messages.append(f"not graded: {k.where} (variant {k.id}): {exc.status}")
-            rows.append((k.id, exc.status, dict(k.roster)))
-            continue
-        if not path.is_file():
-            messages.append(f"missing submission: {k.id} ({path.name})")
-            rows.append((k.id, "missing", dict(k.roster)))
-            continue
-        try:
-            submission, policy = read_submission(path), _policy(variants, k.folder, fixed)
-            report = grade(k.answers, submission, policy, str(path))
-            report = name(report, k.answers, submission,
-                          for_variant(variants / k.folder / "config.toml", k.answers, policy), policy)
-        except ConfigError as exc:
-            messages.append(f"not graded: {exc}")
-            rows.append((k.id, f"invalid: {exc.message}", dict(k.roster)))
-            continue
-        cells = {r.part.path: format_points(r.points) for r in report.results}
-        columns += [r.part.path for r in report.results if r.part.path not in columns]
-        cells |= {"total": format_points(report.total), "max": format_points(report.maximum)} | k.roster
-        rows.append((k.id, "graded", cells))
-        graded.append((k.id, report))
-    return Batch(batch_csv(columns, rows, list(carried)), batch_details(graded), tuple(messages), tuple(rows),
-                 tuple(graded), tuple(folders))
+    spool = Spool()
+    try:
+        entries = keyed(variants)
+        for k in track(entries, count, "grading", unit="students") if on_terminal() else entries:
+            path = submissions / f"{k.folder}.toml"
+            try:
+                checked_parts(k.answers)
+            except DamagedKey as exc:  # the key's fault, not the student's: reported as such, the others graded
+                messages.append(f"not graded: {k.where} (variant {k.id}): {exc.status}")
+                spool.add(spooled(k.id, exc.status, dict(k.roster)))
+                continue
+            if not path.is_file():
+                messages.append(f"missing submission: {k.id} ({path.name})")
+                spool.add(spooled(k.id, "missing", dict(k.roster)))
+                continue
+            try:
+                submission, policy = read_submission(path), _policy(variants, k.folder, fixed)
+                report = grade(k.answers, submission, policy, str(path))
+                report = name(report, k.answers, submission,
+                              for_variant(variants / k.folder / "config.toml", k.answers, policy), policy)
+            except ConfigError as exc:
+                messages.append(f"not graded: {exc}")
+                spool.add(spooled(k.id, f"invalid: {exc.message}", dict(k.roster)))
+                continue
+            cells = {r.part.path: format_points(r.points) for r in report.results}
+            columns |= dict.fromkeys(r.part.path for r in report.results)
+            cells |= {"total": format_points(report.total), "max": format_points(report.maximum)} | k.roster
+            spool.add(spooled(k.id, "graded", cells, report))
+            if keep:
+                graded.append((k.id, report))
+    except BaseException:  # a key that stops the batch, an interrupt: no spool left open
+        spool.close()
+        raise
+    return Batch(tuple(messages), tuple(columns), tuple(carried), spool, tuple(graded), tuple(folders))

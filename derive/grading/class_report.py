@@ -92,9 +92,10 @@ def statistics(batch: Batch) -> ClassStats:
                                            (seen.students if seen else frozenset()) | {student})
     totals = tuple(report.total for _, report in batch.graded)
     maximum = max((report.maximum for _, report in batch.graded), default=Fraction(0))
+    rows = list(batch.rows())
     return ClassStats(tuple(parts.values()), tuple(counts.values()), totals, maximum,
-                      tuple(i for i, status, _ in batch.rows if status == "missing"),
-                      tuple(i for i, status, _ in batch.rows if status.startswith("invalid")), len(batch.rows))
+                      tuple(i for i, status, _ in rows if status == "missing"),
+                      tuple(i for i, status, _ in rows if status.startswith("invalid")), len(rows))
 
 
 def stats_csv(stats: ClassStats) -> str:

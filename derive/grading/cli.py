@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import BinaryIO, TextIO
 
 from derive import outputs
 from derive.config import Config, load
@@ -15,14 +17,15 @@ from derive.grading import class_report, feedback
 from derive.grading.batch import Batch, grade_batch
 from derive.grading.gradebook import DEFAULT_ASSIGNMENT, Row, gradebook
 from derive.grading.misconceptions import for_submission, name
-from derive.grading.report import batch_render, render
+from derive.grading.report import render, write_batch_csv, write_batch_details, write_batch_render
 from derive.grading.submission import Report, grade, read_key, read_submission
 from derive.grading_policy import GradingPolicy
 
 
-def _write(out: Path, files: dict[Path, str]) -> None:
-    """All of `files` or none, through the build's transaction (derive.outputs): modes follow
-    the umask, an interrupted or failed run leaves the earlier files and no temporary one."""
+def _write(out: Path, files: dict[Path, str | Callable[[TextIO], None]]) -> None:
+    """All of `files` (each its text, or a function that writes it) or none, through the build's
+    transaction (derive.outputs): modes follow the umask, an interrupted or failed run leaves the
+    earlier files and no temporary one."""
     folder = out.parent
     if not folder.is_dir():
         raise UsageError(f"--out {out}: no such folder {folder}")
@@ -31,7 +34,19 @@ def _write(out: Path, files: dict[Path, str]) -> None:
             raise UsageError(f"--out {out}: {path} is a folder")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise UsageError(f"--out {out}: the folder {folder} is not writable")
-    outputs.commit(folder, {path.name: text.encode("utf-8") for path, text in files.items()}, remove=[])
+    outputs.commit(folder, {path.name: text.encode("utf-8") if isinstance(text, str) else _as_bytes(text)
+                            for path, text in files.items()}, remove=[])
+
+
+def _as_bytes(write: Callable[[TextIO], None]) -> Callable[[BinaryIO], None]:
+    """A text writer as outputs.commit takes it: into the open temporary file, in UTF-8."""
+    def into(file: BinaryIO) -> None:
+        text = io.TextIOWrapper(file, encoding="utf-8", newline="")
+        write(text)
+        text.flush()
+        text.detach()  # the transaction closes the file
+
+    return into
 
 
 def _say_ignored(report: Report) -> None:
@@ -59,17 +74,22 @@ def run_grade(args: argparse.Namespace) -> int:
     if args.variants is not None or args.submissions is not None:
         if args.variants is None or args.submissions is None or args.key is not None or args.submission:
             raise UsageError("batch mode is --variants DIR --submissions DIR (no --key, no SUBMISSION)")
-        batch = grade_batch(args.variants, args.submissions, fixed)
-        for message in batch.messages:
-            print(f"derive: {message}", file=sys.stderr)
-        for _, report in batch.graded:
-            _say_ignored(report)
-        if args.gradebook is not None:
-            _gradebook(args, batch.rows)
-        else:
-            _batch_table(args, batch)
-        folders = dict(batch.folders)
-        _documents(args, [(folders.get(student, student), report) for student, report in batch.graded], batch)
+        documents = args.feedback is not None or args.report is not None  # they need every report at once
+        batch = grade_batch(args.variants, args.submissions, fixed, keep=documents)
+        try:
+            for message in batch.messages:
+                print(f"derive: {message}", file=sys.stderr)
+            for record in batch.spool:
+                for line in record.get("ignored", ()):
+                    print(f"derive: {line}", file=sys.stderr)
+            if args.gradebook is not None:
+                _gradebook(args, list(batch.rows()))
+            else:
+                _batch_table(args, batch)
+            folders = dict(batch.folders)
+            _documents(args, [(folders.get(student, student), report) for student, report in batch.graded], batch)
+        finally:
+            batch.spool.close()
         return 0
     if args.assignment is not None and args.gradebook is None:
         raise UsageError("--assignment: only with --gradebook")
@@ -91,12 +111,20 @@ def run_grade(args: argparse.Namespace) -> int:
 
 
 def _batch_table(args: argparse.Namespace, batch: Batch) -> None:
+    """The batch's report, written from its spool one student at a time."""
     fmt = args.format or "csv"
-    table = batch.table if fmt == "csv" else batch_render(batch.rows, batch.graded, fmt)
+
+    def table(out: TextIO) -> None:
+        if fmt == "csv":
+            write_batch_csv(out, batch.columns, batch.rows(), batch.carried)
+        else:
+            write_batch_render(out, batch.spool, fmt)
+
     if args.out is None:
-        sys.stdout.write(table)
+        table(sys.stdout)
     elif fmt == "csv":
-        _write(args.out, {args.out: table, args.out.with_suffix(".reasons.csv"): batch.details})
+        _write(args.out, {args.out: table,
+                          args.out.with_suffix(".reasons.csv"): lambda out: write_batch_details(out, batch.spool)})
         print(f"derive: wrote {args.out} and {args.out.with_suffix('.reasons.csv')}", file=sys.stderr)
     else:
         _write(args.out, {args.out: table})

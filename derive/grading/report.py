@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import Any, TextIO
 
 from derive.csvout import Writer
 from derive.graded_parts import format_points
@@ -66,40 +66,58 @@ def render(report: Report, fmt: str, title: str) -> str:
     return {"text": lambda: text(report, title), "json": lambda: as_json(report), "csv": lambda: as_csv(report)}[fmt]()
 
 
-def batch_csv(columns: Sequence[str], rows: Sequence[tuple[str, str, dict[str, str]]],
+def spooled(student: str, status: str, cells: dict[str, str], report: Report | None = None) -> dict[str, Any]:
+    """A student's record in a batch's spool (derive/grading/batch.py): the table's cells, and for a
+    graded student what each batch output shows of the report, made as for a single report."""
+    record: dict[str, Any] = {"id": student, "status": status, "cells": cells}
+    if report is not None:
+        record |= {"details": [[r.part.path, format_points(r.points), format_points(r.part.points), r.verdict,
+                                reason(r)] for r in report.results],
+                   "json": _json_object(report), "text": text(report, f"{student}: {report.source}"),
+                   "ignored": [f"{report.source}: {field}" for field in report.ignored]}
+    return record
+
+
+def batch_csv(columns: Sequence[str], rows: Iterable[tuple[str, str, dict[str, str]]],
               carried: Sequence[str] = ()) -> str:
+    out = io.StringIO()
+    write_batch_csv(out, columns, rows, carried)
+    return out.getvalue()
+
+
+def write_batch_csv(out: TextIO, columns: Sequence[str], rows: Iterable[tuple[str, str, dict[str, str]]],
+                    carried: Sequence[str] = ()) -> None:
     """One row per student: id, the roster's other columns (`carried`), status, total, max, then
     the points of each part."""
-    out = io.StringIO()
     writer = Writer(out)
     writer.row(["id", *carried, "status", "total", "max", *columns])
     for student, status, cells in rows:
         writer.row([student, *(cells.get(c, "") for c in carried), status, cells.get("total", ""),
                          cells.get("max", ""), *(cells.get(c, "") for c in columns)])
-    return out.getvalue()
 
 
-def batch_details(rows: Sequence[tuple[str, Report]]) -> str:
-    """The long form: id and SPEC's report columns, for every graded student."""
-    out = io.StringIO()
+def write_batch_details(out: TextIO, records: Iterable[dict[str, Any]]) -> None:
+    """The long form: id and SPEC's report columns, for every graded student (spooled records)."""
     writer = Writer(out)
     writer.row(["id", "part", "points", "max", "verdict", "reason"])
-    for student, report in rows:
-        for r in report.results:
-            writer.row([student, r.part.path, format_points(r.points), format_points(r.part.points), r.verdict,
-                        reason(r)])
-    return out.getvalue()
+    for record in records:
+        for cells in record.get("details", ()):
+            writer.row([record["id"], *cells])
 
 
-def batch_render(rows: Sequence[tuple[str, str, dict[str, str]]], graded: Sequence[tuple[str, Report]],
-                 fmt: str) -> str:
-    """Batch mode's report as `--format json` (one object per student: id, status, and for a
-    graded one the fields of its single report) or `text` (each graded student's report as for
-    one submission, a line for each other one); CSV is `batch_csv`'s table."""
-    reports = dict(graded)
+def write_batch_render(out: TextIO, records: Iterable[dict[str, Any]], fmt: str) -> None:
+    """Batch mode's report (from spooled records) as `--format json` (one object per student: id,
+    status, and for a graded one the fields of its single report, as one JSON array) or `text`
+    (each graded student's report as for one submission, a line for each other one); CSV is
+    `write_batch_csv`'s table."""
+    first = True
     if fmt == "json":
-        return json.dumps([{"id": student, "status": status} | (
-            _json_object(reports[student]) if student in reports else {}) for student, status, _ in rows],
-            indent=1) + "\n"
-    return "\n".join(text(reports[student], f"{student}: {reports[student].source}") if student in reports
-                     else f"{student}: {status}\n" for student, status, _ in rows)
+        for record in records:
+            item = json.dumps({"id": record["id"], "status": record["status"]} | record.get("json", {}), indent=1)
+            out.write(("[\n" if first else ",\n") + "\n".join(f" {line}" for line in item.split("\n")))
+            first = False
+        out.write("[]\n" if first else "\n]\n")
+        return
+    for record in records:
+        out.write(("" if first else "\n") + record.get("text", f"{record['id']}: {record['status']}\n"))
+        first = False

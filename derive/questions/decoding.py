@@ -8,6 +8,7 @@ import functools
 import itertools
 import math
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -180,11 +181,11 @@ def _shortfall(cfg: DecodingConfig, greedy: Hypothesis, beams: list[Hypothesis],
         gw = (greedy.words[diverge], cfg.tree[greedy.words[: diverge + 1]])
         ow = (best.words[diverge], cfg.tree[best.words[: diverge + 1]])
     kept_words = {h.words for h in beams}
-    worst_kept = max(search.rank(h) for h in beams)
+    worst_kept = search.rank(beams[-1])  # the beams and the ranking are best first
     missed = []
     kept_by_step = [{k.words for k in s.kept} for s in steps]  # built once, not per hypothesis
-    for h in ranking:
-        if search.rank(h) < worst_kept and h.words not in kept_words:
+    for h in itertools.takewhile(lambda h: search.rank(h) < worst_kept, ranking):
+        if h.words not in kept_words:
             pruned = next(s.t for s, kept in zip(steps, kept_by_step, strict=True) if h.words[: s.t] not in kept)
             missed.append((h, pruned))
     return Shortfall(best.score - greedy.score, None if diverge is None else diverge + 1, gw, ow,
@@ -231,22 +232,24 @@ def plan(answer: DecodingAnswer, config: Config, published: Section | None = Non
     checks += _algorithm1_checks(answer, section)
     checks += beam_sort.plan(answer.sort_cost, GRID, DecodingParts.complexity, at(section, "complexity.sorted"))
     tree = cfg.tree
-    checks.append(_same(DecodingParts.search, "greedy = beam search with B = 1", "beam search, B = 1",
-                        _listed(read_back.hypothesis(section, "greedy")), _beam_by_sets(tree, cfg.steps, 1),
-                        (field("greedy"),)))
-    checks.append(_same(DecodingParts.search, "beam search result", "independent beam (prefix sets per depth)",
-                        read_back.hypotheses(section, BEAMS), _beam_by_sets(tree, cfg.steps, cfg.beam_width),
-                        (field(BEAMS),)))
+    restated = _restated(tree)
+    ranked = functools.cache(functools.partial(_ranked_by_depth, restated, cfg.steps))  # by beam width
+    beams = read_back.hypotheses(section, BEAMS)  # read once: the list can be long
+    checks.append(_same_paths(DecodingParts.search, "greedy = beam search with B = 1", "beam search, B = 1",
+                              _listed(read_back.hypothesis(section, "greedy")), restated, ranked(1)[-1][:1],
+                              (field("greedy"),)))
+    checks.append(_same_paths(DecodingParts.search, "beam search result", "independent beam (prefix sets per depth)",
+                              beams, restated, ranked(cfg.beam_width)[-1][:cfg.beam_width], (field(BEAMS),)))
     leaves = sum(1 for p in tree if len(p) == cfg.steps)
-    by_beam = search.beam_search(tree, cfg.steps, leaves)[0]
+    by_beam = search.beam_search(tree, cfg.steps, leaves, tables=False)[0]
     checks.append(_same(DecodingParts.search, "beam with B = #leaves = exhaustive ranking", "enumeration of all paths",
                         by_beam, answer.ranking, ()))
     checks.append(_same(DecodingParts.search, "optimum = best of beam with B = #leaves", "beam search, B = #leaves",
                         _listed(read_back.hypothesis(section, "optimum")), by_beam[:1],
                         (field("optimum"),)))
-    checks.append(_tables_check(answer))
-    checks.append(_shortfall_check(answer))
-    checks.append(_edges_check(tree, section))
+    checks.append(_tables_check(answer, restated, ranked))
+    checks.append(_shortfall_check(answer, restated, ranked(cfg.beam_width)))
+    checks.append(_edges_check(restated, section, beams))
     return checks
 
 
@@ -307,12 +310,13 @@ def _algorithm1_checks(answer: DecodingAnswer, section: Section) -> list[Check]:
     return checks
 
 
-def _edges_check(tree: search.Tree, section: Section) -> Check:
-    """Each published log-likelihood against the sum of its path's edges (a path not in the tree fails)."""
+def _edges_check(restated: Restated, section: Section, beams: list[Hypothesis] | None) -> Check:
+    """Each published log-likelihood (`beams`: the beams', as read) against the sum of its path's
+    edges (a path not in the tree fails)."""
     published = [read_back.hypothesis(section, key) for key in ("greedy", "optimum")]
-    published += read_back.hypotheses(section, BEAMS) or [None]
-    gaps = [math.inf if h is None or any(h.words[:k] not in tree for k in range(1, len(h.words) + 1))
-            else float(abs(h.score - _path_score(tree, h.words))) for h in published]
+    published += beams or [None]
+    gaps = [math.inf if h is None or any(h.words[:k] not in restated.logp for k in range(1, len(h.words) + 1))
+            else restated.gap(h.score, restated.score[h.words]) for h in published]
     return Check(DecodingParts.search.id, "log-likelihoods = sums of edge log-probabilities",
                  "exact sum along each path", max(gaps), 0.0,
                  (field("greedy", "log_likelihood"), field(BEAMS), field("optimum", "log_likelihood")))
@@ -339,44 +343,69 @@ def _feasibility_check(answer: DecodingAnswer) -> Check:
                  "sequences/s and in ages of the universe, recomputed", err, 1e-9)
 
 
-def _path_score(tree: search.Tree, path: search.Path) -> sp.Rational:
-    return sp.Add(*[tree[path[:k]] for k in range(1, len(path) + 1)])
+@dataclass(frozen=True)
+class Restated:
+    """The tree's scores restated for the checks, apart from search.py: every path's
+    log-likelihood summed edge by edge along the path, as integers over the least common
+    multiple of the edges' denominators (exact, and ranked as fast as integers). A numerator n
+    stands for n / denominator."""
+
+    denominator: int
+    logp: dict[search.Path, int]  # each edge's log p
+    score: dict[search.Path, int]  # each path's log-likelihood; <BOS>'s (the empty path) is 0
+
+    def numerator(self, x: sp.Rational) -> int | None:
+        """x over the denominator; None when x is not a multiple of 1 / denominator (then it is no
+        path's score)."""
+        q = int(x.q)
+        return None if self.denominator % q else int(x.p) * (self.denominator // q)
+
+    def gap(self, x: sp.Rational, numerator: int) -> float:
+        """|x - numerator / denominator|, 0.0 exactly when they are equal."""
+        if self.numerator(x) == numerator:
+            return 0.0
+        return float(abs(Fraction(int(x.p), int(x.q)) - Fraction(numerator, self.denominator)))
 
 
-def _ranked_by_depth(tree: search.Tree, steps: int, width: int) -> list[list[search.Path]]:
+def _restated(tree: search.Tree) -> Restated:
+    denominator = 1
+    for x in tree.values():
+        denominator = math.lcm(denominator, int(x.q))
+    logp = {path: int(x.p) * (denominator // int(x.q)) for path, x in tree.items()}
+    score = {(): 0} | {path: sum(logp[path[:k]] for k in range(1, len(path) + 1)) for path in tree}
+    return Restated(denominator, logp, score)
+
+
+def _ranked_by_depth(restated: Restated, steps: int, width: int) -> list[list[search.Path]]:
     """Beam search restated: at depth k rank the paths whose prefix was kept (best first, ties
     by path) and keep the best `width`; entry k - 1 is depth k's ranking."""
     by_depth: dict[int, list[search.Path]] = {}
-    for p in tree:
+    for p in restated.logp:
         by_depth.setdefault(len(p), []).append(p)
     kept: set[search.Path] = {()}
     out = []
     for depth in range(1, steps + 1):
-        scored = {p: _path_score(tree, p) for p in by_depth.get(depth, []) if p[:-1] in kept}
-        exact = {p: Fraction(int(x.p), int(x.q)) for p, x in scored.items()}  # compared fast, still exactly
-        ranked = sorted(scored, key=lambda p: (-exact[p], p))
+        ranked = sorted((p for p in by_depth.get(depth, []) if p[:-1] in kept), key=lambda p: (-restated.score[p], p))
         out.append(ranked)
         kept = set(ranked[:width])
     return out
 
 
-def _beam_by_sets(tree: search.Tree, steps: int, width: int) -> list[Hypothesis]:
-    kept = _ranked_by_depth(tree, steps, width)[-1][:width]
-    return sorted((Hypothesis(p, _path_score(tree, p)) for p in kept), key=search.rank)
-
-
-def _shortfall_check(answer: DecodingAnswer) -> Check:
+def _shortfall_check(answer: DecodingAnswer, restated: Restated, ranked: list[list[search.Path]]) -> Check:
     """2.4's comparison, restated from the checked results: the gap between greedy and the
     optimum, the step where greedy first leaves the optimal path with both words' log p there,
     whether the beam found the optimum, and the better sequences it pruned (and when)."""
     cfg, shown = answer.config, answer.shortfall
     greedy, best = answer.greedy.words, answer.optimum.words
     first = next((t for t in range(1, cfg.steps + 1) if greedy[:t] != best[:t]), None)
-    ranked = _ranked_by_depth(cfg.tree, cfg.steps, cfg.beam_width)
-    worst = max(search.rank(h) for h in answer.beams)
+
+    def rank(words: search.Path) -> tuple[int, search.Path]:
+        return -restated.score[words], words
+
+    worst = max(rank(h.words) for h in answer.beams)
     kept = [set(depth[:cfg.beam_width]) for depth in ranked]  # sets: one lookup per path, not a scan
     missed = [(h.words, next(t for t in range(1, cfg.steps + 1) if h.words[:t] not in kept[t - 1]))
-              for h in answer.ranking if search.rank(h) < worst and h.words not in kept[-1]]
+              for h in answer.ranking if rank(h.words) < worst and h.words not in kept[-1]]
     expected = (answer.optimum.score - answer.greedy.score, first,
                 None if first is None else (greedy[first - 1], cfg.tree[greedy[:first]]),
                 None if first is None else (best[first - 1], cfg.tree[best[:first]]),
@@ -389,25 +418,39 @@ def _shortfall_check(answer: DecodingAnswer) -> Check:
                                                                                                  strict=True))), 0.0)
 
 
-def _tables_check(answer: DecodingAnswer) -> Check:
+def _tables_check(answer: DecodingAnswer, restated: Restated,
+                  ranked: Callable[[int], list[list[search.Path]]]) -> Check:
     """The greedy and beam search tables shown: at each step the candidates in ranked order, with
     their parent's score, log p, score and whether they are kept; the error counts wrong rows,
     and the rows shown but not compared."""
     cfg, wrong, compared = answer.config, 0, 0
+
+    def row_right(c: search.Candidate, kept: set[search.Path]) -> bool:
+        expected = (restated.score.get(c.words[:-1]), restated.logp.get(c.words), restated.score.get(c.words))
+        shown = (restated.numerator(c.parent_score), restated.numerator(c.logp), restated.numerator(c.score))
+        return None not in expected and shown == expected and c.kept == (c.words in kept)
+
     for table, width in ((answer.greedy_steps, 1), (answer.beam_steps, cfg.beam_width)):
-        ranking = _ranked_by_depth(cfg.tree, cfg.steps, width)
+        ranking = ranked(width)
         wrong += abs(len(table) - len(ranking))
-        for step, ranked in zip(table, ranking, strict=False):
-            wrong += [c.words for c in step.candidates] != ranked
-            kept = set(ranked[:width])
-            wrong += sum((c.parent_score, c.logp, c.score, c.kept) != (
-                _path_score(cfg.tree, c.words[:-1]), cfg.tree[c.words], _path_score(cfg.tree, c.words),
-                c.words in kept) for c in step.candidates)
+        for step, ranked_step in zip(table, ranking, strict=False):
+            wrong += [c.words for c in step.candidates] != ranked_step
+            kept = set(ranked_step[:width])
+            wrong += sum(not row_right(c, kept) for c in step.candidates)
             compared += len(step.candidates)
     wrong += sum(len(step.candidates) for step in (*answer.greedy_steps, *answer.beam_steps)) - compared
     return Check(DecodingParts.search.id,
                  "greedy and beam search tables", "each step's candidates ranked again from the tree "
                  "(scores, order, kept)", float(wrong), 0.0)
+
+
+def _same_paths(part: Issued, name: str, method: str, got: list[Hypothesis] | None, restated: Restated,
+                expected: list[search.Path], certifies: tuple[str, ...]) -> Check:
+    """As `_same`, against paths of the tree with their restated scores (compared as numerators)."""
+    if got is None:
+        return Check(part.id, name, method, math.inf, 0.0, certifies)
+    same = [(h.words, restated.numerator(h.score)) for h in got] == [(p, restated.score[p]) for p in expected]
+    return Check(part.id, name, method, 0.0 if same else 1.0, 0.0, certifies)
 
 
 def _listed(h: Hypothesis | None) -> list[Hypothesis] | None:

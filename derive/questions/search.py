@@ -6,6 +6,7 @@ Ordering everywhere: higher score first, ties broken by the lexicographic order 
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Callable, Sequence, Sized
 from dataclasses import dataclass
@@ -61,20 +62,34 @@ def children_index(tree: Tree) -> dict[Path, list[Path]]:
     return index
 
 
-def beam_search(tree: Tree, steps: int, width: int) -> tuple[list[Hypothesis], list[Step]]:
-    """Beam search from the single hypothesis <BOS>: the B best hypotheses at depth `steps`."""
+def _over_common_denominator(tree: Tree) -> tuple[int, dict[Path, int]]:
+    """The tree's log p as integers over their least common denominator D: sums and comparisons
+    of these numerators are exact, and as fast as Python's integers (SymPy's and Fraction's
+    arithmetic dominated a search on a large tree). A score n stands for n / D."""
+    denominator = math.lcm(*{int(logp.q) for logp in tree.values()})
+    return denominator, {path: int(logp.p) * (denominator // int(logp.q)) for path, logp in tree.items()}
+
+
+def beam_search(tree: Tree, steps: int, width: int, tables: bool = True) -> tuple[list[Hypothesis], list[Step]]:
+    """Beam search from the single hypothesis <BOS>: the B best hypotheses at depth `steps`, and
+    each step's candidates (without `tables`: the hypotheses alone, and no steps)."""
     index = children_index(tree)
-    beams = [Hypothesis((), sp.Integer(0))]
+    denominator, logp = _over_common_denominator(tree)
+    kept: list[tuple[int, Path]] = [(0, ())]  # (minus the score's numerator, path): sorted, best first
+    scores: dict[Path, sp.Rational] = {(): sp.Integer(0)}  # the kept paths' scores, for the tables
     table = []
     for t in range(1, steps + 1):
-        candidates = [(Hypothesis(path, h.score + tree[path]), h.score)
-                      for h in beams for path in index.get(h.words, [])]
-        ordered = sorted(candidates, key=lambda c: rank(c[0]))
-        kept = [c[0] for c in ordered[:width]]
-        table.append(Step(t, tuple(Candidate(c.words, ps, tree[c.words], c.score, i < width)
-                                   for i, (c, ps) in enumerate(ordered)), tuple(kept)))
-        beams = kept
-    return beams, table
+        ordered = sorted((key - logp[path], path) for key, words in kept for path in index.get(words, []))
+        kept = ordered[:width]
+        if tables:
+            exact = [sp.Rational(-key, denominator) for key, _ in ordered]
+            table.append(Step(t, tuple(Candidate(path, scores[path[:-1]], tree[path], score, i < width)
+                                       for i, ((_, path), score) in enumerate(zip(ordered, exact, strict=True))),
+                              tuple(Hypothesis(path, score) for (_, path), score in zip(kept, exact, strict=False))))
+            scores = {h.words: h.score for h in table[-1].kept}
+    if table:
+        return list(table[-1].kept), table
+    return [Hypothesis(path, sp.Rational(-key, denominator)) for key, path in kept], table
 
 
 def greedy(tree: Tree, steps: int) -> tuple[Hypothesis, list[Step]]:
@@ -85,22 +100,25 @@ def greedy(tree: Tree, steps: int) -> tuple[Hypothesis, list[Step]]:
 
 def exhaustive(tree: Tree, steps: int) -> list[Hypothesis]:
     """Every path of depth `steps`, scored by summing its edges, best first."""
-    scores: dict[Path, sp.Rational] = {(): sp.Integer(0)}
+    denominator, logp = _over_common_denominator(tree)
+    scores: dict[Path, int] = {(): 0}
     for path in sorted((p for p in tree if len(p) <= steps), key=len):  # parents before children
-        scores[path] = scores[path[:-1]] + tree[path]
-    return sorted((Hypothesis(p, s) for p, s in scores.items() if len(p) == steps), key=rank)
+        scores[path] = scores[path[:-1]] + logp[path]
+    return [Hypothesis(p, sp.Rational(-key, denominator))
+            for key, p in sorted((-n, p) for p, n in scores.items() if len(p) == steps)]
 
 
 def literal_first_step(tree: Tree, width: int) -> list[tuple[Hypothesis, int]]:
     """Algorithm 1 taken literally: B identical <BOS> beams, so each first word is a candidate
     B times. What its first step keeps, as (hypothesis, copies) best first, counted without
     building the B x N candidates: a word's B copies are adjacent in the ranking (equal keys)."""
+    _, logp = _over_common_denominator(tree)
     kept: list[tuple[Hypothesis, int]] = []
     room = width
-    for h in sorted((Hypothesis(path, tree[path]) for path in children_index(tree)[()]), key=rank):
+    for _, path in sorted((-logp[path], path) for path in children_index(tree)[()]):
         if room == 0:
             break
-        kept.append((h, min(width, room)))
+        kept.append((Hypothesis(path, tree[path]), min(width, room)))
         room -= kept[-1][1]
     return kept
 
