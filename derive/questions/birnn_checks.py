@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import mpmath
 import numpy as np
+import sympy as sp
 
 from derive import crosscheck
 from derive.answer import Check, Skipped
@@ -116,6 +117,8 @@ def plan(answer: BirnnAnswer, config: Config, published: Section | None = None) 
     d, steps = values["W_f"].shape[0], values["x"].shape[0]
     with mpmath.workdps(DIGITS):
         rounding = float(10 * steps * d * derivative_conditioning(act, mp_values(answer.values))) * FLOAT64_EPS
+    checks.append(routes_check(checks, saturated=rounding > ROUNDING_LIMIT))
+    checks.append(printed_check(answer, section))
     if rounding > ROUNDING_LIMIT:
         checks.append(Skipped(BirnnParts.instance.id, "gradients (PyTorch autograd)",
                               f"saturated units: float64's rounding bound through f' is {rounding:.2g} "
@@ -125,6 +128,64 @@ def plan(answer: BirnnAnswer, config: Config, published: Section | None = None) 
                                 got.grad_W_b, got.grad_U_f, values, act.name, max(1e-10, rounding),
                                 certifies=(f"{KEY}.{INSTANCE}.grad_W_b", f"{KEY}.{INSTANCE}.grad_U_f")))
     return checks
+
+
+# The fields certified twice, by the high-precision route (complex step) and the float64 route
+# (finite differences): both run wherever float64 keeps f' (the PyTorch check's condition), since
+# 50 digits or more keep it wherever float64 does.
+TWO_ROUTES = (f"{KEY}.grad_W_b", f"{KEY}.grad_U_f",
+              *(f"{KEY}.{INSTANCE}.{k}" for k in ("loss", "grad_W_b", "grad_U_f")))
+ROUTES = "published gradients and loss: high precision and float64"
+
+
+def routes_check(checks: Planned, saturated: bool) -> Check:
+    """The number of TWO_ROUTES fields that fewer than two passed checks of this question certify
+    (one where float64's rounding bound is past ROUNDING_LIMIT: the high-precision route may then
+    be all that runs)."""
+    needed = 1 if saturated else 2
+    passed = [c for c in checks if isinstance(c, Check) and c.passed]
+    short = sum(sum(path in c.certifies for c in passed) < needed for path in TWO_ROUTES)
+    return Check(BirnnParts.instance.id, ROUTES, f"each of the {len(TWO_ROUTES)} fields certified by the complex-step "
+                 "checks at high precision and by the finite-difference checks in float64, both of which run unless "
+                 "float64's rounding bound through f' is past the limit", float(short), 0.0)
+
+
+PRINTED = "figure and instance as printed"
+
+
+def printed_check(answer: BirnnAnswer, section: Section) -> Check:
+    """What the solutions draw and print of the graph and the instance, against the graph and
+    the published section: the number of disagreements. In the figure, one node per node of the
+    graph at its own place, the nodes of a kind one unit apart from step to step and each within
+    half a unit of its step's column, one edge per edge of the graph between their nodes with
+    its weight; the loss and the gradients printed are the ones answers.json publishes, shown as
+    the document shows them; printed side by side only where their widths fit the text."""
+    from derive.latex import formatting, layout
+    from derive.questions import birnn_view  # it imports this module's question: imported late
+
+    figure = birnn_view.graph_view(answer.graph, answer.config.steps)
+    place = {node.id: (float(node.x), float(node.y)) for node in figure.nodes}
+    ids = dict(zip(answer.graph.nodes, (node.id for node in figure.nodes), strict=False))
+    wrong = [len(figure.nodes) != len(answer.graph.nodes), len(set(place.values())) != len(place)]
+    for node, node_id in ids.items():
+        x = place[node_id][0]
+        after = ids.get(type(node)(node.kind, node.step + 1))
+        wrong += [abs(x - node.step) >= 0.5, after is not None and abs(place[after][0] - x - 1) > 1e-9]
+    drawn = {(e.source, e.target, e.label) for e in figure.edges}
+    wrong.append(drawn != {(ids[e.source], ids[e.target], e.label) for e in answer.graph.edges})
+    got = shown(section)
+    instance = birnn_view.instance_view(answer, False, "")
+    wrong.append(got.loss.shape != () or str(instance.loss) != str(
+        formatting.dec(round(float(got.loss), birnn_view.LOSS_DECIMALS), birnn_view.LOSS_DIGITS)))
+    widths = 0.0
+    for key in ("W_b", "U_f"):
+        excerpt = birnn_view.gradient_excerpt(sp.ImmutableMatrix(getattr(got, f"grad_{key}").tolist()))
+        wrong.append(str(getattr(instance, f"grad_{key}")) != str(excerpt.tex))
+        widths += excerpt.width
+    wrong.append(instance.side_by_side and widths + birnn_view.SIDE_BY_SIDE_EM > layout.TEXT_WIDTH_EM)
+    return Check(BirnnParts.instance.id, PRINTED, "the graph figure's nodes, columns and edges against the graph, "
+                 "the loss and gradients printed against answers.json's, and the line they share against their "
+                 "widths", float(sum(wrong)), 0.0)
 
 
 def assignment_edges(steps: int) -> set[tuple[tuple[str, int], tuple[str, int], str]]:
