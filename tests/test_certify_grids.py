@@ -266,6 +266,7 @@ def test_a_cell_with_the_other_method_fails(lora, default):
     ("percent", lambda share, decimals: formatting.fixed(100**share, decimals)),
     ("capitalized", lambda text: text),
     ("counted", lambda k, noun: f"no {noun}s"),
+    ("scaled", lambda expr: formatting.exact(expr.as_coeff_Mul()[1])),  # "h" for 4h, "r" for 2r
     ("scheme", lambda: dataclasses.replace(original_scheme(), saving_per_weight=Tex(r"\frac{32}{m}"))),
 ])
 def test_figures_and_wording_not_as_measured_fail(monkeypatch, lora, default, name, planted):

@@ -356,8 +356,9 @@ def printed_check(answer: LoraAnswer, measured: Measured) -> Check:
     columns the modules, each cell the method the stated rule picks from the measurements
     (decide), and each cell's reason quotes the measured saving in MiB, the dequantization operations it avoids,
     or the share of the saving and the operations added; each module's figures in MiB and
-    percent are the measured ones rounded as printed; the number format restates the measured
-    QLoRA storage: the scales per frozen matrix and the bits a quantized weight saves."""
+    percent are the measured ones rounded as printed; the MHA's frozen weights are the printed
+    multiple of the LFFN's, the higher rank the stated multiple of r; the number format restates
+    the measured QLoRA storage: the scales per frozen matrix and the bits a quantized weight saves."""
     from derive.questions import lora_view  # it imports the model this module checks: imported late
 
     view = lora_view.view(answer)
@@ -391,9 +392,18 @@ def printed_check(answer: LoraAnswer, measured: Measured) -> Check:
                   _off(shown.adapter_percent, 100 * adapters / lora[mod].operations),
                   _off(shown.dequant_percent, 100 * added[mod] / qlora[mod].operations)]
     wrong += _scheme_errors(view.scheme)
+    heads = answer.config.heads
+    wrong += [_multiple(view.frozen_ratio, "h") * heads != lora["mha"].frozen_bits / lora["ffn"].frozen_bits,
+              _multiple(view.higher_rank, "r") != STATED_RANK_MULTIPLE]
     return Check(LoraParts.choice.id, PRINTED, "the choice table's rows and reasons, the modules' figures in MiB and "
                  "percent and the number format as printed, against the instrumented pass at the config's size",
                  float(sum(wrong)), 0.0)
+
+
+def _multiple(text: str, symbol: str) -> int | None:
+    """The coefficient of a short product as printed ("4h" -> 4, "h" -> 1), or None."""
+    found = re.fullmatch(rf"(\d*)\s*{symbol}", str(text))
+    return None if found is None else int(found.group(1) or 1)
 
 
 def _no_adapters(answer: LoraAnswer, mod: str) -> int:
