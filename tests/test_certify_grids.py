@@ -17,7 +17,7 @@ from derive.latex import formatting
 from derive.published import section_of
 from derive.questions import birnn as q3
 from derive.questions import birnn_checks as c3
-from derive.questions import birnn_view, lora_view, normalization_view, search
+from derive.questions import birnn_view, decoding_view, lora_view, normalization_view, search
 from derive.questions import decoding as q2
 from derive.questions import lora as q4
 from derive.questions import lora_checks as c4
@@ -272,3 +272,22 @@ def test_a_cell_with_the_other_method_fails(lora, default):
 def test_figures_and_wording_not_as_measured_fail(monkeypatch, lora, default, name, planted):
     monkeypatch.setattr(lora_view, name, planted)
     assert not _lora_printed(lora, default).passed
+
+
+# --- 2.3: Algorithm 1 taken literally, as printed --------------------------------------------------
+
+def test_the_printed_literal_search_passes(default):
+    assert q2._literal_check(q2.derive(default)).passed
+
+
+@pytest.mark.parametrize("change", [
+    lambda lit: dataclasses.replace(lit, identical=not lit.identical),
+    lambda lit: dataclasses.replace(lit, kept=dataclasses.replace(lit.kept, shown=tuple(
+        dataclasses.replace(e, copies=e.copies + 1) for e in lit.kept.shown))),
+    lambda lit: dataclasses.replace(lit, dead_beam_score=Tex("-1000000000")),  # not as a power of ten
+    lambda lit: dataclasses.replace(lit, dead_beam_score=Tex("-10^{8}")),
+], ids=["identical", "copies", "decimal", "power"])
+def test_a_literal_search_printed_otherwise_fails(monkeypatch, default, change):
+    literal = decoding_view._literal
+    monkeypatch.setattr(decoding_view, "_literal", lambda answer: change(literal(answer)))
+    assert not q2._literal_check(q2.derive(default)).passed

@@ -9,6 +9,7 @@ import functools
 import itertools
 import math
 import random
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
@@ -243,6 +244,7 @@ def plan(answer: DecodingAnswer, config: Config, published: Section | None = Non
     checks.append(_tables_check(answer))
     checks.append(_shortfall_check(answer))
     checks.append(_edges_check(tree, section))
+    checks.append(_literal_check(answer))
     return checks
 
 
@@ -528,3 +530,29 @@ class Decoding(Question[DecodingAnswer]):
             out.append(GradedPart(f"{self.key}.{BEAMS}.{i + 1}.log_likelihood", parts.beam.id, per_field, NUMBER,
                                   beam["log_likelihood"], (self.key, BEAMS, i, "log_likelihood")))
         return out
+
+
+LITERAL = "Algorithm 1 taken literally, as printed"
+POWER_OF_TEN = re.compile(r"(-?)10\^\{(\d+)\}")
+
+
+def _literal_check(answer: DecodingAnswer) -> Check:
+    """2.3's account of Algorithm 1 run literally, as the solutions print it, against the literal
+    search run one step on the tree (search.literal_beam_search): the number of disagreements.
+    The copies printed of each first word kept are the copies that search keeps, "identical
+    beams" is said exactly when a word is kept more than once, and the dead beams' starting
+    score is printed as the power of ten the sort-based search starts them at."""
+    cfg = answer.config
+    literal = decoding_view._literal(answer)
+    first = search.literal_beam_search(cfg.tree, 1, cfg.beam_width)
+    copies = [sum(h.words == words for h in first) for words in dict.fromkeys(h.words for h in first)]
+    printed, i = [], 0
+    for e in literal.kept.shown:  # each shown entry against the kept word at its place
+        printed.append(e is None or i < len(copies) and e.copies == copies[i])
+        i += literal.kept.hidden if e is None else 1
+    wrong = [not all(printed) or i != len(copies), literal.identical != (max(copies) > 1)]
+    power = POWER_OF_TEN.fullmatch(str(literal.dead_beam_score))
+    wrong.append(power is None or int(f"{power.group(1)}1") * 10 ** int(power.group(2)) != search.DEAD_BEAM_SCORE)
+    return Check(DecodingParts.complexity.id, LITERAL, "the copies, the identical beams and the dead beams' score "
+                 "printed, against the literal search run one step on the tree and the sort-based search's start",
+                 float(sum(wrong)), 0.0)

@@ -393,7 +393,7 @@ def printed_check(answer: LoraAnswer, measured: Measured) -> Check:
                   _off(shown.dequant_percent, 100 * added[mod] / qlora[mod].operations)]
     wrong += _scheme_errors(view.scheme)
     heads = answer.config.heads
-    wrong += [_multiple(view.frozen_ratio, "h") * heads != lora["mha"].frozen_bits / lora["ffn"].frozen_bits,
+    wrong += [(_multiple(view.frozen_ratio, "h") or 0) * heads != lora["mha"].frozen_bits / lora["ffn"].frozen_bits,
               _multiple(view.higher_rank, "r") != STATED_RANK_MULTIPLE]
     return Check(LoraParts.choice.id, PRINTED, "the choice table's rows and reasons, the modules' figures in MiB and "
                  "percent and the number format as printed, against the instrumented pass at the config's size",
