@@ -29,6 +29,7 @@ import sympy as sp
 from derive import crosscheck
 from derive.answer import Check, Skipped
 from derive.config import Config
+from derive.latex.notation import Series
 from derive.matexpr import evaluate
 from derive.published import Section, at, floats, read, section_of
 from derive.questions.birnn_instance import (
@@ -45,10 +46,14 @@ from derive.questions.birnn_instance import (
 from derive.questions.birnn_model import (
     INSTANCE,
     KEY,
+    T_NOW,
     WEIGHTS,
     Activation,
     BirnnParts,
     ClosedForms,
+    Derivation,
+    gb,
+    gf,
     hb,
     hf,
     published_tex,
@@ -119,6 +124,7 @@ def plan(answer: BirnnAnswer, config: Config, published: Section | None = None) 
         rounding = float(10 * steps * d * derivative_conditioning(act, mp_values(answer.values))) * FLOAT64_EPS
     checks.append(routes_check(checks, saturated=rounding > ROUNDING_LIMIT))
     checks.append(printed_check(answer, section))
+    checks.append(recursion_check(answer.derivation))
     if rounding > ROUNDING_LIMIT:
         checks.append(Skipped(BirnnParts.instance.id, "gradients (PyTorch autograd)",
                               f"saturated units: float64's rounding bound through f' is {rounding:.2g} "
@@ -186,6 +192,24 @@ def printed_check(answer: BirnnAnswer, section: Section) -> Check:
     return Check(BirnnParts.instance.id, PRINTED, "the graph figure's nodes, columns and edges against the graph, "
                  "the loss and gradients printed against answers.json's, and the line they share against their "
                  "widths", float(sum(wrong)), 0.0)
+
+
+RECURSION = "recursions: the successor's gradient"
+
+
+def recursion_check(derivation: Derivation) -> Check:
+    """The number of rows of each backward recursion (the recursion and its transposed-Jacobian
+    form) whose total gradient of the chain is not at the step the assignment's equations make
+    the successor of h_t (assignment_edges: t + 1 forward, t - 1 backward)."""
+    edges = assignment_edges(3)
+    wrong = 0
+    for chain, total in (("f", gf), ("b", gb)):
+        state = f"h_{chain}"
+        (offset,) = {after - before for (a, before), (b, after), _ in edges if a == b == state}
+        for row in derivation.recursion_rows[chain][:2]:
+            wrong += {s.time for s in row.rhs.atoms(Series) if s.name == total.name} != {T_NOW + offset}
+    return Check(BirnnParts.gradients.id, RECURSION, "each recursion row's total gradient against the successor "
+                 "of h_t in the assignment's equations", float(wrong), 0.0)
 
 
 def assignment_edges(steps: int) -> set[tuple[tuple[str, int], tuple[str, int], str]]:
