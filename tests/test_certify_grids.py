@@ -23,7 +23,7 @@ from derive.questions import lora as q4
 from derive.questions import lora_checks as c4
 from derive.questions import normalization as q1
 from derive.questions.birnn_instance import Precision
-from derive.questions.birnn_model import derive_forms
+from derive.questions.birnn_model import derive_forms, gb, gf
 from derive.questions.birnn_steps import work_check
 from derive.questions.lora_model import LoraParts
 from tests.check_support import failing, run_checks
@@ -291,3 +291,20 @@ def test_a_literal_search_printed_otherwise_fails(monkeypatch, default, change):
     literal = decoding_view._literal
     monkeypatch.setattr(decoding_view, "_literal", lambda answer: change(literal(answer)))
     assert not q2._literal_check(q2.derive(default)).passed
+
+
+# --- 3.2: the recursions' successor ----------------------------------------------------------------
+
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid"])
+def test_the_recursions_pass(activation):
+    assert c3.recursion_check(derive_forms(activation)).passed
+
+
+@pytest.mark.parametrize(("chain", "vector", "wrong"), [("b", gb, -2), ("b", gb, 1), ("f", gf, -1), ("f", gf, 0)])
+def test_a_recursion_on_another_step_fails(chain, vector, wrong):
+    derivation = derive_forms("tanh")
+    right = {"f": 1, "b": -1}[chain]
+    rows = [dataclasses.replace(r, rhs=r.rhs.xreplace({vector(right): vector(wrong)}))
+            for r in derivation.recursion_rows[chain]]
+    planted = dataclasses.replace(derivation, recursion_rows={**derivation.recursion_rows, chain: tuple(rows)})
+    assert not c3.recursion_check(planted).passed
