@@ -208,7 +208,7 @@ def recursion_check(derivation: Derivation) -> Check:
         (offset,) = {after - before for (a, before), (b, after), _ in edges if a == b == state}
         for row in derivation.recursion_rows[chain][:2]:
             wrong += {s.time for s in row.rhs.atoms(Series) if s.name == total.name} != {T_NOW + offset}
-    return Check(BirnnParts.gradients.id, RECURSION, "each recursion row's total gradient against the successor "
+    return Check(BirnnParts.instance.id, RECURSION, "each recursion row's total gradient against the successor "
                  "of h_t in the assignment's equations", float(wrong), 0.0)
 
 
