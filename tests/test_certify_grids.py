@@ -308,3 +308,15 @@ def test_a_recursion_on_another_step_fails(chain, vector, wrong):
             for r in derivation.recursion_rows[chain]]
     planted = dataclasses.replace(derivation, recursion_rows={**derivation.recursion_rows, chain: tuple(rows)})
     assert not c3.recursion_check(planted).passed
+
+
+def test_a_text_saying_every_entry_for_fewer_fails(monkeypatch, birnn):
+    forms, act = birnn.derivation.forms, birnn.derivation.activation
+
+    def run():
+        return c3.complex_step_checks(forms, act, birnn.values, birnn.config.seed, c3.as_published(birnn))
+
+    assert all(c.passed for c in run())
+    d = birnn.values["W_f"].shape[0]
+    monkeypatch.setattr(c3, "checked_entries", lambda size, seed: [(0, 0)] * (d * d))  # d^2 entries, one repeated
+    assert not any(c.passed for c in run())
