@@ -146,12 +146,12 @@ ROUTES = "published gradients and loss: high precision and float64"
 
 
 def routes_check(checks: Planned, saturated: bool) -> Check:
-    """The number of TWO_ROUTES fields that fewer than two passed checks of this question certify
-    (one where float64's rounding bound is past ROUNDING_LIMIT: the high-precision route may then
-    be all that runs)."""
+    """The number of TWO_ROUTES fields that fewer than two checks of this question that ran
+    certify (one where float64's rounding bound is past ROUNDING_LIMIT: the high-precision route
+    may then be all that runs). Whether each passes is its own verdict."""
     needed = 1 if saturated else 2
-    passed = [c for c in checks if isinstance(c, Check) and c.passed]
-    short = sum(sum(path in c.certifies for c in passed) < needed for path in TWO_ROUTES)
+    ran = [c for c in checks if isinstance(c, Check)]
+    short = sum(sum(path in c.certifies for c in ran) < needed for path in TWO_ROUTES)
     return Check(BirnnParts.instance.id, ROUTES, f"each of the {len(TWO_ROUTES)} fields certified by the complex-step "
                  "checks at high precision and by the finite-difference checks in float64, both of which run unless "
                  "float64's rounding bound through f' is past the limit", float(short), 0.0)
