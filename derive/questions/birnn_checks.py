@@ -182,11 +182,15 @@ def printed_check(answer: BirnnAnswer, section: Section) -> Check:
     wrong.append(drawn != {(ids[e.source], ids[e.target], e.label) for e in answer.graph.edges})
     got = shown(section)
     instance = birnn_view.instance_view(answer, False, "")
-    wrong.append(got.loss.shape != () or str(instance.loss) != str(
+    wrong.append(got.loss.shape != () or not np.isfinite(got.loss) or str(instance.loss) != str(
         formatting.dec(round(float(got.loss), birnn_view.LOSS_DECIMALS), birnn_view.LOSS_DIGITS)))
     widths = 0.0
     for key in ("W_b", "U_f"):
-        excerpt = birnn_view.gradient_excerpt(sp.ImmutableMatrix(getattr(got, f"grad_{key}").tolist()))
+        grad = getattr(got, f"grad_{key}")
+        if grad.shape != answer.values[key].shape or not np.all(np.isfinite(grad)):
+            wrong.append(True)  # answers.json has no such matrix to print
+            continue
+        excerpt = birnn_view.gradient_excerpt(sp.ImmutableMatrix(grad.tolist()))
         wrong.append(str(getattr(instance, f"grad_{key}")) != str(excerpt.tex))
         widths += excerpt.width
     wrong.append(instance.side_by_side and widths + birnn_view.SIDE_BY_SIDE_EM > layout.TEXT_WIDTH_EM)

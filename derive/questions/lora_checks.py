@@ -391,7 +391,7 @@ def printed_check(answer: LoraAnswer, measured: Measured) -> Check:
                   _off(shown.adapter_mib, lora[mod].trainable_parameters * 32 / mib),
                   _off(shown.adapter_percent, 100 * adapters / lora[mod].operations),
                   _off(shown.dequant_percent, 100 * added[mod] / qlora[mod].operations)]
-    wrong += _scheme_errors(view.scheme)
+    wrong += _scheme_errors(view.scheme, answer.config.bits)
     heads = answer.config.heads
     wrong += [(_multiple(view.frozen_ratio, "h") or 0) * heads != lora["mha"].frozen_bits / lora["ffn"].frozen_bits,
               _multiple(view.higher_rank, "r") != STATED_RANK_MULTIPLE]
@@ -411,11 +411,10 @@ def _no_adapters(answer: LoraAnswer, mod: str) -> int:
     return measure((c.n, c.d, 0, c.heads), c.bits, shapes_only=True)[mod, "lora"].madds
 
 
-def _scheme_errors(scheme: Any) -> list[bool]:
-    """The number format the prose states against a small QLoRA pass with data: its scales per
-    frozen matrix (the frozen arrays that are not bit planes), their precision, and the bits
-    a quantized weight saves (an FP32 weight's bits less m) as a formula in m."""
-    bits = BIT_WIDTHS[0]
+def _scheme_errors(scheme: Any, bits: int) -> list[bool]:
+    """The number format the prose states against a small QLoRA pass with data at m = bits: its
+    scales per frozen matrix (the frozen arrays that are not bit planes), their precision, and
+    the bits a quantized weight saves (an FP32 weight's bits less m) as a formula in m."""
     counted = measure(GRID[0], bits)["ffn", "qlora"]
     scales = [a for a in counted.frozen if a.dtype != bool]
     per_matrix = sum(a.size for a in scales) / len(counted.used)
