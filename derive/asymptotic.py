@@ -8,7 +8,10 @@ vanish there (O(BN log B) for a count of BN log BN fails on the rays that keep B
 O-form is right when count / O-form stays bounded away from 0 and infinity along every ray:
 between the two points the ratio may change by at most a factor 4, where a wrong power changes
 it by 2^240 or more and a missing log factor by 16; and when every kept term is needed: without
-it, the ratio changes by a factor 16 or more along some ray.
+it, the ratio changes by a factor 16 or more along some ray. The grid is calibrated on every
+check (`calibration`): its rays are every direction in {0..3}, each once, as the method text says,
+and a log factor changes the ratio between the two points by exactly 2^NEEDED, a power by at
+least 2^POWER_CHANGE.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ LOG2_K1, LOG2_K2 = 16, 256
 K1, K2 = 2**LOG2_K1, 2**LOG2_K2
 TOLERANCE = 2.0  # log2 of the change of count / O-form allowed between K1 and K2
 NEEDED = 4.0  # log2 of the change that shows a term is needed: a log factor's, 256 / 16 = 2^4
+POWER_CHANGE = 240  # log2 of the least change a wrong power makes: k^1 over 2^16 .. 2^256
 Ray = tuple[int, ...]
 Value = Callable[[Sequence[int]], Fraction]
 
@@ -92,6 +96,20 @@ def worst_change(count: sp.Expr, form: sp.Expr, variables: Sequence[sp.Symbol], 
     return max(_change(count_fn, form_fn, ray) for ray in directions)
 
 
+def calibration() -> float:
+    """0 when the grid is what the method text states and separates what it claims to: the rays
+    of two free variables are every a in {first..last} (the range the text prints) but 0, each
+    once; x log2 x against x changes by exactly 2^NEEDED from K1 to K2 along a = 1, x^2 against x
+    by at least 2^POWER_CHANGE. Infinite otherwise."""
+    x, y = sp.symbols("x y", positive=True)
+    printed = range(EXPONENTS[0], EXPONENTS[-1] + 1)
+    if rays([x, y], []) != [a for a in itertools.product(printed, repeat=2) if any(a)]:
+        return math.inf
+    by_log = worst_change(x * log2(x), x, [x], [(1,)])
+    by_power = worst_change(x**2, x, [x], [(1,)])
+    return 0.0 if by_log == NEEDED and by_power >= POWER_CHANGE else math.inf
+
+
 @functools.lru_cache(maxsize=64)
 def _error(count: sp.Expr, form: sp.Expr, variables: tuple[sp.Symbol, ...],
            order: tuple[tuple[sp.Symbol, sp.Symbol], ...]) -> tuple[float, int]:
@@ -117,8 +135,10 @@ def _uncached_error(count: sp.Expr, form: sp.Expr, variables: tuple[sp.Symbol, .
 def big_o_check(part: Issued, name: str, count: sp.Expr, form: sp.Expr, variables: Sequence[sp.Symbol],
                 order: Sequence[tuple[sp.Symbol, sp.Symbol]], certifies: tuple[str, ...]) -> Check:
     """The error is log2 of the largest change of count / form over the rays, or 4 - that of
-    count / (form without one of its terms) when that term is not needed."""
+    count / (form without one of its terms) when that term is not needed; infinite when the grid
+    is not calibrated (`calibration`)."""
     err, directions = _error(sp.sympify(count), sp.sympify(form), tuple(variables), tuple(map(tuple, order)))
+    err = max(err, calibration())
     where = ", ".join(f"{s} <= {g}" for s, g in order)
     return Check(part.id, name, f"count / O-form on {directions} rays v = k^a, a in "
                  f"{{{EXPONENTS[0]}..{EXPONENTS[-1]}}}{' with ' + where if where else ''}: changes by at most "

@@ -17,6 +17,7 @@ operations, `is`, variable insertion) are left out; a seeded sample of the rest 
     python scripts/mutate.py [--sample N] [--seed S] [--out build/mutate]
     python scripts/mutate.py --oracle        (what each mutant runs)
     python scripts/mutate.py --outputs DIR   (the builds that judge equivalence)
+    python scripts/mutate.py --rejudge EARLIER_OUT [--visible]   (an earlier run's survivors again)
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import ast
 import json
 import os
 import random
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -87,6 +89,8 @@ def main() -> int:
     p.add_argument("--out", type=Path, default=ROOT / "build" / "mutate")
     p.add_argument("--rejudge", type=Path, metavar="EARLIER_OUT",
                    help="run only the survivors of an earlier run (its --out folder) on the current code")
+    p.add_argument("--visible", action="store_true",
+                   help="with --rejudge: only those it judged survived with a visible change (not equivalent)")
     args = p.parse_args()
     if args.oracle:
         return oracle(["check"]) or oracle(["check", "--plant"])  # the quick kills first
@@ -120,7 +124,7 @@ exclude-operators = {json.dumps(EXCLUDED_OPERATORS)}
     run([str(bin_dir / "cr-filter-operators"), str(session), "config.toml"], out, env)
     run([sys.executable, __file__, "--lines", str(out / "covered"), str(out / "lines.json")], out, env)
     if args.rejudge:
-        _survivors_of(session, args.rejudge.resolve())
+        _survivors_of(session, args.rejudge.resolve(), args.visible)
     else:
         _sample(session, args.sample, args.seed, json.loads((out / "lines.json").read_text()))
     run([str(bin_dir / "cosmic-ray"), "exec", "config.toml", str(session)], out, env)
@@ -190,16 +194,27 @@ def _where(source: Path, row: int, col: int, end_row: int, end_col: int) -> tupl
     return lines[row - 1], col, span[col:len(span) - len(lines[end_row - 1]) + end_col]
 
 
-def _survivors_of(session: Path, earlier: Path) -> None:
-    """Keep the mutants of the earlier run that survived it, found again in the current code by
-    module, operator, the line they are on and the text they replace; the rest are dropped, and
-    those that no longer exist are named."""
+def _visible(earlier: Path) -> set[tuple[str, int, str]]:
+    """(module path, row, operator) of each mutant the earlier run's survivors.txt lists as
+    survived with a visible change."""
+    found = (re.match(r"survived: (\S+):(\d+) (\S+)$", line)
+             for line in (earlier / "survivors.txt").read_text().splitlines())
+    return {("src/" + m.group(1), int(m.group(2)), m.group(3)) for m in found if m}
+
+
+def _survivors_of(session: Path, earlier: Path, visible: bool = False) -> None:
+    """Keep the mutants of the earlier run that survived it (`visible`: with a visible change),
+    found again in the current code by module, operator, the line they are on and the text
+    they replace; the rest are dropped, and those that no longer exist are named."""
     fields = "job_id, module_path, operator_name, start_pos_row, start_pos_col, end_pos_row, end_pos_col"
     old = sqlite3.connect(earlier / "session.sqlite")
+    shown = _visible(earlier) if visible else None
     wanted: dict[tuple[str, str, str, int, str], int] = {}
     for _, path, operator, *span in old.execute(
             f"SELECT {fields} FROM mutation_specs JOIN work_results USING (job_id) "
             "WHERE lower(test_outcome) = 'survived'"):
+        if shown is not None and (path, span[0], operator) not in shown:
+            continue
         key = (path, operator, *_where(earlier / "pristine" / path.removeprefix("src/"), *span))
         wanted[key] = wanted.get(key, 0) + 1
     db = sqlite3.connect(session)

@@ -132,9 +132,10 @@ def test_a_published_gradient_is_compared_in_its_published_orientation(plant, ke
         wrong = moved.tolist()
     else:
         wrong = [[str(x) for x in row] for row in grad.tolist()]
-    expected = {f"grad {key}: published vs finite differences", c3.PUBLISHED_VS_HIGH_PRECISION}
+    # the document's gradients, printed from the derivation, no longer say what answers.json says
+    expected = {f"grad {key}: published vs finite differences", c3.PUBLISHED_VS_HIGH_PRECISION, c3.PRINTED}
     if plant == "an entry moved":  # past float64's rounding and PyTorch's 1e-10, within the differences' noise
-        expected = {c3.PUBLISHED_VS_HIGH_PRECISION}
+        expected = {c3.PUBLISHED_VS_HIGH_PRECISION}  # and within the printed digits
     assert _failing(cfg, f"instance.grad_{key}", wrong) == expected | _torch(f"grad {key}: published vs PyTorch")
 
 

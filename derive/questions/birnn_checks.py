@@ -18,16 +18,19 @@ LaTeX, which must be exactly the printer's LaTeX of the forms the check evaluate
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import mpmath
 import numpy as np
+import sympy as sp
 
 from derive import crosscheck
 from derive.answer import Check, Skipped
 from derive.config import Config
+from derive.latex.notation import Series
 from derive.matexpr import evaluate
 from derive.published import Section, at, floats, read, section_of
 from derive.questions.birnn_instance import (
@@ -44,10 +47,14 @@ from derive.questions.birnn_instance import (
 from derive.questions.birnn_model import (
     INSTANCE,
     KEY,
+    T_NOW,
     WEIGHTS,
     Activation,
     BirnnParts,
     ClosedForms,
+    Derivation,
+    gb,
+    gf,
     hb,
     hf,
     published_tex,
@@ -116,6 +123,9 @@ def plan(answer: BirnnAnswer, config: Config, published: Section | None = None) 
     d, steps = values["W_f"].shape[0], values["x"].shape[0]
     with mpmath.workdps(DIGITS):
         rounding = float(10 * steps * d * derivative_conditioning(act, mp_values(answer.values))) * FLOAT64_EPS
+    checks.append(routes_check(checks, saturated=rounding > ROUNDING_LIMIT))
+    checks.append(printed_check(answer, section))
+    checks.append(recursion_check(answer.derivation))
     if rounding > ROUNDING_LIMIT:
         checks.append(Skipped(BirnnParts.instance.id, "gradients (PyTorch autograd)",
                               f"saturated units: float64's rounding bound through f' is {rounding:.2g} "
@@ -125,6 +135,86 @@ def plan(answer: BirnnAnswer, config: Config, published: Section | None = None) 
                                 got.grad_W_b, got.grad_U_f, values, act.name, max(1e-10, rounding),
                                 certifies=(f"{KEY}.{INSTANCE}.grad_W_b", f"{KEY}.{INSTANCE}.grad_U_f")))
     return checks
+
+
+# The fields certified twice, by the high-precision route (complex step) and the float64 route
+# (finite differences): both run wherever float64 keeps f' (the PyTorch check's condition), since
+# 50 digits or more keep it wherever float64 does.
+TWO_ROUTES = (f"{KEY}.grad_W_b", f"{KEY}.grad_U_f",
+              *(f"{KEY}.{INSTANCE}.{k}" for k in ("loss", "grad_W_b", "grad_U_f")))
+ROUTES = "published gradients and loss: high precision and float64"
+
+
+def routes_check(checks: Planned, saturated: bool) -> Check:
+    """The number of TWO_ROUTES fields that fewer than two checks of this question that ran
+    certify (one where float64's rounding bound is past ROUNDING_LIMIT: the high-precision route
+    may then be all that runs). Whether each passes is its own verdict."""
+    needed = 1 if saturated else 2
+    ran = [c for c in checks if isinstance(c, Check)]
+    short = sum(sum(path in c.certifies for c in ran) < needed for path in TWO_ROUTES)
+    return Check(BirnnParts.instance.id, ROUTES, f"each of the {len(TWO_ROUTES)} fields certified by the complex-step "
+                 "checks at high precision and by the finite-difference checks in float64, both of which run unless "
+                 "float64's rounding bound through f' is past the limit", float(short), 0.0)
+
+
+PRINTED = "figure and instance as printed"
+
+
+def printed_check(answer: BirnnAnswer, section: Section) -> Check:
+    """What the solutions draw and print of the graph and the instance, against the graph and
+    the published section: the number of disagreements. In the figure, one node per node of the
+    graph at its own place, the nodes of a kind one unit apart from step to step and each within
+    half a unit of its step's column, one edge per edge of the graph between their nodes with
+    its weight; the loss and the gradients printed are the ones answers.json publishes, shown as
+    the document shows them; printed side by side only where their widths fit the text."""
+    from derive.latex import formatting, layout
+    from derive.questions import birnn_view  # it imports this module's question: imported late
+
+    figure = birnn_view.graph_view(answer.graph, answer.config.steps)
+    place = {node.id: (float(node.x), float(node.y)) for node in figure.nodes}
+    ids = dict(zip(answer.graph.nodes, (node.id for node in figure.nodes), strict=False))
+    wrong = [len(figure.nodes) != len(answer.graph.nodes), len(set(place.values())) != len(place)]
+    for node, node_id in ids.items():
+        x = place[node_id][0]
+        after = ids.get(type(node)(node.kind, node.step + 1))
+        wrong += [abs(x - node.step) >= 0.5, after is not None and abs(place[after][0] - x - 1) > 1e-9]
+    drawn = {(e.source, e.target, e.label) for e in figure.edges}
+    wrong.append(drawn != {(ids[e.source], ids[e.target], e.label) for e in answer.graph.edges})
+    got = shown(section)
+    instance = birnn_view.instance_view(answer, False, "")
+    wrong.append(got.loss.shape != () or not np.isfinite(got.loss) or str(instance.loss) != str(
+        formatting.dec(round(float(got.loss), birnn_view.LOSS_DECIMALS), birnn_view.LOSS_DIGITS)))
+    widths = 0.0
+    for key in ("W_b", "U_f"):
+        grad = getattr(got, f"grad_{key}")
+        if grad.shape != answer.values[key].shape or not np.all(np.isfinite(grad)):
+            wrong.append(True)  # answers.json has no such matrix to print
+            continue
+        excerpt = birnn_view.gradient_excerpt(sp.ImmutableMatrix(grad.tolist()))
+        wrong.append(str(getattr(instance, f"grad_{key}")) != str(excerpt.tex))
+        widths += excerpt.width
+    wrong.append(instance.side_by_side and widths + birnn_view.SIDE_BY_SIDE_EM > layout.TEXT_WIDTH_EM)
+    return Check(BirnnParts.instance.id, PRINTED, "the graph figure's nodes, columns and edges against the graph, "
+                 "the loss and gradients printed against answers.json's, and the line they share against their "
+                 "widths", float(sum(wrong)), 0.0)
+
+
+RECURSION = "recursions: the successor's gradient"
+
+
+def recursion_check(derivation: Derivation) -> Check:
+    """The number of rows of each backward recursion (the recursion and its transposed-Jacobian
+    form) whose total gradient of the chain is not at the step the assignment's equations make
+    the successor of h_t (assignment_edges: t + 1 forward, t - 1 backward)."""
+    edges = assignment_edges(3)
+    wrong = 0
+    for chain, total in (("f", gf), ("b", gb)):
+        state = f"h_{chain}"
+        (offset,) = {after - before for (a, before), (b, after), _ in edges if a == b == state}
+        for row in derivation.recursion_rows[chain][:2]:
+            wrong += {s.time for s in row.rhs.atoms(Series) if s.name == total.name} != {T_NOW + offset}
+    return Check(BirnnParts.instance.id, RECURSION, "each recursion row's total gradient against the successor "
+                 "of h_t in the assignment's equations", float(wrong), 0.0)
 
 
 def assignment_edges(steps: int) -> set[tuple[tuple[str, int], tuple[str, int], str]]:
@@ -225,7 +315,8 @@ def complex_step_checks(forms: ClosedForms, act: Activation, values: dict[str, n
     units), the closed forms against complex-step derivatives, and the published loss and
     gradients against the direct forward pass and those derivatives. The tolerance is TOLERANCE,
     or the rounding bound where even the extra digits do not keep it under TOLERANCE; past
-    ROUNDING_LIMIT the checks are not run (the reason says so)."""
+    ROUNDING_LIMIT the checks are not run (the reason says so). The checks fail when their method
+    text says "every entry" and the entries compared are not all of them, or the reverse."""
     d = values["W_f"].shape[0]
     entries = checked_entries(d, seed)
     precision = working_precision(act, values)
@@ -249,6 +340,8 @@ def complex_step_checks(forms: ClosedForms, act: Activation, values: dict[str, n
                           f"{which} (rel.); {TIED}", err, tolerance, (f"{KEY}.grad_{key}",))
             checks.append(tied(check, section, forms, f"grad_{key}"))
         checks.append(published_check(section, v, act.name, entries, refs, precision, which))
+    if (which == "every entry") != (set(entries) == set(np.ndindex(d, d))):  # the text misstates the coverage
+        return [dataclasses.replace(c, max_error=math.inf) if isinstance(c, Check) else c for c in checks]
     return checks
 
 

@@ -156,14 +156,18 @@ def _entry_errors(derivation: Derivation, rng: np.random.Generator) -> list[floa
 
 def work_check(derivation: Derivation, seed: int) -> Check:
     """The rows of 3.2(a) and 3.2(b) against independent values (module docstring); the error is
-    the largest relative difference, infinite when a row does not evaluate."""
+    the largest relative difference, infinite when a row does not evaluate or when the number of
+    rows the method text states is not the number compared (each entry row once per (i, j))."""
     rng = np.random.default_rng(seed)
     try:
-        errors = _local_errors(derivation, rng) + _entry_errors(derivation, rng)
+        local, entries = _local_errors(derivation, rng), _entry_errors(derivation, rng)
+        errors, compared = local + entries, len(local) + len(entries) / SIZE**2
     except (TypeError, KeyError, ValueError, AttributeError):
-        errors = [np.inf]
+        errors, compared = [np.inf], 0
     unevaluated = sum(row.rhs.has(FPRIME) for rows in derivation.entry_rows.values() for row in rows)
     rows = len(derivation.local_rows) + sum(len(r) for r in derivation.entry_rows.values()) - unevaluated
+    if rows != compared:
+        errors.append(np.inf)
     return Check(BirnnParts.derivation.id, NAME,
                  f"{rows} rows evaluated on seeded random values, d = {SIZE}, against the step loss, its "
                  f"central differences (h={STEP:g}) and (Wx + Uh)_i (rel.); the {unevaluated} rows with f' "

@@ -4,10 +4,12 @@ Algorithm 1."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
 import math
 import random
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
@@ -250,6 +252,7 @@ def plan(answer: DecodingAnswer, config: Config, published: Section | None = Non
     checks.append(_tables_check(answer, restated, ranked))
     checks.append(_shortfall_check(answer, restated, ranked(cfg.beam_width)))
     checks.append(_edges_check(restated, section, beams))
+    checks.append(_literal_check(answer))
     return checks
 
 
@@ -259,16 +262,21 @@ def field(*path: str) -> str:
 
 
 def _count_checks(section: Section) -> list[Check]:
-    """2.1's published counts against the sequences enumerated (all of them; those without word 0)."""
+    """2.1's published counts against the sequences enumerated (all of them; those without word 0),
+    at every size of the ranges the method text prints (ENUMERATED), each once: a grid with a
+    size missing or repeated fails the checks."""
     points = [{N: n, T: s} for n in ENUMERATED_N for s in ENUMERATED_T]
+    printed = [{N: n, T: s} for n in range(ENUMERATED_N[0], ENUMERATED_N[-1] + 1)
+               for s in range(ENUMERATED_T[0], ENUMERATED_T[-1] + 1)]
     every = [len(list(itertools.product(range(p[N]), repeat=p[T]))) for p in points]
     no_bos = [sum(1 for seq in itertools.product(range(p[N]), repeat=p[T]) if 0 not in seq) for p in points]
-    return [read_back.count_check(DecodingParts.count, name, method, measured,
-                                  formula(section, key, read_back.COUNT_NAMES), points, (field(key),))
-            for name, method, measured, key in (
+    checks = [read_back.count_check(DecodingParts.count, name, method, measured,
+                                    formula(section, key, read_back.COUNT_NAMES), points, (field(key),))
+              for name, method, measured, key in (
                 ("number of sequences", f"enumeration, {ENUMERATED}", every, "num_sequences"),
                 ("sequences without a repeated <BOS>", f"enumeration without word 0 (<BOS>), {ENUMERATED}", no_bos,
                  "num_sequences_without_repeated_bos"))]
+    return checks if points == printed else [dataclasses.replace(c, max_error=math.inf) for c in checks]
 
 
 def _algorithm1_checks(answer: DecodingAnswer, section: Section) -> list[Check]:
@@ -552,3 +560,29 @@ class Decoding(Question[DecodingAnswer, decoding_view.DecodingView, decoding_vie
             out.append(GradedPart(f"{self.key}.{BEAMS}.{i + 1}.log_likelihood", parts.beam.id, per_field, NUMBER,
                                   beam["log_likelihood"], (self.key, BEAMS, i, "log_likelihood")))
         return out
+
+
+LITERAL = "Algorithm 1 taken literally, as printed"
+POWER_OF_TEN = re.compile(r"(-?)10\^\{(\d+)\}")
+
+
+def _literal_check(answer: DecodingAnswer) -> Check:
+    """2.3's account of Algorithm 1 run literally, as the solutions print it, against the literal
+    search run one step on the tree (search.literal_beam_search): the number of disagreements.
+    The copies printed of each first word kept are the copies that search keeps, "identical
+    beams" is said exactly when a word is kept more than once, and the dead beams' starting
+    score is printed as the power of ten the sort-based search starts them at."""
+    cfg = answer.config
+    literal = decoding_view._literal(answer)
+    first = search.literal_beam_search(cfg.tree, 1, cfg.beam_width)
+    copies = [sum(h.words == words for h in first) for words in dict.fromkeys(h.words for h in first)]
+    printed, i = [], 0
+    for e in literal.kept.shown:  # each shown entry against the kept word at its place
+        printed.append(e is None or i < len(copies) and e.copies == copies[i])
+        i += literal.kept.hidden if e is None else 1
+    wrong = [not all(printed) or i != len(copies), literal.identical != (max(copies) > 1)]
+    power = POWER_OF_TEN.fullmatch(str(literal.dead_beam_score))
+    wrong.append(power is None or int(f"{power.group(1)}1") * 10 ** int(power.group(2)) != search.DEAD_BEAM_SCORE)
+    return Check(DecodingParts.complexity.id, LITERAL, "the copies, the identical beams and the dead beams' score "
+                 "printed, against the literal search run one step on the tree and the sort-based search's start",
+                 float(sum(wrong)), 0.0)

@@ -14,10 +14,16 @@ from collections.abc import Callable
 Model = Callable[[tuple[int, ...], int], float]
 
 
+# log p of the seeded model spans (-SPREAD, 0], as a language model's log-probabilities of likely
+# and rare words do: wide enough that a beam started with a score not far below 0 would outrank
+# live beams' candidates (a dead beam must start below every path's score).
+SPREAD = 20
+
+
 def model(seed: int) -> Model:
-    """log p of word j after a prefix: a uniform draw in (-1, 0] from a generator seeded by the
-    seed, the prefix and j (the same on every machine)."""
-    return lambda prefix, j: -random.Random(f"{seed}:{prefix}:{j}").random()
+    """log p of word j after a prefix: a uniform draw in (-SPREAD, 0] from a generator seeded by
+    the seed, the prefix and j (the same on every machine)."""
+    return lambda prefix, j: -SPREAD * random.Random(f"{seed}:{prefix}:{j}").random()
 
 
 def beams(logp: Model, vocabulary: int, steps: int, width: int, bos: int = 0) -> list[tuple[int, ...]]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
@@ -26,10 +27,12 @@ from derive import crosscheck
 from derive.answer import Check, Issued
 from derive.asymptotic import TOLERANCE, big_o_check
 from derive.config import Config, LoraConfig
+from derive.latex.formatting import exact
 from derive.published import Section, at, expression, o_form, read, section_of
 from derive.published import formula as read_formula
 from derive.questions.lora_counted import COUNTERS, Counter, Size, quantize
 from derive.questions.lora_model import (
+    CHOICE_COLUMNS,
     CHOICE_KEYS,
     CONDITIONS,
     KEY,
@@ -120,6 +123,7 @@ def plan(answer: LoraAnswer, config: Config, published: Section | None = None) -
     checks.append(w_o_shape_check(section, measured))
     checks.append(choice_check(section, own))
     checks.append(figures_check(answer, c, own))
+    checks.append(printed_check(answer, own))
     checks.append(quantization_check(c.bits))
     checks.append(forward_check(measured))
     checks.append(torch_job(LoraParts.costs, "FLOPs and trainable parameters (PyTorch)", crosscheck.lora_counts,
@@ -317,3 +321,106 @@ def forward_check(measured: list[Run]) -> Check:
                  f"each of the {passes} outputs with data against a plain NumPy forward pass (QLoRA from "
                  "dequant(quant(W)) with an FP32 scale, not from the bit planes) (rel.)",
                  err if passes else math.inf, 1e-12)
+
+
+PRINTED = "table and figures as printed"
+NUMBER = r"(\d[\d,]*(?:\.\d+)?)"
+# The reasons of the choice table's cells, by condition: a pattern and the numbers it quotes.
+REASONS = {
+    "memory_limit": re.compile(rf"saves {NUMBER} MiB of frozen weights"),
+    "faster_inference": re.compile(rf"avoids {NUMBER} dequantization operations per pass"),
+    "both": re.compile(rf"(?:{NUMBER}% of the possible saving, for {NUMBER}% more operations per pass|"
+                       rf"only {NUMBER}% of the saving: keep it fast)"),
+}
+COUNT_WORDS = {"no": 0, "one": 1, "two": 2, "three": 3, "four": 4}  # how prose counts the scales
+
+
+def _quoted(text: str) -> tuple[float, int]:
+    """A printed number and its decimals ("1,234.5" -> (1234.5, 1))."""
+    plain = text.replace(",", "")
+    return float(plain), len(plain.partition(".")[2])
+
+
+def _off(text: str | None, value: float) -> bool:
+    """Whether a printed number is not the value rounded to its printed decimals."""
+    if text is None:
+        return True
+    shown, decimals = _quoted(text)
+    return abs(shown - value) > 0.5 * 10.0**-decimals * (1 + 1e-9)
+
+
+def printed_check(answer: LoraAnswer, measured: Measured) -> Check:
+    """What the solutions print around the published fields, against the instrumented pass at
+    the config's size (frozen bits held, operations run): the number of disagreements. The
+    choice table's rows are the conditions in order, named as the question names them, its
+    columns the modules, each cell the method the stated rule picks from the measurements
+    (decide), and each cell's reason quotes the measured saving in MiB, the dequantization operations it avoids,
+    or the share of the saving and the operations added; each module's figures in MiB and
+    percent are the measured ones rounded as printed; the MHA's frozen weights are the printed
+    multiple of the LFFN's, the higher rank the stated multiple of r; the number format restates
+    the measured QLoRA storage: the scales per frozen matrix and the bits a quantized weight saves."""
+    from derive.questions import lora_view  # it imports the model this module checks: imported late
+
+    view = lora_view.view(answer)
+    lora = {mod: measured[mod, "lora"] for mod in MODULES}
+    qlora = {mod: measured[mod, "qlora"] for mod in MODULES}
+    saving = {mod: lora[mod].frozen_bits - qlora[mod].frozen_bits for mod in MODULES}
+    added = {mod: qlora[mod].operations - lora[mod].operations for mod in MODULES}
+    mib = 8 * 2**20
+    wrong = [row.condition != CONDITIONS[cond].capitalize() for row, cond in zip(view.choice, CONDITIONS, strict=False)]
+    wrong += [len(view.choice) != len(CONDITIONS), view.choice_columns != tuple(NAMES[mod] for mod in CHOICE_COLUMNS)]
+    decided = decide(measured)
+    for row, cond in zip(view.choice, CONDITIONS, strict=False):
+        wrong.append([cell.method for cell in row.cells] != [NAMES[decided[cond][mod]] for mod in CHOICE_COLUMNS])
+        for cell, mod in zip(row.cells, CHOICE_COLUMNS, strict=False):
+            found = REASONS[cond].match(cell.reason)
+            numbers = [] if found is None else [g for g in found.groups() if g is not None]
+            if cond == "memory_limit":
+                expected = [saving[mod] / mib]
+            elif cond == "faster_inference":
+                expected = [added[mod]]
+            elif len(numbers) == 2:
+                expected = [100 * saving[mod] / sum(saving.values()), 100 * added[mod] / lora[mod].operations]
+            else:
+                expected = [100 * saving[mod] / sum(saving.values())]
+            wrong.append(len(numbers) != len(expected) or any(map(_off, numbers, expected)))
+    for mod in MODULES:
+        shown, adapters = getattr(view, mod), lora[mod].madds - _no_adapters(answer, mod)
+        wrong += [_off(shown.frozen_mib, lora[mod].frozen_bits / mib),
+                  _off(shown.frozen_mib_quantized, qlora[mod].frozen_bits / mib),
+                  _off(shown.adapter_mib, lora[mod].trainable_parameters * 32 / mib),
+                  _off(shown.adapter_percent, 100 * adapters / lora[mod].operations),
+                  _off(shown.dequant_percent, 100 * added[mod] / qlora[mod].operations)]
+    wrong += _scheme_errors(view.scheme, answer.config.bits)
+    heads = answer.config.heads
+    wrong += [(_multiple(view.frozen_ratio, "h") or 0) * heads != lora["mha"].frozen_bits / lora["ffn"].frozen_bits,
+              _multiple(view.higher_rank, "r") != STATED_RANK_MULTIPLE]
+    return Check(LoraParts.choice.id, PRINTED, "the choice table's rows and reasons, the modules' figures in MiB and "
+                 "percent and the number format as printed, against the instrumented pass at the config's size",
+                 float(sum(wrong)), 0.0)
+
+
+def _multiple(text: str, symbol: str) -> int | None:
+    """The coefficient of a short product as printed ("4h" -> 4, "h" -> 1), or None."""
+    found = re.fullmatch(rf"(\d*)\s*{symbol}", str(text))
+    return None if found is None else int(found.group(1) or 1)
+
+
+def _no_adapters(answer: LoraAnswer, mod: str) -> int:
+    c = answer.config
+    return measure((c.n, c.d, 0, c.heads), c.bits, shapes_only=True)[mod, "lora"].madds
+
+
+def _scheme_errors(scheme: Any, bits: int) -> list[bool]:
+    """The number format the prose states against a small QLoRA pass with data at m = bits: its
+    scales per frozen matrix (the frozen arrays that are not bit planes), their precision, and
+    the bits a quantized weight saves (an FP32 weight's bits less m) as a formula in m."""
+    counted = measure(GRID[0], bits)["ffn", "qlora"]
+    scales = [a for a in counted.frozen if a.dtype != bool]
+    per_matrix = sum(a.size for a in scales) / len(counted.used)
+    (scale_bits,) = {a.dtype.itemsize * 8 for a in scales}
+    (weight_bits,) = {a.dtype.itemsize * 8 for a in measure(GRID[0], bits)["ffn", "lora"].frozen}
+    words = scheme.scales.split()
+    return [COUNT_WORDS.get(words[0]) != per_matrix, scheme.precision != f"FP{weight_bits}",
+            scheme.precision_scales.split() != [words[0], f"FP{scale_bits}", *words[1:]],
+            str(scheme.saving_per_weight) != str(exact(weight_bits - m))]

@@ -7,7 +7,9 @@ installed, against PyTorch's normalization functions.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
+import math
 import random
 from dataclasses import dataclass
 from fractions import Fraction
@@ -206,11 +208,15 @@ def plan(answer: NormalizationAnswer, config: Config, published: Section | None 
             axes, expected = by_definition(x, kind, fn)
             got = _published_statistic(section, kind, stat, axes)
             what = "numpy.mean" if stat == "mean" else "numpy.var (ddof=0)"
-            checks.append(compare(NormalizationParts.statistics,
-                                  f"{kind} {stat}", f"{what} of each group by definition over axes "
-                                  f"{axes} (rel. to max|x|{'^2' if power == 2 else ''})", got, expected, 1e-12,
-                                  scale=size**power, certifies=(field(kind, "axes"), field(kind, stat))))
+            check = compare(NormalizationParts.statistics,
+                            f"{kind} {stat}", f"{what} of each group by definition over axes "
+                            f"{axes} (rel. to max|x|{'^2' if power == 2 else ''})", got, expected, 1e-12,
+                            scale=size**power, certifies=(field(kind, "axes"), field(kind, stat)))
+            # the method text names the function the expected values were computed with
+            checks.append(check if what.split()[0] == f"numpy.{fn.__name__}" else
+                          dataclasses.replace(check, max_error=math.inf))
     checks.append(steps_check(answer))
+    checks.append(printed_check(answer))
     checks.append(torch_job(NormalizationParts.statistics,
                             "normalized outputs (PyTorch)", crosscheck.normalization_outputs,
                             *torch_payload(answer, section), certifies=tuple(field(k, f) for k in KINDS
@@ -255,6 +261,50 @@ def steps_check(answer: NormalizationAnswer) -> Check:
     return Check(NormalizationParts.statistics.id,
                  "steps shown", "each row of every group's work evaluated again: equal to the result "
                  f"(approximations to {APPROX_DIGITS} significant digits)", float(wrong), 0.0)
+
+
+PRINTED = "figure and work as printed"
+
+
+def printed_check(answer: NormalizationAnswer) -> Check:
+    """What the solutions draw and write around the statistics, against the definitions
+    (DEFINITIONS, not the statistics' axes): the number of disagreements. In each panel of the
+    tensor figure, one unit cell per drawn entry, in the order sample, channel, feature, on its
+    sample's row and at its own place, shaded exactly when it is in the first entry's group;
+    each channel's number centred under its block of cells, the blocks one cell apart and the
+    title centred over them all. In each normalization's work, as many groups as the definition
+    makes, "group" plural exactly when there are several, the groups written out and those said
+    not to be adding up to them, and every result that is not an integer also shown
+    approximately."""
+    from derive.questions import normalization_view as shown  # it imports this module: imported late
+
+    figure = shown.figure(answer)
+    drawn = list(itertools.product(range(figure.samples), range(figure.channels), range(figure.features)))
+    wrong = 0
+    for panel in figure.panels:
+        first = DEFINITIONS[panel.kind](0, 0)
+        group = {e for e in drawn if all(isinstance(i, slice) or e[a] == i for a, i in enumerate(first))}
+        cells = panel.cells
+        wrong += len(cells) != len(drawn) or len({(c.x, c.y) for c in cells}) != len(cells)
+        wrong += sum(cell.y != e[0] or cell.shaded != (e in group) for e, cell in zip(drawn, cells, strict=False))
+        blocks = [[cell.x for e, cell in zip(drawn, cells, strict=False) if e[1] == c] for c in range(figure.channels)]
+        spans = [(min(xs), max(xs) + 1) for xs in blocks if xs]
+        wrong += len(spans) != figure.channels or any(b[0] - a[1] != 1 for a, b in itertools.pairwise(spans))
+        wrong += sum(float(label.x) != sum(spans[label.channel - 1]) / 2 for label in figure.columns
+                     if label.channel <= len(spans))
+        wrong += bool(spans) and float(figure.title_x) != (spans[0][0] + spans[-1][1]) / 2
+    wrong += [label.channel for label in figure.columns] != list(range(1, figure.channels + 1))
+    x = answer.tensor
+    for statistic, section in zip(answer.statistics, (shown.section(s) for s in answer.statistics), strict=True):
+        groups = by_definition(x.astype(float), statistic.kind, np.mean)[1].size
+        written = sum(row.lhs is not None for row in section.rows) // len(MOMENTS)  # a mean and a variance each
+        wrong += section.groups != groups or section.plural != (groups > 1) or written + section.hidden != groups
+        for g in statistic.groups:
+            for rows, result in ((g.mean_rows, g.mean), (g.variance_rows, g.variance)):
+                wrong += (result.q != 1) != any(row.rel != "=" for row in rows)
+    return Check(NormalizationParts.statistics.id, PRINTED, "the tensor figure's cells, shading and labels, and "
+                 "each normalization's groups and approximations as the solutions print them, against the "
+                 "definitions", float(wrong), 0.0)
 
 
 def torch_payload(answer: NormalizationAnswer,
