@@ -9,7 +9,7 @@ import pytest
 import sympy as sp
 from jinja2 import meta, nodes
 
-from derive import build, config
+from derive import build, cache, config
 from derive.latex import treefig
 from derive.latex.render import MACROS, environment, render
 from derive.questions import QUESTIONS, beam_sort, decoding_view, search
@@ -106,8 +106,10 @@ def test_number_title_ids_and_points_come_from_the_heading():
 
 
 @pytest.fixture
-def fresh_costs():
-    """The cost models are computed once per process: again with a patched name, and after it."""
+def fresh_costs(monkeypatch):
+    """The cost models are computed once per process and kept in derive's cache folder under
+    their source's digest: again with a patched name (the folder left aside), and after it."""
+    monkeypatch.setattr(cache, "_enabled", False)
     q2.cost_model.cache_clear()
     yield
     q2.cost_model.cache_clear()
