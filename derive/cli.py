@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from derive.errors import DeriveError, Interrupted, UsageError
 from derive.parallel import TorchWorker
-from derive.portable import ENDING_SIGNALS
+from derive.portable import ENDING_SIGNALS, RECEIVED
 from derive.resources import default_text, packaged
 from derive.roster import ID_COLUMNS
 from derive.version import DISTRIBUTION, __version__
@@ -133,8 +133,9 @@ def main(argv: list[str] | None = None) -> int:
 
 @contextlib.contextmanager
 def _ending_signals_raise() -> Iterator[None]:
-    """SIGTERM and SIGHUP raise Interrupted (as SIGINT raises KeyboardInterrupt), so the LaTeX
-    folder, pdflatex and the worker are cleaned up; a second signal waits for that clean-up."""
+    """SIGTERM and SIGHUP raise Interrupted, SIGINT KeyboardInterrupt, so the LaTeX folder,
+    pdflatex and the worker are cleaned up; a second SIGTERM or SIGHUP waits for that clean-up.
+    Each is also recorded (portable.RECEIVED), for a loop to act on if the exception was lost."""
     ending, owner = tuple(s for s in ENDING_SIGNALS if s != signal.SIGINT), os.getpid()
 
     def handler(signum: int, _frame: object) -> None:
@@ -142,11 +143,14 @@ def _ending_signals_raise() -> Iterator[None]:
             signal.signal(signum, signal.SIG_DFL)
             os.kill(os.getpid(), signum)
             return
+        RECEIVED.append(signum)
+        if signum == signal.SIGINT:
+            raise KeyboardInterrupt
         for s in ending:
             signal.signal(s, signal.SIG_IGN)
         raise Interrupted(signum)
 
-    before = {s: signal.signal(s, handler) for s in ending}
+    before = {s: signal.signal(s, handler) for s in ENDING_SIGNALS}
     try:
         yield
     finally:

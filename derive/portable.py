@@ -25,6 +25,7 @@ msvcrt = _module("msvcrt")  # Windows
 # SIGHUP (a closed terminal) exists on POSIX only.
 ENDING_SIGNALS: tuple[signal.Signals, ...] = tuple(
     getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+RECEIVED: list[int] = []  # ending signals this process's handlers saw (derive.cli), in order
 LOCK_FILE = ".derive-lock"  # where a folder cannot be locked itself (Windows): locked in its place
 
 
@@ -88,3 +89,15 @@ def fsync_folder(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def raise_if_signalled() -> None:
+    """Raise for an ending signal whose handler ran but whose exception was lost: Python drops an
+    exception raised while it runs a finalizer or a weakref callback ("Exception ignored in"),
+    and a handler runs wherever the main thread happens to be. A loop calls this between steps."""
+    if RECEIVED:
+        from derive.errors import Interrupted
+
+        if RECEIVED[0] == signal.SIGINT:
+            raise KeyboardInterrupt
+        raise Interrupted(RECEIVED[0])

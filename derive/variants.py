@@ -215,6 +215,7 @@ def run(ids: Sequence[str | Student], base_seed: int, base: Path | None, out: Pa
             bar = progress is not None and on_terminal()  # a bar on a terminal, a line per variant elsewhere
             outcomes = _outcomes(jobs, executor)
             for outcome in track(outcomes, len(students), "variants", unit="variants") if bar else outcomes:
+                portable.raise_if_signalled()
                 if outcome.error:
                     failed.append(outcome)
                     _say(progress, f"variant {outcome.variant_id} failed: {outcome.error}")
@@ -230,6 +231,7 @@ def run(ids: Sequence[str | Student], base_seed: int, base: Path | None, out: Pa
                     drew = ", ".join(f"{q} {n}" for q, n in outcome.draws.items())
                     _say(progress, f"variant {outcome.variant_id} written (draws: {drew}; required properties "
                          f"held: {', '.join(spec.require) or 'none'})")
+            portable.raise_if_signalled()
         except KeyboardInterrupt:
             raise Stopped(signal.SIGINT, len(built)) from None
         except Interrupted as exc:

@@ -74,3 +74,19 @@ def test_no_worker_outlives_a_stopped_batch(tmp_path, signum):
         assert err.splitlines()[-1].endswith(" variant folders written, no keys (they are written at the end): "
                                              "run the command again")
     assert not (out / "key.jsonl").exists()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_whose_exception_was_lost_still_stops_the_batch(tmp_path, monkeypatch, signum):
+    """Python drops an exception raised inside a finalizer ("Exception ignored in"): the signal
+    the handler recorded stops the batch at the next variant, without keys, all the same."""
+    from derive import portable, variants
+    from derive.executors import Serial
+
+    monkeypatch.setattr(portable, "RECEIVED", [signum])
+    with pytest.raises(variants.Stopped) as stopped:
+        variants.run(["v001", "v002"], 1, None, tmp_path / "v", Serial(), pdf=False)
+    assert stopped.value.exit_code == 128 + signum
+    assert not (tmp_path / "v" / "key.jsonl").exists()
+    monkeypatch.setattr(portable, "RECEIVED", [])
+    assert variants.run(["v001"], 1, None, tmp_path / "w", Serial(), pdf=False).built == ("v001",)
