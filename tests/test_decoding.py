@@ -220,6 +220,27 @@ def test_against_brute_force(case):
     assert search.beam_search(tree, steps, 1)[0][0].words == best.words
 
 
+def _brute_literal(tree, steps, width):
+    """Algorithm 1 taken literally, every copy an object: B identical <BOS> beams, B x N candidates."""
+    beams = [()] * width
+    for depth in range(1, steps + 1):
+        pool = [p for b in beams for p in tree if len(p) == depth and p[:-1] == b]
+        beams = sorted(pool, key=lambda p: _key(tree, p))[:width]
+    return beams
+
+
+@settings(max_examples=150, deadline=None)
+@given(trees())
+def test_the_literal_search_holds_copies_once_and_keeps_what_every_copy_would(case):
+    tree, steps, width = case
+    literal = search.literal_beam_search(tree, steps, width)
+    assert [h.words for h in literal] == _brute_literal(tree, steps, width)
+    assert all(h.score == _score(tree, h.words) for h in literal)
+    first = search.literal_beam_search(tree, 1, width)
+    assert [(h.words, sum(g.words == h.words for g in first)) for h in dict.fromkeys(first)] == [
+        (h.words, copies) for h, copies in search.literal_first_step(tree, width)]
+
+
 def test_algorithm1_counts_match_formulas_beyond_the_checked_grid():
     c = q2.cost_model()
     for steps, width, vocab in itertools.product((5,), (4,), (6, 7)):

@@ -125,13 +125,24 @@ def literal_first_step(tree: Tree, width: int) -> list[tuple[Hypothesis, int]]:
 
 def literal_beam_search(tree: Tree, steps: int, width: int) -> list[Hypothesis]:
     """Algorithm 1 taken literally to the end: B identical <BOS> beams, every copy expanded, the
-    B best candidates kept each step (copies of one sequence included), best first."""
+    B best candidates kept each step (copies of one sequence included), best first.
+
+    A beam and its copies are held once with their number: the copies of a candidate are equal
+    under `rank` and so adjacent in the sorted candidates, and keeping the B best copies is
+    keeping each candidate's copies until B are kept. The same beams as B x N candidates would
+    give, in the same order, in memory that does not grow with B."""
     index = children_index(tree)
-    beams = [Hypothesis((), sp.Integer(0))] * width
+    beams: list[tuple[Hypothesis, int]] = [(Hypothesis((), sp.Integer(0)), width)]
     for _ in range(steps):
-        candidates = [Hypothesis(path, h.score + tree[path]) for h in beams for path in index.get(h.words, [])]
-        beams = sorted(candidates, key=rank)[:width]
-    return beams
+        candidates = sorted(((Hypothesis(path, h.score + tree[path]), copies) for h, copies in beams
+                             for path in index.get(h.words, [])), key=lambda candidate: rank(candidate[0]))
+        beams, room = [], width
+        for h, copies in candidates:
+            if room == 0:
+                break
+            beams.append((h, min(copies, room)))
+            room -= beams[-1][1]
+    return [h for h, copies in beams for _ in range(copies)]
 
 
 @dataclass
