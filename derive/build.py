@@ -71,7 +71,7 @@ def solve(config: Config, progress: Progress = _quiet, worker: TorchWorker | Non
     results += worker.results()
     results.sort(key=lambda c: QUESTIONS.position(c.question))  # stable: each question's checks together
     return Solved(config, answers, published, [c for c in results if isinstance(c, Check)],
-                  [c for c in results if isinstance(c, Skipped)])
+                  [c for c in results if isinstance(c, Skipped)], pytorch)
 
 
 def failures(solved: Solved) -> list[Check]:
@@ -168,8 +168,8 @@ def build(config_path: Path | None, out_dir: Path, pdf: bool = True, progress: P
     outputs_.check_out_dir(out_dir)
     produced = produce(config, SHEETS[sheet], pdf, progress, worker, read_latex_state(out_dir), html)
     progress(f"writing {', '.join(produced.files)} to {out_dir}")
-    stale = [] if pdf else [f"{stem}.pdf" for stem in SHEETS[sheet]]  # would no longer match its .tex
-    stale += [] if html else [f"{stem}.html" for stem in SHEETS[sheet]]  # nor the answers
+    stale = [name for stem in SHEETS[sheet] for name in (f"{stem}.pdf", f"{stem}.html")
+             if name not in produced.files]  # not built this time: they would no longer match the .tex
     origin, recorded, writing = origins.identity(config), origins.read(out_dir), set(produced.files)
     others = origins.left_by_others(out_dir, recorded, origin, writing)
     if others:
@@ -224,14 +224,13 @@ def _solutions(config: Config, pdf: bool, progress: Progress, worker: TorchWorke
             if stream is not None:
                 stream.feed(text)
 
-        pytorch = torch_installed()
         write(head_source(config))
         solved = solve(config, progress, worker, derived=write)
         failed = failures(solved)
         if failed:
             raise CheckFailed(check_failed_message(failed))
         unrun = [s for s in solved.skipped if s.reason == no_torch()]
-        if pytorch and unrun:  # found, yet not importable: the prose already named its checks
+        if solved.pytorch and unrun:  # found, yet not importable: the prose already named its checks
             raise CheckFailed(unrun_message(unrun))
         write(tail_source(solved))
         source = "".join(parts)

@@ -17,3 +17,4 @@ class Solved:
     published: dict[str, Any]  # each question's section of answers.json, serialized and parsed back
     checks: list[Check]
     skipped: list[Skipped]
+    pytorch: bool  # PyTorch was installed: the sections' prose names its checks (in both editions)

@@ -251,3 +251,21 @@ def test_a_sheet_build_without_html_removes_the_stale_sheet_page(run, tmp_path):
     assert (tmp_path / "questions.html").exists()
     assert run("build", "--no-pdf", "--sheet", "questions", "--out", str(tmp_path))[0] == 0
     assert not (tmp_path / "questions.html").exists()
+
+
+def test_the_pages_prose_says_what_the_pdfs_says_of_pytorch_when_another_check_is_skipped():
+    """Whether PyTorch is installed is the build's one answer (Solved.pytorch), not whether any
+    check was skipped: a check skipped for another reason (a saturated unit, a single value)
+    does not make the page say PyTorch is missing."""
+    import dataclasses
+
+    from derive.answer import Skipped
+    from derive.build import appendix, solve
+    from derive.html.page import solutions_html
+
+    solved = solve(config.load(None))
+    other = Skipped("3.3", "a check", "every unit saturated")
+    for pytorch in (True, False):
+        shown = dataclasses.replace(solved, pytorch=pytorch, skipped=[other])
+        text = "".join(read(solutions_html(shown, appendix(shown))).text)
+        assert ("PyTorch is not installed here" in text) is not pytorch

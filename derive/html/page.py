@@ -168,7 +168,7 @@ def references() -> tuple[Markup, dict[str, int]]:
     return Reader("the references").paragraphs(latex), prose_cited(latex)
 
 
-def section(q: Question[Any, Any, Any], answer: Any, published: dict[str, Any], view: dict[str, Any],
+def section(q: Question[Any, Any, Any], published: dict[str, Any], view: dict[str, Any],
             cited: dict[str, int]) -> Section:
     results = tuple(Result(b.part.id, b.field, None if b.tex is None else boxed(b.tex))
                     for b in q.boxed(published[q.key]))
@@ -188,9 +188,8 @@ def solutions_html(solved: Solved, appendix: AppendixView) -> str:
     """solutions.html of a solved build whose checks all passed."""
     config = solved.config
     head = head_view(config.document.title, __version__, config.document.variant_id)
-    pytorch = not solved.skipped
     listed, cited = references()
-    sections = [section(q, solved.answers[q.key], solved.published, {"v": q.view(solved.answers[q.key], pytorch)},
+    sections = [section(q, solved.published, {"v": q.view(solved.answers[q.key], solved.pytorch)},
                         cited) for q in QUESTIONS]
     style = Markup((packaged("templates") / "html" / "style.css").read_text(encoding="utf-8"))
     return environment().get_template("solutions.html.j2").render(
