@@ -30,8 +30,7 @@ from derive.answer import Check, Issued
 
 EXPONENTS = (0, 1, 2, 3)
 LOG2_K1, LOG2_K2 = 16, 256
-K1, K2 = 2**LOG2_K1, 2**LOG2_K2
-TOLERANCE = 2.0  # log2 of the change of count / O-form allowed between K1 and K2
+TOLERANCE = 2.0  # log2 of the change of count / O-form allowed between k = 2^LOG2_K1 and 2^LOG2_K2
 NEEDED = 4.0  # log2 of the change that shows a term is needed: a log factor's, 256 / 16 = 2^4
 POWER_CHANGE = 240  # log2 of the least change a wrong power makes: k^1 over 2^16 .. 2^256
 Ray = tuple[int, ...]
@@ -80,9 +79,9 @@ def _log2(x: Fraction) -> float:
 
 
 def _change(count: Value, form: Value, ray: Ray) -> float:
-    """|log2| of how much count / form changes from K1 to K2 along the ray (inf if form vanishes)."""
+    """|log2| of how much count / form changes from k = 2^LOG2_K1 to 2^LOG2_K2 along the ray (inf if form vanishes)."""
     ratios = []
-    for k in (K1, K2):
+    for k in (2**LOG2_K1, 2**LOG2_K2):
         point = [k**e for e in ray]
         c, f = count(point), form(point)
         if not (c > 0 and f > 0):
@@ -99,7 +98,7 @@ def worst_change(count: sp.Expr, form: sp.Expr, variables: Sequence[sp.Symbol], 
 def calibration() -> float:
     """0 when the grid is what the method text states and separates what it claims to: the rays
     of two free variables are every a in {first..last} (the range the text prints) but 0, each
-    once; x log2 x against x changes by exactly 2^NEEDED from K1 to K2 along a = 1, x^2 against x
+    once; x log2 x against x changes by exactly 2^NEEDED from k = 2^LOG2_K1 to 2^LOG2_K2 along a = 1, x^2 against x
     by at least 2^POWER_CHANGE. Infinite otherwise."""
     x, y = sp.symbols("x y", positive=True)
     printed = range(EXPONENTS[0], EXPONENTS[-1] + 1)
