@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any, BinaryIO
+from typing import IO, Any, BinaryIO, TextIO
 
 from derive.csvout import Writer
 
@@ -24,11 +24,12 @@ KEY_FILES = ("key.jsonl", "key.json", "key.csv")
 
 
 class Spool:
-    """JSON objects, one per line, in an anonymous temporary file of `folder` (nothing is left
-    behind if the process dies); read back in the order added, as often as needed."""
+    """JSON objects, one per line, in an anonymous temporary file of `folder` (the system's
+    temporary folder when None; nothing is left behind if the process dies); read back in the
+    order added, as often as needed."""
 
-    def __init__(self, folder: Path) -> None:
-        self._file = tempfile.TemporaryFile(dir=folder)  # noqa: SIM115 (closed by __exit__)
+    def __init__(self, folder: Path | None = None) -> None:
+        self._file = tempfile.TemporaryFile(dir=folder)  # noqa: SIM115 (closed by close())
 
     def add(self, item: Any) -> None:
         self._file.write(json.dumps(item, ensure_ascii=False).encode("utf-8") + b"\n")
@@ -49,10 +50,13 @@ class Spool:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
         self._file.close()
 
 
-def as_text(write: Callable[[IO[str]], None]) -> Callable[[BinaryIO], None]:
+def as_text(write: Callable[[TextIO], None]) -> Callable[[BinaryIO], None]:
     """A writer of text (UTF-8, newlines as written) as derive.outputs.commit takes one."""
     def binary(out: BinaryIO) -> None:
         text = io.TextIOWrapper(out, encoding="utf-8", newline="")

@@ -16,7 +16,6 @@ import contextlib
 import itertools
 import json
 import re
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +29,7 @@ from derive.grading.misconceptions import for_variant, name
 from derive.grading.report import spooled
 from derive.grading.submission import Report, grade, read_submission
 from derive.grading_policy import GradingPolicy
+from derive.keys import Spool
 from derive.progress import on_terminal, track
 
 SAFE_ID = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,99}")  # as roster.slug makes folders: no leading "."
@@ -37,25 +37,6 @@ SAFE_ID = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,99}")  # as roster.slug mak
 MAX_ENTRY_CHARS = 256 * 2**20
 READ_CHARS = 2**16
 _SPACE = re.compile(r"[ \t\n\r]*")
-
-
-class Spool:
-    """Each student's results as they are graded, one JSON line each in a temporary file (deleted
-    when closed), read back in the same order as often as an output needs them."""
-
-    def __init__(self) -> None:
-        self._file = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 (closed by close())
-
-    def add(self, record: dict[str, Any]) -> None:
-        self._file.write(json.dumps(record) + "\n")
-
-    def __iter__(self) -> Iterator[dict[str, Any]]:
-        self._file.seek(0)
-        for line in self._file:
-            yield json.loads(line)
-
-    def close(self) -> None:
-        self._file.close()
 
 
 @dataclass(frozen=True)

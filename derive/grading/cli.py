@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import BinaryIO, TextIO
+from typing import TextIO
 
 from derive import outputs
 from derive.config import Config, load
@@ -20,6 +19,7 @@ from derive.grading.misconceptions import for_submission, name
 from derive.grading.report import render, write_batch_csv, write_batch_details, write_batch_render
 from derive.grading.submission import Report, grade, read_key, read_submission
 from derive.grading_policy import GradingPolicy
+from derive.keys import as_text
 
 
 def _write(out: Path, files: dict[Path, str | Callable[[TextIO], None]]) -> None:
@@ -34,19 +34,8 @@ def _write(out: Path, files: dict[Path, str | Callable[[TextIO], None]]) -> None
             raise UsageError(f"--out {out}: {path} is a folder")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise UsageError(f"--out {out}: the folder {folder} is not writable")
-    outputs.commit(folder, {path.name: text.encode("utf-8") if isinstance(text, str) else _as_bytes(text)
+    outputs.commit(folder, {path.name: text.encode("utf-8") if isinstance(text, str) else as_text(text)
                             for path, text in files.items()}, remove=[])
-
-
-def _as_bytes(write: Callable[[TextIO], None]) -> Callable[[BinaryIO], None]:
-    """A text writer as outputs.commit takes it: into the open temporary file, in UTF-8."""
-    def into(file: BinaryIO) -> None:
-        text = io.TextIOWrapper(file, encoding="utf-8", newline="")
-        write(text)
-        text.flush()
-        text.detach()  # the transaction closes the file
-
-    return into
 
 
 def _say_ignored(report: Report) -> None:
