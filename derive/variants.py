@@ -42,9 +42,8 @@ from derive.tomlwrite import to_toml
 from derive.variants_spec import QUESTION_KEYS, REQUIREMENTS, VariantsSpec
 
 Progress = Callable[[str], None]
-VARIANT_FILES = ("questions.tex", "questions.pdf", "solutions.tex", "solutions.pdf", "answers.json",
-                 "questions.html", "solutions.html")
 HTML_FILES = ("questions.html", "solutions.html")
+VARIANT_FILES = ("questions.tex", "questions.pdf", "solutions.tex", "solutions.pdf", "answers.json", *HTML_FILES)
 IN_FLIGHT = 64  # variants submitted and not yet written: the most this process holds at once
 LOCK = ".derive-variants.lock"
 
@@ -221,7 +220,7 @@ def run(ids: Sequence[str | Student], base_seed: int, base: Path | None, out: Pa
                     _say(progress, f"variant {outcome.variant_id} failed: {outcome.error}")
                     continue
                 student = students[outcome.variant_id]
-                _write_variant(out / student.folder, outcome, pdf)
+                _write_variant(out / student.folder, outcome)
                 answers = json.loads(outcome.files["answers.json"])
                 keys.add({"id": outcome.variant_id, "seed": outcome.seed, "folder": student.folder}
                          | ({"roster": dict(student.columns)} if student.columns else {}) | {"answers": answers})
@@ -320,9 +319,8 @@ def warm(spec: VariantsSpec) -> None:
     environment()
 
 
-def _write_variant(folder: Path, outcome: Outcome, pdf: bool) -> None:
-    stale = [] if pdf else ["questions.pdf", "solutions.pdf"]
-    stale += [name for name in HTML_FILES if name not in outcome.files]  # built without --html
+def _write_variant(folder: Path, outcome: Outcome) -> None:
+    stale = [name for name in VARIANT_FILES if name not in outcome.files]  # built without PDFs or --html
     files = {"config.toml": outcome.config_text.encode("utf-8"),
              "submission.toml": blank(json.loads(outcome.files["answers.json"])).encode("utf-8")}
     files |= outcome.files | latex_state_files(outcome.states)

@@ -575,7 +575,7 @@ def _literal_check(answer: DecodingAnswer) -> Check:
     cfg = answer.config
     literal = decoding_view._literal(answer)
     first = search.literal_beam_search(cfg.tree, 1, cfg.beam_width)
-    copies = [sum(h.words == words for h in first) for words in dict.fromkeys(h.words for h in first)]
+    copies = [len(list(group)) for _, group in itertools.groupby(first, key=lambda h: h.words)]
     printed, i = [], 0
     for e in literal.kept.shown:  # each shown entry against the kept word at its place
         printed.append(e is None or i < len(copies) and e.copies == copies[i])
