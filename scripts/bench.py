@@ -473,20 +473,19 @@ def main() -> int:
                         help="variants in the --no-pdf throughput figure (default 50; 0: skip it)")
     parser.add_argument("--only-paired", action="store_true", help="only the paired figures (and build/bench.json)")
     args = parser.parse_args()
-    runs = args.runs
+    runs, sizes = args.runs, args.variants
+    if args.only_batch:
+        batch(args.batch)
+        return 0
+    if args.only_class_size:
+        class_size(sizes, args.grade)
+        return 0
     load_before = os.getloadavg()
     print(f"derive benchmark: paired figures, {args.pairs} pairs each (load average {load_before[0]:.1f} "
           f"on {os.cpu_count()} cores)", flush=True)
     figures = paired_figures(args.pairs, args.batch, args.no_pdf_count)
     write_report(figures, args.pairs, load_before)
     if args.only_paired:
-        return 0
-    sizes = args.variants
-    if args.only_batch:
-        batch(args.batch)
-        return 0
-    if args.only_class_size:
-        class_size(sizes, args.grade)
         return 0
     print(f"derive benchmark: median of {runs} runs")
     row("import derive.build (fresh interpreter)", median(command([PY, "-c", "import derive.build"]), runs))
@@ -522,8 +521,7 @@ def main() -> int:
     print(f"{'ratio whole build into a fresh folder / latexmk alone':<58} {cold / floor:8.2f}")
     if not args.skip_scale:
         scale(runs)
-    if args.batch:
-        batch(args.batch)
+    write_report(figures, args.pairs, load_before)  # again, with the stage timings printed since
     if sizes or args.grade:
         class_size(sizes, args.grade)
     return 0
