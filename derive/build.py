@@ -110,7 +110,7 @@ def head_source(config: Config) -> str:
 def question_source(q: Question[Any, Any, Any], answer: Any, pytorch: bool) -> str:
     """A question's section. `pytorch`: whether its PyTorch checks run, known before they do
     (the section is typeset first); the prose names only checks that run."""
-    return render(f"{q.key}.tex.j2", heading=q.heading(), v=q.view(answer, pytorch))
+    return render(q.solutions_template, heading=q.heading(), v=q.view(answer, pytorch))
 
 
 def appendix(solved: Solved) -> AppendixView:

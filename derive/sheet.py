@@ -29,7 +29,7 @@ def question_prompt(q: Question[Any, Any, Any], config: Config) -> str:
     """A question as the sheet restates it: its heading (number, title, points) and its prompt,
     the config's data from `Question.prompt` (nothing derived, searched or checked, so the
     sheet cannot leak a result)."""
-    return render(f"sheet/{q.key}.tex.j2", heading=q.heading(), d=q.prompt(config))
+    return render(q.sheet_template, heading=q.heading(), d=q.prompt(config))
 
 
 def sheet_source(config: Config) -> str:

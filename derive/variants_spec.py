@@ -25,7 +25,7 @@ MAX_WORD_LENGTH = 40
 MAX_DEPTH = MAX_BRANCHING = 10
 # A student who rounds two scores to two decimals moves each by at most 0.005: only scores
 # closer than 0.01 can change order. A margin below this would not protect the answer
-# (`unambiguous`, derive/questions/decoding_margin.py).
+# (`unambiguous`, derive/questions/decoding/margin.py).
 MIN_MARGIN = Fraction(1, 100)
 MAX_MARGIN = 10  # in log p: far beyond any rounding; a tree can still be drawn (log p >= -1000)
 DEFAULT_MARGIN = "0.05"

@@ -248,7 +248,10 @@ def clear_caches() -> None:
     from sympy.core.cache import clear_cache
 
     from derive.latex import render
-    from derive.questions import birnn_instance, birnn_model, decoding, lora
+    from derive.questions.birnn import instance as birnn_instance
+    from derive.questions.birnn import model as birnn_model
+    from derive.questions.decoding import question as decoding
+    from derive.questions.lora import question as lora
 
     for cached in (birnn_model.derive_forms, birnn_instance.elementwise_function, decoding.cost_model, lora.costs,
                    render.environment):
@@ -294,7 +297,9 @@ def stages(runs: int) -> str:
 
 def scale(runs: int) -> None:
     from derive import config
-    from derive.questions import birnn, birnn_checks, search
+    from derive.questions.birnn import checks as birnn_checks
+    from derive.questions.birnn import question as birnn
+    from derive.questions.decoding import search
 
     base = config.load(None)
 

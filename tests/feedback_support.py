@@ -20,7 +20,7 @@ from derive import config as cfg
 from derive.config import Config
 from derive.graded_parts import get
 from derive.grading.key import parts
-from derive.questions.birnn_instance import instance_values
+from derive.questions.birnn.instance import instance_values
 from derive.variants import Job, base_tables, draw
 from tests.grade_support import INSTANCE, beams, decimals, key_of
 

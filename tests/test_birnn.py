@@ -13,10 +13,10 @@ from sympy.matrices.expressions.diagonal import DiagMatrix
 
 from derive import build, config
 from derive.errors import ConfigError
-from derive.questions import birnn as q3
-from derive.questions import birnn_checks as c3
-from derive.questions import birnn_model as m3
-from derive.questions.birnn_instance import mp_values
+from derive.questions.birnn import checks as c3
+from derive.questions.birnn import model as m3
+from derive.questions.birnn import question as q3
+from derive.questions.birnn.instance import mp_values
 from derive.verify import resolve
 from tests.check_support import failed_names, failing
 

@@ -13,9 +13,9 @@ import pytest
 
 from derive import build, certify, config
 from derive.questions import QUESTIONS
-from derive.questions import birnn as q3
-from derive.questions import birnn_checks as c3
-from derive.questions.birnn_model import published_tex
+from derive.questions.birnn import checks as c3
+from derive.questions.birnn import question as q3
+from derive.questions.birnn.model import published_tex
 from derive.verify import resolve, torch_module
 
 BIRNN = QUESTIONS["birnn"]

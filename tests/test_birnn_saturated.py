@@ -10,8 +10,8 @@ import pytest
 import sympy as sp
 
 from derive import config
-from derive.questions import birnn as q3
-from derive.questions import birnn_checks as c3
+from derive.questions.birnn import checks as c3
+from derive.questions.birnn import question as q3
 from tests.check_support import run_checks
 
 DEFAULTS = config.parse_toml(config.default_text(), "default.toml")

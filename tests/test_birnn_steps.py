@@ -1,4 +1,4 @@
-"""Question 3's work shown, row by row (derive/questions/birnn_steps.py): passes on the
+"""Question 3's work shown, row by row (derive/questions/birnn/steps.py): passes on the
 derivation, and fails on a planted wrong row of each kind."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import pytest
 import sympy as sp
 
 from derive.answer import Row
-from derive.questions.birnn_model import U_f, W_b, derive_forms, hf, y, z
-from derive.questions.birnn_steps import work_check
+from derive.questions.birnn.model import U_f, W_b, derive_forms, hf, y, z
+from derive.questions.birnn.steps import work_check
 
 ROW, COL = sp.symbols("i j", integer=True, positive=True)  # the component form's indices i, j
 

@@ -18,8 +18,11 @@ from derive.answer import Tex
 from derive.errors import ConfigError
 from derive.latex import formatting
 from derive.latex.render import environment, render
-from derive.questions import QUESTIONS, birnn_instance, birnn_model, birnn_view
-from derive.questions.birnn_instance import INSTANCE_KEYS
+from derive.questions import QUESTIONS
+from derive.questions.birnn import instance as birnn_instance
+from derive.questions.birnn import model as birnn_model
+from derive.questions.birnn import view as birnn_view
+from derive.questions.birnn.instance import INSTANCE_KEYS
 from derive.sheet import sheet_source
 from tests.view_support import assert_plain
 
@@ -77,23 +80,23 @@ def _only_prints(ast: nodes.Node) -> None:
 
 
 def test_the_section_template_only_prints_the_view_and_the_heading():
-    ast = _parse(f"{BIRNN.key}.tex.j2")
+    ast = _parse(BIRNN.solutions_template)
     assert meta.find_undeclared_variables(ast) == {"v", "heading"}  # the macros are globals
     _only_prints(ast)
 
 
 def test_the_sheet_template_only_prints_the_prompt_and_the_heading():
-    ast = _parse(f"sheet/{BIRNN.key}.tex.j2")
+    ast = _parse(BIRNN.sheet_template)
     assert meta.find_undeclared_variables(ast) == {"d", "heading"}
     _only_prints(ast)
 
 
 def test_headings_come_from_the_heading():
     heading = dataclasses.replace(BIRNN.heading(), number="9", title="Recurrent nets", points=99)
-    text = render(f"{BIRNN.key}.tex.j2", heading=heading, v=_view(CONFIGS["tanh"]))
+    text = render(BIRNN.solutions_template, heading=heading, v=_view(CONFIGS["tanh"]))
     assert r"\section{Question 9: Recurrent nets}" in text and r"\begin{question}{Question 9.}" in text
     assert r"\section*{Question 9: Recurrent nets (99 points)}" in render(
-        f"sheet/{BIRNN.key}.tex.j2", heading=heading, d=BIRNN.prompt(CONFIGS["tanh"]))
+        BIRNN.sheet_template, heading=heading, d=BIRNN.prompt(CONFIGS["tanh"]))
 
 
 # --- The graph's layout -------------------------------------------------------------------------

@@ -19,7 +19,7 @@ import sympy as sp
 
 from derive import cache
 from derive.answer import Row
-from derive.questions import birnn_model
+from derive.questions.birnn import model as birnn_model
 from tests.conftest import snapshot
 
 FORMS_TYPES = (birnn_model.Derivation, birnn_model.Activation, birnn_model.ClosedForms, Row)

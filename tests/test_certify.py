@@ -12,15 +12,15 @@ import sympy as sp
 
 from derive import bigo, build, config, verify
 from derive.asymptotic import big_o_check
-from derive.questions import birnn as q3
-from derive.questions import birnn_checks as c3
-from derive.questions import decoding as q2
-from derive.questions import lora as q4
-from derive.questions import lora_checks as c4
-from derive.questions import lora_model
-from derive.questions import normalization as q1
-from derive.questions.lora_counted import Counter, Frozen, quantize
-from derive.questions.lora_model import LoraParts
+from derive.questions.birnn import checks as c3
+from derive.questions.birnn import question as q3
+from derive.questions.decoding import question as q2
+from derive.questions.lora import checks as c4
+from derive.questions.lora import model as lora_model
+from derive.questions.lora import question as q4
+from derive.questions.lora.counted import Counter, Frozen, quantize
+from derive.questions.lora.model import LoraParts
+from derive.questions.normalization import question as q1
 from tests.check_support import failing
 
 VARIANT = """

@@ -15,17 +15,21 @@ from derive.answer import Check, Tex
 from derive.asymptotic import big_o_check
 from derive.latex import formatting
 from derive.published import section_of
-from derive.questions import birnn as q3
-from derive.questions import birnn_checks as c3
-from derive.questions import birnn_view, decoding_view, lora_view, normalization_view, search
-from derive.questions import decoding as q2
-from derive.questions import lora as q4
-from derive.questions import lora_checks as c4
-from derive.questions import normalization as q1
-from derive.questions.birnn_instance import Precision
-from derive.questions.birnn_model import derive_forms, gb, gf
-from derive.questions.birnn_steps import work_check
-from derive.questions.lora_model import LoraParts
+from derive.questions.birnn import checks as c3
+from derive.questions.birnn import question as q3
+from derive.questions.birnn import view as birnn_view
+from derive.questions.birnn.instance import Precision
+from derive.questions.birnn.model import derive_forms, gb, gf
+from derive.questions.birnn.steps import work_check
+from derive.questions.decoding import question as q2
+from derive.questions.decoding import search
+from derive.questions.decoding import view as decoding_view
+from derive.questions.lora import checks as c4
+from derive.questions.lora import question as q4
+from derive.questions.lora import view as lora_view
+from derive.questions.lora.model import LoraParts
+from derive.questions.normalization import question as q1
+from derive.questions.normalization import view as normalization_view
 from tests.check_support import failing, run_checks
 
 original_scheme = lora_view.scheme

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 from derive import config
 from derive.errors import ConfigError
-from derive.questions import beam_sort, search
-from derive.questions import decoding as q2
+from derive.questions.decoding import beam_sort, search
+from derive.questions.decoding import question as q2
 from tests.check_support import failing
 
 

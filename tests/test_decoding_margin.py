@@ -10,8 +10,9 @@ import pytest
 import sympy as sp
 
 from derive import config
-from derive.questions import QUESTIONS, decoding
-from derive.questions import decoding_margin as margin
+from derive.questions import QUESTIONS
+from derive.questions.decoding import margin
+from derive.questions.decoding import question as decoding
 from derive.variants import proved
 
 SPEC = config.load(None).variants

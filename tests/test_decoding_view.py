@@ -12,9 +12,11 @@ from jinja2 import meta, nodes
 from derive import build, cache, config
 from derive.latex import treefig
 from derive.latex.render import MACROS, environment, render
-from derive.questions import QUESTIONS, beam_sort, decoding_view, search
-from derive.questions import decoding as q2
+from derive.questions import QUESTIONS
 from derive.questions.base import Heading, PartIds
+from derive.questions.decoding import beam_sort, search
+from derive.questions.decoding import question as q2
+from derive.questions.decoding import view as decoding_view
 from tests.view_support import assert_plain
 
 DECODING = QUESTIONS["decoding"]
@@ -69,13 +71,13 @@ def _only_prints(node: nodes.Node) -> None:
 
 
 def test_the_section_template_prints_only_the_view_and_the_heading():
-    ast = _parse("decoding.tex.j2")
+    ast = _parse("decoding/solutions.tex.j2")
     assert meta.find_undeclared_variables(ast) == {"v", "heading"}  # the macros are globals
     _only_prints(ast)
 
 
 def test_the_sheet_template_prints_only_the_prompt_and_the_heading():
-    ast = _parse("sheet/decoding.tex.j2")
+    ast = _parse("decoding/sheet.tex.j2")
     assert meta.find_undeclared_variables(ast) == {"d", "heading"}
     _only_prints(ast)
 
@@ -92,8 +94,8 @@ def test_number_title_ids_and_points_come_from_the_heading():
     issued = {name: dataclasses.replace(part.issue("7"), points=part.points + 10)
               for name, part in q2.DecodingParts.declared().items()}
     heading = Heading("7", "Search", PartIds(issued), 99)
-    section = render("decoding.tex.j2", heading=heading, v=DECODING.view(DECODING.derive(cfg), True))
-    sheet = render("sheet/decoding.tex.j2", heading=heading, d=DECODING.prompt(cfg))
+    section = render("decoding/solutions.tex.j2", heading=heading, v=DECODING.view(DECODING.derive(cfg), True))
+    sheet = render("decoding/sheet.tex.j2", heading=heading, d=DECODING.prompt(cfg))
     assert section.startswith("\\section{Question 7: Search}\n\\begin{question}{Question 7.}")
     for title in ("7.1 Number of sequences", "7.2 Exhaustive search", "7.3 Complexity of beam search",
                   "7.4 Greedy decoding", "7.5 Limitations"):

@@ -230,7 +230,7 @@ def test_a_variant_folder_missing_its_answers_is_exit_2_and_the_earlier_file_sta
 
 def test_a_question_with_nothing_moodle_can_grade_is_left_out(tmp_path):
     """3.3's instance too large for the sheet: not asked, so Question 3 has no gap and no question."""
-    from derive.questions.birnn_view import SHEET_MAX_HIDDEN
+    from derive.questions.birnn.view import SHEET_MAX_HIDDEN
 
     base = tmp_path / "base.toml"
     base.write_text(f"[variants.birnn]\nhidden_size = [{SHEET_MAX_HIDDEN + 1}]\n", encoding="utf-8")

@@ -234,7 +234,7 @@ def test_the_policys_graded_fields_are_the_questions_graded_parts():
 def test_a_choice_that_is_not_a_string_names_the_labels(setup):
     from derive.grading.compare import UNPARSEABLE
     from derive.grading.key import parts
-    from derive.questions.lora_model import METHODS, NAMES
+    from derive.questions.lora.model import METHODS, NAMES
 
     _, key = setup
     choice = next(p for p in parts(key) if p.path == "lora.choice.both.mha")

@@ -33,7 +33,7 @@ def test_the_package_keeps_every_import_contract():
 @pytest.mark.parametrize(("module", "planted", "contract"), [
     ("derive/latex/escaping.py", "from derive.questions import search", "The LaTeX layer imports no question"),
     ("derive/config.py", "from derive.questions import QUESTIONS", "The config layer imports no question"),
-    ("derive/questions/search.py", "from derive.grading import key", "The grader over the questions"),
+    ("derive/questions/decoding/search.py", "from derive.grading import key", "The grader over the questions"),
     ("derive/graded_parts.py", "from derive import build", "No circle"),
     ("derive/html/markup.py", "from derive.export import moodle", "The HTML edition and the exports"),
 ])

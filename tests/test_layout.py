@@ -9,7 +9,7 @@ from derive.answer import Terms
 from derive.latex import layout, treefig
 from derive.latex.escaping import json_key, words
 from derive.latex.render import finalize
-from derive.questions.search import Hypothesis, children_index
+from derive.questions.decoding.search import Hypothesis, children_index
 
 
 @pytest.mark.parametrize(

@@ -11,9 +11,9 @@ import sympy as sp
 
 from derive import config, crosscheck
 from derive.errors import ConfigError
-from derive.questions import lora as q4
-from derive.questions import lora_checks as c4
-from derive.questions import lora_model
+from derive.questions.lora import checks as c4
+from derive.questions.lora import model as lora_model
+from derive.questions.lora import question as q4
 from derive.verify import no_torch, torch_module
 from tests.check_support import failing
 
@@ -180,7 +180,7 @@ def _planes_unweighted(self, c):
         return self.stored[0]
     planes, delta = self.stored
     if c.shapes_only:
-        from derive.questions.lora_counted import Dims
+        from derive.questions.lora.counted import Dims
 
         return c.elementwise(Dims(planes.shape[:2]))
     return c.elementwise(float(delta) * planes.astype(float).sum(axis=-1))
@@ -191,7 +191,7 @@ def _planes_unweighted(self, c):
     ("Frozen", "_dequantized", _planes_unweighted),
 ])
 def test_an_instrumented_pass_that_computes_wrong_is_caught(monkeypatch, target, name, value):
-    from derive.questions import lora_counted
+    from derive.questions.lora import counted as lora_counted
 
     monkeypatch.setattr(getattr(lora_counted, target), name, value)
     c4.measure.cache_clear()

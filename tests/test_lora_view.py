@@ -15,8 +15,10 @@ from jinja2 import meta, nodes
 from derive import build, config
 from derive.answer import Check, Tex
 from derive.latex.render import environment, render
-from derive.questions import QUESTIONS, lora_checks, lora_model
-from derive.questions import lora as q4
+from derive.questions import QUESTIONS
+from derive.questions.lora import checks as lora_checks
+from derive.questions.lora import model as lora_model
+from derive.questions.lora import question as q4
 from derive.verify import TorchJob, no_torch, run_torch_jobs, torch_module
 from tests.view_support import assert_plain
 
@@ -45,7 +47,7 @@ def section(answer: q4.LoraAnswer) -> str:
 
 
 def sheet_part(cfg: config.Config) -> str:
-    return render("sheet/lora.tex.j2", heading=LORA.heading(), d=LORA.prompt(cfg))
+    return render("lora/sheet.tex.j2", heading=LORA.heading(), d=LORA.prompt(cfg))
 
 
 @pytest.mark.parametrize("name", ["default", "lora_max"])
@@ -63,14 +65,14 @@ def template(name: str) -> nodes.Template:
 
 
 def test_the_section_template_prints_only_the_view_and_the_heading():
-    ast = template("lora.tex.j2")
+    ast = template("lora/solutions.tex.j2")
     assert meta.find_undeclared_variables(ast) == {"v", "heading"}
     assert not list(ast.find_all(nodes.Assign))
     assert not [node for node in ast.find_all(COMPUTING)]
 
 
 def test_the_sheet_template_prints_only_the_prompt_and_the_heading():
-    ast = template("sheet/lora.tex.j2")
+    ast = template("lora/sheet.tex.j2")
     assert meta.find_undeclared_variables(ast) == {"d", "heading"}
     assert not list(ast.find_all(nodes.Assign))
     assert not [node for node in ast.find_all(COMPUTING)]

@@ -11,7 +11,7 @@ import pytest
 import sympy as sp
 
 from derive import config, crosscheck
-from derive.questions import normalization as q1
+from derive.questions.normalization import question as q1
 from derive.verify import no_torch, torch_module
 from tests.check_support import failed_names, failing, run_checks
 

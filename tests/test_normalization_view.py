@@ -1,8 +1,8 @@
 """Question 1's views: templates that print nothing else, the figure, and constants that reach the prose.
 
 (Plain data and rendering from the heading and the view alone: tests/test_views.py, for every
-question.) The solutions template (templates/normalization.tex.j2) and the sheet's
-(templates/sheet/normalization.tex.j2) print `v` / `d` and `heading`; they filter, compare,
+question.) The solutions template (templates/normalization/solutions.tex.j2) and the sheet's
+(templates/normalization/sheet.tex.j2) print `v` / `d` and `heading`; they filter, compare,
 compute and subscript nothing. Every
 constant the prose restates (figure limits, groups shown, axis letters, symbols, keys) is read
 from the code: changing it changes the text.
@@ -17,8 +17,8 @@ from derive import build, config
 from derive.latex import notation
 from derive.latex import render as rendering
 from derive.questions import QUESTIONS
-from derive.questions import normalization as q1
-from derive.questions import normalization_view as nv
+from derive.questions.normalization import question as q1
+from derive.questions.normalization import view as nv
 
 QUESTION = QUESTIONS["normalization"]
 CROPPED = "[normalization]\ntensor = " + str([[[n * 100 + c * 10 + f for f in range(7)] for c in range(5)]
@@ -30,15 +30,15 @@ def section(cfg: config.Config) -> str:
 
 
 def sheet(cfg: config.Config) -> str:
-    return rendering.render(f"sheet/{QUESTION.key}.tex.j2", heading=QUESTION.heading(),
+    return rendering.render(QUESTION.sheet_template, heading=QUESTION.heading(),
                             d=QUESTION.prompt(cfg))
 
 
 ARITHMETIC = (nodes.BinExpr, nodes.UnaryExpr, nodes.Concat, nodes.Compare)
 
 
-@pytest.mark.parametrize(("name", "context"), [(f"{QUESTION.key}.tex.j2", {"v", "heading"}),
-                                               (f"sheet/{QUESTION.key}.tex.j2", {"d", "heading"})])
+@pytest.mark.parametrize(("name", "context"), [(QUESTION.solutions_template, {"v", "heading"}),
+                                               (QUESTION.sheet_template, {"d", "heading"})])
 def test_the_templates_only_print(name, context):
     """No filters (formatting is the view's), no arithmetic or comparisons, no subscripts, no calls
     but the shared macros, and no names but the view's, the heading and their own loop variables."""

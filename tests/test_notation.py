@@ -14,9 +14,9 @@ from sympy.core.symbol import Str
 from derive import config
 from derive.latex.notation import LETTER, NOTATION, PLAIN_NAME, Gradient, Jacobian, Series, Subscripted, entry
 from derive.latex.printer import NotationError, tex
-from derive.questions import birnn as q3
-from derive.questions import birnn_model as m3
-from derive.questions import normalization as q1
+from derive.questions.birnn import model as m3
+from derive.questions.birnn import question as q3
+from derive.questions.normalization import question as q1
 
 d = sp.Symbol("d", integer=True, positive=True)
 t = sp.Symbol("t", integer=True, positive=True)

@@ -12,7 +12,7 @@ from derive import build, config
 from derive.properties import Property
 from derive.questions import QUESTIONS
 from derive.questions.base import Part, Parts, Registry
-from derive.questions.normalization import Normalization
+from derive.questions.normalization.question import Normalization
 from derive.variants_spec import QUESTION_KEYS
 from tests.check_support import failing
 

@@ -68,12 +68,12 @@ def _is_path(node: nodes.Node) -> bool:
 
 @pytest.mark.parametrize("key", QUESTIONS.keys())
 def test_the_solutions_template_prints_only_the_view_and_the_heading(key: str) -> None:
-    assert problems(tree(f"{key}.tex.j2"), {"v", "heading"}) == []
+    assert problems(tree(f"{key}/solutions.tex.j2"), {"v", "heading"}) == []
 
 
 @pytest.mark.parametrize("key", QUESTIONS.keys())
 def test_the_sheet_template_prints_only_the_prompt_and_the_heading(key: str) -> None:
-    assert problems(tree(f"sheet/{key}.tex.j2"), {"d", "heading"}) == []
+    assert problems(tree(f"{key}/sheet.tex.j2"), {"d", "heading"}) == []
 
 
 # The document's templates besides the questions' and the macros, each with the names it may read.
@@ -87,9 +87,16 @@ def test_the_document_templates_print_only_their_views(name: str, allowed: set[s
 
 
 def test_every_template_is_checked() -> None:
-    """A new template at the top level is a question's, the macros or one of DOCUMENT."""
+    """A template at the top level is the macros or one of DOCUMENT; a question's two sit in a
+    folder named by its key, and every folder of templates/ besides the sheet's and the HTML
+    edition's is a question's."""
     present = {path.name for path in template_dir().glob("*.tex.j2")}
-    assert present == {f"{q.key}.tex.j2" for q in QUESTIONS} | {"macros.tex.j2"} | set(DOCUMENT)
+    assert present == {"macros.tex.j2"} | set(DOCUMENT)
+    folders = {path.name for path in template_dir().iterdir() if path.is_dir()} - {"sheet", "html"}
+    assert folders == {q.key for q in QUESTIONS}
+    for q in QUESTIONS:
+        named = {f"{q.key}/{path.name}" for path in (template_dir() / q.key).glob("*.tex.j2")}
+        assert named == {q.solutions_template, q.sheet_template}
 
 
 def test_the_check_sees_a_template_that_computes() -> None:

@@ -8,7 +8,8 @@ import pytest
 
 from derive import config
 from derive.errors import ConfigError
-from derive.questions import decoding, normalization
+from derive.questions.decoding import question as decoding
+from derive.questions.normalization import question as normalization
 from derive.variants import proved
 
 

@@ -94,7 +94,7 @@ def test_the_prompt_is_a_frozen_prompt_dataclass_of_plain_data(key: str, name: s
 @pytorch
 def test_the_solutions_render_from_the_heading_and_the_view_alone(key: str, name: str, pytorch: bool) -> None:
     q = QUESTIONS[key]
-    text = render(f"{key}.tex.j2", heading=q.heading(), v=q.view(derived(key, name), pytorch))
+    text = render(f"{key}/solutions.tex.j2", heading=q.heading(), v=q.view(derived(key, name), pytorch))
     assert q.heading().title in text
 
 
@@ -113,9 +113,9 @@ def test_a_template_without_its_data_does_not_render(key: str) -> None:
     heading and the view alone proves the template reads nothing else."""
     q = QUESTIONS[key]
     with pytest.raises(jinja2.UndefinedError):
-        render(f"{key}.tex.j2", heading=q.heading())
+        render(f"{key}/solutions.tex.j2", heading=q.heading())
     with pytest.raises(jinja2.UndefinedError):
-        render(f"sheet/{key}.tex.j2", heading=q.heading())
+        render(f"{key}/sheet.tex.j2", heading=q.heading())
 
 
 def test_a_template_reading_anything_else_does_not_render() -> None:

@@ -40,7 +40,7 @@ EXACT = (Tex, str, int, bool, type(None))  # annotations a leaf must match by it
 def _view_dataclass(cls: type) -> bool:
     module = cls.__module__
     return (cls in CONTAINERS or module.startswith("derive.latex.") or module == "derive.document_view"
-            or module.startswith("derive.questions.") and module.endswith("_view"))
+            or module.rpartition(".")[2] == "view")  # a question's view module, wherever its package is
 
 
 def _exact(hint: Any) -> tuple[type, ...] | None:

@@ -68,7 +68,7 @@ def _decoding(config: Config) -> str:
 
 
 def _birnn(config: Config) -> str:
-    from derive.questions import birnn_view
+    from derive.questions.birnn import view as birnn_view
 
     prompt = birnn_view.prompt(config.birnn)
     arrays = "".join(f"<p>{math(f'{a.label} = {a.value}')}</p>" for line in prompt.instance.lines for a in line)

@@ -10,9 +10,9 @@ from typing import Any
 
 from derive.answer import Tex
 from derive.html.markup import Markup, escape, tex_math, tex_plain
-from derive.questions.birnn_view import GraphView
-from derive.questions.decoding_view import DrawnTree
-from derive.questions.normalization_view import Figure as TensorFigure
+from derive.questions.birnn.view import GraphView
+from derive.questions.decoding.view import DrawnTree
+from derive.questions.normalization.view import Figure as TensorFigure
 
 PX_PER_CM = 40.0
 CELL_PX = 26.0

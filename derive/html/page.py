@@ -172,7 +172,7 @@ def section(q: Question[Any, Any, Any], published: dict[str, Any], view: dict[st
             cited: dict[str, int]) -> Section:
     results = tuple(Result(b.part.id, b.field, None if b.tex is None else boxed(b.tex))
                     for b in q.boxed(published[q.key]))
-    body = prose(f"{q.key}.tex.j2", view, f"question {q.number}", cited, heading=q.heading())
+    body = prose(q.solutions_template, view, f"question {q.number}", cited, heading=q.heading())
     return Section(f"q{q.number}", q.number, q.title, body, results)
 
 
@@ -214,7 +214,7 @@ def questions_html(config: Config) -> str:
     from derive.sheet import sheet_title
 
     sections = [SheetSection(f"q{q.number}", q.number, q.title, q.heading().points,
-                             prose(f"sheet/{q.key}.tex.j2", {"d": q.prompt(config)}, f"question {q.number}",
+                             prose(q.sheet_template, {"d": q.prompt(config)}, f"question {q.number}",
                                    heading=q.heading()))
                 for q in QUESTIONS]
     style = Markup((packaged("templates") / "html" / "style.css").read_text(encoding="utf-8"))

@@ -19,7 +19,7 @@ from derive.answer import Tex
 from derive.latex.printer import decimal
 
 Path = tuple[str, ...]  # the words after <BOS>
-Tree = Mapping[Path, sp.Rational]  # a path -> log p of its last word (derive/questions/search.py's trees)
+Tree = Mapping[Path, sp.Rational]  # a path -> log p of its last word (derive/questions/decoding/search.py's trees)
 
 
 class Searched(Protocol):

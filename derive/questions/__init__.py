@@ -9,10 +9,10 @@ about LaTeX files or paths.
 from __future__ import annotations
 
 from derive.questions.base import Question, Registry
-from derive.questions.birnn import Birnn
-from derive.questions.decoding import Decoding
-from derive.questions.lora import Lora
-from derive.questions.normalization import Normalization
+from derive.questions.birnn.question import Birnn
+from derive.questions.decoding.question import Decoding
+from derive.questions.lora.question import Lora
+from derive.questions.normalization.question import Normalization
 
 QUESTIONS = Registry(Normalization(), Decoding(), Birnn(), Lora())
 

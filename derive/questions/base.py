@@ -155,7 +155,7 @@ class Question(ABC, Generic[A, V, P]):
     what a variant may be required to have.
     """
 
-    key: ClassVar[str]  # the config section, the answers.json key, the templates' name
+    key: ClassVar[str]  # the config section, the answers.json key, the templates' folder
     title: ClassVar[str]
     parts: ClassVar[type[Parts]]
     properties: ClassVar[Mapping[str, Property]] = {}
@@ -168,6 +168,16 @@ class Question(ABC, Generic[A, V, P]):
         if self.parts.number is None:
             raise RuntimeError(f"question {self.key} is not registered")
         return self.parts.number
+
+    @property
+    def solutions_template(self) -> str:
+        """Its section of the solutions, templates/<key>/solutions.tex.j2: prints `v` (the view)."""
+        return f"{self.key}/solutions.tex.j2"
+
+    @property
+    def sheet_template(self) -> str:
+        """Its question on the sheet, templates/<key>/sheet.tex.j2: prints `d` (the prompt)."""
+        return f"{self.key}/sheet.tex.j2"
 
     def heading(self) -> Heading:
         issued = {name: part.issue(self.number) for name, part in self.parts.declared().items()}

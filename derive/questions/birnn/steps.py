@@ -21,7 +21,7 @@ import sympy as sp
 from derive.answer import Check, Row
 from derive.latex.notation import Subscripted
 from derive.matexpr import evaluate
-from derive.questions.birnn_model import (
+from derive.questions.birnn.model import (
     FPRIME,
     T_NOW,
     WEIGHTS,

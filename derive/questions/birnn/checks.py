@@ -33,7 +33,7 @@ from derive.config import Config
 from derive.latex.notation import Series
 from derive.matexpr import evaluate
 from derive.published import Section, at, floats, read, section_of
-from derive.questions.birnn_instance import (
+from derive.questions.birnn.instance import (
     DIGITS,
     TOLERANCE,
     Precision,
@@ -44,7 +44,7 @@ from derive.questions.birnn_instance import (
     mp_values,
     working_precision,
 )
-from derive.questions.birnn_model import (
+from derive.questions.birnn.model import (
     INSTANCE,
     KEY,
     T_NOW,
@@ -59,11 +59,11 @@ from derive.questions.birnn_model import (
     hf,
     published_tex,
 )
-from derive.questions.birnn_steps import work_check
+from derive.questions.birnn.steps import work_check
 from derive.verify import Planned, compare, torch_job
 
 if TYPE_CHECKING:
-    from derive.questions.birnn import BirnnAnswer
+    from derive.questions.birnn.question import BirnnAnswer
 
 STEP = "1e-30"  # the complex step h: the error of Im L(w + ih)/h is O(h^2)
 ENTRIES = 16  # per gradient: every entry up to d = 4, a seeded sample beyond
@@ -95,7 +95,7 @@ def shown(section: Section) -> Shown:
 
 def as_published(answer: BirnnAnswer) -> Section:
     """The answer's section of answers.json, serialized and parsed back (plan without a build)."""
-    from derive.questions.birnn import as_json  # it plans with this module: imported late
+    from derive.questions.birnn.question import as_json  # it plans with this module: imported late
 
     return section_of(KEY, as_json(answer))
 
@@ -168,7 +168,7 @@ def printed_check(answer: BirnnAnswer, section: Section) -> Check:
     its weight; the loss and the gradients printed are the ones answers.json publishes, shown as
     the document shows them; printed side by side only where their widths fit the text."""
     from derive.latex import formatting, layout
-    from derive.questions import birnn_view  # it imports this module's question: imported late
+    from derive.questions.birnn import view as birnn_view  # it imports this module's question: imported late
 
     figure = birnn_view.graph_view(answer.graph, answer.config.steps)
     place = {node.id: (float(node.x), float(node.y)) for node in figure.nodes}

@@ -26,8 +26,8 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from derive.questions.decoding import DecodingAnswer
-    from derive.questions.search import Step
+    from derive.questions.decoding.question import DecodingAnswer
+    from derive.questions.decoding.search import Step
     from derive.variants_spec import VariantsSpec
 
 TENTHS = 10  # a drawn tree's log p are multiples of 1/TENTHS

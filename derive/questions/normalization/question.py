@@ -29,7 +29,7 @@ from derive.questions.base import Misconception, Part, Parts, Question, Table
 from derive.verify import Planned, compare, torch_job
 
 if TYPE_CHECKING:
-    from derive.questions.normalization_view import NormalizationPrompt, NormalizationView
+    from derive.questions.normalization.view import NormalizationPrompt, NormalizationView
     from derive.variants_spec import VariantsSpec
 
 KEY = "normalization"  # the config section, the answers.json key, the templates' name
@@ -276,7 +276,7 @@ def printed_check(answer: NormalizationAnswer) -> Check:
     makes, "group" plural exactly when there are several, the groups written out and those said
     not to be adding up to them, and every result that is not an integer also shown
     approximately."""
-    from derive.questions import normalization_view as shown  # it imports this module: imported late
+    from derive.questions.normalization import view as shown  # it imports this module: imported late
 
     figure = shown.figure(answer)
     drawn = list(itertools.product(range(figure.samples), range(figure.channels), range(figure.features)))
@@ -342,7 +342,7 @@ class Normalization(Question[NormalizationAnswer, "NormalizationView", "Normaliz
         return plan(answer, config, published)
 
     def view(self, answer: NormalizationAnswer, pytorch: bool) -> NormalizationView:
-        from derive.questions.normalization_view import view  # it reads this module's tables: imported late
+        from derive.questions.normalization.view import view  # it reads this module's tables: imported late
 
         return view(answer)
 
@@ -350,20 +350,20 @@ class Normalization(Question[NormalizationAnswer, "NormalizationView", "Normaliz
         return as_json(answer)
 
     def boxed(self, section: Section) -> list[Boxed]:
-        from derive.questions.normalization_view import boxed  # it reads this module's tables: imported late
+        from derive.questions.normalization.view import boxed  # it reads this module's tables: imported late
 
         return boxed(section)
 
     def worked(self, answer: NormalizationAnswer) -> dict[str, tuple[str, tuple[Row, ...]]]:
         """Each statistic's work for its first groups, as the PDF shows it."""
-        from derive.questions.normalization_view import SHOWN_GROUPS  # it reads this module's tables: imported late
+        from derive.questions.normalization.view import SHOWN_GROUPS  # it reads this module's tables: imported late
 
         return {s.kind: (f"Question {self.number}, {s.kind} normalization ({min(len(s.groups), SHOWN_GROUPS)} of "
                          f"{len(s.groups)} statistics)", tuple(r for g in s.groups[:SHOWN_GROUPS] for r in g.rows))
                 for s in answer.statistics}
 
     def prompt(self, config: Config) -> NormalizationPrompt:
-        from derive.questions.normalization_view import prompt  # it reads this module's tables: imported late
+        from derive.questions.normalization.view import prompt  # it reads this module's tables: imported late
 
         return prompt(config)
 
@@ -373,7 +373,7 @@ class Normalization(Question[NormalizationAnswer, "NormalizationView", "Normaliz
         return {"tensor": [[[rng.randint(low, high) for _ in range(length)] for _ in range(c)] for _ in range(n)]}
 
     def misconceptions(self, config: Config) -> list[Misconception]:
-        from derive.questions.normalization_misconceptions import (
+        from derive.questions.normalization.misconceptions import (
             misconceptions,  # it imports this module: imported late
         )
 

@@ -1,11 +1,11 @@
 """Question 3's views: what its two templates print, as finished data.
 
-`view` turns a derived answer into a `BirnnView` for templates/birnn.tex.j2: the derivation's
+`view` turns a derived answer into a `BirnnView` for templates/birnn/solutions.tex.j2: the derivation's
 rows and closed forms, the computational graph laid out (every node's position, id and style,
 every edge's label placement, the key of edge weights when the figure is too crowded for
 labels), the instance's numbers formatted, and the constants the prose quotes read from the
 code that uses them. `prompt` turns a config into a `BirnnPrompt` for the question sheet
-(templates/sheet/birnn.tex.j2), from the config alone. The templates only print these.
+(templates/birnn/sheet.tex.j2), from the config alone. The templates only print these.
 """
 
 from __future__ import annotations
@@ -23,10 +23,11 @@ from derive.latex.escaping import json_key
 from derive.latex.notation import Jacobian
 from derive.latex.printer import tex
 from derive.published import Section, at, read
-from derive.questions import birnn_instance, birnn_model
+from derive.questions.birnn import instance as birnn_instance
+from derive.questions.birnn import model as birnn_model
 
 if TYPE_CHECKING:
-    from derive.questions.birnn import BirnnAnswer, Edge, Graph, Node
+    from derive.questions.birnn.question import BirnnAnswer, Edge, Graph, Node
 
 # --- The computational graph's layout ---------------------------------------------------------
 

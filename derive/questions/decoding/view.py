@@ -3,7 +3,7 @@
 `view` turns a derived answer into the solutions' `DecodingView` and `prompt` the config into
 the question sheet's `DecodingPrompt`. Numbers are formatted here (derive/latex/formatting.py),
 words escaped and made breakable, the tree figure placed and the step tables' middles elided
-and their columns sized, so that templates/decoding.tex.j2, templates/sheet/decoding.tex.j2
+and their columns sized, so that templates/decoding/solutions.tex.j2, templates/decoding/sheet.tex.j2
 and the decoding macros of templates/macros.tex.j2 only print.
 """
 
@@ -20,12 +20,12 @@ from derive.config import DecodingConfig
 from derive.latex import formatting, layout, treefig
 from derive.latex.escaping import json_key, words
 from derive.published import Section, formula, o_form
-from derive.questions import beam_sort, search
-from derive.questions import decoding_published as read_back
-from derive.questions.search import Candidate, Hypothesis, Path, Step
+from derive.questions.decoding import beam_sort, search
+from derive.questions.decoding import published as read_back
+from derive.questions.decoding.search import Candidate, Hypothesis, Path, Step
 
 if TYPE_CHECKING:
-    from derive.questions.decoding import DecodingAnswer, DecodingParts, Shortfall
+    from derive.questions.decoding.question import DecodingAnswer, DecodingParts, Shortfall
 
 BILLION = 10**9  # 2.2 gives the age of the universe in billions of years
 ESTIMATE_DIGITS = 3  # 2.2's years and ages of the universe, 2.5's likelihood ratio
@@ -420,7 +420,7 @@ def view(answer: DecodingAnswer, beams_at: str) -> DecodingView:
 
 
 def boxed(section: Section, parts: type[DecodingParts], key: str, beams_field: str) -> list[Boxed]:
-    """The answers templates/decoding.tex.j2 boxes, made from the published section (`key`: its
+    """The answers templates/decoding/solutions.tex.j2 boxes, made from the published section (`key`: its
     place in answers.json, `beams_field` the beams' under it) with the formatting `view` gives
     the answer: the count, Algorithm 1's and the sort-based O-forms, greedy's words and log p,
     and each beam the solutions list."""

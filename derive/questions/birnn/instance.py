@@ -19,7 +19,7 @@ import sympy as sp
 
 from derive.config import BirnnConfig, BirnnInstance
 from derive.matexpr import evaluate
-from derive.questions.birnn_model import (
+from derive.questions.birnn.model import (
     INSTANCE_KEYS,
     WEIGHTS,
     A,

@@ -15,8 +15,8 @@ import sympy as sp
 from derive.config import Config
 from derive.latex.notation import Series
 from derive.questions.base import Misconception
-from derive.questions.birnn_instance import Evaluation, evaluate_forms, float_apply, instance_values
-from derive.questions.birnn_model import INSTANCE, KEY, Activation, ClosedForms, derive_forms
+from derive.questions.birnn.instance import Evaluation, evaluate_forms, float_apply, instance_values
+from derive.questions.birnn.model import INSTANCE, KEY, Activation, ClosedForms, derive_forms
 
 
 def _changed(forms: ClosedForms, change: Any) -> ClosedForms:

@@ -24,9 +24,8 @@ from derive import cache
 from derive.answer import Check, Issued
 from derive.bigo import big_o
 from derive.published import Section, formula, o_form
-from derive.questions import decoding_published as published_q2
-from derive.questions import decoding_reference as reference
-from derive.questions import search
+from derive.questions.decoding import published as published_q2
+from derive.questions.decoding import reference, search
 from derive.verify import Planned, count_check
 
 N, T, B = sp.symbols("N T B", integer=True, positive=True)

@@ -15,9 +15,10 @@ from derive.answer import Boxed, Tex
 from derive.config import Config, LoraConfig
 from derive.graded_parts import CHOICE, O_FORM, GradedPart, get
 from derive.published import Section
-from derive.questions import lora_checks, lora_view
 from derive.questions.base import Misconception, Question, Table
-from derive.questions.lora_model import (
+from derive.questions.lora import checks as lora_checks
+from derive.questions.lora import view as lora_view
+from derive.questions.lora.model import (
     CHOICE_COLUMNS,
     CHOICE_KEYS,
     CONDITIONS,
@@ -167,7 +168,7 @@ class Lora(Question[LoraAnswer, lora_view.LoraView, lora_view.LoraPrompt]):
                 "heads": rng.choice(spec.lora.heads), "bits": rng.choice(spec.lora.bits)}
 
     def misconceptions(self, config: Config) -> list[Misconception]:
-        from derive.questions.lora_misconceptions import misconceptions  # it imports this module: imported late
+        from derive.questions.lora.misconceptions import misconceptions  # it imports this module: imported late
 
         return misconceptions(config)
 

@@ -1,5 +1,5 @@
 """Question 2's misconceptions, each derived on the variant's tree and sizes by the question's
-own counts and searches (derive/questions/search.py): <BOS> counted as a position, repeats
+own counts and searches (derive/questions/decoding/search.py): <BOS> counted as a position, repeats
 forbidden, base and exponent swapped (2.1); greedy given as the beam (only the best hypothesis
 extended), Algorithm 1's duplicated
 first step, the most likely sequence given as greedy's, log-likelihoods in log10 or as
@@ -12,10 +12,10 @@ from typing import Any
 import sympy as sp
 
 from derive.config import Config
-from derive.questions import search
 from derive.questions.base import Misconception
-from derive.questions.decoding import BEAMS, KEY, N, T, t
-from derive.questions.search import Hypothesis
+from derive.questions.decoding import search
+from derive.questions.decoding.question import BEAMS, KEY, N, T, t
+from derive.questions.decoding.search import Hypothesis
 
 
 def _count(expr: sp.Expr) -> dict[str, Any]:

@@ -30,8 +30,8 @@ from derive.config import Config, LoraConfig
 from derive.latex.formatting import exact
 from derive.published import Section, at, expression, o_form, read, section_of
 from derive.published import formula as read_formula
-from derive.questions.lora_counted import COUNTERS, Counter, Size, quantize
-from derive.questions.lora_model import (
+from derive.questions.lora.counted import COUNTERS, Counter, Size, quantize
+from derive.questions.lora.model import (
     CHOICE_COLUMNS,
     CHOICE_KEYS,
     CONDITIONS,
@@ -52,7 +52,7 @@ from derive.questions.lora_model import (
 from derive.verify import Planned, max_rel_error, torch_job
 
 if TYPE_CHECKING:
-    from derive.questions.lora import LoraAnswer
+    from derive.questions.lora.question import LoraAnswer
 
 GRID = [(3, 4, 2, 1), (5, 6, 2, 2), (4, 8, 3, 3), (2, 5, 1, 2), (7, 3, 1, 1)]  # (n, d, r, h)
 BIT_WIDTHS = (2, 3, 4, 8, 16)  # m: every published formula is evaluated at each (and at the config's)
@@ -134,7 +134,7 @@ def plan(answer: LoraAnswer, config: Config, published: Section | None = None) -
 
 
 def _published(answer: LoraAnswer) -> Section:
-    from derive.questions.lora import as_json  # lora.py imports this module: imported late
+    from derive.questions.lora.question import as_json  # lora.py imports this module: imported late
 
     return section_of(KEY, as_json(answer))
 
@@ -359,7 +359,7 @@ def printed_check(answer: LoraAnswer, measured: Measured) -> Check:
     percent are the measured ones rounded as printed; the MHA's frozen weights are the printed
     multiple of the LFFN's, the higher rank the stated multiple of r; the number format restates
     the measured QLoRA storage: the scales per frozen matrix and the bits a quantized weight saves."""
-    from derive.questions import lora_view  # it imports the model this module checks: imported late
+    from derive.questions.lora import view as lora_view  # it imports the model this module checks: imported late
 
     view = lora_view.view(answer)
     lora = {mod: measured[mod, "lora"] for mod in MODULES}

@@ -17,7 +17,7 @@ from sympy.codegen.cfunctions import log2
 from derive.answer import Check, Issued
 from derive.asymptotic import TOLERANCE, big_o_check
 from derive.published import Section, at, rational, read
-from derive.questions.search import Hypothesis
+from derive.questions.decoding.search import Hypothesis
 
 N, T, B = sp.symbols("N T B", integer=True, positive=True)
 COUNT_NAMES: dict[str, Any] = {"N": N, "T": T}  # 2.1's counts

@@ -15,8 +15,7 @@ import sympy as sp
 
 from derive.config import Config
 from derive.questions.base import Misconception
-from derive.questions.lora import choose
-from derive.questions.lora_model import (
+from derive.questions.lora.model import (
     CHOICE_KEYS,
     KEY,
     METHODS,
@@ -29,6 +28,7 @@ from derive.questions.lora_model import (
     point,
     with_ops,
 )
+from derive.questions.lora.question import choose
 
 
 def _time(cost: ModuleCost) -> str:

@@ -24,13 +24,12 @@ from derive.config import Config, DecodingConfig
 from derive.graded_parts import EXACT, NUMBER, O_FORM, WORDS, GradedPart, get
 from derive.properties import Property
 from derive.published import Section, at, formula, o_form, section_of
-from derive.questions import beam_sort, decoding_view, search
-from derive.questions import decoding_margin as margin
-from derive.questions import decoding_published as read_back
-from derive.questions import decoding_reference as reference
 from derive.questions.base import Misconception, Part, Parts, Question, Table
-from derive.questions.beam_sort import SortCost
-from derive.questions.search import Hypothesis, Step
+from derive.questions.decoding import beam_sort, margin, reference, search
+from derive.questions.decoding import published as read_back
+from derive.questions.decoding import view as decoding_view
+from derive.questions.decoding.beam_sort import SortCost
+from derive.questions.decoding.search import Hypothesis, Step
 from derive.verify import Planned
 
 if TYPE_CHECKING:
@@ -526,7 +525,7 @@ class Decoding(Question[DecodingAnswer, decoding_view.DecodingView, decoding_vie
                 "tree": margin.random_tree(rng, spec, depth)}
 
     def misconceptions(self, config: Config) -> list[Misconception]:
-        from derive.questions.decoding_misconceptions import misconceptions  # it imports this module: imported late
+        from derive.questions.decoding.misconceptions import misconceptions  # it imports this module: imported late
 
         return misconceptions(config)
 

@@ -1,7 +1,7 @@
 """Question 4's views: what its solutions section and its question sheet print, as finished data.
 
-`view` turns a LoraAnswer into a LoraView, which templates/lora.tex.j2 prints as `v.*`;
-`prompt` turns the config's [lora] table into a LoraPrompt, which templates/sheet/lora.tex.j2
+`view` turns a LoraAnswer into a LoraView, which templates/lora/solutions.tex.j2 prints as `v.*`;
+`prompt` turns the config's [lora] table into a LoraPrompt, which templates/lora/sheet.tex.j2
 prints as `d.*`. Numbers come formatted by derive/latex/formatting.py, the modules' and
 methods' names from the model's one table (lora_model.NAMES), and every constant the prose
 restates (the default precision, the scales per matrix, the rule's share of the saving, the
@@ -22,10 +22,10 @@ from derive.config import LoraConfig
 from derive.latex.formatting import exact, fixed, spelled
 from derive.published import Section as Published
 from derive.published import o_form
-from derive.questions import lora_model as model
+from derive.questions.lora import model
 
 if TYPE_CHECKING:
-    from derive.questions.lora import LoraAnswer
+    from derive.questions.lora.question import LoraAnswer
 
 # Decimals of the figures: a module's frozen weights in MiB (the LFFN's are a few, the MHA's
 # many), the adapters in MiB, and two shares of the pass's operations in percent.
@@ -126,7 +126,7 @@ class ChoiceRow:
 
 @dataclass(frozen=True)
 class LoraView:
-    """Everything templates/lora.tex.j2 prints."""
+    """Everything templates/lora/solutions.tex.j2 prints."""
 
     names: Names
     scheme: Scheme
@@ -148,7 +148,7 @@ class LoraView:
 
 @dataclass(frozen=True)
 class LoraPrompt:
-    """Everything templates/sheet/lora.tex.j2 prints: the config's sizes and the question's terms."""
+    """Everything templates/lora/sheet.tex.j2 prints: the config's sizes and the question's terms."""
 
     names: Names
     precision: str

@@ -1,7 +1,7 @@
 """Question 1's views: the finished data its solutions section and its question sheet print.
 
-`view` turns a derived answer into a `NormalizationView` (templates/normalization.tex.j2),
-`prompt` a config into a `NormalizationPrompt` (templates/sheet/normalization.tex.j2). Both
+`view` turns a derived answer into a `NormalizationView` (templates/normalization/solutions.tex.j2),
+`prompt` a config into a `NormalizationPrompt` (templates/normalization/sheet.tex.j2). Both
 hold only formatted LaTeX (`Tex`), prose, numbers, flags, and the rows and matrices the shared
 macros print: the templates compute nothing. The figure's geometry (its cell size, where each
 cell is, which cells are shaded, which entries are written) is decided here.
@@ -21,7 +21,7 @@ from derive.config import Config
 from derive.latex import formatting, layout, notation
 from derive.published import Section as Published
 from derive.published import at, rationals, read
-from derive.questions.normalization import (
+from derive.questions.normalization.question import (
     AXES,
     KINDS,
     MOMENTS,

@@ -20,9 +20,10 @@ from derive.graded_parts import NUMBER, GradedPart, get
 from derive.latex.notation import Series, Subscripted
 from derive.latex.printer import tex
 from derive.published import Section
-from derive.questions import birnn_checks, birnn_view
 from derive.questions.base import Misconception, Question, Table
-from derive.questions.birnn_instance import (
+from derive.questions.birnn import checks as birnn_checks
+from derive.questions.birnn import view as birnn_view
+from derive.questions.birnn.instance import (
     DECIMALS,
     Evaluation,
     high_precision,
@@ -30,7 +31,7 @@ from derive.questions.birnn_instance import (
     rounded,
     working_precision,
 )
-from derive.questions.birnn_model import (
+from derive.questions.birnn.model import (
     INSTANCE,
     INSTANCE_KEYS,
     KEY,
@@ -217,7 +218,7 @@ class Birnn(Question[BirnnAnswer, birnn_view.BirnnView, birnn_view.BirnnPrompt])
                                                for k in INSTANCE_KEYS}}
 
     def misconceptions(self, config: Config) -> list[Misconception]:
-        from derive.questions.birnn_misconceptions import misconceptions  # it imports this module: imported late
+        from derive.questions.birnn.misconceptions import misconceptions  # it imports this module: imported late
 
         return misconceptions(config)
 
