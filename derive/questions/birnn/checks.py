@@ -63,7 +63,7 @@ from derive.questions.birnn.steps import work_check
 from derive.verify import Planned, compare, torch_job
 
 if TYPE_CHECKING:
-    from derive.questions.birnn.question import BirnnAnswer
+    from derive.questions.birnn.answer import BirnnAnswer
 
 STEP = "1e-30"  # the complex step h: the error of Im L(w + ih)/h is O(h^2)
 ENTRIES = 16  # per gradient: every entry up to d = 4, a seeded sample beyond
@@ -95,7 +95,7 @@ def shown(section: Section) -> Shown:
 
 def as_published(answer: BirnnAnswer) -> Section:
     """The answer's section of answers.json, serialized and parsed back (plan without a build)."""
-    from derive.questions.birnn.question import as_json  # it plans with this module: imported late
+    from derive.questions.birnn.answer import as_json  # it plans with this module: imported late
 
     return section_of(KEY, as_json(answer))
 

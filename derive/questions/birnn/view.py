@@ -25,9 +25,10 @@ from derive.latex.printer import tex
 from derive.published import Section, at, read
 from derive.questions.birnn import instance as birnn_instance
 from derive.questions.birnn import model as birnn_model
+from derive.questions.birnn.given import SHEET_MAX_HIDDEN, cells_width, given_cells, on_sheet
 
 if TYPE_CHECKING:
-    from derive.questions.birnn.question import BirnnAnswer, Edge, Graph, Node
+    from derive.questions.birnn.answer import BirnnAnswer, Edge, Graph, Node
 
 # --- The computational graph's layout ---------------------------------------------------------
 
@@ -189,11 +190,6 @@ def prompt(cfg: BirnnConfig) -> BirnnPrompt:
 
 # --- The instance on the question sheet -------------------------------------------------------
 
-SHEET_MAX_HIDDEN = 8  # the sheet prints an instance of d <= this whose matrices each fit a line
-SHEET_DECIMALS = 2  # entries are printed exactly, with at least this many decimals
-SHEET_LABEL_EM = 7.0  # a matrix's label and the space around it, on its line
-SHEET_SCALE = 0.9  # the instance is set in \small
-
 
 def given_labels(steps: int) -> dict[str, Tex]:
     """Each array's label on the sheet: the weights by their symbols, x and z by their rows."""
@@ -201,29 +197,6 @@ def given_labels(steps: int) -> dict[str, Tex]:
     return {**weights, "x": Tex(r"[x_1, \dots, x_T]^\top"), "z": Tex(r"[z_1, \dots, z_T]^\top"),
             "h0_f": formatting.exact(birnn_model.hf.at(0)),
             "h_end_b": formatting.exact(birnn_model.hb.at(steps + 1))}
-
-
-def given_cells(array: np.ndarray) -> list[list[Tex | None]]:
-    """The entries as printed, by rows; a vector (d x 1) as one row."""
-    rows = array.T if array.shape[1] == 1 else array
-    return [[formatting.exact_decimal(q, SHEET_DECIMALS) for q in row] for row in rows]
-
-
-def cells_width(cells: list[list[Tex | None]]) -> float:
-    """A bmatrix's estimated width in em of the body font, set in \\small (MatrixExcerpt.width's rule)."""
-    width = sum(max(layout.width_em(str(c)) for c in col) + 1.2 for col in zip(*cells, strict=True)) + 1.0
-    return width * SHEET_SCALE + SHEET_LABEL_EM
-
-
-def fits_a_line(cells: list[list[Tex | None]]) -> bool:
-    return all(c is not None for row in cells for c in row) and cells_width(cells) <= layout.TEXT_WIDTH_EM
-
-
-def on_sheet(values: dict[str, np.ndarray]) -> bool:
-    """Whether the question sheet prints this instance, so that 3.3's numbers are graded: d at
-    most SHEET_MAX_HIDDEN and every array, entries written out exactly, fitting a line."""
-    return values["W_f"].shape[0] <= SHEET_MAX_HIDDEN and all(
-        fits_a_line(given_cells(values[k])) for k in birnn_model.INSTANCE_KEYS)
 
 
 def instance_prompt(values: dict[str, np.ndarray], steps: int) -> InstancePrompt:

@@ -26,7 +26,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from derive.questions.decoding.question import DecodingAnswer
+    from derive.questions.decoding.answer import DecodingAnswer
     from derive.questions.decoding.search import Step
     from derive.variants_spec import VariantsSpec
 

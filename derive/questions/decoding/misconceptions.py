@@ -14,7 +14,7 @@ import sympy as sp
 from derive.config import Config
 from derive.questions.base import Misconception
 from derive.questions.decoding import search
-from derive.questions.decoding.question import BEAMS, KEY, N, T, t
+from derive.questions.decoding.answer import BEAMS, KEY, N, T, t
 from derive.questions.decoding.search import Hypothesis
 
 

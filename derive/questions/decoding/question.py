@@ -17,203 +17,33 @@ from typing import TYPE_CHECKING, Any
 
 import sympy as sp
 
-from derive import cache
 from derive.answer import Boxed, Check, Issued
-from derive.bigo import big_o
-from derive.config import Config, DecodingConfig
+from derive.config import Config
 from derive.graded_parts import EXACT, NUMBER, O_FORM, WORDS, GradedPart, get
 from derive.properties import Property
 from derive.published import Section, at, formula, o_form, section_of
-from derive.questions.base import Misconception, Part, Parts, Question, Table
+from derive.questions.base import Misconception, Question, Table
 from derive.questions.decoding import beam_sort, margin, reference, search
 from derive.questions.decoding import published as read_back
 from derive.questions.decoding import view as decoding_view
-from derive.questions.decoding.beam_sort import SortCost
-from derive.questions.decoding.search import Hypothesis, Step
+from derive.questions.decoding.search import Hypothesis
 from derive.verify import Planned
 
 if TYPE_CHECKING:
     from derive.variants_spec import VariantsSpec
-
-KEY = "decoding"  # the config section, the answers.json key, the templates' name
-N, T, B = read_back.N, read_back.T, read_back.B
-t, b = sp.symbols("t b", integer=True, positive=True)
-VARIABLES = [T, B, N]
-ORDER = [(B, N)]  # the beam is no wider than the vocabulary
-RATE = 10**18  # sequences scored per second: an exaflop machine spending one operation per sequence
-SECONDS_PER_YEAR = sp.Rational(36525, 100) * 86400
-AGE_OF_UNIVERSE_YEARS = sp.Rational(13787, 1000) * 10**9  # Planck 2018
-FEASIBILITY_LENGTHS = (5, 10, 20)  # the lengths T of 2.2's table, besides the config's own
-BEAMS = "beam"  # the beams' field of answers.json
-
-class DecodingParts(Parts):
-    count = Part("1", 2)  # how many sequences
-    impractical = Part("2", 2, cited=True)  # why enumerating them is impractical
-    complexity = Part("3", 3, cited=True)  # beam search's time and space
-    greedy = Part("4(a)", 2, inputs=("decoding.tree", "decoding.steps"))
-    beam = Part("4(b)", 8, inputs=("decoding.tree", "decoding.steps", "decoding.beam_width"))
-    search = Part("4")  # checks of greedy and beam search together
-    essay = Part("5", 3, cited=True)  # prose
-
-
-@dataclass(frozen=True)
-class CostModel:
-    """Operations of Algorithm 1 per step and in total, and its peak storage."""
-
-    per_step: dict[str, sp.Expr]
-    totals: dict[str, sp.Expr]
-    time: sp.Expr
-    space: sp.Expr
-    time_big_o: sp.Expr
-    space_big_o: sp.Expr
-
-
-@functools.lru_cache(maxsize=1)
-def cost_model() -> CostModel:
-    """A pure function of nothing but Algorithm 1: computed once per process, and kept in
-    derive's cache (derive/cache.py) across processes."""
-    return cache.cached("decoding-cost", None, _cost_model, CostModel, types=(CostModel,))
-
-
-def _cost_model() -> CostModel:
-    per_step = {
-        search.SCORES: sp.summation(sp.summation(1, (sp.Symbol("j"), 1, N)), (b, 1, B)),
-        search.COMPARISONS: sp.summation(B * N - b, (b, 1, B)),
-        search.WORDS_WRITTEN: sp.summation(t + 1, (b, 1, B)) + B * t,
-    }
-    totals = {k: sp.factor(sp.summation(v, (t, 1, T))) for k, v in per_step.items()}
-    time = sp.expand(sp.Add(*totals.values()))
-    space = B * N + B * (T + 1) + B * T + 2 * B  # the scores, w_{0:T}, the copies w~_{0:T-1}, l_{T-1} and l_T
-    return CostModel(per_step, totals, time, sp.expand(space), big_o(time, VARIABLES, ORDER),
-                     big_o(space, VARIABLES, ORDER))
-
-
-@dataclass(frozen=True)
-class Assumptions:
-    """What 2.2's estimates assume: the machine's rate, the year and the age of the universe."""
-
-    rate: int  # sequences scored per second
-    seconds_per_year: sp.Rational
-    universe_years: sp.Rational
-
-
-@dataclass(frozen=True)
-class Feasibility:
-    steps: int
-    count: int
-    log10: float
-    years: sp.Expr
-    universes: sp.Expr
-
-
-@dataclass(frozen=True)
-class Shortfall:
-    """Where greedy left the optimal path, and what the beam missed, from this tree's numbers."""
-
-    greedy_gap: sp.Rational
-    diverge_step: int | None
-    greedy_word: tuple[str, sp.Rational] | None
-    optimal_word: tuple[str, sp.Rational] | None
-    beam_found_optimum: bool
-    missed: list[tuple[Hypothesis, int]]  # better sequences outside the beam, and the step they were pruned
-
-
-@dataclass(frozen=True)
-class DecodingAnswer:
-    config: DecodingConfig
-    count: sp.Expr
-    count_no_bos: sp.Expr
-    assumptions: Assumptions
-    feasibility: list[Feasibility]
-    cost: CostModel
-    cost_numbers: dict[str, int]
-    sort_cost: SortCost  # the common implementation: sort all B*N candidates each step
-    sort_numbers: dict[str, int]
-    greedy: Hypothesis
-    greedy_steps: list[Step]
-    beams: list[Hypothesis]
-    beam_steps: list[Step]
-    ranking: list[Hypothesis]  # exhaustive, best first
-    literal_first: list[tuple[Hypothesis, int]]  # (hypothesis, copies kept)
-    shortfall: Shortfall
-
-    @property
-    def optimum(self) -> Hypothesis:
-        return self.ranking[0]
-
-
-def derive(config: Config) -> DecodingAnswer:
-    cfg = config.decoding
-    count = sp.Product(N, (t, 1, T)).doit()  # N choices at each of the T positions after <BOS>
-    count_no_bos = sp.Product(N - 1, (t, 1, T)).doit()
-    assumptions = Assumptions(RATE, SECONDS_PER_YEAR, AGE_OF_UNIVERSE_YEARS)
-    cost = cost_model()
-    at = {N: cfg.vocabulary_size, B: cfg.beam_width, T: cfg.steps}
-    numbers = {k: int(v.subs(at)) for k, v in cost.totals.items()}
-    numbers[search.SPACE] = int(cost.space.subs(at))
-    sort_cost = beam_sort.sort_cost()
-    sort_numbers = {key: int(v.subs(at)) for key, v in sort_cost.totals.items()}
-    best_greedy, greedy_steps = search.greedy(cfg.tree, cfg.steps)
-    beams, beam_steps = search.beam_search(cfg.tree, cfg.steps, cfg.beam_width)
-    ranking = search.exhaustive(cfg.tree, cfg.steps)
-    return DecodingAnswer(cfg, count, count_no_bos, assumptions, _feasibility(cfg, assumptions), cost, numbers,
-                          sort_cost, sort_numbers, best_greedy, greedy_steps, beams, beam_steps, ranking,
-                          search.literal_first_step(cfg.tree, cfg.beam_width),
-                          _shortfall(cfg, best_greedy, beams, beam_steps, ranking))
-
-
-def _feasibility(cfg: DecodingConfig, assumed: Assumptions) -> list[Feasibility]:
-    """2.2's table: N^T sequences for the lengths shown, in years and in ages of the universe."""
-    rows = []
-    for steps in sorted({*FEASIBILITY_LENGTHS, cfg.steps}):
-        total = cfg.vocabulary_size**steps
-        years = sp.Rational(total, assumed.rate) / assumed.seconds_per_year
-        rows.append(Feasibility(steps, total, float(sp.log(total, 10).evalf(15)), years,
-                                years / assumed.universe_years))
-    return rows
-
-
-def _shortfall(cfg: DecodingConfig, greedy: Hypothesis, beams: list[Hypothesis], steps: list[Step],
-               ranking: list[Hypothesis]) -> Shortfall:
-    best = ranking[0]
-    diverge = next((k for k in range(cfg.steps) if greedy.words[k] != best.words[k]), None)
-    gw = ow = None
-    if diverge is not None:
-        gw = (greedy.words[diverge], cfg.tree[greedy.words[: diverge + 1]])
-        ow = (best.words[diverge], cfg.tree[best.words[: diverge + 1]])
-    kept_words = {h.words for h in beams}
-    worst_kept = search.rank(beams[-1])  # the beams and the ranking are best first
-    missed = []
-    kept_by_step = [{k.words for k in s.kept} for s in steps]  # built once, not per hypothesis
-    for h in itertools.takewhile(lambda h: search.rank(h) < worst_kept, ranking):
-        if h.words not in kept_words:
-            pruned = next(s.t for s, kept in zip(steps, kept_by_step, strict=True) if h.words[: s.t] not in kept)
-            missed.append((h, pruned))
-    return Shortfall(best.score - greedy.score, None if diverge is None else diverge + 1, gw, ow,
-                     beams[0].words == best.words, missed)
-
-
-def _words(h: Hypothesis) -> dict[str, Any]:
-    return {"words": list(h.words), "log_likelihood": str(h.score)}
-
-
-def as_json(answer: DecodingAnswer) -> dict[str, Any]:
-    return {
-        "num_sequences": str(answer.count),
-        "num_sequences_without_repeated_bos": str(answer.count_no_bos),
-        "greedy": _words(answer.greedy),
-        BEAMS: [_words(h) for h in answer.beams],
-        "optimum": _words(answer.optimum),
-        "complexity": {
-            "time": f"O({answer.cost.time_big_o})",
-            "space": f"O({answer.cost.space_big_o})",
-            "time_exact": str(answer.cost.time),
-            "space_exact": str(answer.cost.space),
-            "selection": "the b-th largest score by a linear scan over the candidates not yet taken",
-            "sorted": beam_sort.as_json(answer.sort_cost),
-        },
-    }
-
+from derive.questions.decoding.answer import (
+    BEAMS,
+    KEY,
+    ORDER,
+    B,
+    DecodingAnswer,
+    DecodingParts,
+    N,
+    T,
+    as_json,
+    cost_model,
+    derive,
+)
 
 # --- Checks --------------------------------------------------------------------------------------
 

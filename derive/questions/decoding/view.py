@@ -25,7 +25,7 @@ from derive.questions.decoding import published as read_back
 from derive.questions.decoding.search import Candidate, Hypothesis, Path, Step
 
 if TYPE_CHECKING:
-    from derive.questions.decoding.question import DecodingAnswer, DecodingParts, Shortfall
+    from derive.questions.decoding.answer import DecodingAnswer, DecodingParts, Shortfall
 
 BILLION = 10**9  # 2.2 gives the age of the universe in billions of years
 ESTIMATE_DIGITS = 3  # 2.2's years and ages of the universe, 2.5's likelihood ratio

@@ -52,7 +52,7 @@ from derive.questions.lora.model import (
 from derive.verify import Planned, max_rel_error, torch_job
 
 if TYPE_CHECKING:
-    from derive.questions.lora.question import LoraAnswer
+    from derive.questions.lora.answer import LoraAnswer
 
 GRID = [(3, 4, 2, 1), (5, 6, 2, 2), (4, 8, 3, 3), (2, 5, 1, 2), (7, 3, 1, 1)]  # (n, d, r, h)
 BIT_WIDTHS = (2, 3, 4, 8, 16)  # m: every published formula is evaluated at each (and at the config's)
@@ -134,7 +134,7 @@ def plan(answer: LoraAnswer, config: Config, published: Section | None = None) -
 
 
 def _published(answer: LoraAnswer) -> Section:
-    from derive.questions.lora.question import as_json  # lora.py imports this module: imported late
+    from derive.questions.lora.answer import as_json  # lora.py imports this module: imported late
 
     return section_of(KEY, as_json(answer))
 

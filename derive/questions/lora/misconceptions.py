@@ -15,6 +15,7 @@ import sympy as sp
 
 from derive.config import Config
 from derive.questions.base import Misconception
+from derive.questions.lora.answer import choose
 from derive.questions.lora.model import (
     CHOICE_KEYS,
     KEY,
@@ -28,7 +29,6 @@ from derive.questions.lora.model import (
     point,
     with_ops,
 )
-from derive.questions.lora.question import choose
 
 
 def _time(cost: ModuleCost) -> str:

@@ -25,7 +25,7 @@ from derive.published import o_form
 from derive.questions.lora import model
 
 if TYPE_CHECKING:
-    from derive.questions.lora.question import LoraAnswer
+    from derive.questions.lora.answer import LoraAnswer
 
 # Decimals of the figures: a module's frozen weights in MiB (the LFFN's are a few, the MHA's
 # many), the adapters in MiB, and two shares of the pass's operations in percent.

@@ -12,7 +12,7 @@ import sympy as sp
 
 from derive.config import Config
 from derive.questions.base import Misconception
-from derive.questions.normalization.question import AXES, KINDS, field, over_axes
+from derive.questions.normalization.answer import AXES, KINDS, field, over_axes
 
 
 def _strings(array: np.ndarray) -> Any:

@@ -21,7 +21,7 @@ from derive.config import Config
 from derive.latex import formatting, layout, notation
 from derive.published import Section as Published
 from derive.published import at, rationals, read
-from derive.questions.normalization.question import (
+from derive.questions.normalization.answer import (
     AXES,
     KINDS,
     MOMENTS,
