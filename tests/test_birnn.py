@@ -13,9 +13,9 @@ from sympy.matrices.expressions.diagonal import DiagMatrix
 
 from derive import build, config
 from derive.errors import ConfigError
+from derive.questions.birnn import answer as q3a
 from derive.questions.birnn import checks as c3
 from derive.questions.birnn import model as m3
-from derive.questions.birnn import question as q3
 from derive.questions.birnn.instance import mp_values
 from derive.verify import resolve
 from tests.check_support import failed_names, failing
@@ -43,7 +43,7 @@ def _config(activation="tanh", **birnn):
 
 
 def test_graph_edges_are_the_assignment_dependencies():
-    g = q3.graph(4)
+    g = q3a.graph(4)
     assert set(g.edges) == c3.assignment_edges(4)
     assert (("h_b", 5), ("h_b", 4), "U_b") in g.edges and (("y", 2), ("L", 2), "") in g.edges
     assert ("h_f", 0) in g.nodes and ("h_b", 5) in g.nodes
@@ -51,10 +51,10 @@ def test_graph_edges_are_the_assignment_dependencies():
 
 
 def test_graph_labels_come_from_the_printer():
-    g = q3.graph(2)
+    g = q3a.graph(2)
     labels = {n: n.label for n in g.nodes}
-    assert labels[q3.Node("h_f", 0)] == "h^{(f)}_{0}" and labels[q3.Node("h_b", 3)] == "h^{(b)}_{3}"
-    assert labels[q3.Node("x", 1)] == "x_{1}" and labels[q3.Node("L", 2)] == "L_{2}"
+    assert labels[q3a.Node("h_f", 0)] == "h^{(f)}_{0}" and labels[q3a.Node("h_b", 3)] == "h^{(b)}_{3}"
+    assert labels[q3a.Node("x", 1)] == "x_{1}" and labels[q3a.Node("L", 2)] == "L_{2}"
     assert {e.weight: e.label for e in g.edges} == {"W_f": "W^{(f)}", "U_f": "U^{(f)}", "V_f": "V^{(f)}",
                                                     "W_b": "W^{(b)}", "U_b": "U^{(b)}", "V_b": "V^{(b)}", "": ""}
 
@@ -65,7 +65,7 @@ def test_drawn_edges_equal_the_model_edges():
     names = dict(re.findall(r"\\node\[n[^\]]*\] \((n\d+)\) at \([^)]*\) \{\$(.*?)\$\};", source))
     drawn = {(names[a], names[b], w) for a, w, b in
              re.findall(r"\\draw\[e\] \((n\d+)\) -- node\[[^\]]*\] \{\$(.*?)\$\} \((n\d+)\);", source)}
-    assert drawn == {(e.source.label, e.target.label, e.label) for e in q3.graph(3).edges}
+    assert drawn == {(e.source.label, e.target.label, e.label) for e in q3a.graph(3).edges}
     assert ("h^{(b)}_{4}", "h^{(b)}_{3}", "U^{(b)}") in drawn and ("y_{2}", "L_{2}", "") in drawn
 
 
@@ -82,7 +82,7 @@ PLANTS = {
 @pytest.mark.parametrize("activation", ["tanh", "sigmoid"])
 def test_checks_pass_on_the_derived_forms(activation):
     cfg = _config(activation)
-    assert failing(c3, q3.derive(cfg), cfg) == set()
+    assert failing(c3, q3a.derive(cfg), cfg) == set()
 
 
 @pytest.mark.parametrize("plant", PLANTS)
@@ -91,7 +91,7 @@ def test_planted_errors_fail_every_check(plant):
     gradient's closed form on its own (the plant changes only the forms under test: the model still
     evaluates, and the published instance values, evaluated from the right forms, pass theirs)."""
     cfg = _config()
-    answer = q3.derive(cfg)
+    answer = q3a.derive(cfg)
     change, key, jacobian = PLANTS[plant]
     wrong_forms = change(answer.derivation.forms)
     assert wrong_forms != answer.derivation.forms
@@ -166,14 +166,14 @@ def test_bad_input(load_text, text, message):
 def test_small_gradient_next_to_a_large_loss_passes_finite_differences():
     """Found by make stress: a gradient entry of 5e-4 beside a loss of 3.4 (float64 round-off)."""
     cfg = _config("sigmoid", hidden_size=1, steps=2, seed=947583)
-    answer = q3.derive(cfg)
+    answer = q3a.derive(cfg)
     assert abs(answer.evaluation.grad_U_f[0, 0]) < 1e-3 < answer.evaluation.loss
     assert failing(c3, answer, cfg) == set()
 
 
 def test_a_wrong_published_loss_is_caught():
     cfg = _config()
-    answer = q3.derive(cfg)
+    answer = q3a.derive(cfg)
     section = c3.as_published(answer)
     section["instance"]["loss"] *= 1.001
     # the document's loss, printed from the derivation, no longer says what answers.json says
@@ -186,7 +186,7 @@ def test_complex_step_matches_finite_differences_written_here():
     import mpmath
 
     cfg = _config("sigmoid", hidden_size=2, steps=3)
-    values = q3.derive(cfg).values
+    values = q3a.derive(cfg).values
     floats = {k: a.astype(float).reshape(-1) if k in ("h0_f", "h_end_b") else a.astype(float)
               for k, a in values.items()}
     with mpmath.workdps(c3.DIGITS):

@@ -13,8 +13,8 @@ import pytest
 
 from derive import build, certify, config
 from derive.questions import QUESTIONS
+from derive.questions.birnn import answer as q3a
 from derive.questions.birnn import checks as c3
-from derive.questions.birnn import question as q3
 from derive.questions.birnn.model import published_tex
 from derive.verify import resolve, torch_module
 
@@ -65,7 +65,7 @@ def _loss(v: dict[str, np.ndarray], activation: str) -> mpmath.mpc:
 def _reference(cfg: config.Config, digits: int) -> dict[str, object]:
     """The loss, and each gradient entry by a complex step of 1e-40, at `digits` digits: this
     file's own route to the values, then rounded to the nearest float64."""
-    values = q3.derive(cfg).values  # the instance's exact entries (inputs, not results)
+    values = q3a.derive(cfg).values  # the instance's exact entries (inputs, not results)
     with mpmath.workdps(digits):
         v = {k: [[mpmath.mpf(q.p) / q.q for q in row] for row in a.reshape(a.shape[0], -1).tolist()]
              for k, a in values.items()}
@@ -93,13 +93,13 @@ def test_what_is_published_is_the_high_precision_value_rounded_to_the_nearest_fl
 
 
 def test_the_saturated_instance_is_evaluated_with_more_digits():
-    assert q3.derive(CONFIGS["saturated"]).digits > c3.DIGITS == q3.derive(CONFIGS["default"]).digits
+    assert q3a.derive(CONFIGS["saturated"]).digits > c3.DIGITS == q3a.derive(CONFIGS["default"]).digits
 
 
 # --- Each check reads the published section ----------------------------------------------------------
 
 def _failing(cfg: config.Config, field: str, wrong: object) -> set[str]:
-    answer = q3.derive(cfg)
+    answer = q3a.derive(cfg)
     section = c3.as_published(answer)
     target = section
     *parents, last = field.split(".")
@@ -118,7 +118,7 @@ def _torch(*names: str) -> set[str]:
 @pytest.mark.parametrize("key", ["W_b", "U_f"])
 def test_a_published_gradient_is_compared_in_its_published_orientation(plant, key):
     cfg = CONFIGS["default"]
-    grad = np.array(BIRNN.section(q3.derive(cfg))["instance"][f"grad_{key}"])
+    grad = np.array(BIRNN.section(q3a.derive(cfg))["instance"][f"grad_{key}"])
     wrong: object
     if plant == "transposed":
         wrong = grad.T.tolist()
@@ -143,7 +143,7 @@ def test_a_published_gradient_is_compared_in_its_published_orientation(plant, ke
 def test_published_latex_of_a_closed_form_that_is_not_the_checked_form_fails_its_checks(field):
     """A character changed, or the LaTeX of another (wrong) form: every check of that form fails."""
     cfg = CONFIGS["default"]
-    forms = q3.derive(cfg).derivation.forms
+    forms = q3a.derive(cfg).derivation.forms
     names = {"jacobian_forward": {"Jacobian (forward) at the first step"},
              "jacobian_backward": {"Jacobian (backward) at the first step"}}
     for key in ("W_b", "U_f"):
@@ -178,9 +178,9 @@ CANCELLING = {"W_f": [[10]], "U_f": [[-2]], "V_f": [[-5]], "W_b": [[9]], "U_b": 
 
 def test_a_cancelled_loss_is_checked_against_float64_relative_to_its_terms_magnitudes():
     cfg = config.from_dict({"birnn": {"hidden_size": 1, "steps": 1, "instance": CANCELLING}}, DEFAULTS)
-    loss = BIRNN.section(q3.derive(cfg))["instance"]["loss"]
+    loss = BIRNN.section(q3a.derive(cfg))["instance"]["loss"]
     assert 0 < loss < 1e-100 and loss == _reference(cfg, 200)["loss"]
-    values = {k: a.astype(float) for k, a in q3.derive(cfg).values.items()}
+    values = {k: a.astype(float) for k, a in q3a.derive(cfg).values.items()}
     assert c3.loss_magnitude(values, "tanh") == pytest.approx((2 + 5 + 3) ** 2, rel=1e-12)
     assert "loss" not in _failing(cfg, "instance.loss", loss)
     assert "loss" in _failing(cfg, "instance.loss", 1e-6)
@@ -190,7 +190,7 @@ def test_a_cancelled_loss_is_checked_against_float64_relative_to_its_terms_magni
 
 def test_each_published_closed_form_is_boxed_as_published():
     cfg = CONFIGS["default"]
-    answer = q3.derive(cfg)
+    answer = q3a.derive(cfg)
     section = BIRNN.section(answer)
     boxes = BIRNN.boxed(section)
     assert [b.field for b in boxes] == ["birnn.jacobian_forward", "birnn.jacobian_backward", "birnn.grad_W_b",

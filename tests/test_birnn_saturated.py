@@ -10,8 +10,8 @@ import pytest
 import sympy as sp
 
 from derive import config
+from derive.questions.birnn import answer as q3a
 from derive.questions.birnn import checks as c3
-from derive.questions.birnn import question as q3
 from tests.check_support import run_checks
 
 DEFAULTS = config.parse_toml(config.default_text(), "default.toml")
@@ -27,7 +27,7 @@ def _instance(activation: str, d: int, steps: int, rng: np.random.Generator, bou
     return config.from_dict(raw, DEFAULTS)
 
 
-def _failures(cfg: config.Config, answer: q3.BirnnAnswer) -> list[str]:
+def _failures(cfg: config.Config, answer: q3a.BirnnAnswer) -> list[str]:
     return [f"{c.name}: {c.max_error:.3g} > {c.tolerance:.3g}" for c in run_checks(c3, answer, cfg)
             if hasattr(c, "passed") and not c.passed]
 
@@ -45,7 +45,7 @@ def _smallest(activation: str = "tanh") -> config.Config:
 @pytest.mark.parametrize("activation", ["tanh", "sigmoid"])
 def test_the_smallest_saturated_case_passes(activation):
     cfg = _smallest(activation)
-    assert _failures(cfg, q3.derive(cfg)) == []
+    assert _failures(cfg, q3a.derive(cfg)) == []
 
 
 @pytest.mark.parametrize("activation", ["tanh", "sigmoid"])
@@ -56,7 +56,7 @@ def test_random_instances_over_the_allowed_range_pass(activation, d, steps, boun
     failed = {}
     for k in range(count):
         cfg = _instance(activation, d, steps, rng, bound)
-        problems = _failures(cfg, q3.derive(cfg))
+        problems = _failures(cfg, q3a.derive(cfg))
         if problems:
             failed[k] = problems
     assert failed == {}
@@ -65,7 +65,7 @@ def test_random_instances_over_the_allowed_range_pass(activation, d, steps, boun
 def test_a_planted_error_on_the_saturated_case_is_still_caught():
     """The extra digits keep the tolerance at 1e-30 here: an error of 1e-20 is caught."""
     cfg = _smallest()
-    answer = q3.derive(cfg)
+    answer = q3a.derive(cfg)
     forms = answer.derivation.forms
     wrong = dataclasses.replace(forms, boundary_b=forms.boundary_b * (1 + sp.Rational(1, 10**20)))
     checks = c3.complex_step_checks(wrong, answer.derivation.activation, answer.values, 0, c3.as_published(answer))
@@ -79,7 +79,7 @@ def test_units_saturated_past_the_extra_digits_skip_the_check_and_say_why():
     instance = {**SMALLEST, "W_b": [[100]], "x": [[20]]}
     raw = {"birnn": {"activation": "sigmoid", "hidden_size": 1, "steps": 1, "instance": instance}}
     cfg = config.from_dict(raw, DEFAULTS)
-    answer = q3.derive(cfg)
+    answer = q3a.derive(cfg)
     results = c3.complex_step_checks(answer.derivation.forms, answer.derivation.activation, answer.values, 0,
                                      c3.as_published(answer))
     assert [type(r).__name__ for r in results] == ["Skipped", "Skipped", "Skipped"]

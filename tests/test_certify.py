@@ -12,14 +12,17 @@ import sympy as sp
 
 from derive import bigo, build, config, verify
 from derive.asymptotic import big_o_check
+from derive.questions.birnn import answer as q3a
 from derive.questions.birnn import checks as c3
-from derive.questions.birnn import question as q3
+from derive.questions.birnn import model as birnn_model
+from derive.questions.decoding import answer as q2a
 from derive.questions.decoding import question as q2
+from derive.questions.lora import answer as q4a
 from derive.questions.lora import checks as c4
 from derive.questions.lora import model as lora_model
-from derive.questions.lora import question as q4
 from derive.questions.lora.counted import Counter, Frozen, quantize
 from derive.questions.lora.model import LoraParts
+from derive.questions.normalization import answer as q1a
 from derive.questions.normalization import question as q1
 from tests.check_support import failing
 
@@ -86,7 +89,7 @@ def test_the_appendix_shows_the_count_and_names_what_is_not_certified():
 
 # --- O-forms on rays -------------------------------------------------------------------------------
 
-n, d, r, h = q4.n, q4.d, q4.r, q4.h
+n, d, r, h = lora_model.n, lora_model.d, lora_model.r, lora_model.h
 
 
 @pytest.mark.parametrize(
@@ -118,25 +121,25 @@ def test_big_o_check_reads_logarithms_on_the_counts_rays(form, passes):
 
 def _decoding_cost(**changes):
     cfg = config.load(None)
-    answer = q2.derive(cfg)
+    answer = q2a.derive(cfg)
     return failing(q2, dataclasses.replace(answer, cost=dataclasses.replace(answer.cost, **changes)), cfg)
 
 
 def test_wrong_decoding_o_forms_are_caught(no_torch):
-    T, B, N = q2.T, q2.B, q2.N
+    T, B, N = q2a.T, q2a.B, q2a.N
     assert "O-form of the time" in _decoding_cost(time_big_o=B**2 * N * T)
     assert "O-form of the time" in _decoding_cost(time_big_o=B**2 * N * T + B * T**2 + B * N * T)
     assert "O-form of the space" in _decoding_cost(space_big_o=B * N)
 
 
-@pytest.mark.parametrize(("field", "form"), [("time_big_o", q2.B * q2.N * q2.T),  # the log factor missing
-                                              ("per_step_big_o", q2.B * q2.N * sp.log(q2.B * q2.N) ** 2),
-                                              ("per_step_big_o", q2.B * q2.N * sp.log(q2.B * q2.N) + q2.B * q2.N),
-                                              ("per_step_big_o", q2.B * q2.N * sp.log(q2.B)),  # log B for log BN
-                                              ("time_big_o", q2.T * q2.B * q2.N * sp.log(q2.B))])
+@pytest.mark.parametrize(("field", "form"), [("time_big_o", q2a.B * q2a.N * q2a.T),  # the log factor missing
+                                              ("per_step_big_o", q2a.B * q2a.N * sp.log(q2a.B * q2a.N) ** 2),
+                                              ("per_step_big_o", q2a.B * q2a.N * sp.log(q2a.B * q2a.N) + q2a.B * q2a.N),
+                                              ("per_step_big_o", q2a.B * q2a.N * sp.log(q2a.B)),  # log B for log BN
+                                              ("time_big_o", q2a.T * q2a.B * q2a.N * sp.log(q2a.B))])
 def test_wrong_sort_based_o_forms_are_caught(no_torch, field, form):
     cfg = config.load(None)
-    answer = q2.derive(cfg)
+    answer = q2a.derive(cfg)
     wrong = dataclasses.replace(answer, sort_cost=dataclasses.replace(answer.sort_cost, **{field: form}))
     name = "sorting: O-form, time" if field == "time_big_o" else "sorting: O-form, per step"
     assert name in failing(q2, wrong, cfg)
@@ -144,15 +147,15 @@ def test_wrong_sort_based_o_forms_are_caught(no_torch, field, form):
 
 def test_a_wrong_count_without_bos_is_caught(no_torch):
     cfg = config.load(None)
-    answer = q2.derive(cfg)
-    wrong = dataclasses.replace(answer, count_no_bos=q2.N**q2.T)
+    answer = q2a.derive(cfg)
+    wrong = dataclasses.replace(answer, count_no_bos=q2a.N**q2a.T)
     assert "sequences without a repeated <BOS>" in failing(q2, wrong, cfg)
 
 
 @pytest.mark.parametrize("field", ["count", "log10", "years", "universes"])
 def test_a_wrong_feasibility_figure_is_caught(field):
     cfg = config.load(None)
-    answer = q2.derive(cfg)
+    answer = q2a.derive(cfg)
     row = answer.feasibility[1]
     wrong_row = dataclasses.replace(row, **{field: getattr(row, field) * 10 if field != "log10" else row.log10 + 0.01})
     wrong = dataclasses.replace(answer, feasibility=[answer.feasibility[0], wrong_row, *answer.feasibility[2:]])
@@ -162,7 +165,7 @@ def test_a_wrong_feasibility_figure_is_caught(field):
 @pytest.mark.parametrize("plant", ["kept flag", "order", "parent score"])
 def test_a_wrong_search_table_is_caught(plant):
     cfg = config.load(None)
-    answer = q2.derive(cfg)
+    answer = q2a.derive(cfg)
     step = answer.beam_steps[1]
     first, second, *rest = step.candidates
     if plant == "kept flag":
@@ -179,7 +182,7 @@ def test_a_wrong_search_table_is_caught(plant):
                                     {"optimal_word": ("a", sp.Rational(-1, 2))}, {"beam_found_optimum": False}])
 def test_a_wrong_comparison_of_greedy_and_beam_is_caught(change):
     cfg = config.load(None)
-    answer = q2.derive(cfg)
+    answer = q2a.derive(cfg)
     wrong = dataclasses.replace(answer, shortfall=dataclasses.replace(answer.shortfall, **change))
     assert "what greedy and the beam missed" in failing(q2, wrong, cfg)
 
@@ -195,7 +198,7 @@ def test_an_o_reduction_that_keeps_the_wrong_terms_is_caught(monkeypatch, fresh_
     """bigo.py reducing without r <= d keeps the adapters' n d r next to n d^2."""
     monkeypatch.setattr(lora_model, "big_o", lambda expr, variables, order=(): bigo.big_o(expr, variables, ()))
     cfg = config.load(None)
-    failed = failing(c4, q4.derive(cfg), cfg)
+    failed = failing(c4, q4a.derive(cfg), cfg)
     assert {"LFFN LoRA: O-form of the time", "MHA QLoRA: O-form of the time"} <= failed
 
 
@@ -203,7 +206,7 @@ def test_an_o_reduction_that_keeps_the_wrong_terms_is_caught(monkeypatch, fresh_
 
 def _cost(key, **changes):
     cfg = config.load(None)
-    answer = q4.derive(cfg)
+    answer = q4a.derive(cfg)
     wrong = dataclasses.replace(answer, costs={**answer.costs, key: dataclasses.replace(answer.costs[key], **changes)})
     return failing(c4, wrong, cfg)
 
@@ -226,8 +229,8 @@ def test_a_missing_scale_per_matrix_is_caught(no_torch):
                                                     ("both", "ffn", "qlora")])
 def test_a_flipped_choice_is_caught(no_torch, cond, mod, method):
     cfg = config.load(None)
-    answer = q4.derive(cfg)
-    choice = {**answer.choice, cond: {**answer.choice[cond], mod: q4.Choice(method, "planted")}}
+    answer = q4a.derive(cfg)
+    choice = {**answer.choice, cond: {**answer.choice[cond], mod: q4a.Choice(method, "planted")}}
     assert "choice table" in failing(c4, dataclasses.replace(answer, choice=choice), cfg)
 
 
@@ -237,7 +240,7 @@ def test_a_flipped_choice_is_caught(no_torch, cond, mod, method):
                                                      ("adapter_share", "ffn", 0.5)])
 def test_a_wrong_quoted_figure_is_caught(no_torch, figure, key, factor):
     cfg = config.load(None)
-    answer = q4.derive(cfg)
+    answer = q4a.derive(cfg)
     figures = {**answer.figures, figure: {**answer.figures[figure], key: answer.figures[figure][key] * factor}}
     assert "figures quoted for the model" in failing(c4, dataclasses.replace(answer, figures=figures), cfg)
 
@@ -266,7 +269,7 @@ def test_the_qlora_pass_computes_with_its_m_bit_planes():
 def test_published_instance_values_that_differ_from_the_high_precision_ones_are_caught():
     """A loss off by 1e-9 (relative): the float64 forward pass and the high-precision one both see it."""
     cfg = config.load(None)
-    answer = q3.derive(cfg)
+    answer = q3a.derive(cfg)
     wrong = dataclasses.replace(answer, evaluation=dataclasses.replace(answer.evaluation,
                                                                        loss=answer.evaluation.loss * (1 + 1e-9)))
     assert failing(c3, wrong, cfg) == {"loss", c3.PUBLISHED_VS_HIGH_PRECISION}
@@ -275,10 +278,10 @@ def test_published_instance_values_that_differ_from_the_high_precision_ones_are_
 @pytest.mark.parametrize("plant", ["shifted recurrence", "missing loss edge"])
 def test_a_wrong_graph_is_caught(plant):
     cfg = config.load(None)
-    answer = q3.derive(cfg)
+    answer = q3a.derive(cfg)
     edges = list(answer.graph.edges)
     if plant == "shifted recurrence":  # h^(f)_1 feeding h^(f)_3
-        shifted = [e._replace(source=q3.Node("h_f", 1)) if e.target == ("h_f", 3) and e.weight == "U_f" else e
+        shifted = [e._replace(source=q3a.Node("h_f", 1)) if e.target == ("h_f", 3) and e.weight == "U_f" else e
                    for e in edges]
         assert shifted != edges
         edges = shifted
@@ -291,10 +294,10 @@ def test_a_wrong_graph_is_caught(plant):
 @pytest.mark.parametrize(("direction", "plant"), [("forward", "transposed"), ("backward", "no diag")])
 def test_a_wrong_jacobian_is_caught_even_with_one_step(load_text, direction, plant):
     cfg = load_text(ONE_STEP)
-    answer = q3.derive(cfg)
+    answer = q3a.derive(cfg)
     forms = answer.derivation.forms
     key = "jac_f" if direction == "forward" else "jac_b"
-    wrong_form = getattr(forms, key).T if plant == "transposed" else q3.U_b
+    wrong_form = getattr(forms, key).T if plant == "transposed" else birnn_model.U_b
     wrong = dataclasses.replace(answer, derivation=dataclasses.replace(
         answer.derivation, forms=dataclasses.replace(forms, **{key: wrong_form})))
     assert f"Jacobian ({direction}) at the first step" in failing(c3, wrong, cfg)
@@ -305,7 +308,7 @@ def test_a_wrong_jacobian_is_caught_even_with_one_step(load_text, direction, pla
 @pytest.mark.parametrize("plant", ["wrong divisor", "wrong approximation"])
 def test_a_wrong_step_of_the_work_is_caught(plant):
     cfg = config.load(None)
-    answer = q1.derive(cfg)
+    answer = q1a.derive(cfg)
     stat = answer.statistic("layer")
     group = stat.groups[0]
     if plant == "wrong divisor":  # sum of squares over m + 1 in the middle row

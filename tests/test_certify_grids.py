@@ -15,19 +15,21 @@ from derive.answer import Check, Tex
 from derive.asymptotic import big_o_check
 from derive.latex import formatting
 from derive.published import section_of
+from derive.questions.birnn import answer as q3a
 from derive.questions.birnn import checks as c3
-from derive.questions.birnn import question as q3
 from derive.questions.birnn import view as birnn_view
 from derive.questions.birnn.instance import Precision
 from derive.questions.birnn.model import derive_forms, gb, gf
 from derive.questions.birnn.steps import work_check
+from derive.questions.decoding import answer as q2a
 from derive.questions.decoding import question as q2
 from derive.questions.decoding import search
 from derive.questions.decoding import view as decoding_view
+from derive.questions.lora import answer as q4a
 from derive.questions.lora import checks as c4
-from derive.questions.lora import question as q4
 from derive.questions.lora import view as lora_view
 from derive.questions.lora.model import LoraParts
+from derive.questions.normalization import answer as q1a
 from derive.questions.normalization import question as q1
 from derive.questions.normalization import view as normalization_view
 from tests.check_support import failing, run_checks
@@ -78,8 +80,8 @@ def default():
 
 @pytest.fixture(scope="module")
 def decoding_section(default):
-    answer = q2.derive(default)
-    return section_of(q2.KEY, q2.as_json(answer))
+    answer = q2a.derive(default)
+    return section_of(q2a.KEY, q2a.as_json(answer))
 
 
 def test_count_checks_pass_on_the_printed_grid(decoding_section):
@@ -95,7 +97,7 @@ def test_count_checks_on_a_grid_not_as_printed_fail(monkeypatch, decoding_sectio
 
 def test_a_dead_beam_started_near_zero_is_caught(monkeypatch, default):
     """The seeded model's log p spans (-20, 0]: beams started at -1 outrank live candidates."""
-    answer = q2.derive(default)
+    answer = q2a.derive(default)
     assert "sorting: the beams kept" not in failing(q2, answer, default)
     monkeypatch.setattr(search, "DEAD_BEAM_SCORE", -1)
     assert "sorting: the beams kept" in failing(q2, answer, default)
@@ -116,7 +118,7 @@ def test_a_row_left_unevaluated_but_counted_fails():
 
 @pytest.fixture(scope="module")
 def birnn(default):
-    return q3.derive(default)
+    return q3a.derive(default)
 
 
 def _named(results, name):
@@ -148,7 +150,7 @@ def test_the_printed_instance_and_figure_pass(birnn):
 
 
 def test_a_printed_gradient_that_is_not_the_published_one_fails(monkeypatch, birnn):
-    monkeypatch.setattr(q3.BirnnAnswer, "grad_matrix", lambda self, key: sp.ImmutableMatrix(
+    monkeypatch.setattr(q3a.BirnnAnswer, "grad_matrix", lambda self, key: sp.ImmutableMatrix(
         self.evaluation.grad_W_b.tolist()))  # grad U_f printed as grad W_b's
     assert not c3.printed_check(birnn, c3.as_published(birnn)).passed
 
@@ -171,7 +173,7 @@ def test_gradients_said_side_by_side_that_do_not_fit_fail(monkeypatch, birnn):
 
 @pytest.fixture(scope="module")
 def normalization(default):
-    return q1.derive(default)
+    return q1a.derive(default)
 
 
 def test_the_printed_figure_and_work_pass(normalization):
@@ -229,16 +231,16 @@ def test_a_method_text_naming_another_function_fails(monkeypatch, default, norma
     def spread(a, *args, **kwargs):  # the variance, under another name than the text's numpy.var
         return variance(a, *args, **kwargs)
 
-    assert not failing(q1, normalization, default) & {f"{k} variance" for k in q1.KINDS}
+    assert not failing(q1, normalization, default) & {f"{k} variance" for k in q1a.KINDS}
     monkeypatch.setattr(np, "var", spread)
-    assert failing(q1, normalization, default) >= {f"{k} variance" for k in q1.KINDS}
+    assert failing(q1, normalization, default) >= {f"{k} variance" for k in q1a.KINDS}
 
 
 # --- 4.4: the table and the figures as printed -----------------------------------------------------
 
 @pytest.fixture(scope="module")
 def lora(default):
-    return q4.derive(default)
+    return q4a.derive(default)
 
 
 def _lora_printed(answer, default):
@@ -285,7 +287,7 @@ def test_figures_and_wording_not_as_measured_fail(monkeypatch, lora, default, na
 # --- 2.3: Algorithm 1 taken literally, as printed --------------------------------------------------
 
 def test_the_printed_literal_search_passes(default):
-    assert q2._literal_check(q2.derive(default)).passed
+    assert q2._literal_check(q2a.derive(default)).passed
 
 
 @pytest.mark.parametrize("change", [
@@ -298,7 +300,7 @@ def test_the_printed_literal_search_passes(default):
 def test_a_literal_search_printed_otherwise_fails(monkeypatch, default, change):
     literal = decoding_view._literal
     monkeypatch.setattr(decoding_view, "_literal", lambda answer: change(literal(answer)))
-    assert not q2._literal_check(q2.derive(default)).passed
+    assert not q2._literal_check(q2a.derive(default)).passed
 
 
 # --- 3.2: the recursions' successor ----------------------------------------------------------------

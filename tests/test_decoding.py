@@ -14,13 +14,14 @@ from hypothesis import strategies as st
 
 from derive import config
 from derive.errors import ConfigError
+from derive.questions.decoding import answer as q2a
 from derive.questions.decoding import beam_sort, search
 from derive.questions.decoding import question as q2
 from tests.check_support import failing
 
 
 def test_default_tree_results():
-    a = q2.derive(config.load(None))
+    a = q2a.derive(config.load(None))
     assert (a.greedy.words, a.greedy.score) == (("the", "cat", "sat"), sp.Rational(-12, 5))
     assert [(h.words, h.score) for h in a.beams] == [
         (("a", "dog", "barked"), sp.Rational(-3, 2)), (("the", "cat", "sat"), sp.Rational(-12, 5))]
@@ -30,8 +31,8 @@ def test_default_tree_results():
 
 
 def test_cost_model_formulas():
-    c = q2.cost_model()
-    N, T, B = q2.N, q2.T, q2.B
+    c = q2a.cost_model()
+    N, T, B = q2a.N, q2a.T, q2a.B
     assert sp.expand(c.totals[search.COMPARISONS] - T * (B**2 * N - B * (B + 1) / 2)) == 0
     assert sp.expand(c.totals[search.WORDS_WRITTEN] - B * T * (T + 2)) == 0
     assert c.time_big_o == B**2 * N * T + B * T**2
@@ -40,7 +41,7 @@ def test_cost_model_formulas():
 
 def test_sort_cost_formulas():
     s = beam_sort.sort_cost()
-    N, T, B = q2.N, q2.T, q2.B
+    N, T, B = q2a.N, q2a.T, q2a.B
     # the worst case of top-down merge sort on n = 1..16 items (OEIS A001855)
     assert [int(s.worst_case.subs(beam_sort.n, m)) for m in range(1, 17)] == [
         0, 1, 3, 5, 8, 11, 14, 17, 21, 25, 29, 33, 37, 41, 45, 49]
@@ -48,7 +49,7 @@ def test_sort_cost_formulas():
     assert s.totals[search.SCORES] == B * N * T
     assert s.per_step_big_o == B * N * sp.log(B * N)
     assert s.time_big_o == B * N * T * sp.log(B * N)
-    assert q2.as_json(q2.derive(config.load(None)))["complexity"]["sorted"]["time"] == "O(B*N*T*log(B*N))"
+    assert q2a.as_json(q2a.derive(config.load(None)))["complexity"]["sorted"]["time"] == "O(B*N*T*log(B*N))"
 
 
 def _plant_sort(answer, **fields):
@@ -62,7 +63,7 @@ O_FORM_CHECK = f"sorting: counts / O-form at most {beam_sort.BOUND_FACTOR} (log 
 
 def test_checks_pass():
     cfg = config.load(None)
-    assert failing(q2, q2.derive(cfg), cfg) == set()
+    assert failing(q2, q2a.derive(cfg), cfg) == set()
 
 
 def _plant_cost(cost, **totals):
@@ -79,23 +80,23 @@ def _plant_step(answer, change):
 @pytest.mark.parametrize(
     ("plant", "caught"),
     [
-        (lambda a: dataclasses.replace(a, count=q2.N ** (q2.T + 1)), "number of sequences"),
-        (lambda a: dataclasses.replace(a, cost=_plant_cost(a.cost, **{search.COMPARISONS: q2.B**2 * q2.N * q2.T})),
+        (lambda a: dataclasses.replace(a, count=q2a.N ** (q2a.T + 1)), "number of sequences"),
+        (lambda a: dataclasses.replace(a, cost=_plant_cost(a.cost, **{search.COMPARISONS: q2a.B**2 * q2a.N * q2a.T})),
          "Algorithm 1: comparisons"),
-        (lambda a: dataclasses.replace(a, cost=_plant_cost(a.cost, **{search.WORDS_WRITTEN: q2.B * q2.T**2})),
+        (lambda a: dataclasses.replace(a, cost=_plant_cost(a.cost, **{search.WORDS_WRITTEN: q2a.B * q2a.T**2})),
          "Algorithm 1: words written"),
-        (lambda a: dataclasses.replace(a, cost=dataclasses.replace(a.cost, space=q2.B * q2.N)), "Algorithm 1: space"),
-        (lambda a: dataclasses.replace(a, cost=_plant_cost(a.cost, **{search.SCORES: q2.N * q2.T})),
+        (lambda a: dataclasses.replace(a, cost=dataclasses.replace(a.cost, space=q2a.B * q2a.N)), "Algorithm 1: space"),
+        (lambda a: dataclasses.replace(a, cost=_plant_cost(a.cost, **{search.SCORES: q2a.N * q2a.T})),
          "Algorithm 1: scores"),
         (lambda a: _plant_sort(a, worst_case=beam_sort.n * beam_sort.LEVELS), "sorting: merge-sort worst case W(n)"),
         (lambda a: _plant_sort(a, worst_case=beam_sort.n * beam_sort.LEVELS - 2**beam_sort.LEVELS),
          "sorting: W(n) solves its recurrence"),
         (lambda a: _plant_sort(a, powers_of_two=beam_sort.k * 2**beam_sort.k), "sorting: W(n) solves its recurrence"),
-        (lambda a: _plant_sort(a, totals={beam_sort.SORT_COMPARISONS: q2.T * q2.B * q2.N}),
+        (lambda a: _plant_sort(a, totals={beam_sort.SORT_COMPARISONS: q2a.T * q2a.B * q2a.N}),
          "sorting: comparisons on worst-case inputs"),
-        (lambda a: _plant_sort(a, totals={search.SCORES: q2.N * q2.T}), "sorting: scores"),
-        (lambda a: _plant_sort(a, time_big_o=q2.B * q2.N * q2.T), O_FORM_CHECK),
-        (lambda a: _plant_sort(a, time_big_o=q2.B * q2.N * q2.T * sp.log(q2.B)), O_FORM_CHECK),
+        (lambda a: _plant_sort(a, totals={search.SCORES: q2a.N * q2a.T}), "sorting: scores"),
+        (lambda a: _plant_sort(a, time_big_o=q2a.B * q2a.N * q2a.T), O_FORM_CHECK),
+        (lambda a: _plant_sort(a, time_big_o=q2a.B * q2a.N * q2a.T * sp.log(q2a.B)), O_FORM_CHECK),
         (lambda a: dataclasses.replace(a, assumptions=dataclasses.replace(a.assumptions, rate=10**17)),
          "sequences, years and universes"),
         (lambda a: dataclasses.replace(a, assumptions=dataclasses.replace(a.assumptions, universe_years=13 * 10**9)),
@@ -131,7 +132,7 @@ def _plant_step(answer, change):
 )
 def test_planted_errors_are_caught(plant, caught):
     cfg = config.load(None)
-    assert caught in failing(q2, plant(q2.derive(cfg)), cfg)
+    assert caught in failing(q2, plant(q2a.derive(cfg)), cfg)
 
 
 def _worst_first(items, count):
@@ -152,7 +153,7 @@ def test_an_instrument_that_searches_wrong_is_caught(monkeypatch, name, value, c
     """The counts of a run are only worth something if the run is a search that works."""
     monkeypatch.setattr(search, name, value)
     cfg = config.load(None)
-    assert caught in failing(q2, q2.derive(cfg), cfg)
+    assert caught in failing(q2, q2a.derive(cfg), cfg)
 
 
 # --- Property tests: an independent brute force, written here ---------------------------------
@@ -242,10 +243,10 @@ def test_the_literal_search_holds_copies_once_and_keeps_what_every_copy_would(ca
 
 
 def test_algorithm1_counts_match_formulas_beyond_the_checked_grid():
-    c = q2.cost_model()
+    c = q2a.cost_model()
     for steps, width, vocab in itertools.product((5,), (4,), (6, 7)):
         _, counter = search.algorithm1(lambda p, j: float((hash(p) + j) % 7), vocab, steps, width)
-        at = {q2.T: steps, q2.B: width, q2.N: vocab}
+        at = {q2a.T: steps, q2a.B: width, q2a.N: vocab}
         assert counter.comparisons == c.totals[search.COMPARISONS].subs(at)
         assert counter.peak_space == c.space.subs(at)
 
@@ -313,6 +314,6 @@ def test_the_largest_beam_costs_what_its_candidates_cost(load_text):
     """B = 10^6 over 30 first words: built as copies this took minutes and gigabytes."""
     words = "".join(f'"w{i:02}" = -4\n' for i in range(30))
     cfg = load_text(f"[decoding]\nbeam_width = 1000000\n[decoding.tree]\n{words}")
-    answer = q2.derive(cfg)
+    answer = q2a.derive(cfg)
     assert [(h.words, copies) for h, copies in answer.literal_first] == [(("w00",), 10**6)]
     assert [h.words for h in answer.beams] == [(f"w{i:02}",) for i in range(30)]

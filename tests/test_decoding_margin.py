@@ -11,8 +11,8 @@ import sympy as sp
 
 from derive import config
 from derive.questions import QUESTIONS
+from derive.questions.decoding import answer as decodinga
 from derive.questions.decoding import margin
-from derive.questions.decoding import question as decoding
 from derive.variants import proved
 
 SPEC = config.load(None).variants
@@ -37,7 +37,7 @@ PLANTED = {
 @pytest.mark.parametrize("name", PLANTED)
 def test_a_tie_at_each_kind_of_decision_is_refused(load_text, name):
     text, where = PLANTED[name]
-    answer = decoding.derive(load_text(f"[decoding]\n{text}"))
+    answer = decodinga.derive(load_text(f"[decoding]\n{text}"))
     assert [d.what for d in margin.decisions(answer) if d.gap < SPEC.decoding.margin] == [where]
     assert min(d.gap for d in margin.decisions(answer) if d.what != where) >= Fraction(2, 10)
     assert margin.closest(answer).what == where
@@ -51,7 +51,7 @@ def test_a_margin_of_one_hundredth_accepts_a_step_won_by_one_hundredth(load_text
 
 
 def test_the_default_tree_is_unambiguous_and_its_decisions_are_the_ones_it_shows():
-    answer = decoding.derive(config.load(None))
+    answer = decodinga.derive(config.load(None))
     # greedy: "the" over "a" (0.7), "the cat" over "the dog" (0.1), "sat" over "ran" (0.3); the
     # beam's cut at depth 2 keeps "the cat" (-1.5) over "the dog" (-1.6), at depth 3 "the cat sat"
     # (-2.4) over "the cat ran" (-2.7); the optimum "a dog barked" (-1.5) over "the dog ran" (-2.2)
@@ -70,7 +70,7 @@ TIE_DECIDES = ('beam_width = 2\n[decoding.tree]\n"a" = -0.7\n"b" = -1\n"a w" = -
 
 def test_a_comparison_that_holds_only_under_the_tie_break_rule_is_not_claimed(load_text):
     cfg = load_text(f"[decoding]\n{TIE_DECIDES}")
-    answer = decoding.derive(cfg)
+    answer = decodinga.derive(cfg)
     assert answer.beams[0].score < answer.optimum.score  # what the lexicographic rule gives
     assert proved(cfg, "decoding", ["beam_misses_optimum", "greedy_not_best_beam", "greedy_not_optimal",
                                     "unambiguous"], SPEC) == {
@@ -87,7 +87,7 @@ def test_drawn_trees_are_unambiguous_by_construction(load_text, width, branching
     decided = 0
     for seed in range(40):
         table = q.randomize(random.Random(seed), spec) | {"beam_width": width}
-        answer = decoding.derive(config.from_dict({"decoding": table}, defaults))
+        answer = decodinga.derive(config.from_dict({"decoding": table}, defaults))
         assert margin.unambiguous(answer, spec), (seed, table)
         found = margin.decisions(answer)
         assert all(d.gap >= spec.decoding.margin for d in found), (seed, table)
@@ -122,7 +122,7 @@ def test_an_unambiguous_answer_is_the_same_under_every_tie_break_and_rounding(lo
     for seed in range(15):
         table = QUESTIONS["decoding"].randomize(random.Random(seed), spec)
         cfg = config.from_dict({"decoding": table}, defaults)
-        answer = decoding.derive(cfg)
+        answer = decodinga.derive(cfg)
         assert margin.unambiguous(answer, spec)
         tree, steps = cfg.decoding.tree, cfg.decoding.steps
         derived = ([answer.greedy.words], sorted(h.words for h in answer.beams), answer.optimum.words)

@@ -14,8 +14,8 @@ from derive.latex import treefig
 from derive.latex.render import MACROS, environment, render
 from derive.questions import QUESTIONS
 from derive.questions.base import Heading, PartIds
+from derive.questions.decoding import answer as q2a
 from derive.questions.decoding import beam_sort, search
-from derive.questions.decoding import question as q2
 from derive.questions.decoding import view as decoding_view
 from tests.view_support import assert_plain
 
@@ -92,7 +92,7 @@ def test_the_decoding_macros_only_print():
 def test_number_title_ids_and_points_come_from_the_heading():
     cfg = config.load(None)
     issued = {name: dataclasses.replace(part.issue("7"), points=part.points + 10)
-              for name, part in q2.DecodingParts.declared().items()}
+              for name, part in q2a.DecodingParts.declared().items()}
     heading = Heading("7", "Search", PartIds(issued), 99)
     section = render("decoding/solutions.tex.j2", heading=heading, v=DECODING.view(DECODING.derive(cfg), True))
     sheet = render("decoding/sheet.tex.j2", heading=heading, d=DECODING.prompt(cfg))
@@ -112,15 +112,15 @@ def fresh_costs(monkeypatch):
     """The cost models are computed once per process and kept in derive's cache folder under
     their source's digest: again with a patched name (the folder left aside), and after it."""
     monkeypatch.setattr(cache, "_enabled", False)
-    q2.cost_model.cache_clear()
+    q2a.cost_model.cache_clear()
     yield
-    q2.cost_model.cache_clear()
+    q2a.cost_model.cache_clear()
 
 
 @pytest.mark.parametrize(("module", "name", "value", "shown"), [
-    (q2, "RATE", 10**15, ["scores $10^{15}$ sequences per second", "time at $10^{15}$/s (years)"]),
-    (q2, "AGE_OF_UNIVERSE_YEARS", sp.Rational(138, 10) * 10**9, ["age of the universe: 13.8 billion years"]),
-    (q2, "FEASIBILITY_LENGTHS", (7,), ["\\midrule\n3 & $10^{14.1}$", "\n7 & $10^{32.9}$", "\\\\\n\\bottomrule"]),
+    (q2a, "RATE", 10**15, ["scores $10^{15}$ sequences per second", "time at $10^{15}$/s (years)"]),
+    (q2a, "AGE_OF_UNIVERSE_YEARS", sp.Rational(138, 10) * 10**9, ["age of the universe: 13.8 billion years"]),
+    (q2a, "FEASIBILITY_LENGTHS", (7,), ["\\midrule\n3 & $10^{14.1}$", "\n7 & $10^{32.9}$", "\\\\\n\\bottomrule"]),
     (search, "DEAD_BEAM_SCORE", -(10**6), ["a score of $-10^{6}$ at the start"]),
     (beam_sort, "RECURRENCE_UP_TO", 1024, ["the recurrence for $n \\le 1024$"]),
     (beam_sort, "EXHAUSTIVE_UP_TO", 7, ["every input order for $n \\le 7$"]),
@@ -147,7 +147,8 @@ def test_the_checks_and_the_prose_name_the_operations_alike(monkeypatch, fresh_c
 
 
 def test_the_beams_field_is_named_once(monkeypatch):
-    monkeypatch.setattr(q2, "BEAMS", "beams")
+    for module in (q2a, q2):  # where it is defined, and where the checks' fields import it
+        monkeypatch.setattr(module, "BEAMS", "beams")
     answer = DECODING.derive(_load(WIDE))
     assert "beams" in DECODING.as_json(answer)
     assert r"under \texttt{decoding.\allowbreak{}beams})" in build.question_source(DECODING, answer, True)

@@ -11,6 +11,7 @@ import sympy as sp
 
 from derive import config, crosscheck
 from derive.errors import ConfigError
+from derive.questions.lora import answer as q4a
 from derive.questions.lora import checks as c4
 from derive.questions.lora import model as lora_model
 from derive.questions.lora import question as q4
@@ -46,7 +47,7 @@ def test_big_o(module, method, time_o, space_o):
 
 
 def test_choice_table():
-    choice = q4.as_json(q4.derive(config.load(None)))["choice"]
+    choice = q4a.as_json(q4a.derive(config.load(None)))["choice"]
     assert choice == {"memory_limit": {"mha": "QLoRA", "lffn": "QLoRA"},
                       "faster_inference": {"mha": "LoRA", "lffn": "LoRA"},
                       "both": {"mha": "QLoRA", "lffn": "LoRA"}}
@@ -54,7 +55,7 @@ def test_choice_table():
 
 def test_checks_pass():
     cfg = config.load(None)
-    assert failing(c4, q4.derive(cfg), cfg) == set()
+    assert failing(c4, q4a.derive(cfg), cfg) == set()
 
 
 def _drop(cost, predicate):
@@ -79,7 +80,7 @@ PLANTS = {
 def test_planted_errors_are_caught(plant):
     key, change, caught = PLANTS[plant]
     cfg = config.load(None)
-    answer = q4.derive(cfg)
+    answer = q4a.derive(cfg)
     wrong = dataclasses.replace(answer, costs={**answer.costs, key: change(answer.costs[key])})
     failed = failing(c4, wrong, cfg)
     assert caught in failed
@@ -111,9 +112,9 @@ def _edit_model(monkeypatch, name, value):
                                                        ("RANK_MULTIPLE", 3, "figures quoted for the model")])
 def test_a_wrong_model_constant_is_caught(monkeypatch, name, value, caught):
     cfg = config.load(None)
-    right = q4.derive(cfg)
+    right = q4a.derive(cfg)
     _edit_model(monkeypatch, name, value)
-    wrong = q4.derive(cfg)
+    wrong = q4a.derive(cfg)
     assert (wrong.choice, wrong.figures) != (right.choice, right.figures)  # the derivation moved
     assert caught in failing(c4, wrong, cfg)
 
@@ -136,7 +137,7 @@ def test_bad_input(load_text, text, message):
 @pytest.mark.skipif(torch_module() is None, reason=no_torch())
 def test_a_wrong_space_formula_is_caught_by_torch():
     cfg = config.load(None)
-    answer = q4.derive(cfg)
+    answer = q4a.derive(cfg)
     key = ("mha", "lora")
     wrong_cost = dataclasses.replace(answer.costs[key], trainable=2 * h * d * r)  # adapters on one projection only
     wrong = dataclasses.replace(answer, costs={**answer.costs, key: wrong_cost})
@@ -197,6 +198,6 @@ def test_an_instrumented_pass_that_computes_wrong_is_caught(monkeypatch, target,
     c4.measure.cache_clear()
     try:
         cfg = config.load(None)
-        assert "the instrumented passes compute the modules" in failing(c4, q4.derive(cfg), cfg)
+        assert "the instrumented passes compute the modules" in failing(c4, q4a.derive(cfg), cfg)
     finally:
         c4.measure.cache_clear()

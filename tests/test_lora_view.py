@@ -16,9 +16,9 @@ from derive import build, config
 from derive.answer import Check, Tex
 from derive.latex.render import environment, render
 from derive.questions import QUESTIONS
+from derive.questions.lora import answer as q4a
 from derive.questions.lora import checks as lora_checks
 from derive.questions.lora import model as lora_model
-from derive.questions.lora import question as q4
 from derive.verify import TorchJob, no_torch, run_torch_jobs, torch_module
 from tests.view_support import assert_plain
 
@@ -34,7 +34,7 @@ RENAMED = {"ffn": "Lffx", "mha": "Mhx", "lora": "Lorx", "qlora": "Qlorx"}
 
 
 @pytest.fixture(scope="module")
-def answer() -> q4.LoraAnswer:
+def answer() -> q4a.LoraAnswer:
     """The default config's answer, rendered once: the costs' totals and O-forms are computed
     (and kept) before a test patches a constant the model reads."""
     derived = LORA.derive(config.load(None))
@@ -42,7 +42,7 @@ def answer() -> q4.LoraAnswer:
     return derived
 
 
-def section(answer: q4.LoraAnswer) -> str:
+def section(answer: q4a.LoraAnswer) -> str:
     return build.question_source(LORA, answer, True)
 
 
@@ -133,7 +133,7 @@ def test_a_renamed_label_changes_everywhere_it_is_printed(monkeypatch, answer):
             printed = len(_label(old[key]).findall(before[part]))
             assert printed and not _label(old[key]).search(text), (part, key)
             assert len(_label(label).findall(text)) == printed, (part, key)
-    choice = q4.as_json(answer)["choice"]
+    choice = q4a.as_json(answer)["choice"]
     assert choice["both"] == {"mha": "Qlorx", "lffn": "Lorx"}  # the labels change, answers.json's keys do not
 
 

@@ -11,11 +11,12 @@ import pytest
 import sympy as sp
 
 from derive import config, crosscheck
+from derive.questions.normalization import answer as q1a
 from derive.questions.normalization import question as q1
 from derive.verify import no_torch, torch_module
 from tests.check_support import failed_names, failing, run_checks
 
-STATISTICS = q1.NormalizationParts.statistics
+STATISTICS = q1a.NormalizationParts.statistics
 ASSIGNMENT = {  # from SPEC.md and worked by hand
     ("batch", "mean"): [[["31/12"], ["35/12"]]],
     ("batch", "variance"): [[["227/144"], ["179/144"]]],
@@ -25,7 +26,7 @@ ASSIGNMENT = {  # from SPEC.md and worked by hand
 
 
 def test_assignment_values():
-    answer = q1.as_json(q1.derive(config.load(None)))
+    answer = q1a.as_json(q1a.derive(config.load(None)))
     for (kind, stat), expected in ASSIGNMENT.items():
         assert answer[kind][stat] == expected
     assert answer["batch"]["axes"] == [0, 2]
@@ -37,7 +38,7 @@ def test_assignment_values():
 
 def test_other_tensor_negative_decimal_and_constant(load_text):
     c = load_text("[normalization]\ntensor = [[[1, 1, 1], [-0.5, 0.5, 1.5]]]\n")
-    answer = q1.as_json(q1.derive(c))
+    answer = q1a.as_json(q1a.derive(c))
     assert answer["instance"]["mean"] == [[["1"], ["1/2"]]]
     assert answer["instance"]["variance"] == [[["0"], ["2/3"]]]
     assert answer["layer"]["mean"] == [[["3/4"]]]
@@ -54,7 +55,7 @@ def test_matches_python_statistics_on_random_tensors(seed, load_text):
     rng = np.random.default_rng(seed)
     n, c, length = rng.integers(1, 5, size=3)
     tensor = (rng.integers(-40, 40, size=(n, c, length)) / 4).tolist()
-    answer = q1.derive(load_text(f"[normalization]\ntensor = {tensor}\n"))
+    answer = q1a.derive(load_text(f"[normalization]\ntensor = {tensor}\n"))
     data = _fractions(tensor)
     for i in range(n):
         for j in range(c):
@@ -76,7 +77,7 @@ def _plant(answer, kind, **changes):
 
 def test_checks_pass_on_the_derived_answer():
     c = config.load(None)
-    assert failing(q1, q1.derive(c), c) == set()
+    assert failing(q1, q1a.derive(c), c) == set()
 
 
 @pytest.mark.parametrize(
@@ -89,7 +90,7 @@ def test_checks_pass_on_the_derived_answer():
 )
 def test_planted_errors_are_caught(kind, stat, planted, caught):
     c = config.load(None)
-    answer = q1.derive(c)
+    answer = q1a.derive(c)
     wrong = _plant(answer, kind, **{stat: planted(answer.statistic(kind))})
     failed = failing(q1, wrong, c)
     assert caught in failed
@@ -97,7 +98,7 @@ def test_planted_errors_are_caught(kind, stat, planted, caught):
 
 def test_wrong_axes_are_caught():
     c = config.load(None)
-    answer = q1.derive(c)
+    answer = q1a.derive(c)
     wrong = _plant(answer, "layer", axes=(0, 1))  # claims the numbers belong to other axes
     assert "layer mean" in failing(q1, wrong, c)
 
@@ -105,7 +106,7 @@ def test_wrong_axes_are_caught():
 @pytest.mark.skipif(torch_module() is None, reason=no_torch())
 def test_torch_catches_a_wrong_statistic():
     c = config.load(None)
-    answer = q1.derive(c)
+    answer = q1a.derive(c)
     wrong = _plant(answer, "batch", mean=answer.statistic("batch").mean + 1)
     payload = q1.torch_payload(wrong, q1.as_published(wrong))
     checks = crosscheck.normalization_outputs(torch_module(), STATISTICS, *payload)
@@ -114,8 +115,8 @@ def test_torch_catches_a_wrong_statistic():
 
 def test_single_value_groups_are_solved_and_torch_says_why_it_cannot_check(load_text):
     c = load_text("[normalization]\ntensor = [[[5], [7]]]\n")  # N = L = 1: one value per batch/instance group
-    answer = q1.derive(c)
-    assert q1.as_json(answer)["batch"]["variance"] == [[["0"], ["0"]]]
+    answer = q1a.derive(c)
+    assert q1a.as_json(answer)["batch"]["variance"] == [[["0"], ["0"]]]
     results = run_checks(q1, answer, c)
     assert failed_names(results) == set()
     if torch_module() is not None:
@@ -125,8 +126,8 @@ def test_single_value_groups_are_solved_and_torch_says_why_it_cannot_check(load_
 
 def test_constant_tensor_zero_variances_pass_their_checks(load_text):
     c = load_text("[normalization]\ntensor = [[[-5.92, -5.92, -5.92]], [[-5.92, -5.92, -5.92]]]\n")
-    answer = q1.derive(c)
-    assert q1.as_json(answer)["layer"]["variance"] == [[["0"]], [["0"]]]
+    answer = q1a.derive(c)
+    assert q1a.as_json(answer)["layer"]["variance"] == [[["0"]], [["0"]]]
     assert failing(q1, answer, c) == set()
     wrong = _plant(answer, "layer", variance=answer.statistic("layer").variance + sp.Rational(1, 10**6))
     assert "layer variance" in failing(q1, wrong, c)
@@ -143,9 +144,9 @@ def test_torch_tolerance_follows_the_conditioning_and_still_catches_errors(load_
     cannot resolve is listed as not run with the reason, and an error larger than the bound
     is still caught."""
     wide = load_text("[normalization]\ntensor = [[[1e15, -3e14, 2e14]], [[-1e15, 5e14, 7e14]]]\n")
-    assert failing(q1, q1.derive(wide), wide) == set()
+    assert failing(q1, q1a.derive(wide), wide) == set()
     tight = load_text(f"[normalization]\ntensor = {BIG}\n")
-    answer = q1.derive(tight)
+    answer = q1a.derive(tight)
     results = run_checks(q1, answer, tight)
     assert failed_names(results) == set()
     reasons = {r.name: r.reason for r in results if not hasattr(r, "passed")}

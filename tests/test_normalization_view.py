@@ -17,7 +17,7 @@ from derive import build, config
 from derive.latex import notation
 from derive.latex import render as rendering
 from derive.questions import QUESTIONS
-from derive.questions.normalization import question as q1
+from derive.questions.normalization import answer as q1a
 from derive.questions.normalization import view as nv
 
 QUESTION = QUESTIONS["normalization"]
@@ -110,11 +110,11 @@ def test_cell_size(monkeypatch):
     monkeypatch.setattr(nv, "ROW_CM", 0.8)  # 2 channels of 3 features and a gap: 7 cells
     assert f"[x={0.8 / 7:.3f}cm" in section(config.load(None))
     monkeypatch.setattr(nv, "GAP_CM", 1.25)
-    assert section(config.load(None)).count(r"\end{tikzpicture}\hspace{1.25cm}") == len(q1.KINDS)
+    assert section(config.load(None)).count(r"\end{tikzpicture}\hspace{1.25cm}") == len(q1a.KINDS)
 
 
 def test_axis_names(monkeypatch):
-    axes = (q1.Axis("i", "I", "example"), q1.Axis("j", "J", "map"), q1.Axis("k", "K", "position"))
+    axes = (q1a.Axis("i", "I", "example"), q1a.Axis("j", "J", "map"), q1a.Axis("k", "K", "position"))
     monkeypatch.setattr(nv, "AXES", axes)
     text = section(config.load(None))
     assert "Rows are samples $i$, blocks are channels $j$, cells within a block are features $k$." in text
@@ -131,8 +131,8 @@ def test_axis_names(monkeypatch):
 
 def test_symbols_and_keys(monkeypatch):
     monkeypatch.setitem(notation.NOTATION, "xbar", notation.Name(r"\bar{x}"))
-    monkeypatch.setitem(q1.MOMENTS, "mean", "xbar")
-    monkeypatch.setattr(q1, "KEY", "norm")
+    monkeypatch.setitem(q1a.MOMENTS, "mean", "xbar")
+    monkeypatch.setattr(q1a, "KEY", "norm")
     monkeypatch.setattr(nv, "WRITTEN_CELLS", 0)
     text = section(config.load(None))
     assert r"compute a mean $\bar{x}$" in text
@@ -146,14 +146,14 @@ def test_symbols_and_keys(monkeypatch):
 
 
 def test_what_each_kind_reduces_follows_kinds(monkeypatch):
-    monkeypatch.setitem(q1.KINDS, "instance", ((1, 2), "per sample over the channels and the features"))
+    monkeypatch.setitem(q1a.KINDS, "instance", ((1, 2), "per sample over the channels and the features"))
     text = section(config.load(None))
     assert "and instance\nnormalization over $(C, L)$ for each sample (PyTorch's" in text
 
 
 def test_answers_json_keys_and_graded_parts_come_from_the_tables():
-    answer = q1.as_json(q1.derive(config.load(None)))
-    assert all(list(answer[k]) == ["axes", *q1.MOMENTS] for k in q1.KINDS)
-    parts = QUESTION.graded({q1.KEY: answer})
-    assert [p.path for p in parts] == [q1.field(k, m) for k in q1.KINDS for m in q1.MOMENTS]
-    assert sum(p.points for p in parts) == q1.NormalizationParts.statistics.points
+    answer = q1a.as_json(q1a.derive(config.load(None)))
+    assert all(list(answer[k]) == ["axes", *q1a.MOMENTS] for k in q1a.KINDS)
+    parts = QUESTION.graded({q1a.KEY: answer})
+    assert [p.path for p in parts] == [q1a.field(k, m) for k in q1a.KINDS for m in q1a.MOMENTS]
+    assert sum(p.points for p in parts) == q1a.NormalizationParts.statistics.points

@@ -14,9 +14,9 @@ from sympy.core.symbol import Str
 from derive import config
 from derive.latex.notation import LETTER, NOTATION, PLAIN_NAME, Gradient, Jacobian, Series, Subscripted, entry
 from derive.latex.printer import NotationError, tex
+from derive.questions.birnn import answer as q3a
 from derive.questions.birnn import model as m3
-from derive.questions.birnn import question as q3
-from derive.questions.normalization import question as q1
+from derive.questions.normalization import answer as q1a
 
 d = sp.Symbol("d", integer=True, positive=True)
 t = sp.Symbol("t", integer=True, positive=True)
@@ -44,7 +44,7 @@ def _shown() -> Iterator[sp.Basic]:
         for table in (dv.entry_rows, dv.jacobian_rows, dv.weight_rows, dv.recursion_rows):
             rows += [r for group in table.values() for r in group]
         yield from vars(dv.forms).values()
-    for statistic in q1.derive(config.load(None)).statistics:
+    for statistic in q1a.derive(config.load(None)).statistics:
         rows += [r for group in statistic.groups for r in group.rows]
     yield from (x for r in rows for x in (r.lhs, r.rhs) if isinstance(x, sp.Basic))
     yield from m3.WEIGHTS.values()
@@ -130,5 +130,5 @@ def test_a_series_keeps_its_step_through_sympy():
     loss = sp.Trace(h1.T * U * h0)
     assert loss.diff(h1) == U * h0 and loss.diff(h0) == U.T * h1
     assert (U * h0).xreplace({t: 2}) == U * Series("h_f", d, 1, 2)
-    for obj in (h1, Subscripted("a", t + 1, i), Jacobian(h1, h0), m3.derive_forms("tanh"), q3.graph(2)):
+    for obj in (h1, Subscripted("a", t + 1, i), Jacobian(h1, h0), m3.derive_forms("tanh"), q3a.graph(2)):
         assert pickle.loads(pickle.dumps(obj)) == obj
