@@ -16,6 +16,7 @@ from derive.questions import QUESTIONS
 from derive.questions.base import Heading, PartIds
 from derive.questions.decoding import answer as q2a
 from derive.questions.decoding import beam_sort, search
+from derive.questions.decoding import question as q2
 from derive.questions.decoding import view as decoding_view
 from tests.view_support import assert_plain
 
