@@ -34,7 +34,7 @@ from derive.grading.report import text as report_text
 from derive.grading.submission import Report, checked_key, read_key, read_submission
 from derive.grading.submission import grade as grade_submission
 from derive.grading_policy import GradingPolicy
-from derive.questions import QUESTIONS
+from derive.questions.registry import QUESTIONS
 
 ConfigInput = str | os.PathLike[str] | Mapping[str, Any]
 
@@ -72,7 +72,7 @@ def _tables(config: ConfigInput | None) -> dict[str, Any]:
     """A config's raw tables (validated by loading it), each one it leaves out from the defaults."""
     defaults = cfg.parse_toml(cfg.default_text(), "default.toml")
     if config is None:
-        return {name: defaults.get(name, {}) for name in cfg.SECTIONS}
+        return {name: defaults.get(name, {}) for name in cfg.table_names()}
     load(config)
     if isinstance(config, Mapping):
         raw = exact(dict(config))
@@ -81,7 +81,7 @@ def _tables(config: ConfigInput | None) -> dict[str, Any]:
     else:
         path = Path(config)
         raw = cfg.parse_toml(path.read_text(encoding="utf-8"), str(path))
-    return {name: raw.get(name, defaults.get(name, {})) for name in cfg.SECTIONS}
+    return {name: raw.get(name, defaults.get(name, {})) for name in cfg.table_names()}
 
 
 def exact(value: Any) -> Any:

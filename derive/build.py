@@ -21,7 +21,8 @@ from derive.latex.compile import STATE_SUFFIXES, State, Stream, compile_pdf
 from derive.latex.render import render
 from derive.parallel import TorchWorker
 from derive.published import dumps, publish
-from derive.questions import QUESTIONS, Question
+from derive.questions.base import Question
+from derive.questions.registry import QUESTIONS
 from derive.sheet import sheet_source
 from derive.solved import Solved
 from derive.verify import TorchJob, no_torch, torch_installed

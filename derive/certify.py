@@ -9,7 +9,8 @@ from typing import Any
 
 from derive.answer import Check
 from derive.published import fields
-from derive.questions import QUESTIONS, Question
+from derive.questions.base import Question
+from derive.questions.registry import QUESTIONS
 
 BOX_MACROS = (r"\answerbox{", r"\answertext{")  # templates/preamble.tex.j2: how a final answer is boxed
 

@@ -206,6 +206,14 @@ class Table:
                 yield dotted, key.doc, key.limits()
 
 
+def number_array(bound: int, *sizes: int) -> Schema:
+    """An array of arrays ... of numbers of magnitude at most `bound`, each level at most `sizes`[i] long (0: any)."""
+    inner: Schema = {"type": "number", "minimum": -bound, "maximum": bound}
+    for size in reversed(sizes):
+        inner = {"type": "array", "minItems": 1, **({"maxItems": size} if size else {}), "items": inner}
+    return inner
+
+
 def _with_note(text: str, note: str) -> str:
     return f"{text}; {note}" if note else text
 

@@ -13,7 +13,8 @@ from typing import Any
 from derive.answer import Check, Issued, Skipped, Tex
 from derive.latex.escaping import escape
 from derive.latex.formatting import sci
-from derive.questions import QUESTIONS, Question
+from derive.questions.base import Question
+from derive.questions.registry import QUESTIONS
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@
     "birnn.instance" = { rtol = 1e-2 }   # a part, or a prefix of parts: the longest match wins
 
 A number is right when |got - expected| <= atol + rtol * |expected|. This module imports
-nothing heavy: config.py calls `policy` while it reads a config.
+nothing heavy: config.py calls `parse` while it reads a config; the graded fields are the
+questions' own (their settings' `graded`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from derive import question_tables as sections
 from derive import values as v
 from derive.declare import Number, Shaped, Table, e_form
 from derive.errors import ConfigError
@@ -22,25 +24,6 @@ from derive.errors import ConfigError
 DEFAULT_RTOL = 1e-3
 DEFAULT_ATOL = 1e-9
 MAX_TOLERANCE = 10**6
-# The graded fields of answers.json; "#" is an index (a beam, counted from 1).
-GRADED_FIELDS: tuple[tuple[str, ...], ...] = (
-    *(("normalization", kind, stat) for kind in ("batch", "layer", "instance") for stat in ("mean", "variance")),
-    ("decoding", "num_sequences"),
-    ("decoding", "complexity", "time"),
-    ("decoding", "complexity", "space"),
-    ("decoding", "greedy", "words"),
-    ("decoding", "greedy", "log_likelihood"),
-    ("decoding", "beam", "#", "words"),
-    ("decoding", "beam", "#", "log_likelihood"),
-    ("birnn", "instance", "loss"),
-    ("birnn", "instance", "grad_W_b"),
-    ("birnn", "instance", "grad_U_f"),
-    *(("lora", mod, meth, f"{kind}_big_o") for mod in ("ffn", "mha") for meth in ("lora", "qlora")
-       for kind in ("time", "space")),
-    *(("lora", "choice", cond, mod) for cond in ("memory_limit", "faster_inference", "both")
-       for mod in ("mha", "lffn")),
-)
-
 
 _TOLERANCE = {"type": "number", "minimum": 0, "maximum": MAX_TOLERANCE}
 GRADING = Table.of(
@@ -79,10 +62,16 @@ def _segment_matches(segment: str, pattern: str) -> bool:
     return segment.isdigit() and int(segment) >= 1 if pattern == "#" else segment == pattern
 
 
+def graded_fields() -> tuple[tuple[str, ...], ...]:
+    """The graded fields of answers.json, each question's as its settings declare them ("#": an
+    index, a beam counted from 1)."""
+    return tuple((s.key, *fields) for s in sections.SECTIONS for fields in s.graded)
+
+
 def is_part_path(path: str) -> bool:
     """A graded field, a prefix of one, or a graded field followed by entry indices (from 1)."""
     segments = path.split(".")
-    for fields in GRADED_FIELDS:
+    for fields in graded_fields():
         common = min(len(segments), len(fields))
         if all(_segment_matches(s, p) for s, p in zip(segments[:common], fields[:common], strict=True)):
             extra = segments[len(fields):]

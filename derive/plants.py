@@ -23,7 +23,8 @@ import sympy as sp
 from derive import certify
 from derive.answer import Check
 from derive.published import fields
-from derive.questions import QUESTIONS, Question
+from derive.questions.base import Question
+from derive.questions.registry import QUESTIONS
 from derive.verify import Planned, TorchJob, resolve
 
 if TYPE_CHECKING:

@@ -1,5 +1,6 @@
 """The config's JSON Schema and docs/config.md's key table, generated from the key declarations
-(derive/config_keys.py, derive/grading_policy.py, derive/variants_spec.py).
+(derive/config_keys.py, each question's derive/questions/<key>/settings.py, derive/grading_policy.py,
+derive/variants_spec.py).
 
 `python -m derive.schema_gen` (`make schema`) rewrites derive/schemas/config.schema.json and the
 table between the markers of docs/config.md; tests/test_schema_generated.py fails when either
@@ -14,13 +15,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from derive.config_keys import BIRNN, DECODING, DOCUMENT, LORA, NORMALIZATION
+from derive import variants_spec
+from derive.config_keys import DOCUMENT
 from derive.declare import Table
 from derive.grading_policy import GRADING
-from derive.questions import QUESTIONS
-from derive.variants_spec import REQUIREMENTS, VARIANTS
+from derive.questions import sections
 
-TABLES = (DOCUMENT, NORMALIZATION, DECODING, BIRNN, LORA, GRADING, VARIANTS)
 ROOT = Path(__file__).resolve().parent
 SCHEMA = ROOT / "schemas" / "config.schema.json"
 DOCS = ROOT.parent / "docs" / "config.md"  # in a source tree
@@ -34,8 +34,13 @@ DESCRIPTION = (
 )
 
 
+def tables() -> tuple[Table, ...]:
+    """The config's tables in its order: the document's, each question's, the grader's, the variants'."""
+    return (DOCUMENT, *(s.table for s in sections.SECTIONS), GRADING, variants_spec.table())
+
+
 def config_schema() -> dict[str, Any]:
-    options = {"questions": QUESTIONS.keys(), "properties": tuple(REQUIREMENTS)}
+    options = {"questions": sections.keys(), "properties": tuple(variants_spec.requirements())}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "urn:derive-solutions:config.schema.json",
@@ -43,7 +48,7 @@ def config_schema() -> dict[str, Any]:
         "description": DESCRIPTION,
         "type": "object",
         "additionalProperties": False,
-        "properties": {table.name: table.schema(options) for table in TABLES},
+        "properties": {table.name: table.schema(options) for table in tables()},
     }
 
 
@@ -54,7 +59,7 @@ def schema_text() -> str:
 def key_table() -> str:
     """docs/config.md's table: one row per declared key."""
     lines = ["| key | meaning | limits |", "|---|---|---|"]
-    for table in TABLES:
+    for table in tables():
         lines += [f"| `{key}` | {doc} | {limits} |" for key, doc, limits in Table.rows(table, f"{table.name}.")]
     return "\n".join(lines)
 

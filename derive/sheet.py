@@ -10,7 +10,8 @@ from derive.config import Config, default_text, parse_toml
 from derive.errors import CheckFailed
 from derive.grading.conventions import conventions
 from derive.latex.render import render
-from derive.questions import QUESTIONS, Question
+from derive.questions.base import Question
+from derive.questions.registry import QUESTIONS
 
 SHEET_TITLE = "Assignment 2, theoretical part: questions"  # for the default title, which says "solutions"
 

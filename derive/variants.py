@@ -35,11 +35,11 @@ from derive.latex.compile import State
 from derive.latex.render import environment
 from derive.printing import ALL_SHEETS, all_sheets
 from derive.progress import on_terminal, track
-from derive.questions import QUESTIONS
+from derive.questions.registry import QUESTIONS
 from derive.roster import Student
 from derive.sheet import default_title
 from derive.tomlwrite import to_toml
-from derive.variants_spec import QUESTION_KEYS, REQUIREMENTS, VariantsSpec
+from derive.variants_spec import VariantsSpec, question_keys, requirements
 
 Progress = Callable[[str], None]
 HTML_FILES = ("questions.html", "solutions.html")
@@ -125,7 +125,7 @@ def draw(job: Job) -> tuple[str, dict[str, int]]:
                        "variant_id": job.variant_id} | ({"student_name": job.name} if job.name else {})
     raw.pop("variants", None)
     draws: dict[str, int] = {}
-    for question in QUESTION_KEYS:
+    for question in question_keys():
         names = _required(job.spec, question)
         if question not in job.spec.vary:
             if not _holds(raw, defaults, question, names, job.spec):
@@ -144,7 +144,7 @@ def draw(job: Job) -> tuple[str, dict[str, int]]:
     folder = job.folder or job.variant_id
     header = (f"# Variant {job.variant_id} (seed {job.seed}), drawn by `derive variants`. Rebuild its files with\n"
               f"# derive build --sheet both --config {folder}/config.toml --out {folder}\n")
-    return header + to_toml({k: raw[k] for k in cfg.SECTIONS if k in raw}), draws
+    return header + to_toml({k: raw[k] for k in cfg.table_names() if k in raw}), draws
 
 
 # One variant at a time per process: the checks set mpmath's precision, a process-wide global
@@ -168,7 +168,7 @@ def _make_variant(job: Job) -> Outcome:
         config = cfg.from_dict(cfg.parse_toml(text, f"{job.variant_id}/config.toml"),
                                cfg.parse_toml(cfg.default_text(), "default.toml"))
         held: dict[str, bool] = {}
-        for question in QUESTION_KEYS:
+        for question in question_keys():
             held |= proved(config, question, _required(job.spec, question), job.spec)
         if not all(held.values()):  # the draw proved them on the same tables: a bug if not
             failed = ", ".join(name for name, ok in held.items() if not ok)
@@ -186,7 +186,7 @@ def base_tables(path: Path | None) -> dict[str, Any]:
     cfg.load(path)
     defaults = cfg.parse_toml(cfg.default_text(), "default.toml")
     raw = defaults if path is None else cfg.parse_toml(path.read_text(encoding="utf-8"), str(path))
-    return {name: raw.get(name, defaults.get(name, {})) for name in cfg.SECTIONS}
+    return {name: raw.get(name, defaults.get(name, {})) for name in cfg.table_names()}
 
 
 def run(ids: Sequence[str | Student], base_seed: int, base: Path | None, out: Path, executor: Executor,
@@ -330,9 +330,10 @@ def _write_variant(folder: Path, outcome: Outcome) -> None:
 def report_row(outcome: Outcome, answers: dict[str, Any], spec: VariantsSpec) -> dict[str, Any]:
     """report.json's entry of a variant: the draws each question took, each required property
     (proved on its answer), and its checks."""
+    declared = requirements()
     return {
         "id": outcome.variant_id, "seed": outcome.seed, "draws": outcome.draws,
-        "properties": [{"name": n, "question": REQUIREMENTS[n].question, "description": REQUIREMENTS[n].description,
+        "properties": [{"name": n, "question": declared[n].question, "description": declared[n].description,
                         "held": outcome.properties[n]} for n in spec.require],
         "checks_passed": sum(c["passed"] for c in answers["checks"]),
         "checks_skipped": len(answers["skipped_checks"]),

@@ -262,7 +262,7 @@ def clear_caches() -> None:
 def stages(runs: int) -> str:
     from derive import build, config
     from derive.latex.compile import compile_pdf
-    from derive.questions import QUESTIONS
+    from derive.questions.registry import QUESTIONS
     from derive.verify import resolve
 
     cfg = config.load(None)
@@ -305,7 +305,7 @@ def scale(runs: int) -> None:
 
     def variant(d: int, steps: int) -> Any:
         birnn = dataclasses.replace(base.birnn, activation="tanh", hidden_size=d, steps=steps, seed=0, instance=None)
-        return dataclasses.replace(base, birnn=birnn)
+        return base.replace(birnn=birnn)
 
     for d, steps in ((2, 3), (3, 3), (4, 8), (8, 12), (16, 12)):
         answer = birnn.derive(variant(d, steps))

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import random
 
-from derive.config import TENSOR_MAX_ENTRIES as MAX_ENTRIES
-from derive.config import TENSOR_MAX_MAGNITUDE as MAX_MAGNITUDE
-from derive.config import TREE_MAX_EDGES as MAX_EDGES
-from derive.config import TREE_MAX_PATH as MAX_PATH
+from derive.questions.decoding.settings import TREE_MAX_EDGES as MAX_EDGES
+from derive.questions.decoding.settings import TREE_MAX_PATH as MAX_PATH
+from derive.questions.normalization.settings import TENSOR_MAX_ENTRIES as MAX_ENTRIES
+from derive.questions.normalization.settings import TENSOR_MAX_MAGNITUDE as MAX_MAGNITUDE
 from derive.tomlwrite import toml_value
 
 TYPOGRAPHY = "— – “ ” ‘ ’ … • € « » ‚ „ † ‡ ‰ ° ± × ÷ §"

@@ -25,6 +25,7 @@ from typing import Any
 from derive import config, plants
 from derive.build import failures, solve, uncertified
 from derive.progress import track
+from derive.questions.birnn import settings as birnn_settings
 from derive.tomlwrite import to_toml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -75,7 +76,7 @@ def variant(seed: int) -> dict[str, Any]:
     birnn: dict[str, Any] = {"activation": rng.choice(["tanh", "sigmoid"]), "hidden_size": d, "steps": steps,
                              "seed": rng.randint(0, 10**6)}
     if rng.random() < 0.3:
-        birnn["instance"] = {k: matrix(rng, d, d) for k in config.BIRNN_WEIGHTS}
+        birnn["instance"] = {k: matrix(rng, d, d) for k in birnn_settings.BIRNN_WEIGHTS}
         birnn["instance"] |= {"x": matrix(rng, steps, d), "z": matrix(rng, steps, d), "h0_f": matrix(rng, 1, d)[0]}
     lora_d = rng.choice([2, 8, 64, 768, 4096, 12288])
     return {

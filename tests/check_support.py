@@ -7,7 +7,7 @@ from typing import Any
 
 from derive.answer import Check
 from derive.config import Config
-from derive.questions import Question
+from derive.questions.base import Question
 from derive.verify import CheckList, resolve
 
 Planner = ModuleType | Question[Any, Any, Any]  # a question, or a module with its plan(answer, config)

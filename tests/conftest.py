@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
 from derive import cli, config
+
+if os.environ.get("DERIVE_TEST_TOY") == "1":  # tests/test_toy_question.py: the suites with a fifth question
+    from tests.fixtures.toy import register_toy
+
+    register_toy()
 
 needs_tex = pytest.mark.skipif(
     shutil.which("pdflatex") is None or shutil.which("pdftotext") is None,

@@ -13,7 +13,7 @@ import derive
 from derive import api
 from derive.answer import Check
 from derive.errors import CheckFailed, ConfigError
-from derive.questions import QUESTIONS
+from derive.questions.registry import QUESTIONS
 
 SMALL = "[normalization]\ntensor = [[[0.1, 0.2], [1, 3]]]\n[lora]\nd = 1024\nr = 4\n"
 

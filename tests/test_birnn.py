@@ -39,7 +39,7 @@ def test_closed_form_structure(name):
 
 def _config(activation="tanh", **birnn):
     base = config.load(None)
-    return dataclasses.replace(base, birnn=dataclasses.replace(base.birnn, activation=activation, **birnn))
+    return base.replace(birnn=dataclasses.replace(base.birnn, activation=activation, **birnn))
 
 
 def test_graph_edges_are_the_assignment_dependencies():

@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 
 from derive import build, certify, config
-from derive.questions import QUESTIONS
 from derive.questions.birnn import answer as q3a
 from derive.questions.birnn import checks as c3
 from derive.questions.birnn.model import published_tex
+from derive.questions.registry import QUESTIONS
 from derive.verify import resolve, torch_module
 
 BIRNN = QUESTIONS["birnn"]
@@ -27,7 +27,7 @@ SATURATED = {"W_f": [[1]], "U_f": [[1]], "V_f": [[1]], "W_b": [[3]], "U_b": [[1]
 
 def _configs() -> dict[str, config.Config]:
     base = config.load(None)
-    sigmoid = dataclasses.replace(base, birnn=dataclasses.replace(base.birnn, activation="sigmoid", hidden_size=2,
+    sigmoid = base.replace(birnn=dataclasses.replace(base.birnn, activation="sigmoid", hidden_size=2,
                                                                   steps=4, seed=7))
     saturated = config.from_dict({"birnn": {"hidden_size": 1, "steps": 1, "instance": SATURATED}}, DEFAULTS)
     return {"default": base, "sigmoid": sigmoid, "saturated": saturated}

@@ -18,11 +18,12 @@ from derive.answer import Tex
 from derive.errors import ConfigError
 from derive.latex import formatting
 from derive.latex.render import environment, render
-from derive.questions import QUESTIONS
 from derive.questions.birnn import instance as birnn_instance
 from derive.questions.birnn import model as birnn_model
+from derive.questions.birnn import settings as birnn_settings
 from derive.questions.birnn import view as birnn_view
 from derive.questions.birnn.instance import INSTANCE_KEYS
+from derive.questions.registry import QUESTIONS
 from derive.sheet import sheet_source
 from tests.view_support import assert_plain
 
@@ -32,7 +33,7 @@ NODE_RADIUS_CM = {False: 0.45, True: 0.36}  # by crowded: the template's node si
 
 def _config(activation: str = "tanh", **birnn: Any) -> config.Config:
     base = config.load(None)
-    return dataclasses.replace(base, birnn=dataclasses.replace(base.birnn, activation=activation, **birnn))
+    return base.replace(birnn=dataclasses.replace(base.birnn, activation=activation, **birnn))
 
 
 def _view(cfg: config.Config, pytorch: bool = True) -> birnn_view.BirnnView:
@@ -194,8 +195,8 @@ def test_the_instance_decimals_come_from_the_instance(monkeypatch):
 
 
 def test_an_explicit_instance_quotes_no_seed_or_decimals():
-    text = _one_line(_section(_config(instance=config.BirnnInstance(
-        **{k: ((sp.Integer(1),),) for k in config.BIRNN_WEIGHTS}, x=((sp.Integer(1),),), z=((sp.Integer(0),),),
+    text = _one_line(_section(_config(instance=birnn_settings.BirnnInstance(
+        **{k: ((sp.Integer(1),),) for k in birnn_settings.BIRNN_WEIGHTS}, x=((sp.Integer(1),),), z=((sp.Integer(0),),),
         h0_f=(sp.Integer(0),), h_end_b=(sp.Integer(0),)), hidden_size=1, steps=1)))
     assert "the instance of the configuration" in text and "decimals" not in text and "seed" not in text
 
@@ -239,12 +240,12 @@ def test_excerpts_name_the_answers_json_key():
 
 def test_the_weight_names_have_one_source():
     assignment = ("W_f", "U_f", "V_f", "W_b", "U_b", "V_b")  # restated from the assignment
-    assert assignment == config.BIRNN_WEIGHTS
+    assert assignment == birnn_settings.BIRNN_WEIGHTS
     assert tuple(birnn_model.WEIGHTS) == assignment == tuple(w.name for w in birnn_model.WEIGHTS.values())
     assert tuple(w.name for w in (birnn_model.W_f, birnn_model.U_f, birnn_model.V_f,
                                   birnn_model.W_b, birnn_model.U_b, birnn_model.V_b)) == assignment
     assert INSTANCE_KEYS[:6] == assignment
-    assert {f.name for f in dataclasses.fields(config.BirnnInstance)} >= set(assignment)
+    assert {f.name for f in dataclasses.fields(birnn_settings.BirnnInstance)} >= set(assignment)
 
 
 def test_a_missing_weight_is_named_with_the_whole_list(load_text):

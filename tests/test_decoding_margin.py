@@ -10,9 +10,9 @@ import pytest
 import sympy as sp
 
 from derive import config
-from derive.questions import QUESTIONS
 from derive.questions.decoding import answer as decodinga
 from derive.questions.decoding import margin
+from derive.questions.registry import QUESTIONS
 from derive.variants import proved
 
 SPEC = config.load(None).variants

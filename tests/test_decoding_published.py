@@ -10,10 +10,10 @@ import pytest
 
 from derive import build, certify, config
 from derive.answer import Check
-from derive.questions import QUESTIONS
 from derive.questions.decoding import answer as q2a
 from derive.questions.decoding import beam_sort, search
 from derive.questions.decoding import question as q2
+from derive.questions.registry import QUESTIONS
 from derive.verify import resolve
 from tests.check_support import failing
 

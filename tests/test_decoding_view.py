@@ -12,12 +12,12 @@ from jinja2 import meta, nodes
 from derive import build, cache, config
 from derive.latex import treefig
 from derive.latex.render import MACROS, environment, render
-from derive.questions import QUESTIONS
 from derive.questions.base import Heading, PartIds
 from derive.questions.decoding import answer as q2a
 from derive.questions.decoding import beam_sort, search
 from derive.questions.decoding import question as q2
 from derive.questions.decoding import view as decoding_view
+from derive.questions.registry import QUESTIONS
 from tests.view_support import assert_plain
 
 DECODING = QUESTIONS["decoding"]

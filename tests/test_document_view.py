@@ -13,7 +13,7 @@ from derive.answer import Check, Skipped
 from derive.build import head_source
 from derive.config import load
 from derive.document_view import appendix_view, cited_ids, head_view
-from derive.questions import QUESTIONS
+from derive.questions.registry import QUESTIONS
 from tests.view_support import assert_plain
 
 

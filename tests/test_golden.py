@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from derive import build, config
-from derive.questions import QUESTIONS
+from derive.questions.registry import QUESTIONS
 from derive.sheet import sheet_source
 from derive.verify import no_torch, torch_module
 

@@ -158,7 +158,7 @@ def test_usage_errors(capsys, key_file):
 def test_submission_schema_describes_exactly_the_graded_fields():
     from importlib import resources
 
-    from derive.grading_policy import GRADED_FIELDS
+    from derive.grading_policy import graded_fields
 
     schema = json.loads(resources.files("derive").joinpath("schemas/submission.schema.json").read_text("utf-8"))
 
@@ -169,7 +169,7 @@ def test_submission_schema_describes_exactly_the_graded_fields():
             return leaves(node["items"], (*path, "#"))
         return {path}
 
-    assert leaves(schema, ()) == set(GRADED_FIELDS)
+    assert leaves(schema, ()) == set(graded_fields())
 
 
 def test_the_documented_example_is_right_for_the_assignment(key_file):

@@ -17,7 +17,7 @@ from derive.latex.escaping import escape as latex_escape
 from derive.latex.escaping import words
 from derive.latex.printer import decimal
 from derive.latex.treefig import LOGP_DIGITS
-from derive.questions import QUESTIONS
+from derive.questions.registry import QUESTIONS
 from tests.html_support import foreign_tags, read
 from tests.test_robustness import HOSTILE, TITLE, _hostile_config
 

@@ -32,7 +32,10 @@ def test_the_package_keeps_every_import_contract():
 
 @pytest.mark.parametrize(("module", "planted", "contract"), [
     ("derive/latex/escaping.py", "from derive.questions import search", "The LaTeX layer imports no question"),
-    ("derive/config.py", "from derive.questions import QUESTIONS", "The config layer imports no question"),
+    ("derive/config.py", "from derive.questions.registry import QUESTIONS", "The config layer reads the questions' "
+     "settings"),
+    ("derive/questions/lora/settings.py", "from derive.questions.lora import model", "The config layer reads the "
+     "questions' settings"),
     ("derive/questions/decoding/search.py", "from derive.grading import key", "The grader over the questions"),
     ("derive/graded_parts.py", "from derive import build", "No circle"),
     ("derive/html/markup.py", "from derive.export import moodle", "The HTML edition and the exports"),
@@ -44,5 +47,5 @@ def test_an_import_against_a_contract_is_caught(tmp_path, module, planted, contr
         file.write(f"\n{planted}  # planted\n")
     result = lint_imports(tmp_path)
     assert result.returncode != 0
-    broken = [line for line in result.stdout.splitlines() if line.endswith("BROKEN")]
+    broken = [line for line in result.stdout.splitlines() if "BROKEN" in line]  # "... BROKEN (1 ignored import)"
     assert len(broken) >= 1 and any(line.startswith(contract) for line in broken), result.stdout

@@ -10,9 +10,9 @@ import sympy as sp
 
 from derive import build, certify, config, verify
 from derive.published import at
-from derive.questions import QUESTIONS
 from derive.questions.lora import checks as c4
 from derive.questions.lora import model as lora_model
+from derive.questions.registry import QUESTIONS
 from derive.verify import no_torch, resolve, torch_module
 from tests.check_support import failed_names
 

@@ -15,10 +15,10 @@ from jinja2 import meta, nodes
 from derive import build, config
 from derive.answer import Check, Tex
 from derive.latex.render import environment, render
-from derive.questions import QUESTIONS
 from derive.questions.lora import answer as q4a
 from derive.questions.lora import checks as lora_checks
 from derive.questions.lora import model as lora_model
+from derive.questions.registry import QUESTIONS
 from derive.verify import TorchJob, no_torch, run_torch_jobs, torch_module
 from tests.view_support import assert_plain
 

@@ -16,9 +16,9 @@ from jinja2 import nodes
 from derive import build, config
 from derive.latex import notation
 from derive.latex import render as rendering
-from derive.questions import QUESTIONS
 from derive.questions.normalization import answer as q1a
 from derive.questions.normalization import view as nv
+from derive.questions.registry import QUESTIONS
 
 QUESTION = QUESTIONS["normalization"]
 CROPPED = "[normalization]\ntensor = " + str([[[n * 100 + c * 10 + f for f in range(7)] for c in range(5)]

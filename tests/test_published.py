@@ -12,7 +12,7 @@ import sympy as sp
 from derive import build, certify, config, plants, published, verify
 from derive.answer import Check
 from derive.errors import CheckFailed
-from derive.questions import QUESTIONS
+from derive.questions.registry import QUESTIONS
 
 # The default config and three variants: a sigmoid BiRNN with m = 8, a tree with near-ties, large sizes.
 VARIANTS = {

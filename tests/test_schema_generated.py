@@ -8,8 +8,9 @@ import dataclasses
 
 import pytest
 
-from derive import api, config_keys, schema_gen
+from derive import api, schema_gen
 from derive.errors import ConfigError
+from derive.questions.lora import settings as lora_settings
 
 
 def test_the_checked_in_schema_and_docs_table_are_the_generated_ones():
@@ -17,9 +18,9 @@ def test_the_checked_in_schema_and_docs_table_are_the_generated_ones():
 
 
 def test_a_limit_changed_in_its_declaration_changes_validation_schema_and_docs(monkeypatch):
-    heads = config_keys.LORA.int("heads")
+    heads = lora_settings.TABLE.int("heads")
     assert api.load({"lora": {"heads": 2000}}).lora.heads == 2000
-    monkeypatch.setitem(config_keys.LORA.keys, "heads", dataclasses.replace(heads, high=1024))
+    monkeypatch.setitem(lora_settings.TABLE.keys, "heads", dataclasses.replace(heads, high=1024))
     with pytest.raises(ConfigError, match=r"^lora\.heads: must be between 1 and 1024, got 2000$"):
         api.load({"lora": {"heads": 2000}})
     with pytest.raises(ConfigError, match=r"^variants\.lora\.heads\[0\]: must be between 1 and 1024, got 2000$"):

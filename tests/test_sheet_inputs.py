@@ -12,7 +12,7 @@ import pytest
 from derive import config, sheet, variants
 from derive.errors import CheckFailed
 from derive.grading.key import parts as graded_parts
-from derive.questions import QUESTIONS
+from derive.questions.registry import QUESTIONS
 from tests.test_variants import job
 
 NUMBER = re.compile(r"-?\d+\.\d+|-?\d+")

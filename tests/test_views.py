@@ -26,7 +26,7 @@ import sympy as sp
 from derive import config
 from derive.answer import Tex
 from derive.latex.render import environment, render
-from derive.questions import QUESTIONS
+from derive.questions.registry import QUESTIONS
 from derive.sheet import question_prompt
 from tests.view_support import CONTAINERS, assert_plain
 
@@ -191,8 +191,8 @@ MISDECLARED = {"Tex field holding a str": (Tex, str), "str field holding Tex": (
 
 @keys
 def test_the_rule_refuses_a_leaf_that_is_not_what_its_field_declares(key: str) -> None:
-    """Each kind of swap the question's views have a field for (every view has Tex and int
-    fields; not every one has a plain str or a bool) is refused."""
+    """Each kind of swap the question's views have a field for (every view has a Tex field; not
+    every one has an int, a plain str or a bool) is refused."""
     q = QUESTIONS[key]
     views = (q.view(derived(key, "default"), True), q.prompt(loaded("default")))
     tried = []
@@ -202,4 +202,4 @@ def test_the_rule_refuses_a_leaf_that_is_not_what_its_field_declares(key: str) -
             tried.append(wrong)
             with pytest.raises(AssertionError, match="declared"):
                 assert_plain(replaced[0])
-    assert {"Tex field holding a str", "int field holding a bool"} <= set(tried), tried
+    assert "Tex field holding a str" in tried, tried

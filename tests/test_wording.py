@@ -10,7 +10,7 @@ import pytest
 from derive import build as build_module
 from derive import config
 from derive import verify as verify_module
-from derive.questions import QUESTIONS
+from derive.questions.registry import QUESTIONS
 from tests.conftest import snapshot
 
 BIRNN = next(q for q in QUESTIONS if q.key == "birnn")

@@ -28,7 +28,8 @@ from derive.graded_parts import CHOICE, EXACT, NUMBER, O_FORM, TENSOR, WORDS, Gr
 from derive.grading.compare import flatten, read_number
 from derive.grading.evaluate import typed
 from derive.grading_policy import GradingPolicy
-from derive.questions import QUESTIONS, Question
+from derive.questions.base import Question
+from derive.questions.registry import QUESTIONS
 from derive.sheet import not_graded, sheet_source
 
 GAP_KINDS = (TENSOR, NUMBER, WORDS, CHOICE)

@@ -21,7 +21,11 @@ from derive.latex import formatting
 from derive.latex.printer import tex
 from derive.latex.render import finalize
 from derive.latex.treefig import LOGP_DIGITS
-from derive.questions import QUESTIONS
+from derive.questions.birnn.settings import SECTION as BIRNN
+from derive.questions.decoding.settings import SECTION as DECODING
+from derive.questions.lora.settings import SECTION as LORA
+from derive.questions.normalization.settings import SECTION as NORMALIZATION
+from derive.questions.registry import QUESTIONS
 
 NO_MATH = "tex2jax_ignore mathjax_ignore"
 
@@ -42,9 +46,9 @@ def math(latex: str) -> str:
 
 
 def _normalization(config: Config) -> str:
-    n, c, length = config.normalization.shape
+    n, c, length = NORMALIZATION.of(config).shape
     samples = "".join(f"<p>{math(f'x_{{{i},:,:}} = ' + tex(sp.Matrix(sample)))}</p>"
-                      for i, sample in enumerate(config.normalization.tensor, 1))
+                      for i, sample in enumerate(NORMALIZATION.of(config).tensor, 1))
     size, sample = math(rf"{n} \times {c} \times {length}"), math(r"C \times L")
     return (f"<p>The tensor {math('x')} has size {size}: batch size "
             f"{math(f'N = {n}')}, {math(f'C = {c}')} channels and {math(f'L = {length}')} features; sample "
@@ -54,7 +58,7 @@ def _normalization(config: Config) -> str:
 
 
 def _decoding(config: Config) -> str:
-    cfg = config.decoding
+    cfg = DECODING.of(config)
     greedy = math(rf"\bar w_{{1:{cfg.steps}}}")
     edges = "".join(f"<tr><td>{plain(' '.join(path))}</td><td>{math(formatting.dec(logp, LOGP_DIGITS))}</td></tr>"
                     for path, logp in sorted(cfg.tree.items()) if len(path) <= cfg.steps)
@@ -70,7 +74,7 @@ def _decoding(config: Config) -> str:
 def _birnn(config: Config) -> str:
     from derive.questions.birnn import view as birnn_view
 
-    prompt = birnn_view.prompt(config.birnn)
+    prompt = birnn_view.prompt(BIRNN.of(config))
     arrays = "".join(f"<p>{math(f'{a.label} = {a.value}')}</p>" for line in prompt.instance.lines for a in line)
     equations = (rf"h^{{(f)}}_t = {prompt.activation}(W^{{(f)}} x_t + U^{{(f)}} h^{{(f)}}_{{t-1}}),\ "
                  rf"h^{{(b)}}_t = {prompt.activation}(W^{{(b)}} x_t + U^{{(b)}} h^{{(b)}}_{{t+1}}),\ "
@@ -86,7 +90,7 @@ def _birnn(config: Config) -> str:
 
 
 def _lora(config: Config) -> str:
-    c = config.lora
+    c = LORA.of(config)
     sizes = ", ".join(math(f"{k} = {v}") for k, v in (("d", c.d), ("r", c.r), ("h", c.heads), ("n", c.n),
                                                       ("m", c.bits)))
     return (f"<p>LoRA and QLoRA applied to a Transformer layer's feed-forward network (FFN) and multi-head "

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from derive.graded_parts import GradedPart, format_points
-from derive.questions import QUESTIONS
+from derive.questions.registry import QUESTIONS
 
 
 def parts(key: dict[str, Any]) -> list[GradedPart]:

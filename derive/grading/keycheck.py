@@ -14,7 +14,7 @@ from derive.errors import ConfigError
 from derive.graded_parts import CHOICE, EXACT, NUMBER, O_FORM, TENSOR, WORDS, GradedPart
 from derive.grading.compare import array_shape, flatten, read_number
 from derive.grading.expr import Unparseable, parse
-from derive.questions import QUESTIONS
+from derive.questions.registry import QUESTIONS
 
 # What each question's `graded` may raise on a key of the wrong structure.
 _STRUCTURE = (ConfigError, TypeError, KeyError, IndexError, AttributeError, ValueError, ZeroDivisionError)

@@ -24,8 +24,8 @@ from derive.graded_parts import GradedPart, shape_of
 from derive.grading.compare import ABSENT, CORRECT, PARTIAL, WRONG, Diagnosis, Result, grade_part
 from derive.grading.submission import Report, arranged, grade, lookup
 from derive.grading_policy import GradingPolicy
-from derive.questions import QUESTIONS
 from derive.questions.base import Misconception
+from derive.questions.registry import QUESTIONS
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,8 @@ from derive.html.prose import Blocks, Reader
 from derive.html.prose import cited as prose_cited
 from derive.latex import render
 from derive.latex.render import terms_tex
-from derive.questions import QUESTIONS, Question
+from derive.questions.base import Question
+from derive.questions.registry import QUESTIONS
 from derive.resources import packaged
 from derive.version import __version__
 

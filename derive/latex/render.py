@@ -79,11 +79,21 @@ def template_dir() -> Path:
     return packaged("templates")
 
 
+_FOLDERS: list[Path] = []  # the template folders of questions kept outside derive, after derive's own
+
+
+def add_folder(folder: Path) -> None:
+    """Also looks for templates in `folder` (a question registered from outside derive)."""
+    if folder not in _FOLDERS:
+        _FOLDERS.append(folder)
+        environment.cache_clear()
+
+
 @functools.cache
 def environment() -> jinja2.Environment:
     """One per process: Jinja compiles each template once."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(template_dir())),
+        loader=jinja2.FileSystemLoader([str(template_dir()), *map(str, _FOLDERS)]),
         block_start_string=r"\BLOCK{",
         block_end_string="}",
         variable_start_string=r"\VAR{",

@@ -1,7 +1,8 @@
 """The Question unit: what every question of the assignment provides, generic in its answer type.
 
-A question is one module (its derivation, checks and view), one template per sheet and one
-line of the registry in `derive/questions/__init__.py`. Its sub-questions are declared once,
+A question is one package (derive/questions/<key>/: its settings, derivation, checks and
+views), two templates (templates/<key>/), and one line in each of derive/questions/sections.py
+(its config tables) and derive/questions/registry.py (the question). Its sub-questions are declared once,
 as `Part`s of a `Parts` class; the registry numbers the question, and with it every id a
 check, the question sheet or the grader prints ("2.4(b)"), so no call site types one.
 """
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
 from derive.answer import Boxed, Issued, Row
 from derive.config import Config
 from derive.published import Section, section_of
-from derive.variants_spec import REQUIREMENTS, VariantsSpec
+from derive.variants_spec import VariantsSpec, requirements
 
 if TYPE_CHECKING:
     from derive.graded_parts import GradedPart
@@ -232,21 +233,34 @@ class Question(ABC, Generic[A, V, P]):
 
     def misconceptions(self, config: Config) -> list[Misconception]:
         """The catalog of this question's misconceptions on one variant, each derived from the
-        variant's config (derive/questions/<key>_misconceptions.py; the grader names them)."""
+        variant's config (derive/questions/<key>/misconceptions.py; the grader names them)."""
         return []
 
 
 class Registry:
     """The questions in the assignment's order; registering numbers each one (1, 2, ...)."""
 
-    def __init__(self, *questions: Question[Any, Any, Any]) -> None:
-        self.questions = questions
-        for number, q in enumerate(questions, start=1):
+    def __init__(self, *questions: Question[Any, Any, Any], tables: tuple[str, ...]) -> None:
+        """`tables`: the keys of the questions' config tables (derive/questions/sections.py), which
+        must be the questions' keys in the same order."""
+        self.questions: tuple[Question[Any, Any, Any], ...] = ()
+        self._position: dict[str, int] = {}
+        self.extend(questions, tables)
+
+    def extend(self, questions: tuple[Question[Any, Any, Any], ...], tables: tuple[str, ...]) -> None:
+        """Registers questions after those registered (derive/questions/registry.py's `register`)."""
+        listed = tuple(q.key for q in (*self.questions, *questions))
+        if listed != tables:
+            raise RuntimeError(f"the registry lists the questions {', '.join(listed)}, but the config's tables "
+                               f"(derive/questions/sections.py) are {', '.join(tables)}: list each question in both, "
+                               "in the same order")
+        for number, q in enumerate(questions, start=len(self.questions) + 1):
             if q.parts.number not in (None, str(number)):
                 raise RuntimeError(f"{q.key} is registered twice")
             q.parts.number = str(number)
+        self.questions = (*self.questions, *questions)
         self.properties()  # every declared property proved by its question: checked at registration
-        self._position = {p.id: i for i, q in enumerate(questions) for p in q.parts.all()}
+        self._position = {p.id: i for i, q in enumerate(self.questions) for p in q.parts.all()}
 
     def __iter__(self) -> Iterator[Question[Any, Any, Any]]:
         return iter(self.questions)
@@ -265,21 +279,21 @@ class Registry:
 
     def properties(self) -> dict[str, tuple[Question[Any, Any, Any], Property]]:
         """Every property a variant may require, name -> (the question whose answer proves it, its
-        proof), in the order `variants_spec.REQUIREMENTS` declares them: a registered question
-        proves exactly the properties declared for it."""
+        proof), in the order the questions' settings declare them (`variants_spec.requirements`):
+        a registered question proves exactly the properties declared for it."""
+        declared_all = requirements()
         out: dict[str, tuple[Question[Any, Any, Any], Property]] = {}
         for q in self.questions:
             for name, prop in q.properties.items():
-                declared = REQUIREMENTS.get(name)
+                declared = declared_all.get(name)
                 if declared is None or declared.question != q.key:
-                    raise RuntimeError(f"{q.key} proves property {name}, which variants_spec.REQUIREMENTS does "
-                                       "not declare for it")
+                    raise RuntimeError(f"{q.key} proves property {name}, which its settings do not declare")
                 out[name] = (q, prop)
         keys = {q.key for q in self.questions}
-        missing = [name for name, declared in REQUIREMENTS.items() if declared.question in keys and name not in out]
+        missing = [name for name, declared in declared_all.items() if declared.question in keys and name not in out]
         if missing:
             raise RuntimeError(f"no question proves the declared properties {', '.join(missing)}")
-        return {name: out[name] for name in REQUIREMENTS if name in out}
+        return {name: out[name] for name in declared_all if name in out}
 
     def position(self, part_id: str) -> int:
         """The position of the question an issued id belongs to (checks are listed in question order)."""

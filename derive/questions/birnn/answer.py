@@ -10,7 +10,7 @@ import numpy as np
 import sympy as sp
 
 from derive.answer import Tex
-from derive.config import BirnnConfig, Config
+from derive.config import Config
 from derive.latex.notation import Series, Subscripted
 from derive.latex.printer import tex
 from derive.questions.birnn.given import on_sheet
@@ -40,6 +40,8 @@ from derive.questions.birnn.model import (
     x,
     y,
 )
+from derive.questions.birnn.settings import SECTION as BIRNN
+from derive.questions.birnn.settings import BirnnConfig
 
 if TYPE_CHECKING:
     pass
@@ -116,7 +118,7 @@ class BirnnAnswer:
 
 
 def derive(config: Config) -> BirnnAnswer:
-    cfg = config.birnn
+    cfg = BIRNN.of(config)
     derivation = derive_forms(cfg.activation)
     values = instance_values(cfg)
     precision = working_precision(derivation.activation, values)

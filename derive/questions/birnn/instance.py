@@ -17,7 +17,6 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from derive.config import BirnnConfig, BirnnInstance
 from derive.matexpr import evaluate
 from derive.questions.birnn.model import (
     INSTANCE_KEYS,
@@ -38,6 +37,7 @@ from derive.questions.birnn.model import (
     y,
     z,
 )
+from derive.questions.birnn.settings import BirnnConfig, BirnnInstance
 
 DECIMALS = 2  # a random instance's entries are drawn to this many decimals, and kept exact
 DIGITS = 50  # the high-precision evaluations' working precision, at least

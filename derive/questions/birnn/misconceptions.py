@@ -17,6 +17,7 @@ from derive.latex.notation import Series
 from derive.questions.base import Misconception
 from derive.questions.birnn.instance import Evaluation, evaluate_forms, float_apply, instance_values
 from derive.questions.birnn.model import INSTANCE, KEY, Activation, ClosedForms, derive_forms
+from derive.questions.birnn.settings import SECTION as BIRNN
 
 
 def _changed(forms: ClosedForms, change: Any) -> ClosedForms:
@@ -44,7 +45,7 @@ def _fields(ev: Evaluation, loss: bool = True, transpose: bool = False) -> dict[
 
 
 def misconceptions(config: Config) -> list[Misconception]:
-    cfg = config.birnn
+    cfg = BIRNN.of(config)
     derivation = derive_forms(cfg.activation)
     forms, act = derivation.forms, derivation.activation
     values = {k: a.astype(float) for k, a in instance_values(cfg).items()}

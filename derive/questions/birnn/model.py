@@ -19,10 +19,10 @@ from sympy.matrices.expressions.diagonal import DiagMatrix
 
 from derive import cache
 from derive.answer import Row, Tex
-from derive.config import BIRNN_WEIGHTS
 from derive.latex.notation import Jacobian, Series, Subscripted
 from derive.latex.printer import tex
 from derive.questions.base import Part, Parts
+from derive.questions.birnn.settings import BIRNN_WEIGHTS
 
 INSTANCE_KEYS = (*BIRNN_WEIGHTS, "x", "z", "h0_f", "h_end_b")  # the instance's arrays, as [birnn.instance] names them
 

@@ -10,7 +10,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from derive.answer import Boxed, Row
-from derive.config import BirnnConfig, Config
+from derive.config import Config
 from derive.graded_parts import NUMBER, GradedPart, get
 from derive.published import Section
 from derive.questions.base import Misconception, Question, Table
@@ -26,6 +26,7 @@ from derive.questions.birnn.model import (
     BirnnParts,
     derive_forms,
 )
+from derive.questions.birnn.settings import BirnnConfig
 from derive.verify import Planned
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ from derive.questions.birnn.answer import (
     derive,
     instance_table,
 )
+from derive.questions.birnn.settings import SECTION as BIRNN
 
 
 class Birnn(Question[BirnnAnswer, birnn_view.BirnnView, birnn_view.BirnnPrompt]):
@@ -70,20 +72,20 @@ class Birnn(Question[BirnnAnswer, birnn_view.BirnnView, birnn_view.BirnnPrompt])
         return {name: (f"Question {self.number}, {title}", tuple(rows)) for name, (title, rows) in steps.items()}
 
     def warm(self, spec: VariantsSpec) -> None:
-        for activation in spec.birnn.activation:
+        for activation in BIRNN.vary_of(spec).activation:
             derive_forms(activation)
 
     def as_json(self, answer: BirnnAnswer) -> dict[str, Any]:
         return as_json(answer)
 
     def prompt(self, config: Config) -> birnn_view.BirnnPrompt:
-        return birnn_view.prompt(config.birnn)
+        return birnn_view.prompt(BIRNN.of(config))
 
     def randomize(self, rng: random.Random, spec: VariantsSpec) -> Table:
         """The sizes and a seed, and the instance that seed draws, written out: the variant's
         config.toml gives the numbers its sheet prints, not only how to draw them."""
-        sizes = BirnnConfig(rng.choice(spec.birnn.activation), rng.choice(spec.birnn.hidden_size),
-                            rng.choice(spec.birnn.steps), rng.randrange(2**32), None)
+        sizes = BirnnConfig(rng.choice(BIRNN.vary_of(spec).activation), rng.choice(BIRNN.vary_of(spec).hidden_size),
+                            rng.choice(BIRNN.vary_of(spec).steps), rng.randrange(2**32), None)
         drawn = instance_values(sizes)
         vectors = ("h0_f", "h_end_b")  # drawn as d x 1, written as d numbers
         return {"activation": sizes.activation, "hidden_size": sizes.hidden_size, "steps": sizes.steps,

@@ -17,7 +17,6 @@ import numpy as np
 import sympy as sp
 
 from derive.answer import Boxed, Row, Tex
-from derive.config import BirnnConfig
 from derive.latex import formatting, layout
 from derive.latex.escaping import json_key
 from derive.latex.notation import Jacobian
@@ -26,6 +25,7 @@ from derive.published import Section, at, read
 from derive.questions.birnn import instance as birnn_instance
 from derive.questions.birnn import model as birnn_model
 from derive.questions.birnn.given import SHEET_MAX_HIDDEN, cells_width, given_cells, on_sheet
+from derive.questions.birnn.settings import BirnnConfig
 
 if TYPE_CHECKING:
     from derive.questions.birnn.answer import BirnnAnswer, Edge, Graph, Node

@@ -11,12 +11,14 @@ import sympy as sp
 
 from derive import cache
 from derive.bigo import big_o
-from derive.config import Config, DecodingConfig
+from derive.config import Config
 from derive.questions.base import Part, Parts
 from derive.questions.decoding import beam_sort, search
 from derive.questions.decoding import published as read_back
 from derive.questions.decoding.beam_sort import SortCost
 from derive.questions.decoding.search import Hypothesis, Step
+from derive.questions.decoding.settings import SECTION as DECODING
+from derive.questions.decoding.settings import DecodingConfig
 
 if TYPE_CHECKING:
     pass
@@ -129,7 +131,7 @@ class DecodingAnswer:
 
 
 def derive(config: Config) -> DecodingAnswer:
-    cfg = config.decoding
+    cfg = DECODING.of(config)
     count = sp.Product(N, (t, 1, T)).doit()  # N choices at each of the T positions after <BOS>
     count_no_bos = sp.Product(N - 1, (t, 1, T)).doit()
     assumptions = Assumptions(RATE, SECONDS_PER_YEAR, AGE_OF_UNIVERSE_YEARS)

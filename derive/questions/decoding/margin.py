@@ -25,6 +25,8 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
+from derive.questions.decoding.settings import SECTION as DECODING
+
 if TYPE_CHECKING:
     from derive.questions.decoding.answer import DecodingAnswer
     from derive.questions.decoding.search import Step
@@ -86,7 +88,7 @@ def closest(answer: DecodingAnswer) -> Decision | None:
 
 def unambiguous(answer: DecodingAnswer, spec: VariantsSpec) -> bool:
     """Every greedy step, every beam cut and the optimum won by at least the margin."""
-    return _won(decisions(answer), spec.decoding.margin)
+    return _won(decisions(answer), DECODING.vary_of(spec).margin)
 
 
 # The comparisons of the other decoding properties, claimed only where the searches they
@@ -115,15 +117,15 @@ def random_tree(rng: random.Random, spec: VariantsSpec, depth: int) -> dict[str,
     path's score would come closer than the margin to a score already drawn at that depth is
     lowered until it is far enough from all of them: lowering keeps the sum below 1.
     """
-    low, high = spec.decoding.branching
-    apart = max(1, math.ceil(spec.decoding.margin * TENTHS))  # in tenths
+    low, high = DECODING.vary_of(spec).branching
+    apart = max(1, math.ceil(DECODING.vary_of(spec).margin * TENTHS))  # in tenths
     edges: dict[str, Decimal] = {}
     level: list[tuple[list[str], int]] = [([], 0)]  # (path, score in tenths)
     for _ in range(depth):
         taken: list[int] = []
         below: list[tuple[list[str], int]] = []
         for prefix, score in level:
-            words = rng.sample(spec.decoding.words, rng.randint(low, high))
+            words = rng.sample(DECODING.vary_of(spec).words, rng.randint(low, high))
             weights = [rng.random() + 0.05 for _ in words]
             total = sum(weights) * (1 + rng.random() / 2)
             for word, weight in zip(words, weights, strict=True):

@@ -16,6 +16,7 @@ from derive.questions.base import Misconception
 from derive.questions.decoding import search
 from derive.questions.decoding.answer import BEAMS, KEY, N, T, t
 from derive.questions.decoding.search import Hypothesis
+from derive.questions.decoding.settings import SECTION as DECODING
 
 
 def _count(expr: sp.Expr) -> dict[str, Any]:
@@ -36,7 +37,7 @@ def _log_likelihoods(hypotheses: dict[str, Hypothesis], score: Any) -> dict[str,
 
 
 def misconceptions(config: Config) -> list[Misconception]:
-    cfg = config.decoding
+    cfg = DECODING.of(config)
     greedy, _ = search.greedy(cfg.tree, cfg.steps)
     beams, _ = search.beam_search(cfg.tree, cfg.steps, cfg.beam_width)
     optimum = search.exhaustive(cfg.tree, cfg.steps)[0]

@@ -44,6 +44,7 @@ from derive.questions.decoding.answer import (
     cost_model,
     derive,
 )
+from derive.questions.decoding.settings import SECTION as DECODING
 
 # --- Checks --------------------------------------------------------------------------------------
 
@@ -58,7 +59,7 @@ def plan(answer: DecodingAnswer, config: Config, published: Section | None = Non
     restated on the tree; the work shown (cost tables, step tables, 2.2's and 2.5's numbers)
     against the same."""
     section = section_of(KEY, as_json(answer)) if published is None else published
-    cfg = config.decoding
+    cfg = DECODING.of(config)
     checks: Planned = [*_count_checks(section), _feasibility_check(answer)]
     checks += _algorithm1_checks(answer, section)
     checks += beam_sort.plan(answer.sort_cost, GRID, DecodingParts.complexity, at(section, "complexity.sorted"))
@@ -346,12 +347,12 @@ class Decoding(Question[DecodingAnswer, decoding_view.DecodingView, decoding_vie
         return as_json(answer)
 
     def prompt(self, config: Config) -> decoding_view.DecodingPrompt:
-        return decoding_view.prompt(config.decoding)
+        return decoding_view.prompt(DECODING.of(config))
 
     def randomize(self, rng: random.Random, spec: VariantsSpec) -> Table:
-        depth = rng.choice(spec.decoding.depth)
-        return {"beam_width": rng.choice(spec.decoding.beam_width), "steps": depth,
-                "vocabulary_size": rng.choice(spec.decoding.vocabulary_size),
+        depth = rng.choice(DECODING.vary_of(spec).depth)
+        return {"beam_width": rng.choice(DECODING.vary_of(spec).beam_width), "steps": depth,
+                "vocabulary_size": rng.choice(DECODING.vary_of(spec).vocabulary_size),
                 "tree": margin.random_tree(rng, spec, depth)}
 
     def misconceptions(self, config: Config) -> list[Misconception]:

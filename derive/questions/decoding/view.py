@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import sympy as sp
 
 from derive.answer import Boxed, Tex
-from derive.config import DecodingConfig
 from derive.latex import formatting, layout, treefig
 from derive.latex.escaping import json_key, words
 from derive.published import Section, formula, o_form
 from derive.questions.decoding import beam_sort, search
 from derive.questions.decoding import published as read_back
 from derive.questions.decoding.search import Candidate, Hypothesis, Path, Step
+from derive.questions.decoding.settings import DecodingConfig
 
 if TYPE_CHECKING:
     from derive.questions.decoding.answer import DecodingAnswer, DecodingParts, Shortfall

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import sympy as sp
 
-from derive.config import Config, LoraConfig
+from derive.config import Config
 from derive.questions.lora.model import (
     CHOICE_KEYS,
     CONDITIONS,
@@ -30,6 +30,8 @@ from derive.questions.lora.model import (
     r,
     value,
 )
+from derive.questions.lora.settings import SECTION as LORA
+from derive.questions.lora.settings import LoraConfig
 
 if TYPE_CHECKING:
     pass
@@ -85,7 +87,7 @@ def choose(table: dict[tuple[str, str], ModuleCost], at: Point, reach: Fraction 
 
 def derive(config: Config) -> LoraAnswer:
     table = costs()
-    at = point(config.lora)
+    at = point(LORA.of(config))
     choice, per_time = choose(table, at)
 
     def v(expr: sp.Expr) -> int:
@@ -101,7 +103,7 @@ def derive(config: Config) -> LoraAnswer:
         "adapter_share": {mod: v(2 * n * d * r * (1 if mod == "ffn" else 3 * h)) / v(table[mod, "lora"].time)
                           for mod in MODULES},
     }
-    return LoraAnswer(config.lora, table, choice, per_time, figures)
+    return LoraAnswer(LORA.of(config), table, choice, per_time, figures)
 
 
 def as_json(answer: LoraAnswer) -> dict[str, Any]:

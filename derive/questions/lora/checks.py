@@ -26,7 +26,7 @@ import sympy as sp
 from derive import crosscheck
 from derive.answer import Check, Issued
 from derive.asymptotic import TOLERANCE, big_o_check
-from derive.config import Config, LoraConfig
+from derive.config import Config
 from derive.latex.formatting import exact
 from derive.published import Section, at, expression, o_form, read, section_of
 from derive.published import formula as read_formula
@@ -49,6 +49,8 @@ from derive.questions.lora.model import (
     n,
     r,
 )
+from derive.questions.lora.settings import SECTION as LORA
+from derive.questions.lora.settings import LoraConfig
 from derive.verify import Planned, max_rel_error, torch_job
 
 if TYPE_CHECKING:
@@ -102,7 +104,7 @@ def runs(c: LoraConfig) -> list[Run]:
 def plan(answer: LoraAnswer, config: Config, published: Section | None = None) -> Planned:
     """The checks of the published section; None publishes the answer here (as_json, parsed back)."""
     section = _published(answer) if published is None else published
-    c = config.lora
+    c = LORA.of(config)
     measured = runs(c)
     own = measure(model_size(c), c.bits, shapes_only=True)
     widths = ", ".join(map(str, bit_widths(c)))

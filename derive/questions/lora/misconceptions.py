@@ -29,6 +29,7 @@ from derive.questions.lora.model import (
     point,
     with_ops,
 )
+from derive.questions.lora.settings import SECTION as LORA
 
 
 def _time(cost: ModuleCost) -> str:
@@ -59,7 +60,7 @@ def _choices(table: dict[str, dict[str, str]]) -> dict[str, str]:
 
 
 def misconceptions(config: Config) -> list[Misconception]:
-    at = point(config.lora)
+    at = point(LORA.of(config))
     choice, _ = choose(costs(), at)
     named = {cond: {mod: NAMES[c.method] for mod, c in row.items()} for cond, row in choice.items()}
     swapped = {"memory_limit": named["faster_inference"], "faster_inference": named["memory_limit"]}

@@ -12,8 +12,8 @@ import sympy as sp
 
 from derive.answer import Tex
 from derive.bigo import big_o
-from derive.config import LoraConfig
 from derive.questions.base import Part, Parts
+from derive.questions.lora.settings import LoraConfig
 
 
 class LoraParts(Parts):

@@ -37,6 +37,7 @@ from derive.questions.lora.answer import (
     as_json,
     derive,
 )
+from derive.questions.lora.settings import SECTION as LORA
 
 
 class Lora(Question[LoraAnswer, lora_view.LoraView, lora_view.LoraPrompt]):
@@ -63,12 +64,13 @@ class Lora(Question[LoraAnswer, lora_view.LoraView, lora_view.LoraPrompt]):
         return lora_view.boxed(section)
 
     def prompt(self, config: Config) -> lora_view.LoraPrompt:
-        return lora_view.prompt(config.lora)
+        return lora_view.prompt(LORA.of(config))
 
     def randomize(self, rng: random.Random, spec: VariantsSpec) -> Table:
-        d = rng.choice([d for d in spec.lora.d if any(r < d for r in spec.lora.r)])
-        return {"d": d, "r": rng.choice([r for r in spec.lora.r if r < d]), "n": rng.choice(spec.lora.n),
-                "heads": rng.choice(spec.lora.heads), "bits": rng.choice(spec.lora.bits)}
+        drawn = LORA.vary_of(spec)
+        d = rng.choice([d for d in drawn.d if any(r < d for r in drawn.r)])
+        return {"d": d, "r": rng.choice([r for r in drawn.r if r < d]), "n": rng.choice(drawn.n),
+                "heads": rng.choice(drawn.heads), "bits": rng.choice(drawn.bits)}
 
     def misconceptions(self, config: Config) -> list[Misconception]:
         from derive.questions.lora.misconceptions import misconceptions  # it imports this module: imported late

@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING
 import sympy as sp
 
 from derive.answer import Boxed, Tex
-from derive.config import LoraConfig
 from derive.latex.formatting import exact, fixed, spelled
 from derive.published import Section as Published
 from derive.published import o_form
 from derive.questions.lora import model
+from derive.questions.lora.settings import LoraConfig
 
 if TYPE_CHECKING:
     from derive.questions.lora.answer import LoraAnswer

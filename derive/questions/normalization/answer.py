@@ -13,6 +13,7 @@ from derive.answer import Row, Terms, Tex
 from derive.config import Config
 from derive.latex.notation import Subscripted
 from derive.questions.base import Part, Parts
+from derive.questions.normalization.settings import SECTION as NORMALIZATION
 
 if TYPE_CHECKING:
     pass
@@ -97,7 +98,7 @@ class NormalizationAnswer:
 
 
 def derive(config: Config) -> NormalizationAnswer:
-    tensor = np.array(config.normalization.tensor, dtype=object)
+    tensor = np.array(NORMALIZATION.of(config).tensor, dtype=object)
     return NormalizationAnswer(tensor, tuple(_statistic(tensor, kind) for kind in KINDS))
 
 

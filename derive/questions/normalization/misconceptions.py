@@ -13,6 +13,7 @@ import sympy as sp
 from derive.config import Config
 from derive.questions.base import Misconception
 from derive.questions.normalization.answer import AXES, KINDS, field, over_axes
+from derive.questions.normalization.settings import SECTION as NORMALIZATION
 
 
 def _strings(array: np.ndarray) -> Any:
@@ -35,7 +36,7 @@ def _named_by(axes: tuple[int, ...]) -> str:
 
 
 def misconceptions(config: Config) -> list[Misconception]:
-    tensor = np.array(config.normalization.tensor, dtype=object)
+    tensor = np.array(NORMALIZATION.of(config).tensor, dtype=object)
     unbiased: dict[str, Any] = {}
     deviation: dict[str, Any] = {}
     out = []

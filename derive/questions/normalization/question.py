@@ -41,6 +41,7 @@ from derive.questions.normalization.answer import (
     derive,
     field,
 )
+from derive.questions.normalization.settings import SECTION as NORMALIZATION
 
 
 def by_definition(x: np.ndarray, kind: str, stat: Any) -> tuple[tuple[int, ...], np.ndarray]:
@@ -179,7 +180,7 @@ def _values(answer: NormalizationAnswer, field: str) -> list[Any]:
 
 
 def _small_denominators(answer: NormalizationAnswer, spec: VariantsSpec) -> bool:
-    limit = spec.normalization.max_denominator
+    limit = NORMALIZATION.vary_of(spec).max_denominator
     return all(x.q <= limit for x in _values(answer, "mean") + _values(answer, "variance"))
 
 
@@ -225,8 +226,8 @@ class Normalization(Question[NormalizationAnswer, "NormalizationView", "Normaliz
         return prompt(config)
 
     def randomize(self, rng: random.Random, spec: VariantsSpec) -> Table:
-        n, c, length = rng.choice(spec.normalization.shapes)
-        low, high = spec.normalization.entries
+        n, c, length = rng.choice(NORMALIZATION.vary_of(spec).shapes)
+        low, high = NORMALIZATION.vary_of(spec).entries
         return {"tensor": [[[rng.randint(low, high) for _ in range(length)] for _ in range(c)] for _ in range(n)]}
 
     def misconceptions(self, config: Config) -> list[Misconception]:

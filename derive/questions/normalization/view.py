@@ -30,6 +30,7 @@ from derive.questions.normalization.answer import (
     Statistic,
     field,
 )
+from derive.questions.normalization.settings import SECTION as NORMALIZATION
 
 # The figure draws at most the first 6 samples, 4 channels and 6 features: the pattern is the same beyond.
 FIGURE_LIMITS = (6, 4, 6)
@@ -232,7 +233,7 @@ def view(answer: NormalizationAnswer) -> NormalizationView:
 
 
 def prompt(config: Config) -> NormalizationPrompt:
-    cfg = config.normalization
+    cfg = NORMALIZATION.of(config)
     return NormalizationPrompt(axes=dimensions(cfg.shape), kinds=kinds(), mean=symbol("mean"),
                                variance=symbol("variance"),
                                samples=tuple(sp.ImmutableMatrix(sample) for sample in cfg.tensor))
