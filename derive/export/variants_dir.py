@@ -14,6 +14,7 @@ from derive.config import load
 from derive.errors import ConfigError
 from derive.grading.batch import keyed
 from derive.grading_policy import GradingPolicy
+from derive.questions.registry import QUESTIONS
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ def _answers(path: Path) -> dict[str, Any]:
         raise ConfigError(str(path), "missing (the key lists this variant; run `derive variants` again)") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ConfigError(str(path), f"cannot be read as JSON ({exc})") from None
-    if not isinstance(answers, dict) or "normalization" not in answers:
+    if not isinstance(answers, dict) or not any(q.key in answers for q in QUESTIONS):
         raise ConfigError(str(path), "is not an answers.json object")
     return answers
 

@@ -20,6 +20,7 @@ from derive.grading.compare import ABSENT, Result, grade_part, words_of
 from derive.grading.expr import Unparseable
 from derive.grading.keycheck import DamagedKey, checked_parts
 from derive.grading_policy import GradingPolicy
+from derive.questions.registry import QUESTIONS
 from derive.values import path_key
 
 MAX_FILE_BYTES = 16 * 2**20
@@ -77,7 +78,7 @@ def read_key(path: Path) -> dict[str, Any]:
 def checked_key(key: Any, where: str) -> dict[str, Any]:
     if isinstance(key, list):
         raise ConfigError(where, "is a variants key (a list): use --variants DIR --submissions DIR")
-    if not isinstance(key, dict) or "normalization" not in key:
+    if not isinstance(key, dict) or not any(q.key in key for q in QUESTIONS):
         raise ConfigError(where, "is not an answers.json object")
     try:
         checked_parts(key)
@@ -135,33 +136,46 @@ def grade(key: dict[str, Any], submission: dict[str, Any], policy: GradingPolicy
     notes: list[str] = []
     ignored: list[str] = []
     _walk(submission, key, (), {p.field for p in graded_parts}, notes, ignored)
-    submission, matched = _beams_in_key_order(submission, key)
+    submission, matched = _in_key_order(submission, key)
     results = tuple(grade_part(p, _lookup(submission, p.field), policy.tolerance(p.path)) for p in graded_parts)
     return Report(results, (*matched, *notes), tuple(ignored), source)
 
 
 def arranged(submission: dict[str, Any], key: dict[str, Any]) -> dict[str, Any]:
-    """The submission as it is graded: its beams in the key's order."""
-    return _beams_in_key_order(submission, key)[0]
+    """The submission as it is graded: the lists graded in any order (beams) in the key's order."""
+    return _in_key_order(submission, key)[0]
 
 
 lookup = _lookup  # the answer at a part's field, or ABSENT
 
 
-def _beams_in_key_order(submission: dict[str, Any], key: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    """Beams in any order: each of the first B submitted beams (B the key's) is graded against
-    the key's beam with the same words, each key beam used at most once; the others fill the
-    key beams left, in their order. Returns the submission with its beams in the key's order
-    (an empty table where none is left: graded as missing), and a note when they moved."""
-    decoding = submission.get("decoding")
-    beams = decoding.get("beam") if isinstance(decoding, dict) else None
-    expected = [tuple(b["words"]) for b in key.get("decoding", {}).get("beam", [])]
-    if not isinstance(beams, list) or not expected:
+def _in_key_order(submission: dict[str, Any], key: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The submission with every list a question grades in any order (`Question.unordered`) in
+    the key's order, and a note for each that moved."""
+    notes: list[str] = []
+    for q in QUESTIONS:
+        for listed, by in q.unordered:
+            submission, note = _list_in_key_order(submission, key, q.key, listed, by)
+            notes += note
+    return submission, notes
+
+
+def _list_in_key_order(submission: dict[str, Any], key: dict[str, Any], section: str, listed: str,
+                       by: str) -> tuple[dict[str, Any], list[str]]:
+    """Entries in any order (a question's beams): each of the first B submitted entries (B the
+    key's) is graded against the key's entry with the same `by` words, each key entry used at
+    most once; the others fill the key entries left, in their order. Returns the submission with
+    the list in the key's order (an empty table where none is left: graded as missing), and a
+    note when they moved."""
+    table = submission.get(section)
+    entries = table.get(listed) if isinstance(table, dict) else None
+    expected = [tuple(b[by]) for b in key.get(section, {}).get(listed, [])]
+    if not isinstance(entries, list) or not expected:
         return submission, []
-    listed = beams[: len(expected)]
-    slot: list[int | None] = [None] * len(expected)  # slot[k]: the submitted beam graded as the key's beam k
+    first = entries[: len(expected)]
+    slot: list[int | None] = [None] * len(expected)  # slot[k]: the submitted entry graded as the key's entry k
     unmatched = []
-    for i, words in enumerate(_beam_words(b) for b in listed):
+    for i, words in enumerate(_words(b, by) for b in first):
         k = next((k for k, e in enumerate(expected) if slot[k] is None and e == words), None)
         if k is None:
             unmatched.append(i)
@@ -170,14 +184,14 @@ def _beams_in_key_order(submission: dict[str, Any], key: dict[str, Any]) -> tupl
     free = [k for k in range(len(expected)) if slot[k] is None]
     for k, i in zip(free, unmatched, strict=False):
         slot[k] = i
-    moved = [f"beam {i + 1} as the key's beam {k + 1}" for k, i in enumerate(slot) if i is not None and i != k]
-    reordered = [{} if i is None else listed[i] for i in slot] + beams[len(expected):]
-    note = [f"decoding.beam: beams are matched to the key's in any order: {', '.join(moved)}"] if moved else []
-    return {**submission, "decoding": {**submission["decoding"], "beam": reordered}}, note
+    moved = [f"{listed} {i + 1} as the key's {listed} {k + 1}" for k, i in enumerate(slot) if i is not None and i != k]
+    reordered = [{} if i is None else first[i] for i in slot] + entries[len(expected):]
+    note = [f"{section}.{listed}: {listed}s are matched to the key's in any order: {', '.join(moved)}"] if moved else []
+    return {**submission, section: {**submission[section], listed: reordered}}, note
 
 
-def _beam_words(beam: Any) -> tuple[str, ...] | None:
+def _words(entry: Any, by: str) -> tuple[str, ...] | None:
     try:
-        return tuple(words_of(beam.get("words"))) if isinstance(beam, dict) else None
+        return tuple(words_of(entry.get(by))) if isinstance(entry, dict) else None
     except Unparseable:  # an unreadable beam is graded, and reported, where it stands
         return None

@@ -163,6 +163,9 @@ class Question(ABC, Generic[A, V, P]):
     # Fields of its answers.json section that are not results (below the section, dotted): the
     # config's inputs restated, or words naming the method a count was made with. Not certified.
     not_answers: ClassVar[tuple[str, ...]] = ()
+    # Lists of its section a submission may give in any order, each as (its field, the field of
+    # an entry that identifies it): the grader matches them to the key's entries (2.4's beams).
+    unordered: ClassVar[tuple[tuple[str, str], ...]] = ()
 
     @property
     def number(self) -> str:

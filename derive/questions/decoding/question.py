@@ -320,6 +320,7 @@ class Decoding(Question[DecodingAnswer, decoding_view.DecodingView, decoding_vie
     title = "Decoding"
     parts = DecodingParts
     not_answers = ("complexity.selection", "complexity.sorted.selection")  # the selection method's name
+    unordered = ((BEAMS, "words"),)  # beams in any order: matched to the key's by their words
     properties = {
         "greedy_not_optimal": Property(margin.greedy_not_optimal),
         "greedy_not_best_beam": Property(margin.greedy_not_best_beam),
