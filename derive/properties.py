@@ -1,10 +1,11 @@
 """Properties a variant can be required to have (`[variants] require`), proved on its derived answer.
 
 What each one is called, which question proves it, what it says and when the `[variants]` table
-makes it unattainable is declared with that table (`variants_spec.REQUIREMENTS`: the config
-reads it); the proof is the question's own (`Question.properties`): `derive variants` redraws
-that question's data until every required property of it holds on the answer the question's
-own derivation returns. The registry checks that the two name the same properties.
+makes it unattainable is declared with the question's tables (its settings.py,
+`ConfigSection.requirements`: the config reads it); the proof is the question's own
+(`Question.properties`): `derive variants` redraws that question's data until every required
+property of it holds on the answer the question's own derivation returns. The registry checks
+that the two name the same properties.
 """
 
 from __future__ import annotations

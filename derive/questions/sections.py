@@ -1,6 +1,6 @@
 """The questions' tables of the config, in the assignment's order: config.py, variants_spec.py,
 grading_policy.py and derive/schema_gen.py loop over these. A question's package declares its
-own (`settings.SECTION`); the question registry (derive/questions/__init__.py) lists the same
+own (`settings.SECTION`); the question registry (derive/questions/registry.py) lists the same
 keys in the same order, and refuses to start otherwise."""
 
 from __future__ import annotations

@@ -33,6 +33,8 @@ from derive.config import Config
 from derive.latex.notation import Series
 from derive.matexpr import evaluate
 from derive.published import Section, at, floats, read, section_of
+from derive.questions.birnn import view as birnn_view
+from derive.questions.birnn.answer import as_json
 from derive.questions.birnn.instance import (
     DIGITS,
     TOLERANCE,
@@ -79,7 +81,6 @@ TIED = "published LaTeX = the printer's LaTeX of the form evaluated"  # what eve
 class Shown:
     """The instance's values as published, as floats in their published shape; a field that
     does not read is NaN of shape (1,), which no comparison passes."""
-
     loss: np.ndarray
     grad_W_b: np.ndarray
     grad_U_f: np.ndarray
@@ -95,8 +96,6 @@ def shown(section: Section) -> Shown:
 
 def as_published(answer: BirnnAnswer) -> Section:
     """The answer's section of answers.json, serialized and parsed back (plan without a build)."""
-    from derive.questions.birnn.answer import as_json  # it plans with this module: imported late
-
     return section_of(KEY, as_json(answer))
 
 
@@ -168,7 +167,6 @@ def printed_check(answer: BirnnAnswer, section: Section) -> Check:
     its weight; the loss and the gradients printed are the ones answers.json publishes, shown as
     the document shows them; printed side by side only where their widths fit the text."""
     from derive.latex import formatting, layout
-    from derive.questions.birnn import view as birnn_view  # it imports this module's question: imported late
 
     figure = birnn_view.graph_view(answer.graph, answer.config.steps)
     place = {node.id: (float(node.x), float(node.y)) for node in figure.nodes}

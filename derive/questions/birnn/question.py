@@ -19,6 +19,7 @@ from derive.questions.birnn import view as birnn_view
 from derive.questions.birnn.instance import (
     instance_values,
 )
+from derive.questions.birnn.misconceptions import misconceptions
 from derive.questions.birnn.model import (
     INSTANCE,
     INSTANCE_KEYS,
@@ -93,8 +94,6 @@ class Birnn(Question[BirnnAnswer, birnn_view.BirnnView, birnn_view.BirnnPrompt])
                                                for k in INSTANCE_KEYS}}
 
     def misconceptions(self, config: Config) -> list[Misconception]:
-        from derive.questions.birnn.misconceptions import misconceptions  # it imports this module: imported late
-
         return misconceptions(config)
 
     def graded(self, key: dict[str, Any]) -> list[GradedPart]:

@@ -26,6 +26,7 @@ from derive.questions.base import Misconception, Question, Table
 from derive.questions.decoding import beam_sort, margin, reference, search
 from derive.questions.decoding import published as read_back
 from derive.questions.decoding import view as decoding_view
+from derive.questions.decoding.misconceptions import misconceptions
 from derive.questions.decoding.search import Hypothesis
 from derive.verify import Planned
 
@@ -187,7 +188,6 @@ class Restated:
     log-likelihood summed edge by edge along the path, as integers over the least common
     multiple of the edges' denominators (exact, and ranked as fast as integers). A numerator n
     stands for n / denominator."""
-
     denominator: int
     logp: dict[search.Path, int]  # each edge's log p
     score: dict[search.Path, int]  # each path's log-likelihood; <BOS>'s (the empty path) is 0
@@ -357,8 +357,6 @@ class Decoding(Question[DecodingAnswer, decoding_view.DecodingView, decoding_vie
                 "tree": margin.random_tree(rng, spec, depth)}
 
     def misconceptions(self, config: Config) -> list[Misconception]:
-        from derive.questions.decoding.misconceptions import misconceptions  # it imports this module: imported late
-
         return misconceptions(config)
 
     def graded(self, key: dict[str, Any]) -> list[GradedPart]:

@@ -30,6 +30,8 @@ from derive.config import Config
 from derive.latex.formatting import exact
 from derive.published import Section, at, expression, o_form, read, section_of
 from derive.published import formula as read_formula
+from derive.questions.lora import view as lora_view
+from derive.questions.lora.answer import as_json
 from derive.questions.lora.counted import COUNTERS, Counter, Size, quantize
 from derive.questions.lora.model import (
     CHOICE_COLUMNS,
@@ -136,7 +138,6 @@ def plan(answer: LoraAnswer, config: Config, published: Section | None = None) -
 
 
 def _published(answer: LoraAnswer) -> Section:
-    from derive.questions.lora.answer import as_json  # lora.py imports this module: imported late
 
     return section_of(KEY, as_json(answer))
 
@@ -361,8 +362,6 @@ def printed_check(answer: LoraAnswer, measured: Measured) -> Check:
     percent are the measured ones rounded as printed; the MHA's frozen weights are the printed
     multiple of the LFFN's, the higher rank the stated multiple of r; the number format restates
     the measured QLoRA storage: the scales per frozen matrix and the bits a quantized weight saves."""
-    from derive.questions.lora import view as lora_view  # it imports the model this module checks: imported late
-
     view = lora_view.view(answer)
     lora = {mod: measured[mod, "lora"] for mod in MODULES}
     qlora = {mod: measured[mod, "qlora"] for mod in MODULES}

@@ -15,6 +15,7 @@ from derive.published import Section
 from derive.questions.base import Misconception, Question, Table
 from derive.questions.lora import checks as lora_checks
 from derive.questions.lora import view as lora_view
+from derive.questions.lora.misconceptions import misconceptions
 from derive.questions.lora.model import (
     CHOICE_COLUMNS,
     CHOICE_KEYS,
@@ -73,8 +74,6 @@ class Lora(Question[LoraAnswer, lora_view.LoraView, lora_view.LoraPrompt]):
                 "heads": rng.choice(drawn.heads), "bits": rng.choice(drawn.bits)}
 
     def misconceptions(self, config: Config) -> list[Misconception]:
-        from derive.questions.lora.misconceptions import misconceptions  # it imports this module: imported late
-
         return misconceptions(config)
 
     def graded(self, key: dict[str, Any]) -> list[GradedPart]:

@@ -24,6 +24,9 @@ from derive.graded_parts import TENSOR, GradedPart, get, shape_of
 from derive.properties import Property
 from derive.published import Section, at, rationals, read, section_of
 from derive.questions.base import Misconception, Question, Table
+from derive.questions.normalization import view as shown
+from derive.questions.normalization.misconceptions import misconceptions
+from derive.questions.normalization.view import SHOWN_GROUPS, boxed, prompt, view
 from derive.verify import Planned, compare, torch_job
 
 if TYPE_CHECKING:
@@ -134,8 +137,6 @@ def printed_check(answer: NormalizationAnswer) -> Check:
     makes, "group" plural exactly when there are several, the groups written out and those said
     not to be adding up to them, and every result that is not an integer also shown
     approximately."""
-    from derive.questions.normalization import view as shown  # it imports this module: imported late
-
     figure = shown.figure(answer)
     drawn = list(itertools.product(range(figure.samples), range(figure.channels), range(figure.features)))
     wrong = 0
@@ -200,29 +201,21 @@ class Normalization(Question[NormalizationAnswer, "NormalizationView", "Normaliz
         return plan(answer, config, published)
 
     def view(self, answer: NormalizationAnswer, pytorch: bool) -> NormalizationView:
-        from derive.questions.normalization.view import view  # it reads this module's tables: imported late
-
         return view(answer)
 
     def as_json(self, answer: NormalizationAnswer) -> dict[str, Any]:
         return as_json(answer)
 
     def boxed(self, section: Section) -> list[Boxed]:
-        from derive.questions.normalization.view import boxed  # it reads this module's tables: imported late
-
         return boxed(section)
 
     def worked(self, answer: NormalizationAnswer) -> dict[str, tuple[str, tuple[Row, ...]]]:
         """Each statistic's work for its first groups, as the PDF shows it."""
-        from derive.questions.normalization.view import SHOWN_GROUPS  # it reads this module's tables: imported late
-
         return {s.kind: (f"Question {self.number}, {s.kind} normalization ({min(len(s.groups), SHOWN_GROUPS)} of "
                          f"{len(s.groups)} statistics)", tuple(r for g in s.groups[:SHOWN_GROUPS] for r in g.rows))
                 for s in answer.statistics}
 
     def prompt(self, config: Config) -> NormalizationPrompt:
-        from derive.questions.normalization.view import prompt  # it reads this module's tables: imported late
-
         return prompt(config)
 
     def randomize(self, rng: random.Random, spec: VariantsSpec) -> Table:
@@ -231,10 +224,6 @@ class Normalization(Question[NormalizationAnswer, "NormalizationView", "Normaliz
         return {"tensor": [[[rng.randint(low, high) for _ in range(length)] for _ in range(c)] for _ in range(n)]}
 
     def misconceptions(self, config: Config) -> list[Misconception]:
-        from derive.questions.normalization.misconceptions import (
-            misconceptions,  # it imports this module: imported late
-        )
-
         return misconceptions(config)
 
     def graded(self, key: dict[str, Any]) -> list[GradedPart]:
