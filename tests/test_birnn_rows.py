@@ -18,8 +18,8 @@ from derive.latex.notation import Jacobian
 from derive.latex.printer import tex
 from derive.questions import birnn as q3
 from derive.questions import birnn_checks, birnn_view
-from derive.questions.birnn_model import FPRIME, T_END, U_b, derive_forms, gf, hb, hf
-from derive.questions.birnn_rows import NAME, claim, rows_check
+from derive.questions.birnn_model import FPRIME, T_END, U_b, derive_forms, gf, hb, hf, x
+from derive.questions.birnn_rows import NAME, TOLERANCE, Trajectory, claim, row_errors, rows_check, sections
 
 ROW, COL = sp.symbols("i j", integer=True, positive=True)  # the component form's indices i, j
 
@@ -62,6 +62,11 @@ def _chain_rule_divided(view, field):
     return _replace(view, field, 3, rhs=fprime / slope)
 
 
+def _box(view, field, change):
+    return dataclasses.replace(view, boxed=dataclasses.replace(
+        view.boxed, **{field: Tex(change(str(getattr(view.boxed, field))))}))
+
+
 def _jacobian_at_t_minus_2(view):
     """The survivor: the boxed backward Jacobian labelled d h^(b)_{t-2} / d h^(b)_t."""
     form = str(view.boxed.jacobian_backward).partition(" = ")[2]
@@ -94,6 +99,13 @@ PLANTED = {
         v, "jacobian_rows", 1, rhs=sp.MatMul(DiagMatrix(sp.MatrixSymbol("q", 3, 1)), U_b, evaluate=False)),
     "an index one below, U_{i-1,j}": lambda v: _replace(v, "entry_rows_f", 4,
                                                        rhs=v.entry_rows_f[4].rhs.xreplace({ROW: ROW - 1})),
+    "W^(b)'s term with x_{t-1}": lambda v: _replace(v, "weight_rows", 1,
+                                                   rhs=v.weight_rows[1].rhs.xreplace({x(): x(-1)})),
+    "U^(f)'s term with h^(f)_t for h^(f)_{t-1}": lambda v: _replace(v, "weight_rows", 3,
+                                                                   rhs=v.weight_rows[3].rhs.xreplace({hf(-1): hf()})),
+    "boxed W^(b) gradient summed from t = 2": lambda v: _box(v, "grad_W_b", lambda b: b.replace("t=1", "t=2")),
+    "boxed W^(b) gradient with U^(f)'s term": lambda v: _box(
+        v, "grad_W_b", lambda b: b.partition(" = ")[0] + " = " + str(v.boxed.grad_U_f).partition(" = ")[2]),
     "the activation's derivative off": lambda v: _replace(v, "activation_rows", 2,
                                                           rhs=2 * v.activation_rows[2].rhs),
 }
@@ -129,3 +141,20 @@ def test_the_boxed_label_the_view_prints_is_read(answer, monkeypatch):
     """The survivor as it was: the view's label of the backward Jacobian at h_{t-2}."""
     monkeypatch.setitem(birnn_view.BOX_LABELS, "jacobian_backward", tex(Jacobian(hb(-2), hb())))
     assert not birnn_checks.rows_check(answer).passed
+
+
+@pytest.mark.parametrize("field, index, change", [
+    ("entry_rows_f", 3, lambda e: e.atoms(FPRIME).pop() / e.atoms(sp.Derivative).pop()),  # f'(a) divided
+    ("jacobian_rows", 3, lambda e: e.T),  # a transposed Jacobian
+    ("weight_rows", 1, lambda e: e.xreplace({x(): x(-1)})),  # W^(b)'s term with x_{t-1}
+    ("weight_rows", 3, lambda e: e.xreplace({hf(-1): hf()})),  # U^(f)'s term with h^(f)_t
+])
+def test_the_wrong_row_itself_is_off_by_its_value(field, index, change):
+    """Not only the box below it: the planted row's own error is finite and past the tolerance."""
+    view = _view()
+    planted = _replace(view, field, index, rhs=change(getattr(view, field)[index].rhs))
+    path = Trajectory("tanh", 0)
+    (section,) = [s for s in sections(planted) if s.rows == getattr(planted, field)]
+    errors, _ = row_errors(section, path)
+    assert TOLERANCE < errors[index] < float("inf")
+    assert max(errors[:index] + errors[index + 1:]) < TOLERANCE

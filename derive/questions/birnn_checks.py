@@ -201,7 +201,7 @@ def printed_check(answer: BirnnAnswer, section: Section) -> Check:
 
 
 def rows_check(answer: BirnnAnswer) -> Check:
-    """The printed rows of 3.2 and the recursions, as the view gives them to the template,
+    """The printed rows and boxed forms of 3.2 and 3.3, as the view gives them to the template,
     read back (birnn_rows)."""
     from derive.questions import birnn_view  # it imports this module's question: imported late
 

@@ -1,24 +1,27 @@
 """Question 3's printed work read back: every row the document prints for 3.2 (the activation,
-the local gradients, the Jacobian entries of both directions, the Jacobian matrices and the
-boxed Jacobians) and 3.3's total-gradient recursions, taken from the view the template prints
-(birnn_view.DerivationView), each row against an independent value.
+the local gradients, the Jacobian entries of both directions, the Jacobian matrices) and for
+3.3 (the total-gradient recursions, the per-step weight terms), and the boxed forms of both,
+taken from the view the template prints (birnn_view.DerivationView), each against an
+independent value.
 
 What a row claims to be is read from its left side as printed (the LaTeX the template
 receives): the step loss L_t, a gradient nabla_{y_t} L_t or nabla_{h_t} L, a pre-activation
-a_{t+1,i}, its derivative d a / d h_{t,j}, a Jacobian or its (i, j) entry, the activation f(a)
-or its derivative. A row that continues an equality claims what the row above claims. Each
-claim is computed here on a seeded random trajectory of the assignment's equations (d = 3,
-T = 5, t = 3), written from the assignment: h^(f)_s = f(W^(f) x_s + U^(f) h^(f)_{s-1}),
-h^(b)_s = f(W^(b) x_s + U^(b) h^(b)_{s+1}), y_s = V^(f) h^(f)_s + V^(b) h^(b)_s, L = sum_s
-||z_s - y_s||^2; derivatives by central differences through the whole trajectory (a state
-moved, every later state of its direction recomputed). The row's right side (the SymPy
-expression the template prints) is evaluated at the same values by an evaluator written here
-(not derive.matexpr), with f' and an unevaluated derivative replaced by central differences of
-what they name. A left side that does not read as one of those claims, or a right side that
-does not evaluate, is an infinite error.
+a_{t+1,i}, its derivative d a / d h_{t,j}, a Jacobian or its (i, j) entry, a weight's term
+d/dW tr((nabla_{h_t} L)^T h_t), the activation f(a) or its derivative. A row that continues an
+equality claims what the row above claims. Each claim is computed here on a seeded random
+trajectory of the assignment's equations (d = 3, T = 5, t = 3), written from the assignment:
+h^(f)_s = f(W^(f) x_s + U^(f) h^(f)_{s-1}), h^(b)_s = f(W^(b) x_s + U^(b) h^(b)_{s+1}),
+y_s = V^(f) h^(f)_s + V^(b) h^(b)_s, L = sum_s ||z_s - y_s||^2; derivatives by the complex
+step through the whole trajectory (a state moved, every later state of its direction
+recomputed; a weight's term with the total gradient and the step's input held). The row's
+right side (the SymPy expression the template prints) is evaluated at the same values by an
+evaluator written here (not derive.matexpr), f' and an unevaluated derivative by complex-step
+derivatives of what they name. A left side that does not read as one of those claims, or a
+right side that does not evaluate, is an infinite error. The notes beside the rows are not read.
 
-The rows that print a boxed form are checked as the boxed strings: each boxed label must read
-as the claim of a row checked here, and the box must print that row's last right side.
+A boxed form's label must read as the claim of a row checked here and the box must print that
+row's last right side; a weight's gradient, the sum over t = 1..T of its term, which is also
+evaluated at every t and summed against d L / d W.
 """
 
 from __future__ import annotations
@@ -43,12 +46,12 @@ if TYPE_CHECKING:
     from derive.questions.birnn_view import DerivationView
 
 SIZE, NOW, END = 3, 3, 5  # d, the t the rows are read at, and T
-STEP = 1e-5  # central differences on values of order 1: truncation ~1e-11, rounding ~1e-11
-# Relative to the largest expected magnitude (at least 1). The differences' own error is under
-# 1e-9 (7e-10 at most over seeds 0-199): the published decade, no less than a thousandth of this,
-# is 1e-8 on every processor; a wrong row is off by the order of the values themselves.
-TOLERANCE = 1e-5
-NAME = "printed work read back (3.2 and the recursions)"
+STEP = 1e-20  # the complex step: Im f(x + ih) / h has no cancellation, its error is O(h^2)
+# Relative to the largest expected magnitude (at least 1). The derivatives' own error is float64's
+# rounding (3e-15 at most over seeds 0-199): the published decade, no less than a thousandth of
+# this, is 1e-12 on every processor; a wrong row is off by the order of the values themselves.
+TOLERANCE = 1e-9
+NAME = "printed work of 3.2 and 3.3 read back"
 
 Claim = tuple[Any, ...]  # what a row's left side names: ("jac", "h_f", 4, "h_f", 3), ...
 
@@ -60,8 +63,8 @@ def activation(name: str) -> Callable[[Any], Any]:
 
 
 def slope(f: Callable[[Any], Any], at: Any) -> Any:
-    """f' by a central difference."""
-    return (f(at + STEP) - f(at - STEP)) / (2 * STEP)
+    """f' by the complex step."""
+    return np.imag(f(at + 1j * STEP)) / STEP
 
 
 class Trajectory:
@@ -79,8 +82,9 @@ class Trajectory:
         self.base = self.run({})
         self.slopes: dict[tuple[Any, Any], np.ndarray] = {}
 
-    def run(self, moved: Mapping[tuple[str, int], np.ndarray]) -> dict[tuple[str, Any], Any]:
-        w, out = self.weights, dict[tuple[str, Any], Any]()
+    def run(self, moved: Mapping[tuple[str, Any], np.ndarray]) -> dict[tuple[str, Any], Any]:
+        w = {name: moved.get((name, None), weight) for name, weight in self.weights.items()}
+        out: dict[tuple[str, Any], Any] = {(name, None): weight for name, weight in w.items()}
         out["h_f", 0] = moved.get(("h_f", 0), self.start_f)
         for s in range(1, END + 2):
             out["a_f", s] = w["W_f"] @ self.x[s] + w["U_f"] @ out["h_f", s - 1]
@@ -91,34 +95,55 @@ class Trajectory:
             out["h_b", s] = moved.get(("h_b", s), self.f(out["a_b", s]))
         for s in range(END + 2):
             out["y", s] = moved.get(("y", s), w["V_f"] @ out["h_f", s] + w["V_b"] @ out["h_b", s])
-            out["L", s] = float(np.sum((self.z[s] - out["y", s]) ** 2))
+            out["L", s] = np.sum((self.z[s] - out["y", s]) ** 2)
         out["L", None] = sum(out["L", s] for s in range(1, END + 1))
         return out
 
-    def derivative(self, of: tuple[str, Any], wrt: tuple[str, int]) -> np.ndarray:
-        """d of / d wrt by central differences: (out_i, in_j) for a vector `of`, the gradient
-        (the shape of `wrt`) for a scalar one."""
+    def derivative(self, of: tuple[str, Any], wrt: tuple[str, Any]) -> np.ndarray:
+        """d of / d wrt by the complex step: (out_i, in_j) for a vector `of`, the gradient
+        (the shape of `wrt`) for a scalar one; `wrt` is a step's value or a weight (name, None)."""
         if (of, wrt) not in self.slopes:
             self.slopes[of, wrt] = self._derivative(of, wrt)
         return self.slopes[of, wrt]
 
-    def _derivative(self, of: tuple[str, Any], wrt: tuple[str, int]) -> np.ndarray:
+    def _derivative(self, of: tuple[str, Any], wrt: tuple[str, Any]) -> np.ndarray:
         at = self.base[wrt]
         columns = []
-        for j in range(at.shape[0]):
-            up, down = at.copy(), at.copy()
-            up[j] += STEP
-            down[j] -= STEP
-            columns.append((np.asarray(self.run({wrt: up})[of]) - np.asarray(self.run({wrt: down})[of]))
-                           .reshape(-1) / (2 * STEP))
+        for j in np.ndindex(at.shape):
+            moved = at.astype(complex)
+            moved[j] += 1j * STEP
+            columns.append(np.imag(np.asarray(self.run({wrt: moved})[of])).reshape(-1) / STEP)
         stacked = np.stack(columns, axis=-1)
         return stacked.reshape(at.shape) if stacked.shape[0] == 1 else stacked
+
+
+    def contribution(self, weight: str, gradient: tuple[str, int], state: tuple[str, int]) -> np.ndarray:
+        """d/d weight of (nabla_{h_s} L)^T h_s, the total gradient and h_s's input from the step
+        before (in its direction) held fixed: the weight's use at that step alone."""
+        name, s = state
+        before = self.base[name, s - 1 if name == "h_f" else s + 1]
+        g = self.derivative(("L", None), gradient)
+        w = self.weights
+        direction = name[-1]
+
+        def used(value: np.ndarray) -> Any:
+            moved = {**w, weight: value}
+            return np.sum(g * self.f(moved[f"W_{direction}"] @ self.x[s] + moved[f"U_{direction}"] @ before))
+
+        out = np.zeros_like(w[weight])
+        for index in np.ndindex(out.shape):
+            value = w[weight].astype(complex)
+            value[index] += 1j * STEP
+            out[index] = np.imag(used(value)) / STEP
+        return out
 
 
 # --- What a printed left side claims ----------------------------------------------------------
 
 TIME = r"([tT](?:[+-]\d+)?|\d+)"
 SERIES = rf"(?:h\^\{{\((f|b)\)\}}_\{{{TIME}\}}|(y)_\{{{TIME}\}})"
+WEIGHT = r"([WUV])\^\{\((f|b)\)\}"
+STATE = rf"h\^\{{\((f|b)\)\}}_\{{{TIME}\}}"
 ENTRY = r"h\^\{\((f|b)\)\}_\{" + TIME + r",j\}"
 FRACTION = rf"\\frac\{{\\partial h\^\{{\((f|b)\)\}}_\{{{TIME}\}}\}}\{{\\partial h\^\{{\((f|b)\)\}}_\{{{TIME}\}}\}}"
 CLAIMS = [
@@ -129,6 +154,9 @@ CLAIMS = [
     ("pre_slope", re.compile(rf"\\frac\{{d\}}\{{d \{{{ENTRY}\}}\}} a_\{{{TIME},i\}}")),
     ("jac_entry", re.compile(rf"\\left\({FRACTION}\\right\)_\{{ij\}}")),
     ("jac", re.compile(FRACTION)),
+    ("contribution", re.compile(rf"\\frac\{{\\partial\}}\{{\\partial {WEIGHT}\}}\\operatorname\{{tr\}}\\left\("
+                                rf"\(\\nabla_\{{{STATE}\}} L\)\^\{{\\top\}} {STATE}\\right\)")),
+    ("weight_gradient", re.compile(rf"\\nabla_\{{{WEIGHT}\}} L")),
     ("f", re.compile(r"f\{\\left\(a \\right\)\}")),
     ("f_slope", re.compile(r"\\frac\{d\}\{d a\} f\{\\left\(a \\right\)\}")),
 ]
@@ -156,6 +184,10 @@ def claim(printed: str, direction: str) -> Claim | None:
             return ("pre", direction, time_of(g[0]))
         if kind == "pre_slope":
             return ("pre_slope", direction, time_of(g[2]), ("h_" + g[0], time_of(g[1])))
+        if kind == "contribution":
+            return (kind, f"{g[0]}_{g[1]}", ("h_" + g[2], time_of(g[3])), ("h_" + g[4], time_of(g[5])))
+        if kind == "weight_gradient":
+            return (kind, f"{g[0]}_{g[1]}")
         if kind in ("jac", "jac_entry"):
             return (kind, ("h_" + g[0], time_of(g[1])), ("h_" + g[2], time_of(g[3])))
         return (kind,)
@@ -188,6 +220,10 @@ def expected(c: Claim, path: Trajectory, entry: tuple[int, int], point: float) -
         return path.derivative(c[1], c[2])
     if c[0] == "jac_entry":
         return float(path.derivative(c[1], c[2])[i, j])
+    if c[0] == "contribution":
+        return path.contribution(*c[1:])
+    if c[0] == "weight_gradient":
+        return path.derivative(("L", None), (c[1], None))
     if c[0] == "f":
         return float(path.f(point))
     if c[0] == "f_slope":
@@ -196,9 +232,9 @@ def expected(c: Claim, path: Trajectory, entry: tuple[int, int], point: float) -
 
 
 @functools.cache
-def time_at(time: sp.Expr) -> int:
-    """A printed time (t + 1, T, 1) on the trajectory."""
-    return int(time.subs({sp.Symbol("t", integer=True, positive=True): NOW,
+def time_at(time: sp.Expr, now: int) -> int:
+    """A printed time (t + 1, T, 1) on the trajectory, at t = now."""
+    return int(time.subs({sp.Symbol("t", integer=True, positive=True): now,
                           sp.Symbol("T", integer=True, positive=True): END}))
 
 
@@ -239,9 +275,10 @@ class Values:
     direction: str
     entry: tuple[int, int]
     point: float
+    now: int = NOW  # the step t stands for
 
     def time(self, time: Any) -> int:
-        return time_at(sp.sympify(time))
+        return time_at(sp.sympify(time), self.now)
 
     def series(self, s: Series) -> np.ndarray:
         name, when = str(s.name), self.time(s.time)
@@ -371,7 +408,7 @@ class Section:
 def sections(view: DerivationView) -> list[Section]:
     return [Section(view.activation_rows, scalar=True, at_points=True), Section(view.local_rows),
             Section(view.entry_rows_f, "f", scalar=True), Section(view.entry_rows_b, "b", scalar=True),
-            Section(view.jacobian_rows), Section(view.recursion_rows)]
+            Section(view.jacobian_rows), Section(view.recursion_rows), Section(view.weight_rows)]
 
 
 def relative(got: Any, want: Any) -> float:
@@ -407,10 +444,26 @@ def row_errors(section: Section, path: Trajectory) -> tuple[list[float], dict[Cl
     return errors, last
 
 
-def boxed_errors(view: DerivationView, last: Mapping[Claim, Row]) -> list[float]:
+SUM = re.compile(r"\\sum_\{t=1\}\^\{T\} (.*)")  # a weight's gradient: the sum of its per-step terms
+
+
+def boxed_errors(view: DerivationView, last: Mapping[Claim, Row], path: Trajectory) -> list[float]:
     """Each boxed form: its label read as a claim checked above, its form that claim's last
-    printed right side (infinite otherwise)."""
+    printed right side (infinite otherwise); a weight's gradient, the sum over t = 1..T of the
+    last right side of its per-step rows, and that sum evaluated against d L / d weight."""
     errors = []
+    for box in (view.boxed.grad_W_b, view.boxed.grad_U_f):
+        label, _, form = str(box).partition(" = ")
+        read, summed = claim(label, "f"), SUM.fullmatch(form)
+        rows = [row for c, row in last.items() if read is not None and c[0] == "contribution" and c[1] == read[1]]
+        if read is None or summed is None or len(rows) != 1 or summed.group(1) != printed(rows[0].rhs):
+            errors.append(float("inf"))
+            continue
+        try:
+            total = sum(Values(path, "f", (0, 0), 0.0, now=s).matrix(rows[0].rhs) for s in range(1, END + 1))
+            errors.append(relative(total, expected(read, path, (0, 0), 0.0)))
+        except (Unreadable, TypeError, ValueError, KeyError, AttributeError, IndexError):
+            errors.append(float("inf"))
     for box in (view.boxed.jacobian_forward, view.boxed.jacobian_backward):
         label, _, form = str(box).partition(" = ")
         read = claim(label, "f")
@@ -423,8 +476,8 @@ def boxed_errors(view: DerivationView, last: Mapping[Claim, Row]) -> list[float]
 
 
 def rows_check(view: DerivationView, activation_name: str, seed: int) -> Check:
-    """Every printed row of 3.2's work and 3.3's recursions, and the boxed Jacobians and local
-    gradients, against the claims their left sides print (module docstring): the largest
+    """Every printed row of 3.2's work and 3.3's recursions and per-step terms, and the boxed
+    forms of 3.2 and 3.3, against the claims their left sides print (module docstring): the largest
     relative error, infinite for a row or box that does not read back."""
     path = Trajectory(activation_name, seed)
     errors, last, rows = [], {}, 0
@@ -433,9 +486,10 @@ def rows_check(view: DerivationView, activation_name: str, seed: int) -> Check:
         errors += got
         last.update(ends)
         rows += len(section.rows)
-    errors += boxed_errors(view, last)
+    errors += boxed_errors(view, last, path)
     return Check(BirnnParts.derivation.id, NAME,
-                 f"each of the {rows} printed rows' left side read back as what it names, the right "
-                 f"side evaluated on a seeded random trajectory (d = {SIZE}, T = {END}, t = {NOW}) against central "
-                 f"differences (h={STEP:g}) of the assignment's equations, every (i, j) of the entries (rel.); the "
-                 "boxed Jacobians and local gradients against those rows", max(errors, default=float("inf")), TOLERANCE)
+                 f"each of the {rows} printed rows' left side read back as what it names, the right side "
+                 f"evaluated on a seeded random trajectory (d = {SIZE}, T = {END}, t = {NOW}) against complex-step "
+                 f"derivatives (h={STEP:g}) of the assignment's equations, every (i, j) of the entries (rel.); the "
+                 "boxed forms against those rows, the weights' gradients as their sums over t = 1..T",
+                 max(errors, default=float("inf")), TOLERANCE)
