@@ -16,6 +16,7 @@ from derive.errors import ConfigError
 from derive.questions.birnn import answer as q3a
 from derive.questions.birnn import checks as c3
 from derive.questions.birnn import model as m3
+from derive.questions.birnn import rows as birnn_rows
 from derive.questions.birnn.instance import mp_values
 from derive.verify import resolve
 from tests.check_support import failed_names, failing
@@ -70,12 +71,14 @@ def test_drawn_edges_equal_the_model_edges():
 
 
 # A planted error in the closed forms, and the gradient whose checks it reaches (with the 3.2
-# Jacobian check, for a wrong Jacobian).
+# Jacobian check, for a wrong Jacobian, and the printed-work check, for a form the document
+# boxes: the box no longer prints what the rows above it derive).
 PLANTS = {
-    "transposed Jacobian": (lambda f: dataclasses.replace(f, jac_f=f.jac_f.T), "U_f", "forward"),
-    "missing diag": (lambda f: dataclasses.replace(f, jac_b=m3.U_b), "W_b", "backward"),
-    "wrong sign": (lambda f: dataclasses.replace(f, local_b=-f.local_b), "W_b", None),
-    "dropped boundary term": (lambda f: dataclasses.replace(f, boundary_f=sp.ZeroMatrix(m3.D, 1)), "U_f", None),
+    "transposed Jacobian": (lambda f: dataclasses.replace(f, jac_f=f.jac_f.T), "U_f", "forward", True),
+    "missing diag": (lambda f: dataclasses.replace(f, jac_b=m3.U_b), "W_b", "backward", True),
+    "wrong sign": (lambda f: dataclasses.replace(f, local_b=-f.local_b), "W_b", None, True),
+    "dropped boundary term": (lambda f: dataclasses.replace(f, boundary_f=sp.ZeroMatrix(m3.D, 1)), "U_f", None,
+                              False),
 }
 
 
@@ -92,13 +95,15 @@ def test_planted_errors_fail_every_check(plant):
     evaluates, and the published instance values, evaluated from the right forms, pass theirs)."""
     cfg = _config()
     answer = q3a.derive(cfg)
-    change, key, jacobian = PLANTS[plant]
+    change, key, jacobian, boxed = PLANTS[plant]
     wrong_forms = change(answer.derivation.forms)
     assert wrong_forms != answer.derivation.forms
     wrong = dataclasses.replace(answer, derivation=dataclasses.replace(answer.derivation, forms=wrong_forms))
     expected = {f"grad {key}: closed form vs complex step", f"grad {key}: closed form vs finite differences"}
     if jacobian is not None:
         expected.add(f"Jacobian ({jacobian}) at the first step")
+    if boxed:
+        expected.add(birnn_rows.NAME)
     assert failing(c3, wrong, cfg) == expected
 
 

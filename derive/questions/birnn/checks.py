@@ -33,6 +33,7 @@ from derive.config import Config
 from derive.latex.notation import Series
 from derive.matexpr import evaluate
 from derive.published import Section, at, floats, read, section_of
+from derive.questions.birnn import rows as birnn_rows
 from derive.questions.birnn import view as birnn_view
 from derive.questions.birnn.answer import as_json
 from derive.questions.birnn.instance import (
@@ -114,7 +115,7 @@ def plan(answer: BirnnAnswer, config: Config, published: Section | None = None) 
     values = {k: a.astype(float) for k, a in answer.values.items()}
     ev = evaluate_forms(forms, act, values, float_apply)  # not answer.evaluation: the forms under test
     got = shown(section)
-    checks: Planned = [graph_check(answer), work_check(answer.derivation, answer.config.seed),
+    checks: Planned = [graph_check(answer), work_check(answer.derivation, answer.config.seed), rows_check(answer),
                        *jacobian_checks(forms, act, values, section)]
     checks += complex_step_checks(forms, act, answer.values, answer.config.seed, section)
     checks += finite_difference_checks(ev, got, values, act.name, forms, section)
@@ -195,6 +196,12 @@ def printed_check(answer: BirnnAnswer, section: Section) -> Check:
     return Check(BirnnParts.instance.id, PRINTED, "the graph figure's nodes, columns and edges against the graph, "
                  "the loss and gradients printed against answers.json's, and the line they share against their "
                  "widths", float(sum(wrong)), 0.0)
+
+
+def rows_check(answer: BirnnAnswer) -> Check:
+    """The printed rows and boxed forms of 3.2 and 3.3, as the view gives them to the template,
+    read back (rows.py)."""
+    return birnn_rows.rows_check(birnn_view.derivation_view(answer), answer.config.activation, answer.config.seed)
 
 
 RECURSION = "recursions: the successor's gradient"
