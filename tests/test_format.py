@@ -225,3 +225,19 @@ def test_builds_are_the_same_bytes_with_and_without_formats_and_never_ship_one(t
     with zipfile.ZipFile(tmp_path / "warm" / "overleaf.zip") as archive:
         assert archive.namelist() == ["main.tex"]
         assert archive.read("main.tex") == none["solutions.tex"]
+
+
+def test_a_variant_is_the_same_bytes_on_the_same_format(tmp_path):
+    """Another title, variant id and numbers (the PDF's metadata is set after the preamble, on
+    hyperref loaded from the format)."""
+    config = tmp_path / "config.toml"
+    config.write_text('[document]\ntitle = "Quiz 3: #1 & 50%"\nvariant_id = "v-7"\n[birnn]\nseed = 3\n',
+                      encoding="utf-8")
+    store = tmp_path / "cache"
+    _derive(["build", "--config", str(config), "--no-cache", "--out", str(tmp_path / "none")], store)
+    _derive(["build", "--out", str(tmp_path / "default")], store)  # makes the format
+    _derive(["build", "--config", str(config), "--out", str(tmp_path / "format")], store)
+    assert len(list(store.glob("preamble-*.fmt"))) == 1
+    none = snapshot(tmp_path / "none")
+    assert snapshot(tmp_path / "format") == none
+    assert none["solutions.pdf"] != snapshot(tmp_path / "default")["solutions.pdf"]
