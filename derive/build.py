@@ -104,6 +104,12 @@ def answers_json(solved: Solved) -> str:
 # The document in the order it is written: the head (preamble, title, introduction) needs only
 # the config, each question only its answer, the tail (verification appendix, references) the
 # checks. A PDF build hands each part to pdflatex as soon as it exists.
+def preamble_source() -> str:
+    """The preamble both sheets begin with (templates/preamble.tex.j2): pdflatex starts from a
+    format holding it (derive/latex/precompiled.py)."""
+    return render("preamble.tex.j2")
+
+
 def head_source(config: Config) -> str:
     return render("head.tex.j2", v=head_view(config.document.title, __version__, config.document.variant_id))
 
@@ -202,7 +208,7 @@ def produce(config: Config, sheets: tuple[str, ...], pdf: bool = True, progress:
 
             files["questions.html"] = questions_html(config).encode("utf-8")
         if pdf:
-            compiled = compile_pdf(source, "questions.tex", state=state.get("questions"))
+            compiled = compile_pdf(source, "questions.tex", state=state.get("questions"), preamble=preamble_source())
             files["questions.pdf"], states["questions"] = compiled.pdf, compiled.state
     if "solutions" in sheets:
         solved_files, solved_state = _solutions(config, pdf, progress, worker, state.get("solutions"), html)
@@ -215,7 +221,7 @@ def produce(config: Config, sheets: tuple[str, ...], pdf: bool = True, progress:
 def _solutions(config: Config, pdf: bool, progress: Progress, worker: TorchWorker | None,
                state: State | None, html: bool = False) -> tuple[dict[str, bytes], State | None]:
     """solutions.tex, answers.json, overleaf.zip (and solutions.pdf, solutions.html): typeset while derived."""
-    with Stream(state=state or {}) if pdf else contextlib.nullcontext() as stream:
+    with Stream(state=state or {}, preamble=preamble_source()) if pdf else contextlib.nullcontext() as stream:
         if stream is not None:
             progress("typesetting while deriving (pdflatex reads the document as it is written)")
         parts: list[str] = []

@@ -47,6 +47,11 @@ def disable() -> None:
     _enabled = False
 
 
+def enabled() -> bool:
+    """False after `--no-cache`: derive's other caches (the precompiled preamble) ask too."""
+    return _enabled
+
+
 def folder() -> Path:
     """DERIVE_CACHE_DIR, else the platform's user cache folder: %LOCALAPPDATA%\\derive\\Cache on
     Windows, ~/Library/Caches/derive on macOS, $XDG_CACHE_HOME/derive or ~/.cache/derive elsewhere."""

@@ -24,8 +24,8 @@ if TYPE_CHECKING:
     from derive.build import Solved
 
 CONFIG_HELP = "a TOML config, or - for standard input (default: the assignment as printed)"
-NO_CACHE_HELP = ("neither read nor write the cache of config-independent derivations "
-                 "(DERIVE_CACHE_DIR, default ~/.cache/derive; docs/performance.md)")
+NO_CACHE_HELP = ("neither read nor write the cache of config-independent derivations and of the "
+                 "precompiled LaTeX preamble (DERIVE_CACHE_DIR, default ~/.cache/derive; docs/performance.md)")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -141,8 +141,35 @@ def _pdflatex_settled(tex: Path, folder: Path) -> int:
     return 5
 
 
-def paired_figures(pairs: int, batch_count: int, no_pdf_count: int) -> dict[str, Any]:
-    """The figures of issue 28, each against its anchor in this run (see the module's docstring)."""
+def _one_pass(source: str, folder: Path, preamble: str | None) -> float:
+    """One pdflatex pass over the document in a kept folder (its aux file from the pass before),
+    on the precompiled preamble when given one (derive/latex/precompiled.py)."""
+    from derive.latex import precompiled
+    from derive.latex.compile import FORMAT_FILE, hardened_env, pdflatex_command
+
+    folder.mkdir(parents=True, exist_ok=True)
+    pre = precompiled.find(preamble, hardened_env()) if preamble else None
+    if preamble and pre is None:
+        raise SystemExit("no precompiled preamble: pdflatex could not make one")
+    if pre is not None and not (folder / f"{FORMAT_FILE}.fmt").exists():
+        (folder / f"{FORMAT_FILE}.fmt").symlink_to(pre.fmt)
+    (folder / "solutions.tex").write_text(pre.body(source) if pre else source, encoding="utf-8")
+    fmt = FORMAT_FILE if pre else None
+    return timed(lambda: _run(pdflatex_command("solutions.tex", fmt), cwd=folder, env=hardened_env()))
+
+
+def format_pass(source: str, preamble: str, tmp: Path, pairs: int) -> dict[str, Any]:
+    _one_pass(source, tmp / "pass-format", preamble)  # the format made, the aux file written
+    _one_pass(source, tmp / "pass-plain", None)
+    return paired("pdflatex pass, format / none", lambda i: _one_pass(source, tmp / "pass-format", preamble),
+                  lambda i: _one_pass(source, tmp / "pass-plain", None), pairs,
+                  "one pdflatex pass over the default solutions.tex on its precompiled preamble",
+                  "the same pass without it (the preamble read from its source)")
+
+
+def paired_figures(pairs: int, batch_count: int, no_pdf_count: int, only_fresh: bool = False) -> dict[str, Any]:
+    """The figures of issue 28, each against its anchor in this run (see the module's docstring);
+    `only_fresh`: the fresh and cold first builds and the pass on the precompiled preamble."""
     from derive.executors import default_jobs
 
     cores = default_jobs()
@@ -168,6 +195,12 @@ def paired_figures(pairs: int, batch_count: int, no_pdf_count: int) -> dict[str,
             lambda i: _latexmk(main_tex, tmp / "floor", fresh=True), pairs,
             "derive build into a fresh output folder with an empty cache folder (a new machine)",
             "latexmk alone on the same overleaf.zip's main.tex in a fresh folder")
+        if only_fresh:
+            from derive.build import preamble_source
+
+            os.environ["DERIVE_CACHE_DIR"] = str(warm)  # the format of the builds above
+            figures["format_pass"] = format_pass(main_tex, preamble_source(), tmp, pairs)
+            return figures
         edits = [tmp / "seed1.toml", tmp / "seed2.toml"]
         documents = []
         for n, edit in enumerate(edits, 1):
@@ -477,6 +510,9 @@ def main() -> int:
     parser.add_argument("--no-pdf-count", type=int, default=50,
                         help="variants in the --no-pdf throughput figure (default 50; 0: skip it)")
     parser.add_argument("--only-paired", action="store_true", help="only the paired figures (and build/bench.json)")
+    parser.add_argument("--only-fresh", action="store_true",
+                        help="only the fresh and cold first builds and the pdflatex pass on the precompiled "
+                             "preamble (and build/bench.json)")
     args = parser.parse_args()
     runs, sizes = args.runs, args.variants
     if args.only_batch:
@@ -488,9 +524,9 @@ def main() -> int:
     load_before = os.getloadavg()
     print(f"derive benchmark: paired figures, {args.pairs} pairs each (load average {load_before[0]:.1f} "
           f"on {os.cpu_count()} cores)", flush=True)
-    figures = paired_figures(args.pairs, args.batch, args.no_pdf_count)
+    figures = paired_figures(args.pairs, args.batch, args.no_pdf_count, args.only_fresh)
     write_report(figures, args.pairs, load_before)
-    if args.only_paired:
+    if args.only_paired or args.only_fresh:
         return 0
     print(f"derive benchmark: median of {runs} runs")
     row("import derive.build (fresh interpreter)", median(command([PY, "-c", "import derive.build"]), runs))

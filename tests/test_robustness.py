@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from derive import cache
 from derive.errors import LatexError
 from derive.latex import compile as latex_compile
 from tests.conftest import needs_tex, snapshot
@@ -122,8 +123,11 @@ def test_hostile_words_appear_literally_and_nothing_outside_is_touched(write_con
     assert f"Title:           {TITLE}\n" in info and "Subject:         Verified solutions" in info  # the metadata too
     compiled = compilations[-1]
     tex_trees = ("/usr/share/texlive/", "/usr/share/texmf/", "/var/lib/texmf/", "/etc/texmf/", "/usr/share/fonts/")
+    # and the precompiled preamble (derive/latex/precompiled.py), in derive's cache folder
+    formats = re.compile(re.escape(str(cache.folder().resolve())) + r"/preamble-[0-9a-f]{64}-[0-9a-f]{16}\.fmt")
+    assert any(formats.fullmatch(path) for path in compiled.files_read)
     for path in compiled.files_read:
-        assert path.startswith(compiled.folder) or path.startswith(tex_trees), path
+        assert path.startswith(compiled.folder) or path.startswith(tex_trees) or formats.fullmatch(path), path
     assert all(path.startswith(compiled.folder) for path in compiled.files_written)
     assert not Path("/tmp/derive-pwned").exists() and not Path("/tmp/derive-pwned.tex").exists()
 
