@@ -122,3 +122,22 @@ def test_a_question_proves_exactly_the_properties_declared_for_it():
 
     with pytest.raises(RuntimeError, match=r"^no question proves the declared properties small_denominators$"):
         Registry(Fewer(), tables=("normalization",))
+
+
+def test_a_refused_outside_registration_leaves_the_registry_and_the_tables_as_they_were():
+    from derive.questions.registry import register
+    from tests.fixtures.toy.question import Softmax
+    from tests.fixtures.toy.settings import SECTION as TOY
+
+    class ToyParts(Parts):
+        only = Part(None, 1)
+
+    class Unproved(Softmax):  # proves a property its settings do not declare
+        parts = ToyParts
+        properties = {**Softmax.properties, "pretty": Property(lambda answer, spec: True)}
+
+    before = (QUESTIONS.questions, tuple(sections.SECTIONS))
+    with pytest.raises(RuntimeError, match=r"^softmax proves property pretty, which its settings do not declare$"):
+        register(Unproved(), TOY)
+    assert (QUESTIONS.questions, tuple(sections.SECTIONS)) == before
+    assert sections.keys() == tuple(q.key for q in QUESTIONS)

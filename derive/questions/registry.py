@@ -31,10 +31,17 @@ def register(question: Question[Any, Any, Any], section: ConfigSection[Any, Any]
     """Adds a question kept outside derive after the assignment's (tests/fixtures/toy): its config
     tables, the question, and the folder holding its templates/<key>/ (None: derive's own). Call
     it before the first config is read; a question of derive's own is a line in sections.py and
-    one in QUESTIONS instead."""
+    one in QUESTIONS instead. It registers in this process only: workers forked later inherit
+    it, workers spawned (where fork is missing) do not."""
     if section.key != question.key:
         raise ValueError(f"the question {question.key} comes with the config table {section.key}")
+    registered = QUESTIONS.questions
     sections.SECTIONS.append(section)
-    QUESTIONS.extend((question,), sections.keys())
+    try:
+        QUESTIONS.extend((question,), sections.keys())
+    except Exception:  # nothing half-registered: the two lists stay in step
+        sections.SECTIONS.pop()
+        QUESTIONS.questions = registered
+        raise
     if templates is not None:
         render.add_folder(templates)
