@@ -1,4 +1,4 @@
-"""README's "To add a question", executed: a toy fifth question (tests/fixtures/toy: the softmax of
+"""docs/architecture.md's "Adding a question", executed: a toy fifth question (tests/fixtures/toy: the softmax of
 a few logits, checked with NumPy) registered after the assignment's four, and the generic suites
 run with it in a pytest process of their own (DERIVE_TEST_TOY=1 makes tests/conftest.py register
 it): views, templates, the registry, the question sheet and the inputs it prints, what is

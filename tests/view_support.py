@@ -2,7 +2,8 @@
 
 A view is frozen dataclasses and tuples down to finished leaves:
 
-* containers: a frozen dataclass defined in a question's view module (derive/questions/*_view.py),
+* containers: a frozen dataclass defined in a question's view module (a module named `view`:
+  derive/questions/<key>/view.py),
   in derive/latex (the layout the shared macros draw, e.g. treefig.Edge), or `Row` / `Terms`
   (derive.answer: the rows and sums the `derivation` macro prints); a tuple exactly (a
   NamedTuple is an answer's record, not a view);

@@ -68,7 +68,7 @@ class Step:
 
 @dataclass(frozen=True)
 class StepTable:
-    """A step table of 2.4 (decoding_view.StepTable), its words as text and its scores as MathML."""
+    """A step table of 2.4 (derive.questions.decoding.view.StepTable), its words as text and its scores as MathML."""
 
     caption: str
     steps: tuple[Step | None, ...]

@@ -1,1 +1,1 @@
-"""Question: birnn. Its modules: see derive/questions/README or the docstring of question.py."""
+"""Question: birnn. Its modules: docs/architecture.md maps them."""

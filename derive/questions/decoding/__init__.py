@@ -1,1 +1,1 @@
-"""Question: decoding. Its modules: see derive/questions/README or the docstring of question.py."""
+"""Question: decoding. Its modules: docs/architecture.md maps them."""

@@ -1,1 +1,1 @@
-"""Question: lora. Its modules: see derive/questions/README or the docstring of question.py."""
+"""Question: lora. Its modules: docs/architecture.md maps them."""

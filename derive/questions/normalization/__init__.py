@@ -1,1 +1,1 @@
-"""Question: normalization. Its modules: see derive/questions/README or the docstring of question.py."""
+"""Question: normalization. Its modules: docs/architecture.md maps them."""
