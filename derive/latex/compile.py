@@ -18,6 +18,7 @@ import select
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,12 +131,22 @@ class _Run:
 
     def wait(self, proc: subprocess.Popen[bytes]) -> bool:
         """The pass's end: raise on a LaTeX error; True when another pass is needed."""
-        try:
-            code = proc.wait(timeout=self.remaining())
-        except subprocess.TimeoutExpired:
+        # A timer kills it at the deadline: wait(timeout=) would poll, noticing the end up to 50 ms late.
+        expired = threading.Event()
+
+        def expire() -> None:
+            expired.set()
             proc.kill()
-            proc.wait()
-            raise LatexError(f"LaTeX did not finish within {self.timeout:g} s") from None
+
+        timer = threading.Timer(self.remaining(), expire)
+        timer.daemon = True
+        timer.start()
+        try:
+            code = proc.wait()
+        finally:
+            timer.cancel()
+        if expired.is_set():
+            raise LatexError(f"LaTeX did not finish within {self.timeout:g} s")
         text = self.log.read_text(encoding="utf-8", errors="replace") if self.log.is_file() else ""
         if code != 0 or not self.pdf.is_file():
             terminal = self.terminal.read_text(encoding="utf-8", errors="replace") if self.terminal.is_file() else ""
@@ -226,6 +237,7 @@ class Stream:
         _require_pdflatex()
         self._name, self._timeout, self._state, self._preamble = name, timeout, state or {}, preamble
         self._fed: list[str] = []
+        self._unsent: list[str] = []  # for pdflatex, before it has opened the FIFO
         self._sent = 0  # characters of the source fed so far (some of them preamble, not sent)
         self._fd: int | None = None
         self._broken = False
@@ -247,12 +259,19 @@ class Stream:
             text = self._past_preamble(text)
             if not text:
                 return
+        self._unsent.append(text)
         if self._fd is None and not self._broken:
-            self._open()
+            self._open(wait=False)  # pdflatex still loading: the text waits for the next piece or finish()
+        if self._fd is not None:
+            self._send()
+
+    def _send(self) -> None:
         fd = self._fd
         if self._broken or fd is None:
             self._broken = True  # pdflatex has stopped: finish() reports why
             return
+        assert self._run is not None
+        text, self._unsent = "".join(self._unsent), []
         data = memoryview(text.encode("utf-8"))
         try:
             while data:
@@ -279,9 +298,9 @@ class Stream:
             return ""
         return self._pre.header + text[size - done:] if self._sent >= size else ""
 
-    def _open(self) -> None:
+    def _open(self, wait: bool = True) -> None:
         """Opens the FIFO's write end once pdflatex has opened the read end; leaves it closed
-        if pdflatex stops or the deadline passes first."""
+        if pdflatex stops or the deadline passes first, or at once when not `wait`ing."""
         assert self._proc is not None and self._run is not None
         while True:
             try:
@@ -290,7 +309,7 @@ class Stream:
             except OSError as exc:
                 if exc.errno != errno.ENXIO:
                     raise
-            if self._proc.poll() is not None or time.monotonic() > self._run.deadline:
+            if not wait or self._proc.poll() is not None or time.monotonic() > self._run.deadline:
                 return
             time.sleep(0.002)
         with contextlib.suppress(OSError, AttributeError):  # room for the whole source: rarely wait on TeX
@@ -299,6 +318,8 @@ class Stream:
     def _close_pipe(self) -> None:
         if self._fd is None and not self._broken:
             self._open()  # pdflatex may be waiting to open the source: let it see its end
+        if self._unsent:
+            self._send()
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
