@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import signal
@@ -188,6 +189,32 @@ def test_a_streamed_compilation_gives_the_bytes_of_a_plain_one(tmp_path, monkeyp
 
 
 @needs_tex
+def test_a_stream_keeps_what_it_is_fed_until_pdflatex_opens_its_source(monkeypatch):
+    """feed() never waits for pdflatex to open the FIFO: while it has not (ENXIO), the pieces wait
+    for the next feed or finish(), and the PDF is the same."""
+    source = "\\documentclass{article}\n\\begin{document}\none\n\ntwo\n\\end{document}\n"
+    plain = latex_compile.compile_pdf(source)
+    real_open, refused = os.open, []
+
+    def not_yet(path, flags, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if flags & os.O_WRONLY and len(refused) < 2:
+            refused.append(path)
+            raise OSError(errno.ENXIO, "no reader yet")
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(latex_compile.os, "open", not_yet)
+    pieces = source.splitlines(keepends=True)
+    with latex_compile.Stream() as stream:
+        stream.feed(pieces[0])
+        stream.feed(pieces[1])
+        assert stream._fd is None and stream._unsent == pieces[:2]  # not sent, not waited for
+        for piece in pieces[2:]:
+            stream.feed(piece)
+        streamed = stream.finish(source)
+    assert len(refused) == 2 and streamed.pdf == plain.pdf
+
+
+@needs_tex
 def test_a_compilation_past_its_timeout_is_stopped():
     source = "\\documentclass{article}\n\\begin{document}\n\\loop\\iftrue\\repeat\n\\end{document}\n"
     with pytest.raises(LatexError, match=r"^LaTeX did not finish within 1 s$"):
@@ -249,7 +276,8 @@ def test_two_builds_are_byte_identical(run, tmp_path):
 @needs_tex
 @pytest.mark.e2e
 def test_a_build_starts_from_the_last_ones_latex_state_and_gives_the_same_bytes(write_config, run, tmp_path,
-                                                                                 compilations):
+                                                                                 compilations, monkeypatch):
+    monkeypatch.setenv("DERIVE_CACHE_DIR", str(tmp_path / "cache"))  # no settled state of earlier tests' builds
     kept, fresh = tmp_path / "kept", tmp_path / "fresh"
     variant = write_config('[document]\ntitle = "A variant"\n[lora]\nr = 4\n')
     assert run("build", "--out", str(kept))[0] == 0
