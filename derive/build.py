@@ -17,7 +17,8 @@ from derive.answer import Check, Skipped
 from derive.config import Config, load
 from derive.document_view import AppendixView, appendix_view, head_view
 from derive.errors import CheckFailed
-from derive.latex.compile import STATE_SUFFIXES, State, Stream, compile_pdf
+from derive.latex import settled
+from derive.latex.compile import STATE_SUFFIXES, Compiled, State, Stream, compile_pdf
 from derive.latex.render import render
 from derive.parallel import TorchWorker
 from derive.published import dumps, publish
@@ -173,11 +174,12 @@ def build(config_path: Path | None, out_dir: Path, pdf: bool = True, progress: P
     """Build every output of the chosen sheets; write them only when everything succeeded."""
     config = load(config_path)  # bad input fails here, before any progress line
     outputs_.check_out_dir(out_dir)
-    produced = produce(config, SHEETS[sheet], pdf, progress, worker, read_latex_state(out_dir), html)
+    origin = origins.identity(config)
+    produced = produce(config, SHEETS[sheet], pdf, progress, worker, read_latex_state(out_dir), html, origin)
     progress(f"writing {', '.join(produced.files)} to {out_dir}")
     stale = [name for stem in SHEETS[sheet] for name in (f"{stem}.pdf", f"{stem}.html")
              if name not in produced.files]  # not built this time: they would no longer match the .tex
-    origin, recorded, writing = origins.identity(config), origins.read(out_dir), set(produced.files)
+    recorded, writing = origins.read(out_dir), set(produced.files)
     others = origins.left_by_others(out_dir, recorded, origin, writing)
     if others:
         progress(f"removing {', '.join(others)} (built from another config)")
@@ -194,8 +196,10 @@ def latex_state_files(states: dict[str, State]) -> dict[str, bytes]:
 
 def produce(config: Config, sheets: tuple[str, ...], pdf: bool = True, progress: Progress = _quiet,
             worker: TorchWorker | None = None, state: dict[str, State] | None = None,
-            html: bool = False) -> Produced:
-    """The files of the chosen sheets as bytes, nothing written: a variant job returns them."""
+            html: bool = False, identity: str | None = None) -> Produced:
+    """The files of the chosen sheets as bytes, nothing written: a variant job returns them.
+    `identity` (origins.identity of the config): LaTeX's settled state is looked up in the cache
+    folder under it and kept there (derive/latex/settled.py); None: the state given only."""
     state = state or {}
     files: dict[str, bytes] = {}
     states: dict[str, State] = {}
@@ -208,10 +212,15 @@ def produce(config: Config, sheets: tuple[str, ...], pdf: bool = True, progress:
 
             files["questions.html"] = questions_html(config).encode("utf-8")
         if pdf:
-            compiled = compile_pdf(source, "questions.tex", state=state.get("questions"), preamble=preamble_source())
+            seed = settled.find(identity, "questions") if identity else None
+            own = seed is not None and not settled.needs_fresh_start(seed, source)
+            start = seed.state if seed is not None and own else state.get("questions") or {}
+            compiled = compile_pdf(source, "questions.tex", state=start, preamble=preamble_source())
+            if identity and (own or not start):
+                settled.keep(identity, "questions", source, compiled.state)
             files["questions.pdf"], states["questions"] = compiled.pdf, compiled.state
     if "solutions" in sheets:
-        solved_files, solved_state = _solutions(config, pdf, progress, worker, state.get("solutions"), html)
+        solved_files, solved_state = _solutions(config, pdf, progress, worker, state.get("solutions"), html, identity)
         files |= solved_files
         if solved_state is not None:
             states["solutions"] = solved_state
@@ -219,9 +228,14 @@ def produce(config: Config, sheets: tuple[str, ...], pdf: bool = True, progress:
 
 
 def _solutions(config: Config, pdf: bool, progress: Progress, worker: TorchWorker | None,
-               state: State | None, html: bool = False) -> tuple[dict[str, bytes], State | None]:
-    """solutions.tex, answers.json, overleaf.zip (and solutions.pdf, solutions.html): typeset while derived."""
-    with Stream(state=state or {}, preamble=preamble_source()) if pdf else contextlib.nullcontext() as stream:
+               state: State | None, html: bool = False,
+               identity: str | None = None) -> tuple[dict[str, bytes], State | None]:
+    """solutions.tex, answers.json, overleaf.zip (and solutions.pdf, solutions.html): typeset while derived.
+    The first pass starts before the source is known: from the state settled by this config's last
+    build when the cache holds one (then compiled again from nothing if the source turns out other)."""
+    seed = settled.find(identity, "solutions") if identity and pdf else None
+    start = seed.state if seed is not None else state or {}
+    with Stream(state=start, preamble=preamble_source()) if pdf else contextlib.nullcontext() as stream:
         if stream is not None:
             progress("typesetting while deriving (pdflatex reads the document as it is written)")
         parts: list[str] = []
@@ -253,7 +267,12 @@ def _solutions(config: Config, pdf: bool, progress: Progress, worker: TorchWorke
         if stream is None:
             return outputs, None
         progress("finishing the PDF (pdflatex)")
-        compiled = stream.finish(source)
+        compiled: Compiled = stream.finish(source)
+    fresh = settled.needs_fresh_start(seed, source)
+    if fresh:
+        compiled = compile_pdf(source, state={}, preamble=preamble_source())
+    if identity and (fresh or seed is not None or not start):
+        settled.keep(identity, "solutions", source, compiled.state)
     outputs["solutions.pdf"] = compiled.pdf
     return outputs, compiled.state
 

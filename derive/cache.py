@@ -105,6 +105,24 @@ def cached(kind: str, inputs: Any, compute: Callable[[], T], expect: type[T], ty
     return value
 
 
+def lookup(kind: str, inputs: Any) -> tuple[Any] | None:
+    """(the value,) that `keep` stored under this key, or None: missing, damaged, foreign, or the
+    cache off. For values that are not computed here but recorded after the fact (LaTeX's
+    settled state, derive/latex/settled.py); plain data only (no dataclasses)."""
+    if not _enabled:
+        return None
+    name = key(kind, inputs)
+    return _load(folder() / f"{kind}-{name}.json", name, {})
+
+
+def keep(kind: str, inputs: Any, value: Any) -> None:
+    """Stores the value under this key for `lookup` (nothing when the cache is off)."""
+    if not _enabled:
+        return
+    name = key(kind, inputs)
+    _store(folder() / f"{kind}-{name}.json", name, json.dumps(encode(value), sort_keys=True, separators=(",", ":")))
+
+
 def _load(path: Path, name: str, allowed: dict[str, type]) -> tuple[Any] | None:
     """(the value,) of a sound entry under this key, or None: missing, damaged or foreign."""
     try:

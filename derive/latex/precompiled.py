@@ -71,7 +71,7 @@ def find(preamble: str, env: dict[str, str]) -> Precompiled | None:
 
     if not (cache.enabled() and preamble.endswith("\n")):
         return None
-    engine = _engine()
+    engine = engine_identity()
     if engine is None:
         return None
     name = hashlib.sha256(json.dumps({"version": VERSION, "preamble": preamble, "engine": engine},
@@ -92,7 +92,7 @@ def discard(pre: Precompiled) -> None:
 
 
 @functools.cache
-def _engine() -> dict[str, Any] | None:
+def engine_identity() -> dict[str, Any] | None:
     """What a format depends on besides the preamble: pdflatex itself and the format it loads."""
     binary = shutil.which("pdflatex")
     if binary is None:
