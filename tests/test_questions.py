@@ -133,11 +133,14 @@ def test_a_refused_outside_registration_leaves_the_registry_and_the_tables_as_th
         only = Part(None, 1)
 
     class Unproved(Softmax):  # proves a property its settings do not declare
+        key = "softmax_unproved"  # not the toy's own key, which DERIVE_TEST_TOY=1 has registered
         parts = ToyParts
-        properties = {**Softmax.properties, "pretty": Property(lambda answer, spec: True)}
+        properties = {"pretty": Property(lambda answer, spec: True)}
 
+    table = dataclasses.replace(TOY, key=Unproved.key, requirements={})
     before = (QUESTIONS.questions, tuple(sections.SECTIONS))
-    with pytest.raises(RuntimeError, match=r"^softmax proves property pretty, which its settings do not declare$"):
-        register(Unproved(), TOY)
+    with pytest.raises(RuntimeError, match=r"^softmax_unproved proves property pretty, which its settings do not "
+                       "declare$"):
+        register(Unproved(), table)
     assert (QUESTIONS.questions, tuple(sections.SECTIONS)) == before
     assert sections.keys() == tuple(q.key for q in QUESTIONS)
