@@ -2,7 +2,8 @@
 
 derive runs pdflatex itself rather than through latexmk: its documents need no BibTeX, index
 or images, only the passes that settle the aux file (citations, longtable widths) and the
-outline (.out). A pass is repeated while either changes, as latexmk would, without latexmk's
+outline (.out). A pass is repeated while either changes (the aux file's toc lines aside, in a
+document that reads no table of contents: _TOC_LINE), as latexmk would, without latexmk's
 checksumming of every TeX file (0.3-0.7 s a build). `latexmk_command` is the reference the
 benchmark compares with. Given the document's preamble, a pass starts from a format holding it
 (precompiled.py) and reads only the rest: the same PDF, a quarter less time a pass.
@@ -47,6 +48,12 @@ STREAMING = hasattr(os, "mkfifo")  # Stream below typesets while derive writes o
 STATE_SUFFIXES = (".aux", ".out")
 STATE_MAX_BYTES = 1 << 20
 State = dict[str, bytes]  # suffix -> content
+# hyperref writes a `\@writefile{toc}{...}` line to the aux file for every section, with its page.
+# Reading the aux file, LaTeX copies such lines into the .toc only once \tableofcontents has
+# opened it (\tf@toc): in a document that never reads its table of contents they typeset
+# nothing, and a state that differs only in them (another variant's page numbers) is settled.
+_TOC_LINE = re.compile(rb"^\\@writefile\{toc\}.*\n?", re.MULTILINE)
+_READS_TOC = ("tableofcontents", "starttoc", "toc}", ".toc", "tf@toc", "minitoc", "tocloft", "{etoc}")
 
 
 FORMAT_FILE = "derive-preamble"  # the precompiled preamble, linked into the run's folder
@@ -113,6 +120,7 @@ class _Run:
         self.terminal = self.folder / (stem + ".terminal")  # pdflatex's standard output
         self.before = self._contents()
         self.passes = 0
+        self.toc_free = False  # set from the source: whether the toc lines typeset nothing (_TOC_LINE)
 
     def _contents(self) -> dict[str, bytes | None]:
         return {suffix: path.read_bytes() if path.is_file() else None for suffix, path in self.carried.items()}
@@ -151,7 +159,14 @@ class _Run:
         if code != 0 or not self.pdf.is_file():
             terminal = self.terminal.read_text(encoding="utf-8", errors="replace") if self.terminal.is_file() else ""
             raise LatexError(f"LaTeX failed: {first_error(text, self.name, terminal)}")
-        return self._contents() != self.before or bool(_RERUN.search(text))
+        return self._settled_view(self._contents()) != self._settled_view(self.before) or bool(_RERUN.search(text))
+
+    def _settled_view(self, contents: dict[str, bytes | None]) -> dict[str, bytes | None]:
+        """What of the state the next pass would typeset differently from: all of it, but the aux
+        file's toc lines where the document reads no table of contents."""
+        if not self.toc_free or contents.get(".aux") is None:
+            return contents
+        return {**contents, ".aux": _TOC_LINE.sub(b"", contents[".aux"] or b"")}
 
     def settle(self, rerun: bool) -> Compiled:
         """Further passes until the aux file and outline stop changing."""
@@ -215,6 +230,7 @@ def _compile_file(source: str, name: str, timeout: float, state: State, inputs: 
         for file, data in inputs.items():
             (run.folder / file).write_bytes(data)
         (run.folder / name).write_text(pre.body(source) if pre else source, encoding="utf-8")
+        run.toc_free = toc_free(source)
         return run.settle(True)
     finally:
         run.close()
@@ -335,6 +351,7 @@ class Stream:
         assert self._proc is not None
         proc, self._proc = self._proc, None
         try:
+            self._run.toc_free = toc_free(source)
             rerun = self._run.wait(proc)
             self._fifo.unlink()
             # later passes read a plain file
@@ -365,6 +382,13 @@ class Stream:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def toc_free(source: str) -> bool:
+    """True when the source names no table of contents in any way a document or package reads
+    one (then the aux file's toc lines typeset nothing); any mention, and the state is compared
+    byte for byte."""
+    return not any(word in source for word in _READS_TOC)
 
 
 def _recorded(folder: Path, fls: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
