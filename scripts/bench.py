@@ -3,8 +3,9 @@
 First the paired figures (written to build/bench.json): each whole command against its anchor
 in the same run, alternating (a b, b a, a b, ...) so that a change of the machine's load falls
 on both; each figure is the median of the per-pair ratios. A fresh build (derive's cache warm,
-as a user's is after the first build) and a cold first build (an empty cache folder) against
-latexmk alone on the same overleaf.zip's main.tex in a fresh folder; a build after a config
+as a user's is after the first build of the config), a fresh build of a config never built
+before (the cache warm but for its own LaTeX state) and a cold first build (an empty cache
+folder) against latexmk alone on the same overleaf.zip's main.tex in a fresh folder; a build after a config
 edit into a kept folder against latexmk after the same edit in its kept folder; `derive
 variants` with PDFs against the pdflatex floor (pdflatex alone on every document, as many
 passes as settle it, divided by the cores); `derive variants --no-pdf` per minute against the
@@ -188,6 +189,22 @@ def paired_figures(pairs: int, batch_count: int, no_pdf_count: int, only_fresh: 
             lambda i: _latexmk(main_tex, tmp / "floor", fresh=True), pairs,
             "derive build into a fresh output folder, derive's cache warm (as after a user's first build)",
             "latexmk alone on the same overleaf.zip's main.tex in a fresh folder")
+        titled = iter(range(10**6))
+
+        def new_config() -> Path:
+            """A config no build has seen (its title only differs): nothing of its own in the cache."""
+            path = tmp / f"new{next(titled)}.toml"
+            path.write_text(f'[document]\ntitle = "A config built once: {path.stem}"\n', encoding="utf-8")
+            return path
+
+        figures["fresh_new_config"] = paired(
+            "fresh build, new config / latexmk alone",
+            lambda i: timed(lambda: _run([DERIVE, "build", "--config", str(new_config()), "--out",
+                                          str(tmp / f"fresh{next(fresh)}")], env=_with_cache(warm))),
+            lambda i: _latexmk(main_tex, tmp / "floor", fresh=True), pairs,
+            "derive build of a config never built before (another title) into a fresh output folder, derive's "
+            "cache warm: LaTeX's settled state of this config is not in it",
+            "latexmk alone on the default overleaf.zip's main.tex in a fresh folder")
         figures["cold_first_build"] = paired(
             "cold first build / latexmk alone",
             lambda i: timed(lambda: _run([DERIVE, "build", "--out", str(tmp / f"fresh{next(fresh)}")],
