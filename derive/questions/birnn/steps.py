@@ -72,10 +72,14 @@ def _matrix(expr: sp.Basic, values: Mapping[Any, np.ndarray]) -> np.ndarray:
     return evaluate(expr, values, _float_apply)
 
 
-def _scalar(expr: sp.Expr, subs: Mapping[sp.Symbol, int], arrays: Mapping[Any, np.ndarray]) -> float:
+def _sized(arrays: Mapping[Any, np.ndarray]) -> dict[Any, np.ndarray]:
+    """The arrays by their labels at d = SIZE, as `_scalar`'s substitution leaves the labels."""
+    return {sp.sympify(label).subs(D, SIZE): array for label, array in arrays.items()}
+
+
+def _scalar(expr: sp.Expr, subs: Mapping[sp.Symbol, int], sized: Mapping[Any, np.ndarray]) -> float:
     """A component-form row (sums over k = 1..d of indexed entries) at concrete i, j and d."""
     done = sp.sympify(expr).subs({D: SIZE, **subs}).doit()
-    sized = {sp.sympify(label).subs(D, SIZE): array for label, array in arrays.items()}  # as the subs left them
     entries = {}
     for entry in done.atoms(sp.Indexed):
         array = sized[entry.base.label]
@@ -127,10 +131,10 @@ def _component(w: np.ndarray, u: np.ndarray, inputs: np.ndarray,
     return lambda h: f(w @ inputs + u @ h)
 
 
-def _entry_value(row: Row, at: Mapping[sp.Symbol, int], arrays: Mapping[Any, np.ndarray]) -> float | None:
+def _entry_value(row: Row, at: Mapping[sp.Symbol, int], sized: Mapping[Any, np.ndarray]) -> float | None:
     if row.rhs.has(FPRIME) or row.rhs.has(sp.Derivative):
         return None
-    return _scalar(row.rhs, at, arrays)
+    return _scalar(row.rhs, at, sized)
 
 
 def _entry_errors(derivation: Derivation, rng: np.random.Generator) -> list[float]:
@@ -142,7 +146,7 @@ def _entry_errors(derivation: Derivation, rng: np.random.Generator) -> list[floa
         inputs, source = rng.normal(size=(SIZE, 1)), rng.normal(size=(SIZE, 1))
         arrays = {sp.Symbol(f"W_{direction}"): w, sp.Symbol(f"U_{direction}"): u, x(offset): inputs,
                   state(0): source, state(offset): f(w @ inputs + u @ source)}
-        rows = derivation.entry_rows[direction]
+        rows, sized = derivation.entry_rows[direction], _sized(arrays)
         pre = _component(w, u, inputs)
         jacobian = _central(_component(w, u, inputs, f), source)
         slopes = _central(pre, source)
@@ -150,7 +154,7 @@ def _entry_errors(derivation: Derivation, rng: np.random.Generator) -> list[floa
             expected: dict[Any, Any] = {rows[0].lhs: float(pre(source)[row_i, 0]), rows[1].lhs: slopes[row_i, col_j],
                         rows[3].lhs: jacobian[row_i, col_j]}
             at = {i: row_i + 1, j: col_j + 1}
-            errors += _chains(rows, expected, functools.partial(_entry_value, at=at, arrays=arrays))
+            errors += _chains(rows, expected, functools.partial(_entry_value, at=at, sized=sized))
     return errors
 
 
