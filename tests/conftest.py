@@ -37,6 +37,14 @@ def derive_cache(tmp_path_factory: pytest.TempPathFactory):
 
 
 @pytest.fixture
+def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A cache folder of this test's own (derive/cache.py), empty at the start."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("DERIVE_CACHE_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture
 def write_config(tmp_path: Path):
     def write(text: str, name: str = "config.toml") -> Path:
         path = tmp_path / name

@@ -35,14 +35,6 @@ Text in \textcolor{keep}{colour}, a formula $x^2 = \answerbox{1}$, \answertext{a
 
 
 @pytest.fixture
-def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A cache folder of this test's own."""
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("DERIVE_CACHE_DIR", str(folder))
-    return folder
-
-
-@pytest.fixture
 def formats(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
     """The -fmt argument of every pdflatex pass (None: no format)."""
     seen: list[str | None] = []

@@ -25,13 +25,6 @@ pytestmark = [needs_tex, pytest.mark.e2e]
 
 
 @pytest.fixture
-def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("DERIVE_CACHE_DIR", str(folder))
-    return folder
-
-
-@pytest.fixture
 def passes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The document of every pdflatex pass, in order."""
     seen: list[str] = []
