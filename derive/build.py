@@ -21,6 +21,7 @@ from derive.latex import settled
 from derive.latex.compile import STATE_SUFFIXES, Compiled, State, Stream, compile_pdf
 from derive.latex.render import render
 from derive.parallel import TorchWorker
+from derive.portable import raise_if_signalled
 from derive.published import dumps, publish
 from derive.questions.base import Question
 from derive.questions.registry import QUESTIONS
@@ -57,6 +58,7 @@ def solve(config: Config, progress: Progress = _quiet, worker: TorchWorker | Non
     answers: dict[str, Any] = {}
     sources: dict[str, str] = {}
     for q in QUESTIONS:
+        raise_if_signalled()  # an ending signal whose exception a library's handler swallowed
         progress(f"deriving question {q.number} ({q.title.lower()})")
         answers[q.key] = q.derive(config)
         sources[q.key] = question_source(q, answers[q.key], pytorch)
@@ -65,6 +67,7 @@ def solve(config: Config, progress: Progress = _quiet, worker: TorchWorker | Non
     published = publish({q.key: q.as_json(answers[q.key]) for q in QUESTIONS})
     results: list[Check | Skipped] = []
     for q in QUESTIONS:
+        raise_if_signalled()
         progress(f"checking question {q.number}")
         planned = q.plan(answers[q.key], config, published[q.key])
         worker.submit([p for p in planned if isinstance(p, TorchJob)])

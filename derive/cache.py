@@ -33,6 +33,7 @@ from sympy.core.operations import AssocOp
 from sympy.core.symbol import Str
 
 from derive.answer import Tex
+from derive.portable import raise_if_signalled
 
 FORMAT = 1
 PACKAGE = Path(__file__).resolve().parent
@@ -133,6 +134,7 @@ def _load(path: Path, name: str, allowed: dict[str, type]) -> tuple[Any] | None:
             return None
         return (decode(json.loads(entry["payload"]), allowed),)
     except Exception:  # whatever a damaged entry makes JSON, SymPy or a dataclass raise: recompute it
+        raise_if_signalled()  # not a damaged entry: a signal's exception, caught here
         return None
 
 

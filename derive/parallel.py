@@ -22,6 +22,8 @@ import sys
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from derive.portable import raise_if_signalled
+
 if TYPE_CHECKING:
     from derive.verify import CheckList, TorchJob
 
@@ -65,7 +67,11 @@ class TorchWorker:
         if self._proc is None:
             self._jobs += jobs
         elif jobs:
-            self._conn.send(jobs)
+            try:
+                self._conn.send(jobs)
+            except OSError:  # the worker is gone: ended with derive by a signal, or crashed
+                raise_if_signalled()
+                raise RuntimeError("the PyTorch check process ended before its jobs were sent") from None
 
     def results(self) -> CheckList:
         """Every submitted job's checks, in the order submitted."""
@@ -74,10 +80,11 @@ class TorchWorker:
 
             jobs, self._jobs = self._jobs, []
             return run_torch_jobs(jobs)
-        self._conn.send(None)
         try:
+            self._conn.send(None)
             status, payload = self._conn.recv()
-        except EOFError:
+        except (EOFError, OSError):
+            raise_if_signalled()
             raise RuntimeError("the PyTorch check process ended without an answer") from None
         if status != "ok":
             raise RuntimeError(f"a PyTorch check failed to run: {payload}")

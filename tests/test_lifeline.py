@@ -4,6 +4,8 @@ deadline, and measures nothing."""
 
 from __future__ import annotations
 
+import importlib.util
+import multiprocessing
 import os
 import signal
 import subprocess
@@ -12,6 +14,8 @@ import time
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import needs_tex
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
 
@@ -90,3 +94,70 @@ def test_a_signal_whose_exception_was_lost_still_stops_the_batch(tmp_path, monke
     assert not (tmp_path / "v" / "key.jsonl").exists()
     monkeypatch.setattr(portable, "RECEIVED", [])
     assert variants.run(["v001"], 1, None, tmp_path / "w", Serial(), pdf=False).built == ("v001",)
+
+
+@pytest.fixture
+def signalled(monkeypatch):
+    """An ending signal recorded by the handler, its exception lost (caught by a broad handler)."""
+    from derive import portable
+
+    monkeypatch.setattr(portable, "RECEIVED", [signal.SIGTERM])
+
+
+def test_a_lost_signal_is_not_taken_for_a_damaged_cache_entry(tmp_path, monkeypatch, signalled):
+    from derive import cache
+    from derive.errors import Interrupted
+
+    monkeypatch.setenv("DERIVE_CACHE_DIR", str(tmp_path))
+    name = cache.key("kind", "inputs")
+    (tmp_path / f"kind-{name}.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(Interrupted):
+        cache.lookup("kind", "inputs")
+
+
+def test_a_lost_signal_stops_the_build_between_questions(signalled):
+    from derive import build, config
+    from derive.errors import Interrupted
+
+    derived: list[str] = []
+    with pytest.raises(Interrupted):
+        build.solve(config.load(None), derived=derived.append)
+    assert derived == []
+
+
+@needs_tex
+@pytest.mark.e2e
+def test_a_pass_ended_by_a_lost_signal_is_not_compiled_again(signalled, monkeypatch):
+    """A failed pass is normally repeated without the seeded state; one that failed because the
+    ending signal reached pdflatex too is not."""
+    from derive.errors import Interrupted
+    from derive.latex import compile as latex_compile
+
+    attempts: list[int] = []
+    real = latex_compile._compile_file
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        attempts.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(latex_compile, "_compile_file", counted)
+    with pytest.raises(Interrupted):
+        latex_compile.compile_pdf("\\documentclass{article}\\begin{document}\\undefined\\end{document}\n",
+                                  state={".aux": b"\\relax\n"})
+    assert attempts == [1]
+
+
+@pytest.mark.skipif(importlib.util.find_spec("torch") is None or "fork" not in multiprocessing.get_all_start_methods(),
+                    reason="no PyTorch worker process without PyTorch and fork (make test installs PyTorch in CI)")
+def test_a_worker_gone_with_the_signal_ends_the_build_as_that_signal(signalled):
+    from derive.errors import Interrupted
+    from derive.parallel import TorchWorker
+
+    worker = TorchWorker()
+    assert worker._proc is not None
+    worker._proc.kill()
+    worker._proc.join()
+    with pytest.raises(Interrupted):
+        for _ in range(64):  # the pipe's buffer may take a few sends before the write fails
+            worker.submit([object()] * 1000)  # type: ignore[list-item]
+    worker.close()

@@ -27,6 +27,7 @@ from pathlib import Path
 from derive.errors import LatexError
 from derive.latex import precompiled
 from derive.latex.precompiled import Precompiled
+from derive.portable import raise_if_signalled
 
 try:
     import fcntl
@@ -216,7 +217,7 @@ def _compile(source: str, name: str, timeout: float, state: State, inputs: dict[
         try:
             return _compile_file(source, name, timeout, seeded, inputs, fmt)
         except LatexError:
-            pass
+            raise_if_signalled()  # a pass ended by the signal that ends derive: not retried
     compiled = _compile_file(source, name, timeout, {}, inputs, None)
     if pre is not None:
         precompiled.discard(pre)
@@ -358,6 +359,7 @@ class Stream:
             self._fifo.write_text(self._pre.body(source) if self._pre else source, encoding="utf-8")
             return self._run.settle(rerun)
         except LatexError:
+            raise_if_signalled()  # a pass ended by the signal that ends derive: not retried
             if not (self._state or self._pre):
                 raise
         if self._state:  # once more without it: with the format, then from scratch

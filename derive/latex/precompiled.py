@@ -42,6 +42,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from derive.portable import raise_if_signalled
+
 VERSION = 1
 BUILD_TIMEOUT = 120
 _BASE = "pdflatex"  # the format the preamble is loaded on
@@ -131,6 +133,7 @@ def _load(entry: Path, name: str, preamble: str) -> Precompiled | str | None:
             return None  # damaged
         return Precompiled(fmt, preamble, str(header), tuple(str(path) for path, _ in inputs))
     except Exception:  # missing, not JSON, fields of other types: built again
+        raise_if_signalled()  # not a damaged entry: a signal's exception, caught here
         return None
 
 
