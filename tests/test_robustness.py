@@ -237,6 +237,26 @@ def test_toc_lines_of_another_layout_settle_only_where_no_table_of_contents_read
 
 
 @needs_tex
+def test_a_pass_that_ends_as_its_timer_fires_is_not_a_timeout(monkeypatch):
+    """The deadline's timer firing between the pass's end and its cancellation (a race at the
+    deadline): the pass ended on its own, with success, so it is not reported as timed out."""
+
+    class LateTimer:
+        def __init__(self, interval, function):  # type: ignore[no-untyped-def]
+            self.function = function
+
+        def start(self) -> None:
+            return None
+
+        def cancel(self) -> None:
+            self.function()  # fires just now, after proc.wait() returned
+
+    monkeypatch.setattr(latex_compile.threading, "Timer", LateTimer)
+    compiled = latex_compile.compile_pdf("\\documentclass{article}\n\\begin{document}\nx\n\\end{document}\n")
+    assert compiled.pdf.startswith(b"%PDF")
+
+
+@needs_tex
 def test_a_compilation_past_its_timeout_is_stopped():
     source = "\\documentclass{article}\n\\begin{document}\n\\loop\\iftrue\\repeat\n\\end{document}\n"
     with pytest.raises(LatexError, match=r"^LaTeX did not finish within 1 s$"):

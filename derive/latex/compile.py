@@ -154,7 +154,7 @@ class _Run:
             code = proc.wait()
         finally:
             timer.cancel()
-        if expired.is_set():
+        if expired.is_set() and code != 0:  # not a pass that ended on its own just as the timer fired
             raise LatexError(f"LaTeX did not finish within {self.timeout:g} s")
         text = self.log.read_text(encoding="utf-8", errors="replace") if self.log.is_file() else ""
         if code != 0 or not self.pdf.is_file():
