@@ -215,12 +215,10 @@ def produce(config: Config, sheets: tuple[str, ...], pdf: bool = True, progress:
 
             files["questions.html"] = questions_html(config).encode("utf-8")
         if pdf:
-            seed = settled.find(identity, "questions") if identity else None
-            own = seed is not None and not settled.needs_fresh_start(seed, source)
-            start = seed.state if seed is not None and own else state.get("questions") or {}
+            seed = settled.find(identity, "questions", source)
+            start = seed.state if seed is not None else state.get("questions") or {}
             compiled = compile_pdf(source, "questions.tex", state=start, preamble=preamble_source())
-            if identity and (own or not start):
-                settled.keep(identity, "questions", source, compiled.state)
+            settled.record(identity, "questions", source, compiled.state, seed, not start)
             files["questions.pdf"], states["questions"] = compiled.pdf, compiled.state
     if "solutions" in sheets:
         solved_files, solved_state = _solutions(config, pdf, progress, worker, state.get("solutions"), html, identity)
@@ -236,7 +234,7 @@ def _solutions(config: Config, pdf: bool, progress: Progress, worker: TorchWorke
     """solutions.tex, answers.json, overleaf.zip (and solutions.pdf, solutions.html): typeset while derived.
     The first pass starts before the source is known: from the state settled by this config's last
     build when the cache holds one (then compiled again from nothing if the source turns out other)."""
-    seed = settled.find(identity, "solutions") if identity and pdf else None
+    seed = settled.find(identity, "solutions") if pdf else None
     start = seed.state if seed is not None else state or {}
     with Stream(state=start, preamble=preamble_source()) if pdf else contextlib.nullcontext() as stream:
         if stream is not None:
@@ -274,8 +272,7 @@ def _solutions(config: Config, pdf: bool, progress: Progress, worker: TorchWorke
     fresh = settled.needs_fresh_start(seed, source)
     if fresh:
         compiled = compile_pdf(source, state={}, preamble=preamble_source())
-    if identity and (fresh or seed is not None or not start):
-        settled.keep(identity, "solutions", source, compiled.state)
+    settled.record(identity, "solutions", source, compiled.state, None if fresh else seed, fresh or not start)
     outputs["solutions.pdf"] = compiled.pdf
     return outputs, compiled.state
 

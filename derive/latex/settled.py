@@ -46,24 +46,26 @@ def _inputs(identity: str, stem: str) -> dict[str, Any] | None:
     return None if engine is None else {"build": identity, "document": stem, "engine": engine}
 
 
-def find(identity: str, stem: str) -> Seed | None:
-    """The state the last build of this identity settled on for this document, or None."""
+def find(identity: str | None, stem: str, source: str | None = None) -> Seed | None:
+    """The state the last build of this identity settled on for this document, or None (no
+    identity: none is looked up); given the `source`, only an entry of that very source."""
     from derive import cache  # here: cache.py imports SymPy, which compiling a PDF does not need
 
-    inputs = _inputs(identity, stem)
+    inputs = _inputs(identity, stem) if identity is not None else None
     found = cache.lookup(KIND, inputs) if inputs is not None else None
     if found is None:
         return None
     entry = found[0]
     try:
         state = {suffix: base64.b64decode(entry["state"][suffix], validate=True) for suffix in entry["state"]}
-        source = entry["source"]
+        settled_on = entry["source"]
     except (KeyError, TypeError, ValueError, binascii.Error):  # an entry of another shape: as if missing
         return None
-    if not (isinstance(source, str) and set(state) <= set(STATE_SUFFIXES)
+    if not (isinstance(settled_on, str) and set(state) <= set(STATE_SUFFIXES)
             and all(len(data) <= STATE_MAX_BYTES for data in state.values())):
         return None
-    return Seed(state, source)
+    seed = Seed(state, settled_on)
+    return None if source is not None and needs_fresh_start(seed, source) else seed
 
 
 def needs_fresh_start(seed: Seed | None, source: str) -> bool:
@@ -72,8 +74,20 @@ def needs_fresh_start(seed: Seed | None, source: str) -> bool:
     return seed is not None and seed.source != digest(source)
 
 
-def keep(identity: str, stem: str, source: str, state: State) -> None:
-    """Records the state this document's source settled on (from an empty start or its own entry)."""
+def record(identity: str | None, stem: str, source: str, state: State, seed: Seed | None,
+           from_nothing: bool) -> None:
+    """Keeps the state this source settled on when it is the state a build from nothing settles
+    on: the build started from nothing, or from the entry of this very source (`seed`; then only
+    when the state changed, so that a build that found its entry rewrites nothing)."""
+    own = seed if seed is not None and not needs_fresh_start(seed, source) else None
+    if identity is None or not (own is not None or from_nothing):
+        return
+    if own is not None and own.state == state:  # the entry holds it already
+        return
+    _keep(identity, stem, source, state)
+
+
+def _keep(identity: str, stem: str, source: str, state: State) -> None:
     from derive import cache
 
     inputs = _inputs(identity, stem)
