@@ -90,8 +90,7 @@ def cached(kind: str, inputs: Any, compute: Callable[[], T], expect: type[T], ty
     if not _enabled:
         return compute()
     allowed = {_name(t): t for t in types}
-    name = key(kind, inputs)
-    path = folder() / f"{kind}-{name}.json"
+    path, name = _entry(kind, inputs)
     found = _load(path, name, allowed)
     if found is not None and isinstance(found[0], expect):
         return found[0]
@@ -112,16 +111,20 @@ def lookup(kind: str, inputs: Any) -> tuple[Any] | None:
     settled state, derive/latex/settled.py); plain data only (no dataclasses)."""
     if not _enabled:
         return None
-    name = key(kind, inputs)
-    return _load(folder() / f"{kind}-{name}.json", name, {})
+    return _load(*_entry(kind, inputs), {})
 
 
 def keep(kind: str, inputs: Any, value: Any) -> None:
     """Stores the value under this key for `lookup` (nothing when the cache is off)."""
     if not _enabled:
         return
+    _store(*_entry(kind, inputs), json.dumps(encode(value), sort_keys=True, separators=(",", ":")))
+
+
+def _entry(kind: str, inputs: Any) -> tuple[Path, str]:
+    """The entry's file and its key."""
     name = key(kind, inputs)
-    _store(folder() / f"{kind}-{name}.json", name, json.dumps(encode(value), sort_keys=True, separators=(",", ":")))
+    return folder() / f"{kind}-{name}.json", name
 
 
 def _load(path: Path, name: str, allowed: dict[str, type]) -> tuple[Any] | None:
