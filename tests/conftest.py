@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+import derive.questions.registry  # noqa: F401  (numbers the questions, as every command does: a file run alone)
 from derive import cli, config
 
 if os.environ.get("DERIVE_TEST_TOY") == "1":  # tests/test_toy_question.py: the suites with a fifth question

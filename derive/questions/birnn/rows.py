@@ -255,6 +255,14 @@ def prepared(expr: sp.Basic) -> tuple[sp.Basic, tuple[tuple[sp.Dummy, sp.Basic],
     return body, tuple((slot, node) for node, slot in held.items())
 
 
+@functools.lru_cache(maxsize=4096)
+def at_entry(body: sp.Basic, i: int, j: int) -> tuple[sp.Basic, tuple[sp.Indexed, ...]]:
+    """A prepared row at the entry (i, j) (0-based), and the indexed entries it then reads:
+    symbolic work of the row and the entry alone, done once per process for every trajectory."""
+    done = body.xreplace({ROW: sp.Integer(i + 1), COL: sp.Integer(j + 1)})
+    return done, tuple(done.atoms(sp.Indexed))
+
+
 class Unreadable(ValueError):
     """A right side with a part this evaluator does not know."""
 
@@ -338,11 +346,10 @@ class Values:
     def scalar(self, e: Any) -> float:
         """A component-form or activation row's value at the entry (i, j) or the point."""
         body, held = prepared(e)
+        done, entries = at_entry(body, *self.entry)
         at = {slot: sp.Float(self.component(node), 30) for slot, node in held}
-        done = body.xreplace({**at, ROW: sp.Integer(self.entry[0] + 1), COL: sp.Integer(self.entry[1] + 1)})
-        done = done.xreplace({n: self.indexed(n) for n in done.atoms(sp.Indexed)})
-        point = {sp.Symbol("a"): self.point, sp.Symbol("h"): float(self.path.f(self.point))}
-        return float(sp.sympify(done).subs(point))
+        point = {sp.Symbol("a"): sp.Float(self.point), sp.Symbol("h"): sp.Float(float(self.path.f(self.point)))}
+        return float(done.xreplace({**at, **point, **{n: self.indexed(n) for n in entries}}))
 
     def indexed(self, n: sp.Indexed) -> float:
         label = n.base.label

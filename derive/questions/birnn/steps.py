@@ -77,11 +77,20 @@ def _sized(arrays: Mapping[Any, np.ndarray]) -> dict[Any, np.ndarray]:
     return {sp.sympify(label).subs(D, SIZE): array for label, array in arrays.items()}
 
 
+@functools.lru_cache(maxsize=4096)
+def _expanded(expr: sp.Expr, at: tuple[tuple[sp.Symbol, int], ...]) -> tuple[sp.Expr, tuple[sp.Indexed, ...]]:
+    """A component-form row with d = SIZE and i, j substituted and its sums done, and the entries
+    it reads: symbolic work that depends on the row and (i, j) only, not on the values, so each
+    process does it once per row and entry however many instances it checks."""
+    done = sp.sympify(expr).subs({D: SIZE, **dict(at)}).doit()
+    return done, tuple(done.atoms(sp.Indexed))
+
+
 def _scalar(expr: sp.Expr, subs: Mapping[sp.Symbol, int], sized: Mapping[Any, np.ndarray]) -> float:
     """A component-form row (sums over k = 1..d of indexed entries) at concrete i, j and d."""
-    done = sp.sympify(expr).subs({D: SIZE, **subs}).doit()
+    done, read = _expanded(expr, tuple(sorted(subs.items(), key=str)))
     entries = {}
-    for entry in done.atoms(sp.Indexed):
+    for entry in read:
         array = sized[entry.base.label]
         index = tuple(int(i) - 1 for i in entry.indices)
         entries[entry] = array[index] if len(index) == 2 else array[index[0], 0]
