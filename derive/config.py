@@ -135,6 +135,13 @@ def from_dict(raw: dict[str, Any], defaults: dict[str, Any]) -> Config:
     )
 
 
+def with_table(config: Config, key: str, raw: Any, defaults: dict[str, Any]) -> Config:
+    """`config` with question `key`'s table read from `raw` instead: what `from_dict` gives for
+    the same tables, reading only the one that changed (a table is read on its own)."""
+    (section,) = (s for s in question_sections.SECTIONS if s.key == key)
+    return config.replace(**{key: section.read(v.table(raw, key), defaults.get(key, {}))})
+
+
 def _document(raw: dict[str, Any], default: dict[str, Any]) -> DocumentConfig:
     v.reject_unknown(raw, "document", DOCUMENT.names())
     title = raw.get("title", default["title"])

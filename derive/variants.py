@@ -108,9 +108,8 @@ def proved(config: cfg.Config, question: str, names: list[str], spec: VariantsSp
     return {name: bool(q.properties[name].holds(answer, spec)) for name in names}
 
 
-def _holds(raw: dict[str, Any], defaults: dict[str, Any], question: str, names: list[str],
-           spec: VariantsSpec) -> bool:
-    return all(proved(cfg.from_dict(raw, defaults), question, names, spec).values()) if names else True
+def _holds(config: cfg.Config, question: str, names: list[str], spec: VariantsSpec) -> bool:
+    return all(proved(config, question, names, spec).values()) if names else True
 
 
 def draw(job: Job) -> tuple[str, dict[str, int]]:
@@ -125,16 +124,17 @@ def draw(job: Job) -> tuple[str, dict[str, int]]:
                        "variant_id": job.variant_id} | ({"student_name": job.name} if job.name else {})
     raw.pop("variants", None)
     draws: dict[str, int] = {}
+    base = cfg.from_dict(raw, defaults)  # a draw reads the table it changed into this (cfg.with_table)
     for question in question_keys():
         names = _required(job.spec, question)
         if question not in job.spec.vary:
-            if not _holds(raw, defaults, question, names, job.spec):
+            if not _holds(base, question, names, job.spec):
                 raise ConfigError("variants.require", f"{', '.join(names)}: does not hold for the base config's "
                                   f"[{question}], which does not vary (see variants.vary)")
             continue
         for k in range(job.spec.max_draws):
             raw[question] = QUESTIONS[question].randomize(random.Random(f"{job.seed}/{question}/{k}"), job.spec)
-            if _holds(raw, defaults, question, names, job.spec):
+            if _holds(cfg.with_table(base, question, raw[question], defaults), question, names, job.spec):
                 draws[question] = k + 1
                 break
         else:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 import sympy as sp
 
 from derive import config
+from derive.questions.registry import QUESTIONS
 from derive.errors import ConfigError
 
 
@@ -91,3 +94,17 @@ def test_an_endless_file_is_refused_after_the_size_limit():
 ])
 def test_numbers_at_the_limits(load_text, number, expected):
     assert load_text(f"[normalization]\ntensor = [[[{number}]]]\n").normalization.tensor[0][0][0] == expected
+
+
+@pytest.mark.parametrize("key", config.question_sections.keys())
+def test_with_table_reads_what_from_dict_reads(key: str) -> None:
+    """A variant's draw reads only the table it changed (config.with_table): the config is the
+    one from_dict builds from all the tables, and a bad table is refused naming its key."""
+    defaults = config.parse_toml(config.default_text(), "default.toml")
+    base = config.from_dict(defaults, defaults)
+    for seed in range(3):
+        table = QUESTIONS[key].randomize(random.Random(seed), base.variants)
+        assert repr(config.with_table(base, key, table, defaults)) == repr(
+            config.from_dict({**defaults, key: table}, defaults))
+    with pytest.raises(ConfigError, match=f"^{key}.nonsense"):
+        config.with_table(base, key, {**defaults[key], "nonsense": 1}, defaults)
