@@ -8,8 +8,8 @@ import pytest
 import sympy as sp
 
 from derive import config
-from derive.questions.registry import QUESTIONS
 from derive.errors import ConfigError
+from derive.questions.registry import QUESTIONS
 
 
 def test_default_is_the_assignment():
