@@ -316,7 +316,9 @@ def warm(spec: VariantsSpec) -> None:
     inherit them (each process computes them at most once anyway; see their caches)."""
     for q in QUESTIONS:
         q.warm(spec)
-    environment()
+    templates = environment()
+    for name in templates.list_templates(filter_func=lambda name: name.endswith(".tex.j2")):
+        templates.get_template(name)  # compiled here, not once in each worker
 
 
 def _write_variant(folder: Path, outcome: Outcome) -> None:

@@ -15,6 +15,7 @@ from derive.graded_parts import NUMBER, GradedPart, get
 from derive.published import Section
 from derive.questions.base import Misconception, Question, Table
 from derive.questions.birnn import checks as birnn_checks
+from derive.questions.birnn import steps
 from derive.questions.birnn import view as birnn_view
 from derive.questions.birnn.instance import (
     instance_values,
@@ -74,7 +75,7 @@ class Birnn(Question[BirnnAnswer, birnn_view.BirnnView, birnn_view.BirnnPrompt])
 
     def warm(self, spec: VariantsSpec) -> None:
         for activation in BIRNN.vary_of(spec).activation:
-            derive_forms(activation)
+            steps.expand(derive_forms(activation))
 
     def as_json(self, answer: BirnnAnswer) -> dict[str, Any]:
         return as_json(answer)

@@ -77,6 +77,14 @@ def _sized(arrays: Mapping[Any, np.ndarray]) -> dict[Any, np.ndarray]:
     return {sp.sympify(label).subs(D, SIZE): array for label, array in arrays.items()}
 
 
+ROW, COL = sp.symbols("i j", integer=True, positive=True)  # the component form's entry, as birnn_model names it
+
+
+def _at(row_i: int, col_j: int) -> tuple[tuple[sp.Symbol, int], ...]:
+    """The entry (row_i, col_j) (0-based) as the substitution of a component-form row."""
+    return (ROW, row_i + 1), (COL, col_j + 1)
+
+
 @functools.lru_cache(maxsize=4096)
 def _expanded(expr: sp.Expr, at: tuple[tuple[sp.Symbol, int], ...]) -> tuple[sp.Expr, tuple[sp.Indexed, ...]]:
     """A component-form row with d = SIZE and i, j substituted and its sums done, and the entries
@@ -86,9 +94,9 @@ def _expanded(expr: sp.Expr, at: tuple[tuple[sp.Symbol, int], ...]) -> tuple[sp.
     return done, tuple(done.atoms(sp.Indexed))
 
 
-def _scalar(expr: sp.Expr, subs: Mapping[sp.Symbol, int], sized: Mapping[Any, np.ndarray]) -> float:
+def _scalar(expr: sp.Expr, at: tuple[tuple[sp.Symbol, int], ...], sized: Mapping[Any, np.ndarray]) -> float:
     """A component-form row (sums over k = 1..d of indexed entries) at concrete i, j and d."""
-    done, read = _expanded(expr, tuple(sorted(subs.items(), key=str)))
+    done, read = _expanded(expr, at)
     entries = {}
     for entry in read:
         array = sized[entry.base.label]
@@ -140,15 +148,26 @@ def _component(w: np.ndarray, u: np.ndarray, inputs: np.ndarray,
     return lambda h: f(w @ inputs + u @ h)
 
 
-def _entry_value(row: Row, at: Mapping[sp.Symbol, int], sized: Mapping[Any, np.ndarray]) -> float | None:
-    if row.rhs.has(FPRIME) or row.rhs.has(sp.Derivative):
-        return None
-    return _scalar(row.rhs, at, sized)
+def _evaluated(row: Row) -> bool:
+    """Whether an entry row is evaluated: not one that keeps f' or a derivative unevaluated."""
+    return not (row.rhs.has(FPRIME) or row.rhs.has(sp.Derivative))
+
+
+def _entry_value(row: Row, at: tuple[tuple[sp.Symbol, int], ...], sized: Mapping[Any, np.ndarray]) -> float | None:
+    return _scalar(row.rhs, at, sized) if _evaluated(row) else None
+
+
+def expand(derivation: Derivation) -> None:
+    """The symbolic part of every entry row at every (i, j) (`_expanded`), ahead of any check:
+    `derive variants` does it before forking its workers (Question.warm), which inherit it."""
+    for rows in derivation.entry_rows.values():
+        for row in filter(_evaluated, rows):
+            for row_i, col_j in np.ndindex(SIZE, SIZE):
+                _expanded(row.rhs, _at(row_i, col_j))
 
 
 def _entry_errors(derivation: Derivation, rng: np.random.Generator) -> list[float]:
     f = _activation(derivation.activation.name)
-    i, j = sp.symbols("i j", integer=True, positive=True)  # as birnn_model's component form names them
     errors = []
     for direction, state, offset in (("f", hf, 1), ("b", hb, -1)):
         w, u = rng.normal(size=(SIZE, SIZE)), rng.normal(size=(SIZE, SIZE))
@@ -162,8 +181,7 @@ def _entry_errors(derivation: Derivation, rng: np.random.Generator) -> list[floa
         for row_i, col_j in np.ndindex(SIZE, SIZE):
             expected: dict[Any, Any] = {rows[0].lhs: float(pre(source)[row_i, 0]), rows[1].lhs: slopes[row_i, col_j],
                         rows[3].lhs: jacobian[row_i, col_j]}
-            at = {i: row_i + 1, j: col_j + 1}
-            errors += _chains(rows, expected, functools.partial(_entry_value, at=at, sized=sized))
+            errors += _chains(rows, expected, functools.partial(_entry_value, at=_at(row_i, col_j), sized=sized))
     return errors
 
 
