@@ -9,6 +9,7 @@ import pytest
 import sympy as sp
 
 from derive.answer import Row
+from derive.questions.birnn import steps
 from derive.questions.birnn.model import U_f, W_b, derive_forms, hf, y, z
 from derive.questions.birnn.steps import work_check
 
@@ -58,3 +59,19 @@ def test_a_planted_wrong_row_fails(plant):
 def test_a_row_that_does_not_evaluate_fails():
     derivation = _replace_local(derive_forms("tanh"), 1, sp.MatMul(W_b, U_f.T, hf(), evaluate=False) ** 2)
     assert not work_check(derivation, 0).passed
+
+
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid"])
+def test_expand_does_the_symbolic_work_the_check_reads(activation):
+    """What `derive variants` computes before forking (steps.expand) is every expansion the check
+    then reads: the check finds each in the memo, whatever the trajectory's seed."""
+    derivation = derive_forms(activation)
+    steps._expanded.cache_clear()
+    steps.expand(derivation)
+    expanded = steps._expanded.cache_info()
+    assert expanded.currsize > 0
+    for seed in (0, 7):
+        assert work_check(derivation, seed).passed
+    read = steps._expanded.cache_info()
+    assert (read.misses, read.currsize) == (expanded.misses, expanded.currsize)
+    assert read.hits > expanded.hits
