@@ -9,6 +9,7 @@ evaluated as code.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -81,7 +82,14 @@ def expression(text: Any, names: Mapping[str, Any]) -> sp.Expr:
     (symbols and functions); any other name, or text that is not an expression, raises ValueError."""
     if not isinstance(text, str):
         raise ValueError(f"not an expression: {text!r}")
-    unknown = set(_NAME.findall(text)) - set(names)
+    return _expression(text, tuple(sorted(names.items())))
+
+
+@functools.lru_cache(maxsize=1024)
+def _expression(text: str, names: tuple[tuple[str, Any], ...]) -> sp.Expr:
+    """`expression`, read once per process for each text and names (a section's checks read the
+    same field more than once, and variants publish the same formulas)."""
+    unknown = set(_NAME.findall(text)) - {name for name, _ in names}
     if unknown:
         raise ValueError(f"unknown names {sorted(unknown)} in {text!r}")
     try:

@@ -10,6 +10,7 @@ Dims stand-ins that have a shape but no data, at the config's own size.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +28,7 @@ class Dims:
 
     @property
     def size(self) -> int:
-        return int(np.prod(self.shape, dtype=object))
+        return math.prod(int(n) for n in self.shape)
 
     @property
     def T(self) -> Dims:  # noqa: N802 (NumPy's name)
