@@ -233,3 +233,13 @@ def test_an_exact_value_reads_as_sympy_reads_its_text(text):
 def test_anything_else_is_not_an_exact_value(text):
     with pytest.raises(ValueError, match="^not an exact value: "):
         published.rational(text)
+
+
+def test_an_expression_read_once_is_read_again_under_other_names():
+    """published.expression keeps what it read per text and names: the same text under names
+    that lack one of its symbols is refused, and under other symbols reads as those."""
+    x, y = sp.Symbol("x"), sp.Symbol("x", positive=True)
+    assert published.expression("x + 1", {"x": x}) == x + 1
+    with pytest.raises(ValueError, match="unknown names"):
+        published.expression("x + 1", {"y": y})
+    assert published.expression("x + 1", {"x": y}) == y + 1 != x + 1
