@@ -209,16 +209,16 @@ def _words(h: Hypothesis) -> dict[str, Any]:
 
 def as_json(answer: DecodingAnswer) -> dict[str, Any]:
     return {
-        "num_sequences": str(answer.count),
-        "num_sequences_without_repeated_bos": str(answer.count_no_bos),
+        "num_sequences": read_back.text(answer.count),
+        "num_sequences_without_repeated_bos": read_back.text(answer.count_no_bos),
         "greedy": _words(answer.greedy),
         BEAMS: [_words(h) for h in answer.beams],
         "optimum": _words(answer.optimum),
         "complexity": {
-            "time": f"O({answer.cost.time_big_o})",
-            "space": f"O({answer.cost.space_big_o})",
-            "time_exact": str(answer.cost.time),
-            "space_exact": str(answer.cost.space),
+            "time": f"O({read_back.text(answer.cost.time_big_o)})",
+            "space": f"O({read_back.text(answer.cost.space_big_o)})",
+            "time_exact": read_back.text(answer.cost.time),
+            "space_exact": read_back.text(answer.cost.space),
             "selection": "the b-th largest score by a linear scan over the candidates not yet taken",
             "sorted": beam_sort.as_json(answer.sort_cost),
         },

@@ -86,9 +86,9 @@ def _sort_cost() -> SortCost:
 
 def as_json(cost: SortCost) -> dict[str, str]:
     return {
-        "per_step": f"O({cost.per_step_big_o})",
-        "time": f"O({cost.time_big_o})",
-        "time_exact": str(cost.time),
+        "per_step": f"O({published_q2.text(cost.per_step_big_o)})",
+        "time": f"O({published_q2.text(cost.time_big_o)})",
+        "time_exact": published_q2.text(cost.time),
         "selection": "sort all B*N candidates each step (top-down merge sort, worst case); back-pointers",
     }
 

@@ -26,6 +26,13 @@ COST_NAMES: dict[str, Any] = {"T": T, "B": B, "N": N}  # Algorithm 1's costs
 SORT_NAMES: dict[str, Any] = {**COST_NAMES, "log": sp.log, "ceiling": sp.ceiling, "log2": log2}  # the sort-based costs
 
 
+@functools.lru_cache(maxsize=256, typed=True)
+def text(expr: sp.Expr) -> str:
+    """An expression as answers.json writes it (str): a pure function of it, kept because the
+    cost models' expressions are the same in every variant and SymPy's printer is slow."""
+    return str(expr)
+
+
 def _hypothesis(item: Any) -> Hypothesis:
     words = item["words"]
     if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
