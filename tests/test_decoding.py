@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
+import random
 from fractions import Fraction
 
 import pytest
@@ -15,8 +16,11 @@ from hypothesis import strategies as st
 from derive import config
 from derive.errors import ConfigError
 from derive.questions.decoding import answer as q2a
-from derive.questions.decoding import beam_sort, search
+from derive.questions.decoding import beam_sort, reference, search
+from derive.questions.decoding import published as read_back
 from derive.questions.decoding import question as q2
+from derive.questions.decoding import view as decoding_view
+from derive.questions.registry import QUESTIONS
 from tests.check_support import failing
 
 
@@ -317,3 +321,32 @@ def test_the_largest_beam_costs_what_its_candidates_cost(load_text):
     answer = q2a.derive(cfg)
     assert [(h.words, copies) for h, copies in answer.literal_first] == [(("w00",), 10**6)]
     assert [h.words for h in answer.beams] == [(f"w{i:02}",) for i in range(30)]
+
+
+# --- What is kept per process ---------------------------------------------------------------------
+
+MEMOS = (q2a._counts, q2a._evaluated, q2a._feasibility_rows, read_back._count_error, read_back.text,
+         beam_sort._lambdified, beam_sort._recurrence, beam_sort._measured, reference._uniform,
+         decoding_view._decimal, decoding_view._exact)
+
+
+def _everything(cfg: config.Config) -> tuple:
+    answer = q2a.derive(cfg)
+    return answer, q2a.as_json(answer), q2.plan(answer, cfg), decoding_view.view(answer, "decoding.beam")
+
+
+def test_what_is_kept_per_process_is_what_is_computed_afresh():
+    """The memos are of pure functions: on seeded draws of several sizes, the answer, its section
+    of answers.json, its checks and its view, with every memo warm, are those computed after
+    every memo was emptied."""
+    defaults = config.parse_toml(config.default_text(), "default.toml")
+    spec = config.load(None).variants
+    for seed in range(12):
+        table = QUESTIONS["decoding"].randomize(random.Random(seed), spec)
+        cfg = config.from_dict({"decoding": table | {"beam_width": 1 + seed % 3, "vocabulary_size": 13 + seed % 4}},
+                               defaults)
+        _everything(cfg)
+        warm = _everything(cfg)
+        for memo in MEMOS:
+            memo.cache_clear()
+        assert _everything(cfg) == warm, seed

@@ -140,6 +140,22 @@ def test_an_order_that_is_not_a_worst_case_fails_the_equality_checks(monkeypatch
             "sorting: time on worst-case inputs"} <= failing(q2, q2a.derive(cfg), cfg)
 
 
+def test_a_sort_planted_after_its_measurements_were_kept_is_measured_again(monkeypatch):
+    """The merge sort's measurements are kept per process, keyed by the sort measured: one that
+    counts a comparison too many, planted after a build measured the real one, still fails."""
+    cfg = config.load(None)
+    answer = q2a.derive(cfg)
+    assert not failing(q2, answer, cfg)
+    real = search.merge_sort
+
+    def miscounting(items, count):
+        count.comparisons += 1
+        return real(items, count)
+
+    monkeypatch.setattr(search, "merge_sort", miscounting)
+    assert {"sorting: merge-sort worst case W(n)", "sorting: W(n) attained"} <= failing(q2, answer, cfg)
+
+
 # --- The boxed answers --------------------------------------------------------------------------
 
 def test_each_boxed_answer_is_made_from_answers_json(solved):

@@ -132,15 +132,13 @@ class DecodingAnswer:
 
 def derive(config: Config) -> DecodingAnswer:
     cfg = DECODING.of(config)
-    count = sp.Product(N, (t, 1, T)).doit()  # N choices at each of the T positions after <BOS>
-    count_no_bos = sp.Product(N - 1, (t, 1, T)).doit()
+    count, count_no_bos = _counts()
     assumptions = Assumptions(RATE, SECONDS_PER_YEAR, AGE_OF_UNIVERSE_YEARS)
     cost = cost_model()
-    at = {N: cfg.vocabulary_size, B: cfg.beam_width, T: cfg.steps}
-    numbers = {k: int(v.subs(at)) for k, v in cost.totals.items()}
-    numbers[search.SPACE] = int(cost.space.subs(at))
+    size = (cfg.vocabulary_size, cfg.beam_width, cfg.steps)
+    numbers = dict(_evaluated((*cost.totals.items(), (search.SPACE, cost.space)), *size))
     sort_cost = beam_sort.sort_cost()
-    sort_numbers = {key: int(v.subs(at)) for key, v in sort_cost.totals.items()}
+    sort_numbers = dict(_evaluated(tuple(sort_cost.totals.items()), *size))
     best_greedy, greedy_steps = search.greedy(cfg.tree, cfg.steps)
     beams, beam_steps = search.beam_search(cfg.tree, cfg.steps, cfg.beam_width)
     ranking = search.exhaustive(cfg.tree, cfg.steps)
@@ -150,15 +148,39 @@ def derive(config: Config) -> DecodingAnswer:
                           _shortfall(cfg, best_greedy, beams, beam_steps, ranking))
 
 
+@functools.cache
+def _counts() -> tuple[sp.Expr, sp.Expr]:
+    """2.1's counts, with and without a repeated <BOS>: they depend on nothing, and SymPy's
+    products are slow enough to matter in `derive variants`, which derives each draw."""
+    return (sp.Product(N, (t, 1, T)).doit(),  # N choices at each of the T positions after <BOS>
+            sp.Product(N - 1, (t, 1, T)).doit())
+
+
+@functools.lru_cache(maxsize=256)
+def _evaluated(exprs: tuple[tuple[str, sp.Expr], ...], vocabulary: int, width: int,
+               steps: int) -> tuple[tuple[str, int], ...]:
+    """Each named count at N = vocabulary, B = width, T = steps, in order: a pure function of
+    its values, so the draws of `derive variants` (which share the sizes) substitute once."""
+    at = {N: vocabulary, B: width, T: steps}
+    return tuple((name, int(expr.subs(at))) for name, expr in exprs)
+
+
 def _feasibility(cfg: DecodingConfig, assumed: Assumptions) -> list[Feasibility]:
     """2.2's table: N^T sequences for the lengths shown, in years and in ages of the universe."""
+    return list(_feasibility_rows(cfg.vocabulary_size, tuple(sorted({*FEASIBILITY_LENGTHS, cfg.steps})), assumed))
+
+
+@functools.lru_cache(maxsize=256)
+def _feasibility_rows(vocabulary: int, lengths: tuple[int, ...], assumed: Assumptions) -> tuple[Feasibility, ...]:
+    """_feasibility's rows: a pure function of its values (the rows are frozen), computed once
+    for the sizes the draws of `derive variants` share."""
     rows = []
-    for steps in sorted({*FEASIBILITY_LENGTHS, cfg.steps}):
-        total = cfg.vocabulary_size**steps
+    for steps in lengths:
+        total = vocabulary**steps
         years = sp.Rational(total, assumed.rate) / assumed.seconds_per_year
         rows.append(Feasibility(steps, total, float(sp.log(total, 10).evalf(15)), years,
                                 years / assumed.universe_years))
-    return rows
+    return tuple(rows)
 
 
 def _shortfall(cfg: DecodingConfig, greedy: Hypothesis, beams: list[Hypothesis], steps: list[Step],
@@ -187,16 +209,16 @@ def _words(h: Hypothesis) -> dict[str, Any]:
 
 def as_json(answer: DecodingAnswer) -> dict[str, Any]:
     return {
-        "num_sequences": str(answer.count),
-        "num_sequences_without_repeated_bos": str(answer.count_no_bos),
+        "num_sequences": read_back.text(answer.count),
+        "num_sequences_without_repeated_bos": read_back.text(answer.count_no_bos),
         "greedy": _words(answer.greedy),
         BEAMS: [_words(h) for h in answer.beams],
         "optimum": _words(answer.optimum),
         "complexity": {
-            "time": f"O({answer.cost.time_big_o})",
-            "space": f"O({answer.cost.space_big_o})",
-            "time_exact": str(answer.cost.time),
-            "space_exact": str(answer.cost.space),
+            "time": f"O({read_back.text(answer.cost.time_big_o)})",
+            "space": f"O({read_back.text(answer.cost.space_big_o)})",
+            "time_exact": read_back.text(answer.cost.time),
+            "space_exact": read_back.text(answer.cost.space),
             "selection": "the b-th largest score by a linear scan over the candidates not yet taken",
             "sorted": beam_sort.as_json(answer.sort_cost),
         },

@@ -16,6 +16,7 @@ import itertools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import sympy as sp
 from sympy.codegen.cfunctions import log2
@@ -85,9 +86,9 @@ def _sort_cost() -> SortCost:
 
 def as_json(cost: SortCost) -> dict[str, str]:
     return {
-        "per_step": f"O({cost.per_step_big_o})",
-        "time": f"O({cost.time_big_o})",
-        "time_exact": str(cost.time),
+        "per_step": f"O({published_q2.text(cost.per_step_big_o)})",
+        "time": f"O({published_q2.text(cost.time_big_o)})",
+        "time_exact": published_q2.text(cost.time),
         "selection": "sort all B*N candidates each step (top-down merge sort, worst case); back-pointers",
     }
 
@@ -111,10 +112,31 @@ def worst_case_order(size: int) -> list[int]:
     return arrange(list(range(size)))
 
 
+Sort = Callable[[list[tuple[float, int, int]], search.Counter], list[tuple[float, int, int]]]
+
+
 def _merge_sort_comparisons(ranks: Sequence[int]) -> int:
+    return _comparisons(search.merge_sort, ranks)
+
+
+def _comparisons(sort: Sort, ranks: Sequence[int]) -> int:
+    """The comparisons `sort` makes on items given by their ranks (0 = first out)."""
     counter = search.Counter()
-    search.merge_sort([(float(-r), 0, i) for i, r in enumerate(ranks)], counter)
+    sort([(float(-r), 0, i) for i, r in enumerate(ranks)], counter)
     return counter.comparisons
+
+
+@functools.lru_cache(maxsize=64)
+def _measured(sort: Sort, order: Callable[[int], list[int]], exhaustive_up_to: int,
+              attained_at: tuple[int, ...]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The most comparisons `sort` makes over every input order of n = 1..exhaustive_up_to items,
+    and those it makes on `order`'s input of each size in attained_at. A pure function of its
+    arguments, the functions measured included: a sort or an order planted in their place is
+    measured afresh. Every variant's checks measured the same sorts (873 of them, and the long
+    constructed ones), which took most of its decoding checks' time."""
+    most = tuple(max(_comparisons(sort, ranks) for ranks in itertools.permutations(range(size)))
+                 for size in range(1, exhaustive_up_to + 1))
+    return most, tuple(_comparisons(sort, order(size)) for size in attained_at)
 
 
 def adversary(vocabulary: int, width: int) -> Callable[[tuple[int, ...], int], float]:
@@ -137,28 +159,45 @@ def adversary(vocabulary: int, width: int) -> Callable[[tuple[int, ...], int], f
     return logp
 
 
+@functools.lru_cache(maxsize=64)
+def _lambdified(args: tuple[sp.Symbol, ...], exprs: tuple[sp.Expr, ...]) -> Callable[..., Any]:
+    """The expressions as one function of `args` on Python's math module (a tuple of values, or
+    the value of a single expression): lambdify writes the same code for the same expressions,
+    and writing it took longer than the checks that call it."""
+    return sp.lambdify(args, exprs if len(exprs) > 1 else exprs[0], "math")
+
+
+@functools.lru_cache(maxsize=64)
+def _recurrence(worst_case: sp.Expr, powers_of_two: sp.Expr, up_to: int,
+                rsolve_at: int) -> tuple[tuple[int, int], ...]:
+    """W(m) against W(ceil(m/2)) + W(floor(m/2)) + m - 1 for m = 2..up_to, and W(2^k) against
+    rsolve's form at k = rsolve_at: a pure function of the expressions, evaluated once per
+    process for the same ones."""
+    worst = _lambdified((n,), (worst_case,))
+    recurrence = [(int(worst(m)), int(worst((m + 1) // 2)) + int(worst(m // 2)) + m - 1) for m in range(2, up_to + 1)]
+    recurrence.append((int(worst_case.subs(n, 2**k).subs(k, rsolve_at)), int(powers_of_two.subs(k, rsolve_at))))
+    return tuple(recurrence)
+
+
 def plan(cost: SortCost, grid: list[tuple[int, int, int]], part: Issued, published: Section) -> Planned:
     """The checks of the sorted selection, filed under `part` (2.3): the merge sort's worst case
     W(n) and the counts shown against instrumented runs; the published exact time against the
     instrumented search on inputs that attain the worst case, and the published O-forms against it."""
     checks: Planned = []
-    worst = sp.lambdify(n, cost.worst_case, "math")
-    exhaustive = [(max(_merge_sort_comparisons(order) for order in itertools.permutations(range(size))),
-                   int(worst(size))) for size in range(1, EXHAUSTIVE_UP_TO + 1)]
+    worst = _lambdified((n,), (cost.worst_case,))
+    most, on_order = _measured(search.merge_sort, worst_case_order, EXHAUSTIVE_UP_TO, tuple(ATTAINED_AT))
+    exhaustive = [(comparisons, int(worst(size))) for size, comparisons in enumerate(most, start=1)]
     checks.append(count_check(part, "sorting: merge-sort worst case W(n)",
                               f"instrumented merge sort, every input order, n = 1..{EXHAUSTIVE_UP_TO}", exhaustive))
-    attained = [(_merge_sort_comparisons(worst_case_order(size)), int(worst(size))) for size in ATTAINED_AT]
+    attained = [(comparisons, int(worst(size))) for size, comparisons in zip(ATTAINED_AT, on_order, strict=True)]
     checks.append(count_check(part, "sorting: W(n) attained",
                               f"instrumented merge sort on a constructed worst-case order, n in {ATTAINED_AT}",
                               attained))
-    recurrence = [(int(worst(m)), int(worst((m + 1) // 2)) + int(worst(m // 2)) + m - 1)
-                  for m in range(2, RECURRENCE_UP_TO + 1)]
-    recurrence.append((int(cost.worst_case.subs(n, 2**k).subs(k, RSOLVE_AT)),
-                       int(cost.powers_of_two.subs(k, RSOLVE_AT))))
+    recurrence = list(_recurrence(cost.worst_case, cost.powers_of_two, RECURRENCE_UP_TO, RSOLVE_AT))
     checks.append(count_check(part, "sorting: W(n) solves its recurrence",
                               f"n = 2..{RECURRENCE_UP_TO}, and rsolve's form at n = {2**RSOLVE_AT}", recurrence))
     base2 = cost.time_big_o.replace(sp.log, lambda arg: sp.log(arg, 2))  # the O-form's log in base 2
-    formulas = sp.lambdify((T, B, N), (cost.totals[search.SCORES], cost.totals[SORT_COMPARISONS], base2), "math")
+    formulas = _lambdified((T, B, N), (cost.totals[search.SCORES], cost.totals[SORT_COMPARISONS], base2))
     logp = reference.model(1)
     scores, ratio, wrong = [], 0.0, 0
     comparisons, totals = [], []

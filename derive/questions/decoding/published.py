@@ -7,6 +7,7 @@ read is None, and a check given None fails.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -23,6 +24,13 @@ N, T, B = sp.symbols("N T B", integer=True, positive=True)
 COUNT_NAMES: dict[str, Any] = {"N": N, "T": T}  # 2.1's counts
 COST_NAMES: dict[str, Any] = {"T": T, "B": B, "N": N}  # Algorithm 1's costs
 SORT_NAMES: dict[str, Any] = {**COST_NAMES, "log": sp.log, "ceiling": sp.ceiling, "log2": log2}  # the sort-based costs
+
+
+@functools.lru_cache(maxsize=256, typed=True)
+def text(expr: sp.Expr) -> str:
+    """An expression as answers.json writes it (str): a pure function of it, kept because the
+    cost models' expressions are the same in every variant and SymPy's printer is slow."""
+    return str(expr)
 
 
 def _hypothesis(item: Any) -> Hypothesis:
@@ -51,7 +59,16 @@ def count_error(measured: Sequence[int], published: sp.Expr | None, points: Sequ
     that is not a whole number differs); infinite when the published expression did not read."""
     if published is None:
         return math.inf
-    gaps = [sp.Abs(sp.Integer(m) - published.subs(p)) for m, p in zip(measured, points, strict=True)]
+    return _count_error(tuple(measured), published, tuple(tuple(p.items()) for p in points))
+
+
+@functools.lru_cache(maxsize=1024)
+def _count_error(measured: tuple[int, ...], published: sp.Expr,
+                 points: tuple[tuple[tuple[sp.Symbol, int], ...], ...]) -> float:
+    """count_error's comparison, a pure function of immutable values: the published expressions
+    are the same in every variant, and substituting at each point dominated a variant's checks,
+    so the same expression is compared with the same counts once per process."""
+    gaps = [sp.Abs(sp.Integer(m) - published.subs(dict(p))) for m, p in zip(measured, points, strict=True)]
     return max((float(g) if g.is_number else math.inf for g in gaps), default=0.0)
 
 

@@ -8,6 +8,7 @@ counts are only worth something if the runs counted are searches that work.
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Callable
 
@@ -23,7 +24,15 @@ SPREAD = 20
 def model(seed: int) -> Model:
     """log p of word j after a prefix: a uniform draw in (-SPREAD, 0] from a generator seeded by
     the seed, the prefix and j (the same on every machine)."""
-    return lambda prefix, j: -SPREAD * random.Random(f"{seed}:{prefix}:{j}").random()
+    return lambda prefix, j: -SPREAD * _uniform(f"{seed}:{prefix}:{j}")
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _uniform(seed: str) -> float:
+    """The first draw in [0, 1) of a generator seeded by the text: a pure function of it, kept
+    because seeding a generator costs more than the run it serves, and every variant's checks
+    run the same instrumented searches on the same seeded models."""
+    return random.Random(seed).random()
 
 
 def beams(logp: Model, vocabulary: int, steps: int, width: int, bos: int = 0) -> list[tuple[int, ...]]:
