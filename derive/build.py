@@ -7,7 +7,7 @@ import io
 import json
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -166,10 +166,12 @@ SHEETS = {"solutions": ("solutions",), "questions": ("questions",), "both": ("qu
 
 @dataclass(frozen=True)
 class Produced:
-    """One build's files (name -> bytes) and LaTeX's state per compiled document (stem -> State)."""
+    """One build's files (name -> bytes), LaTeX's state per compiled document (stem -> State), and
+    the answers the solutions published (question key -> answer; none without the solutions)."""
 
     files: dict[str, bytes]
     states: dict[str, State]
+    answers: dict[str, Any] = field(default_factory=dict)
 
 
 def build(config_path: Path | None, out_dir: Path, pdf: bool = True, progress: Progress = _quiet,
@@ -206,6 +208,7 @@ def produce(config: Config, sheets: tuple[str, ...], pdf: bool = True, progress:
     state = state or {}
     files: dict[str, bytes] = {}
     states: dict[str, State] = {}
+    answers: dict[str, Any] = {}
     if "questions" in sheets:
         progress("writing the question sheet")
         source = sheet_source(config)
@@ -221,16 +224,17 @@ def produce(config: Config, sheets: tuple[str, ...], pdf: bool = True, progress:
             settled.record(identity, "questions", source, compiled.state, seed, not start)
             files["questions.pdf"], states["questions"] = compiled.pdf, compiled.state
     if "solutions" in sheets:
-        solved_files, solved_state = _solutions(config, pdf, progress, worker, state.get("solutions"), html, identity)
+        solved_files, solved_state, answers = _solutions(config, pdf, progress, worker, state.get("solutions"), html,
+                                                         identity)
         files |= solved_files
         if solved_state is not None:
             states["solutions"] = solved_state
-    return Produced(files, states)
+    return Produced(files, states, answers)
 
 
 def _solutions(config: Config, pdf: bool, progress: Progress, worker: TorchWorker | None,
                state: State | None, html: bool = False,
-               identity: str | None = None) -> tuple[dict[str, bytes], State | None]:
+               identity: str | None = None) -> tuple[dict[str, bytes], State | None, dict[str, Any]]:
     """solutions.tex, answers.json, overleaf.zip (and solutions.pdf, solutions.html): typeset while derived.
     The first pass starts before the source is known: from the state settled by this config's last
     build when the cache holds one (then compiled again from nothing if the source turns out other)."""
@@ -266,7 +270,7 @@ def _solutions(config: Config, pdf: bool, progress: Progress, worker: TorchWorke
 
             outputs["solutions.html"] = solutions_html(solved, appendix(solved)).encode("utf-8")
         if stream is None:
-            return outputs, None
+            return outputs, None, solved.answers
         progress("finishing the PDF (pdflatex)")
         compiled: Compiled = stream.finish(source)
     fresh = settled.needs_fresh_start(seed, source)
@@ -274,7 +278,7 @@ def _solutions(config: Config, pdf: bool, progress: Progress, worker: TorchWorke
         compiled = compile_pdf(source, state={}, preamble=preamble_source())
     settled.record(identity, "solutions", source, compiled.state, None if fresh else seed, fresh or not start)
     outputs["solutions.pdf"] = compiled.pdf
-    return outputs, compiled.state
+    return outputs, compiled.state, solved.answers
 
 
 def read_latex_state(out_dir: Path) -> dict[str, State]:

@@ -101,11 +101,12 @@ def _required(spec: VariantsSpec, question: str) -> list[str]:
 
 def proved(config: cfg.Config, question: str, names: list[str], spec: VariantsSpec) -> dict[str, bool]:
     """Derive this question's answer and test each named property on it."""
-    if not names:
-        return {}
-    q = QUESTIONS[question]
-    answer = q.derive(config)
-    return {name: bool(q.properties[name].holds(answer, spec)) for name in names}
+    return holding(question, QUESTIONS[question].derive(config), names, spec) if names else {}
+
+
+def holding(question: str, answer: Any, names: list[str], spec: VariantsSpec) -> dict[str, bool]:
+    """Each named property of the question tested on its answer."""
+    return {name: bool(QUESTIONS[question].properties[name].holds(answer, spec)) for name in names}
 
 
 def _holds(config: cfg.Config, question: str, names: list[str], spec: VariantsSpec) -> bool:
@@ -167,14 +168,14 @@ def _make_variant(job: Job) -> Outcome:
         text, draws = draw(job)
         config = cfg.from_dict(cfg.parse_toml(text, f"{job.variant_id}/config.toml"),
                                cfg.parse_toml(cfg.default_text(), "default.toml"))
+        produced = produce(config, ("questions", "solutions"), job.pdf, state=dict(_LAST_STATE), html=job.html)
+        _LAST_STATE.update(produced.states)
         held: dict[str, bool] = {}
-        for question in question_keys():
-            held |= proved(config, question, _required(job.spec, question), job.spec)
+        for question in question_keys():  # on the answers the build published from the written config
+            held |= holding(question, produced.answers[question], _required(job.spec, question), job.spec)
         if not all(held.values()):  # the draw proved them on the same tables: a bug if not
             failed = ", ".join(name for name, ok in held.items() if not ok)
             raise CheckFailed(f"required properties do not hold on the written config: {failed}")
-        produced = produce(config, ("questions", "solutions"), job.pdf, state=dict(_LAST_STATE), html=job.html)
-        _LAST_STATE.update(produced.states)
     except DeriveError as exc:
         return Outcome(job.variant_id, job.seed, error=str(exc), exit_code=exc.exit_code)
     files = {name: data for name, data in produced.files.items() if name in VARIANT_FILES}

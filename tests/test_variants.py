@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 
@@ -13,6 +14,7 @@ from derive.build import Produced
 from derive.errors import CheckFailed, ConfigError
 from derive.executors import Serial
 from derive.latex.render import escape
+from derive.questions.registry import QUESTIONS
 from tests.conftest import needs_tex, snapshot
 from tests.grade_support import key_of
 
@@ -104,7 +106,7 @@ def test_a_failed_variant_is_reported_by_id_and_the_others_are_written(tmp_path,
         if cfg.document.title.endswith("v002"):
             raise CheckFailed("check failed: question 1, planted")
         answers = key_of(cfg) | {"checks": [], "skipped_checks": []}
-        return Produced({"answers.json": json.dumps(answers).encode()}, {})
+        return Produced({"answers.json": json.dumps(answers).encode()}, {}, {q.key: q.derive(cfg) for q in QUESTIONS})
 
     monkeypatch.setattr(variants, "produce", produce)
     with pytest.raises(CheckFailed, match=r"^variant v002: check failed: question 1, planted$"):
@@ -112,6 +114,24 @@ def test_a_failed_variant_is_reported_by_id_and_the_others_are_written(tmp_path,
     assert (tmp_path / "v001/answers.json").exists() and (tmp_path / "v003/answers.json").exists()
     assert not (tmp_path / "v002").exists()
     assert [e["id"] for e in json.loads((tmp_path / "key.json").read_text())] == ["v001", "v003"]
+
+
+def test_required_properties_are_proved_on_the_answers_the_build_published(monkeypatch):
+    """The draw proves the properties on the tables it drew; the variant proves them again on the
+    answers its build published from the written config.toml. Planted: a build whose published
+    decoding answer is the assignment's tree, where beam search finds the optimum."""
+    built = variants.produce
+    printed = QUESTIONS["decoding"].derive(config.load(None))
+
+    def produce(cfg, *args, **kwargs):
+        produced = built(cfg, *args, **kwargs)
+        return dataclasses.replace(produced, answers={**produced.answers, "decoding": printed})
+
+    assert not variants.make_variant(job("v001")).error
+    monkeypatch.setattr(variants, "produce", produce)
+    outcome = variants.make_variant(job("v001"))
+    assert (outcome.error, outcome.exit_code) == (
+        "required properties do not hold on the written config: beam_misses_optimum", 1)
 
 
 @pytest.mark.parametrize(("roster", "message"), [

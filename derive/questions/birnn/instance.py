@@ -171,8 +171,7 @@ def derivative_conditioning(act: Activation, v: dict[str, np.ndarray]) -> Any:
     amplify h's relative rounding error: max |h p'(h) / p(h)| over every hidden unit, at the
     current precision. Near saturation p(h) cancels (1 - h^2 for tanh); where it rounds to 0,
     every digit is lost and the bound is |h p'(h)| / 10^-dps."""
-    p = sp.lambdify(H, act.in_output, "mpmath")
-    dp = sp.lambdify(H, sp.diff(act.in_output, H), "mpmath")
+    p, dp = _polynomial_and_derivative(act.in_output)
     unit = mpmath.mpf(10) ** -mpmath.mp.dps
     states = forward(act, v, mp_apply)
     steps = len(states["x"])
@@ -182,6 +181,12 @@ def derivative_conditioning(act: Activation, v: dict[str, np.ndarray]) -> Any:
             for h in states[chain][t].flat:
                 worst = max(worst, abs(h * dp(h)) / max(abs(p(h)), unit))
     return worst
+
+
+@functools.lru_cache(maxsize=16)
+def _polynomial_and_derivative(in_output: sp.Expr) -> tuple[Any, Any]:
+    """p(h) and p'(h) compiled for mpmath, once per process for each activation."""
+    return sp.lambdify(H, in_output, "mpmath"), sp.lambdify(H, sp.diff(in_output, H), "mpmath")
 
 
 def working_precision(act: Activation, values: dict[str, np.ndarray]) -> Precision:
