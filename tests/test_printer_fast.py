@@ -9,7 +9,8 @@ import random
 import pytest
 import sympy as sp
 
-from derive.latex import printer
+from derive.latex import notation, printer
+from derive.latex.notation import NotationError
 from derive.latex.printer import FAST_EXPONENT_LIMIT, FAST_EXPONENT_MARGIN, decimal, exact_exponent, exponent
 
 DIGITS = (1, 4, 12)
@@ -98,3 +99,49 @@ def test_remembered_decimals_keep_types_and_precisions_apart(digits):
     assert [decimal(v, digits) for v in reversed(values)] == expected[::-1]
     assert decimal(sp.sqrt(2), digits) == printer._decimal(sp.sqrt(2), digits)  # an expression: not kept
     assert printer._remembered_decimal.cache_info().currsize == len(values)
+
+
+X, Y = sp.symbols("x y")
+
+
+def look_alikes() -> list[sp.Basic]:
+    """Objects that are close to equal but print differently: a number's type and precision, an
+    unevaluated sum's order, a symbol's assumptions, a matrix's entries."""
+    return [sp.Integer(2), sp.Float(2.0), sp.Float(2.0, 30), sp.Rational(1, 2), sp.Float(0.5), sp.Float(0.5, 40),
+            X + 2, X + sp.Float(2.0), X + sp.Float(2.0, 30), 2 * X, sp.Float(2.0) * X,
+            sp.Add(X, Y, evaluate=False), sp.Add(Y, X, evaluate=False), sp.Add(1, 2, evaluate=False),
+            sp.Add(2, 1, evaluate=False), sp.Mul(X, 2, evaluate=False),
+            sp.Symbol("x", positive=True) ** 2, X ** 2, X ** sp.Float(2.0),
+            sp.ImmutableMatrix([[1, sp.Rational(1, 2)]]), sp.ImmutableMatrix([[sp.Float(1.0), sp.Float(0.5)]]),
+            sp.Tuple(1, 2), sp.Tuple(1, sp.Float(2.0))]
+
+
+def test_remembered_tex_is_what_the_printer_prints_for_look_alikes():
+    objects = look_alikes()
+    printed = dict(zip(map(sp.srepr, objects), map(printer.PRINTER.doprint, objects), strict=True))
+    assert printed[sp.srepr(X + 2)] != printed[sp.srepr(X + sp.Float(2.0))]
+    assert printed[sp.srepr(sp.Integer(2))] != printed[sp.srepr(sp.Float(2.0))]
+    printer._remembered_tex.cache_clear()
+    for order in (objects, objects[::-1], objects):
+        assert [printer.tex(o) for o in order] == [printer.PRINTER.doprint(o) for o in order]
+    assert printer._remembered_tex.cache_info().currsize == len(objects)
+
+
+def test_remembered_tex_follows_the_notation_table(monkeypatch):
+    mu = sp.Symbol("mu")
+    assert printer.tex(mu + 1) == r"\mu + 1"
+    monkeypatch.setitem(notation.NOTATION, "mu", notation.Name(r"\bar{m}"))
+    assert printer.tex(mu + 1) == r"\bar{m} + 1"
+    monkeypatch.setitem(notation.NOTATION, "xbar", notation.Name(r"\bar{x}"))
+    assert printer.tex(sp.Symbol("xbar")) == r"\bar{x}"
+    monkeypatch.undo()
+    assert printer.tex(mu + 1) == r"\mu + 1"
+    with pytest.raises(NotationError):
+        printer.tex(sp.Symbol("xbar"))
+
+
+def test_objects_that_are_not_sympy_are_printed_afresh():
+    printer._remembered_tex.cache_clear()
+    assert printer.tex(2) == "2" and printer.tex(2.0) == printer.PRINTER.doprint(2.0)
+    assert printer.tex(sp.Matrix([[1, 2]])) == printer.tex(sp.ImmutableMatrix([[1, 2]]))
+    assert printer._remembered_tex.cache_info().currsize == 1

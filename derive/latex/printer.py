@@ -182,7 +182,28 @@ PRINTER = Printer()
 
 
 def tex(expr: Any) -> str:
-    """LaTeX of a SymPy object in derive's notation."""
+    """LaTeX of a SymPy object in derive's notation.
+
+    A SymPy object is printed once per process and remembered while the notation table stays as
+    it was: views and templates print the same expressions many times (a row is measured for its
+    line, then printed). The key is the object's type and the object, whose equality in SymPy is
+    structural and strict about what prints differently (2 and 2.0, a Float's precision, argument
+    order, a symbol's assumptions); anything else is printed afresh."""
+    if not isinstance(expr, sp.Basic):
+        return PRINTER.doprint(expr)
+    if notation.NOTATION != _PRINTED_WITH:  # a name's notation changed: what is remembered is stale
+        _remembered_tex.cache_clear()
+        _PRINTED_WITH.clear()
+        _PRINTED_WITH.update(notation.NOTATION)
+    return _remembered_tex(expr)
+
+
+_PRINTED_WITH: dict[str, notation.Name | Gradient] = {}  # the notation table the remembered LaTeX used
+
+
+@functools.lru_cache(maxsize=4096, typed=True)
+def _remembered_tex(expr: sp.Basic) -> str:
+    """tex(expr), keyed also on the object's type (typed)."""
     return PRINTER.doprint(expr)
 
 
