@@ -9,6 +9,8 @@ array expressions) and names missing from the table raise instead of leaking Sym
 
 from __future__ import annotations
 
+import functools
+from fractions import Fraction
 from typing import Any
 
 import sympy as sp
@@ -180,17 +182,55 @@ PRINTER = Printer()
 
 
 def tex(expr: Any) -> str:
-    """LaTeX of a SymPy object in derive's notation."""
+    """LaTeX of a SymPy object in derive's notation.
+
+    A SymPy object is printed once per process and remembered while the notation table stays as
+    it was: views and templates print the same expressions many times (a row is measured for its
+    line, then printed). The key is the object's type and the object, whose equality in SymPy is
+    structural and strict about what prints differently (2 and 2.0, a Float's precision, argument
+    order, a symbol's assumptions); anything else is printed afresh."""
+    if not isinstance(expr, sp.Basic):
+        return PRINTER.doprint(expr)
+    if notation.NOTATION != _PRINTED_WITH:  # a name's notation changed: what is remembered is stale
+        _remembered_tex.cache_clear()
+        _PRINTED_WITH.clear()
+        _PRINTED_WITH.update(notation.NOTATION)
+    return _remembered_tex(expr)
+
+
+_PRINTED_WITH: dict[str, notation.Name | Gradient] = {}  # the notation table the remembered LaTeX used
+
+
+@functools.lru_cache(maxsize=4096, typed=True)
+def _remembered_tex(expr: sp.Basic) -> str:
+    """tex(expr), keyed also on the object's type (typed)."""
     return PRINTER.doprint(expr)
 
 
 def decimal(value: sp.Expr, digits: int = 6) -> str:
     """A short decimal for an exact number: at most `digits` significant digits, in powers of ten
-    at any magnitude (the exponent is taken before the number meets float64's range)."""
+    at any magnitude (the exponent is taken before the number meets float64's range).
+
+    A number (int, float, SymPy Rational or Float) is printed once per process and remembered:
+    views print the same entries many times (an excerpt measures each cell, then shows it). The
+    cache is keyed on the value's type and a Float's precision too, so 2, 2.0, Integer(2) and
+    Float(2.0) never share an entry; other expressions are printed afresh."""
+    if type(value) in (int, float) or isinstance(value, (sp.Rational, sp.Float)):
+        return _remembered_decimal(value, getattr(value, "_prec", None), digits)
+    return _decimal(value, digits)
+
+
+@functools.lru_cache(maxsize=4096, typed=True)
+def _remembered_decimal(value: Any, prec: int | None, digits: int) -> str:
+    """decimal(value, digits), keyed also on the value's type (typed) and a Float's precision."""
+    return _decimal(value, digits)
+
+
+def _decimal(value: sp.Expr, digits: int) -> str:
     number = sp.Float(sp.N(value, digits + 10), digits + 10)
     if number.is_zero:
         return "0"
-    exp = int(sp.floor(sp.log(abs(number), 10)))
+    exp = exponent(number)
     mant = f"{float(number / sp.Integer(10) ** exp):.{digits}g}"
     if abs(float(mant)) >= 10:  # the mantissa rounded up to 10
         exp, mant = exp + 1, f"{float(mant) / 10:.{digits}g}"
@@ -198,3 +238,44 @@ def decimal(value: sp.Expr, digits: int = 6) -> str:
         return f"{float(number):.{digits}g}"
     return rf"{mant}\times 10^{{{exp}}}"
 
+
+
+# The exact exponent is trusted only where the symbolic one cannot come out otherwise. The symbolic
+# path takes log|number| from the number as rounded to its precision: with at least
+# FAST_EXPONENT_BITS bits (decimal's Floats have digits + 10 decimal digits, 40 bits or more) and
+# at most FAST_EXPONENT_LIMIT decades from 1, its log10 is off by less than 2303 * 2^-40 / ln 10,
+# about 1e-9, while a number FAST_EXPONENT_MARGIN (relative) from every power of ten has a log10
+# at least 4e-7 from every integer.
+FAST_EXPONENT_MARGIN = Fraction(1, 10**6)
+FAST_EXPONENT_LIMIT = 1000
+FAST_EXPONENT_BITS = 40
+
+
+def exponent(number: sp.Expr) -> int:
+    """floor(log10|number|) of a nonzero number: exactly from its binary digits when that is
+    certain to agree with SymPy's symbolic floor(log(|number|, 10)), else by that symbolic path
+    (slow: it evaluates a logarithm to decide the floor), so the result is the same either way."""
+    fast = exact_exponent(number)
+    return fast if fast is not None else int(sp.floor(sp.log(abs(number), 10)))
+
+
+def exact_exponent(number: sp.Expr) -> int | None:
+    """floor(log10|number|) in integer arithmetic, or None where `exponent` must not trust it:
+    |number| within FAST_EXPONENT_MARGIN (relative) of a power of ten, further than
+    FAST_EXPONENT_LIMIT decades from 1, held to too few bits, or not a finite nonzero Float."""
+    if not isinstance(number, sp.Float) or number._prec < FAST_EXPONENT_BITS:
+        return None
+    _, man, exp, bc = number._mpf_
+    if not man:
+        return None
+    decade = (bc + exp - 1) * 30103 // 100000  # floor((bc + exp - 1) log10 2), within one of the answer
+    if abs(decade) > FAST_EXPONENT_LIMIT + 1:
+        return None
+    size = Fraction(man) * Fraction(2) ** exp
+    power = Fraction(10) ** decade
+    while power > size:
+        decade, power = decade - 1, power / 10
+    while power * 10 <= size:
+        decade, power = decade + 1, power * 10
+    near = size < power * (1 + FAST_EXPONENT_MARGIN) or size > power * 10 * (1 - FAST_EXPONENT_MARGIN)
+    return None if near or abs(decade) > FAST_EXPONENT_LIMIT else decade
