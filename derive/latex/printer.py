@@ -239,7 +239,6 @@ def _decimal(value: sp.Expr, digits: int) -> str:
     return rf"{mant}\times 10^{{{exp}}}"
 
 
-
 # The exact exponent is trusted only where the symbolic one cannot come out otherwise. The symbolic
 # path takes log|number| from the number as rounded to its precision: with at least
 # FAST_EXPONENT_BITS bits (decimal's Floats have digits + 10 decimal digits, 40 bits or more) and
