@@ -8,6 +8,7 @@ filed under (`Issued`, from derive.answer) and plain numbers, and returns checks
 
 from __future__ import annotations
 
+import functools
 import math
 from fractions import Fraction
 from typing import Any
@@ -113,10 +114,9 @@ def lora_counts(torch: Any, part: Issued,
     for mod, cases in expected.items():
         flops, params = [], []
         for size, published_flops, published_params in cases:
-            module = _lora_module(torch, mod, size)
-            x = torch.randn(size[0], size[1], dtype=torch.float64)
-            flops.append((forward_flops(torch, module, x), published_flops))
-            params.append((sum(p.numel() for p in module.parameters() if p.requires_grad), published_params))
+            counted_flops, counted_params = _counted(torch, mod, size)
+            flops.append((counted_flops, published_flops))
+            params.append((counted_params, published_params))
         label = labels[mod]
         checks.append(_exact_counts(part, f"{label}: FLOPs = 2 x multiply-adds",
                                     "every matmul PyTorch runs, torch.utils.flop_counter.mm_flop", flops,
@@ -124,6 +124,16 @@ def lora_counts(torch: Any, part: Issued,
         checks.append(_exact_counts(part, f"{label}: trainable parameters = space", "torch requires_grad parameters",
                                     params, (f"lora.{mod}.lora.space",)))
     return checks
+
+
+@functools.lru_cache(maxsize=64)
+def _counted(torch: Any, mod: str, size: tuple[int, int, int, int]) -> tuple[int, int]:
+    """PyTorch's FLOPs of a module's forward pass and its requires_grad parameters at a size:
+    they depend on nothing else (not on the input's values), so a process counts each once,
+    however many variants' published counts it compares with them."""
+    module = _lora_module(torch, mod, size)
+    x = torch.randn(size[0], size[1], dtype=torch.float64)
+    return forward_flops(torch, module, x), sum(p.numel() for p in module.parameters() if p.requires_grad)
 
 
 def _exact_counts(part: Issued, name: str, method: str, pairs: list[tuple[int, Fraction | None]],

@@ -160,6 +160,25 @@ def test_forward_flops_agree_with_flop_counter_mode(mod):
 
 
 @pytest.mark.skipif(torch_module() is None, reason=no_torch())
+def test_pytorch_counts_kept_by_a_process_are_still_compared_with_what_is_published():
+    """A process counts each module and size once (crosscheck._counted); every call compares the
+    published counts with them again: one published FLOPs count off by one fails with the counts kept."""
+    torch, cfg = torch_module(), config.load(None)
+    section = c4._published(q4a.derive(cfg))
+    expected = c4.torch_expected(section, cfg.lora.bits)
+    labels = {mod: lora_model.NAMES[mod] for mod in lora_model.MODULES}
+    crosscheck._counted.cache_clear()
+    assert all(c.passed for c in crosscheck.lora_counts(torch, lora_model.LoraParts.costs, expected, labels))
+    kept = crosscheck._counted.cache_info()
+    (size, flops, space), *rest = expected["mha"]
+    planted = {**expected, "mha": [(size, flops + 1, space), *rest]}
+    failed = [c.name for c in crosscheck.lora_counts(torch, lora_model.LoraParts.costs, planted, labels)
+              if not c.passed]
+    assert failed == ["MHA: FLOPs = 2 x multiply-adds"]
+    assert crosscheck._counted.cache_info().misses == kept.misses
+
+
+@pytest.mark.skipif(torch_module() is None, reason=no_torch())
 def test_an_uncounted_operation_stops_the_flop_count():
     torch = torch_module()
     x = torch.randn(3, 4, dtype=torch.float64)
