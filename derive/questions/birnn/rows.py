@@ -40,6 +40,7 @@ from sympy.matrices.expressions.diagonal import DiagMatrix
 from derive.answer import Check, Row
 from derive.latex.notation import Jacobian, Series, Subscripted
 from derive.latex.printer import tex
+from derive.questions.birnn import scalar
 from derive.questions.birnn.model import BirnnParts
 
 if TYPE_CHECKING:
@@ -256,11 +257,12 @@ def prepared(expr: sp.Basic) -> tuple[sp.Basic, tuple[tuple[sp.Dummy, sp.Basic],
 
 
 @functools.lru_cache(maxsize=4096)
-def at_entry(body: sp.Basic, i: int, j: int) -> tuple[sp.Basic, tuple[sp.Indexed, ...]]:
-    """A prepared row at the entry (i, j) (0-based), and the indexed entries it then reads:
-    symbolic work of the row and the entry alone, done once per process for every trajectory."""
+def at_entry(body: sp.Basic, i: int, j: int) -> tuple[scalar.Program, tuple[sp.Indexed, ...]]:
+    """A prepared row at the entry (i, j) (0-based) as a program of float arithmetic, and the
+    indexed entries it then reads: symbolic work of the row and the entry alone, done once per
+    process for every trajectory."""
     done = body.xreplace({ROW: sp.Integer(i + 1), COL: sp.Integer(j + 1)})
-    return done, tuple(done.atoms(sp.Indexed))
+    return scalar.program(done), tuple(done.atoms(sp.Indexed))
 
 
 class Unreadable(ValueError):
@@ -346,10 +348,10 @@ class Values:
     def scalar(self, e: Any) -> float:
         """A component-form or activation row's value at the entry (i, j) or the point."""
         body, held = prepared(e)
-        done, entries = at_entry(body, *self.entry)
-        at = {slot: sp.Float(self.component(node), 30) for slot, node in held}
-        point = {sp.Symbol("a"): sp.Float(self.point), sp.Symbol("h"): sp.Float(float(self.path.f(self.point)))}
-        return float(done.xreplace({**at, **point, **{n: self.indexed(n) for n in entries}}))
+        run, entries = at_entry(body, *self.entry)
+        at = {slot: float(self.component(node)) for slot, node in held}
+        point = {sp.Symbol("a"): self.point, sp.Symbol("h"): float(self.path.f(self.point))}
+        return scalar.value(run, {**at, **point, **{n: self.indexed(n) for n in entries}})
 
     def indexed(self, n: sp.Indexed) -> float:
         label = n.base.label

@@ -21,6 +21,7 @@ import sympy as sp
 from derive.answer import Check, Row
 from derive.latex.notation import Subscripted
 from derive.matexpr import evaluate
+from derive.questions.birnn import scalar
 from derive.questions.birnn.model import (
     FPRIME,
     T_NOW,
@@ -86,23 +87,24 @@ def _at(row_i: int, col_j: int) -> tuple[tuple[sp.Symbol, int], ...]:
 
 
 @functools.lru_cache(maxsize=4096)
-def _expanded(expr: sp.Expr, at: tuple[tuple[sp.Symbol, int], ...]) -> tuple[sp.Expr, tuple[sp.Indexed, ...]]:
-    """A component-form row with d = SIZE and i, j substituted and its sums done, and the entries
-    it reads: symbolic work that depends on the row and (i, j) only, not on the values, so each
-    process does it once per row and entry however many instances it checks."""
+def _expanded(expr: sp.Expr, at: tuple[tuple[sp.Symbol, int], ...]) -> tuple[scalar.Program, tuple[sp.Indexed, ...]]:
+    """A component-form row with d = SIZE and i, j substituted and its sums done, as a program of
+    float arithmetic, and the entries it reads: symbolic work that depends on the row and (i, j)
+    only, not on the values, so each process does it once per row and entry however many
+    instances it checks."""
     done = sp.sympify(expr).subs({D: SIZE, **dict(at)}).doit()
-    return done, tuple(done.atoms(sp.Indexed))
+    return scalar.program(done), tuple(done.atoms(sp.Indexed))
 
 
 def _scalar(expr: sp.Expr, at: tuple[tuple[sp.Symbol, int], ...], sized: Mapping[Any, np.ndarray]) -> float:
     """A component-form row (sums over k = 1..d of indexed entries) at concrete i, j and d."""
-    done, read = _expanded(expr, at)
+    run, read = _expanded(expr, at)
     entries = {}
     for entry in read:
         array = sized[entry.base.label]
         index = tuple(int(i) - 1 for i in entry.indices)
-        entries[entry] = array[index] if len(index) == 2 else array[index[0], 0]
-    return float(done.xreplace(entries))
+        entries[entry] = float(array[index] if len(index) == 2 else array[index[0], 0])
+    return scalar.value(run, entries)
 
 
 def _chains(rows: tuple[Row, ...], expected: Mapping[Any, Any], value: Callable[[Row], Any]) -> list[float]:

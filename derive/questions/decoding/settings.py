@@ -4,6 +4,7 @@ and `[variants.decoding]` (what variants draw the tree from), declared, read and
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from decimal import Decimal
@@ -116,8 +117,14 @@ def read(raw: dict[str, Any], default: dict[str, Any]) -> DecodingConfig:
             f"{KEY}.vocabulary_size",
             f"is {vocabulary_size}, smaller than the tree's {len(words)} words plus <BOS>",
         )
-    is_default = "tree" in default and tree == _tree(default["tree"])
+    is_default = "tree" in default and tree == _default_tree(tuple(default["tree"].items()))
     return DecodingConfig(beam_width, steps, vocabulary_size, tree, is_default)
+
+
+@functools.lru_cache(maxsize=4)
+def _default_tree(edges: tuple[tuple[str, Any], ...]) -> dict[Path_, sp.Rational]:
+    """The defaults' tree, read once per process (every variant's draw is compared with it)."""
+    return _tree(dict(edges))
 
 
 def _tree(raw: dict[str, Any]) -> dict[Path_, sp.Rational]:

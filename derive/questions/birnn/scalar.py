@@ -1,0 +1,50 @@
+"""A scalar SymPy expression (sums, products, powers, numbers and tanh of the entries of a
+component-form row, with the sums already written out) as a program of plain float arithmetic:
+the work and rows checks read the same row at many values, and SymPy's substitution and
+arithmetic cost far more than the arithmetic itself. The program is built once per expression
+from its tree (no code is generated or executed); a part it does not know raises TypeError, and
+a value it is not given KeyError, as SymPy's float() of a row with that part left would fail.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+
+import sympy as sp
+
+Program = Callable[[Mapping[sp.Basic, float]], float]
+FUNCTIONS: dict[type, Callable[[float], float]] = {sp.tanh: math.tanh, sp.exp: math.exp}
+
+
+def program(expr: sp.Basic) -> Program:
+    """The expression's value as a function of the values of its symbols and indexed entries."""
+    if expr.is_Number:
+        value = float(expr)
+        return lambda values: value
+    if isinstance(expr, (sp.Symbol, sp.Indexed)):
+        return lambda values: values[expr]
+    parts = [program(arg) for arg in expr.args]
+    if expr.is_Add:
+        return lambda values: math.fsum(part(values) for part in parts)
+    if expr.is_Mul:
+        return lambda values: math.prod(part(values) for part in parts)
+    if expr.is_Pow:
+        base, exponent = parts
+        return lambda values: base(values) ** exponent(values)
+    if type(expr) in FUNCTIONS and len(parts) == 1:
+        function, (argument,) = FUNCTIONS[type(expr)], parts
+        return lambda values: function(argument(values))
+    raise TypeError(f"no float value for {type(expr).__name__}")
+
+
+def value(run: Program, values: Mapping[sp.Basic, float]) -> float:
+    """The program's value; a value that is not a finite real number (a complex power, a division
+    by zero, an overflow) raises TypeError, as SymPy's float() of it does."""
+    try:
+        got = run(values)
+    except (ZeroDivisionError, OverflowError) as exc:
+        raise TypeError(f"no float value: {exc}") from None
+    if isinstance(got, complex):
+        raise TypeError("no float value: a complex number")
+    return float(got)
