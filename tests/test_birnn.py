@@ -15,6 +15,7 @@ from derive import build, config
 from derive.errors import ConfigError
 from derive.questions.birnn import answer as q3a
 from derive.questions.birnn import checks as c3
+from derive.questions.birnn import instance
 from derive.questions.birnn import model as m3
 from derive.questions.birnn import rows as birnn_rows
 from derive.questions.birnn.instance import mp_values
@@ -208,3 +209,20 @@ def test_large_sizes_check_a_seeded_sample_of_entries():
     assert small == [(i, j) for i in range(4) for j in range(4)]
     assert len(set(large)) == c3.ENTRIES and all(0 <= i < 9 and 0 <= j < 9 for i, j in large)
     assert large == c3.checked_entries(9, seed=3) != c3.checked_entries(9, seed=4)
+
+
+def test_the_high_precision_work_kept_per_process_follows_the_instance():
+    """The working precision and the closed forms at it are kept per process by the instance's
+    exact values: an instance with one entry moved is evaluated anew, the default's again gives
+    what it gave, and what is kept cannot be written to."""
+    answer = q3a.derive(config.load(None))
+    act, forms = answer.derivation.activation, answer.derivation.forms
+    precision = instance.working_precision(act, answer.values)
+    kept = instance.high_precision(forms, act, answer.values, precision)
+    moved = {**answer.values, "W_b": answer.values["W_b"].copy()}
+    moved["W_b"][0, 0] += sp.Rational(1, 100)
+    other = instance.high_precision(forms, act, moved, instance.working_precision(act, moved))
+    assert not np.array_equal(other.grad_W_b, kept.grad_W_b)
+    assert instance.high_precision(forms, act, answer.values, precision) is kept
+    with pytest.raises(ValueError, match="read-only"):
+        kept.grad_W_b[0, 0] = 0

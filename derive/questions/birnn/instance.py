@@ -166,11 +166,36 @@ class Precision:
     rounding: Any  # what rounding can do to the closed forms there, relative (an mpmath number)
 
 
+Exact = tuple[tuple[str, tuple[int, ...], tuple[Any, ...]], ...]
+
+
+def exact(values: dict[str, np.ndarray]) -> Exact:
+    """The instance's exact values as a hashable key: each array's name, shape and entries."""
+    return tuple((k, a.shape, tuple(a.flat)) for k, a in sorted(values.items()))
+
+
+def _arrays(key: Exact) -> dict[str, np.ndarray]:
+    """The object arrays an `exact` key was made from."""
+    out = {}
+    for name, shape, entries in key:
+        out[name] = np.empty(len(entries), dtype=object)
+        out[name][:] = entries
+        out[name] = out[name].reshape(shape)
+    return out
+
+
 def derivative_conditioning(act: Activation, v: dict[str, np.ndarray]) -> Any:
     """How many times the closed forms' f'(a), computed as the polynomial p(h) from h = f(a),
     amplify h's relative rounding error: max |h p'(h) / p(h)| over every hidden unit, at the
     current precision. Near saturation p(h) cancels (1 - h^2 for tanh); where it rounds to 0,
-    every digit is lost and the bound is |h p'(h)| / 10^-dps."""
+    every digit is lost and the bound is |h p'(h)| / 10^-dps. Once per process for each
+    activation, instance and precision (the working precision and the checks' rounding bound)."""
+    return _conditioning(act, exact(v), mpmath.mp.dps)
+
+
+@functools.lru_cache(maxsize=32)
+def _conditioning(act: Activation, key: Exact, dps: int) -> Any:
+    v = _arrays(key)
     p, dp = _polynomial_and_derivative(act.in_output)
     unit = mpmath.mpf(10) ** -mpmath.mp.dps
     states = forward(act, v, mp_apply)
@@ -192,7 +217,16 @@ def _polynomial_and_derivative(in_output: sp.Expr) -> tuple[Any, Any]:
 def working_precision(act: Activation, values: dict[str, np.ndarray]) -> Precision:
     """DIGITS, or more where saturated units need it: what rounding can do to the closed forms
     is bounded by 10 T d kappa 10^-digits (kappa: derivative_conditioning; T d units in a chain),
-    and digits are added (at most EXTRA_DIGITS) until that bound is under TOLERANCE."""
+    and digits are added (at most EXTRA_DIGITS) until that bound is under TOLERANCE. A process
+    computes it once per activation, instance and those constants (the answer and its checks
+    both need it)."""
+    return _working_precision(act, exact(values), DIGITS, EXTRA_DIGITS, TOLERANCE)
+
+
+@functools.lru_cache(maxsize=32)
+def _working_precision(act: Activation, key: Exact, *constants: object) -> Precision:
+    """(`constants`: DIGITS, EXTRA_DIGITS and TOLERANCE, read here, as the cache key only.)"""
+    values = _arrays(key)
     d, steps = values["W_f"].shape[0], values["x"].shape[0]
     digits = DIGITS
     while True:  # a unit saturated at this precision bounds kappa by 10^digits: more digits may resolve it
@@ -206,6 +240,16 @@ def working_precision(act: Activation, values: dict[str, np.ndarray]) -> Precisi
 
 def high_precision(forms: ClosedForms, act: Activation, values: dict[str, np.ndarray],
                    precision: Precision) -> Evaluation:
-    """The closed forms evaluated on the instance's exact values at the working precision."""
-    with mpmath.workdps(precision.digits):
-        return evaluate_forms(forms, act, mp_values(values), mp_apply)
+    """The closed forms evaluated on the instance's exact values at the working precision: once
+    per process for each forms, instance and precision (the answer and its checks both need it),
+    its arrays read-only."""
+    return _high_precision(forms, act, exact(values), precision.digits)
+
+
+@functools.lru_cache(maxsize=32)
+def _high_precision(forms: ClosedForms, act: Activation, key: Exact, digits: int) -> Evaluation:
+    with mpmath.workdps(digits):
+        ev = evaluate_forms(forms, act, mp_values(_arrays(key)), mp_apply)
+    for array in (ev.grad_W_b, ev.grad_U_f, *ev.g_f.values(), *ev.g_b.values()):
+        array.setflags(write=False)
+    return ev

@@ -155,7 +155,8 @@ def point(c: LoraConfig) -> Point:
 
 
 def value(expr: sp.Expr, at: Point) -> int:
-    return int(sp.sympify(expr).subs(at))
+    """A cost at a concrete model: its symbols replaced by integers (exact arithmetic)."""
+    return int(sp.sympify(expr).xreplace({k: sp.Integer(v) for k, v in at.items()}))
 
 
 def field(path: str) -> str:
