@@ -524,8 +524,9 @@ def main() -> int:
                         help="submissions graded in one batch, over as many variants (default 500 5000; none: skip)")
     parser.add_argument("--only-class-size", action="store_true", help="only the class-size figures")
     parser.add_argument("--pairs", type=int, default=5, help="paired runs of each figure (default 5)")
-    parser.add_argument("--no-pdf-count", type=int, default=50,
-                        help="variants in the --no-pdf throughput figure (default 50; 0: skip it)")
+    parser.add_argument("--no-pdf-count", type=int, default=200,
+                        help="variants in the --no-pdf throughput figure (default 200, enough for the workers' "
+                             "start, about 4 s of CPU, to be a small part; 0: skip it)")
     parser.add_argument("--only-paired", action="store_true", help="only the paired figures (and build/bench.json)")
     parser.add_argument("--only-fresh", action="store_true",
                         help="only the fresh and cold first builds and the pdflatex pass on the precompiled "
