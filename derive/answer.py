@@ -7,6 +7,7 @@ SymPy objects or trusted LaTeX; the printer and the templates decide how they lo
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Self
@@ -127,6 +128,17 @@ class Check:
             "passed": self.passed,
             "certifies": list(self.certifies),
         }
+
+
+def worst(errors: Iterable[float]) -> float:
+    """The largest of the errors; infinite when there is none or one is not a number (max() keeps
+    a NaN only when it comes first, so a row that evaluates to NaN would pass unseen)."""
+    largest: float = -math.inf
+    for error in errors:
+        if error != error:  # NaN (and no conversion: an exact count's error may be a huge integer)
+            return math.inf
+        largest = max(largest, error)
+    return largest if largest > -math.inf else math.inf
 
 
 @dataclass(frozen=True)

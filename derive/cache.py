@@ -16,11 +16,14 @@ entry is written its payload is decoded again and must equal the original, struc
 
 from __future__ import annotations
 
+import builtins
 import dataclasses
 import functools
 import hashlib
 import json
+import keyword
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Callable, Iterable
@@ -221,6 +224,19 @@ def _encode_expr(e: sp.Basic) -> list[Any]:
     return ["Node", _name(type(e)), [_encode_expr(a) for a in e.args]]
 
 
+# A name an entry may give a symbol, a string or an undefined function: an identifier that is not
+# one of Python's keywords or builtins. Expressions read from the cache reach sympy.lambdify,
+# which writes names into the code it runs; any other name makes the entry damaged (recomputed).
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+
+
+def _plain(name: Any) -> str:
+    text = str(name)
+    if not _NAME.fullmatch(text) or keyword.iskeyword(text) or hasattr(builtins, text):
+        raise ValueError(f"the name {text[:40]!r} in a cache entry is not a plain identifier")
+    return text
+
+
 def _decode_expr(tree: list[Any]) -> sp.Basic:
     tag, *rest = tree
     if tag == "Integer":
@@ -229,12 +245,12 @@ def _decode_expr(tree: list[Any]) -> sp.Basic:
         return sp.Rational(int(rest[0]), int(rest[1]))
     if tag == "Symbol":
         name, assumptions = rest
-        return sp.Symbol(str(name), **{str(k): bool(v) for k, v in assumptions.items()})
+        return sp.Symbol(_plain(name), **{str(k): bool(v) for k, v in assumptions.items()})
     if tag == "Str":
-        return Str(str(rest[0]))
+        return Str(_plain(rest[0]))
     if tag == "Undef":
         name, args = rest
-        return sp.Function(str(name))(*map(_decode_expr, args))
+        return sp.Function(_plain(name))(*map(_decode_expr, args))
     if tag == "S":
         found = getattr(sp.S, str(rest[0]))
         if not isinstance(found, sp.Basic):

@@ -109,6 +109,12 @@ PLANTED = {
         v, "grad_W_b", lambda b: b.partition(" = ")[0] + " = " + str(v.boxed.grad_U_f).partition(" = ")[2]),
     "the activation's derivative off": lambda v: _replace(v, "activation_rows", 2,
                                                           rhs=2 * v.activation_rows[2].rhs),
+    # A NaN error is not the largest to max(): each of these passed before the errors were
+    # gathered by answer.worst.
+    "an entry row that is NaN": lambda v: _replace(v, "entry_rows_f", 4, rhs=sp.nan),
+    "an entry row plus NaN": lambda v: _replace(v, "entry_rows_b", 4, rhs=v.entry_rows_b[4].rhs + sp.nan),
+    "an activation row of oo * 0": lambda v: _replace(v, "activation_rows", 2,
+                                                      rhs=v.activation_rows[2].rhs + sp.oo * sp.Symbol("a") * 0),
 }
 
 

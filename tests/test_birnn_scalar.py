@@ -56,12 +56,14 @@ def test_arithmetic_and_functions():
         _agree(expr, rng)
 
 
-def test_what_does_not_evaluate_fails_as_sympys_float_does():
+def test_what_does_not_evaluate_fails_and_so_does_what_it_does_not_know():
     a, b = sp.symbols("a b")
     with pytest.raises(TypeError, match="no float value for"):
         scalar.program(sp.Function("g")(a))  # an unknown function
     with pytest.raises(TypeError, match="no float value for"):
-        scalar.program(sp.sin(a))  # a function it does not evaluate
+        scalar.program(sp.sin(a))  # SymPy evaluates it; the rows never print it: refused, a failed check
+    with pytest.raises(TypeError, match="no float value"):
+        scalar.value(scalar.program(a * sp.nan), {a: 1.0})  # NaN, which max() over errors would let pass
     with pytest.raises(KeyError):
         scalar.value(scalar.program(a + b), {a: 1.0})  # a value not given
     with pytest.raises(TypeError, match="complex"):

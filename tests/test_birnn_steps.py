@@ -49,6 +49,8 @@ def _swap_w_u(expr):
     lambda d: _replace_entry(d, "f", 0, _swap_w_u),  # W and U exchanged in a_i
     lambda d: _replace_entry(d, "b", 2, lambda e: e.xreplace({ROW: COL, COL: ROW})),  # U_ji for U_ij
     lambda d: _replace_entry(d, "f", 4, lambda e: e * 2),  # f'(a_i) U_ij doubled
+    lambda d: _replace_entry(d, "f", 4, lambda e: sp.nan),  # NaN, which max() over the errors let pass
+    lambda d: _replace_entry(d, "b", 4, lambda e: e + sp.nan),
     lambda d: dataclasses.replace(d, local_rows=(Row(hf(), d.local_rows[0].rhs), *d.local_rows[1:])),  # unknown lhs
 ])
 def test_a_planted_wrong_row_fails(plant):

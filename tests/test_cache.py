@@ -168,3 +168,27 @@ def test_the_folder_follows_the_platform_and_the_override(monkeypatch: pytest.Mo
     assert cache.folder() == tmp_path / "derive" / "Cache"
     monkeypatch.setenv("DERIVE_CACHE_DIR", str(tmp_path / "mine"))
     assert cache.folder() == tmp_path / "mine"
+
+
+@pytest.mark.parametrize(("tag", "name"), [
+    ("Symbol", '(print("planted") or 1)'), ("Symbol", "open"), ("Str", "__import__"), ("Undef", "exit"),
+    ("Undef", "print"), ("Symbol", "lambda")])
+def test_an_entry_cannot_give_a_name_that_lambdify_would_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                              tag: str, name: str) -> None:
+    """A sound entry (its key, its digest) whose expression names something other than a plain
+    identifier, or a Python keyword or builtin, is not used: expressions read from the cache reach
+    sympy.lambdify, which writes names into the code it runs."""
+    monkeypatch.setenv("DERIVE_CACHE_DIR", str(tmp_path))
+    x = sp.Symbol("x")
+    cache.cached("test", "a", Counted(x + 1), sp.Basic)
+    path = _entry(tmp_path, "test")
+    entry = json.loads(path.read_text(encoding="utf-8"))
+    node = {"Symbol": ["Symbol", name, {}], "Str": ["Node", "sympy.matrices.expressions.matexpr:MatrixSymbol",
+            [["Str", name], ["Integer", 2], ["Integer", 2]]], "Undef": ["Undef", name, [["Symbol", "x", {}]]]}[tag]
+    payload = json.dumps({"sympy": node})
+    entry |= {"payload": payload, "sha256": hashlib.sha256(payload.encode()).hexdigest()}
+    path.write_text(json.dumps(entry), encoding="utf-8")
+    recompute = Counted(x + 1)
+    assert cache.cached("test", "a", recompute, sp.Basic) == x + 1 and recompute.calls == 1
+    sound = {"Symbol": sp.Symbol("W_f"), "Str": sp.MatrixSymbol("W_f", 2, 2), "Undef": sp.Function("fprime")(x)}[tag]
+    assert cache._decode_expr(cache._encode_expr(sound)) == sound

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from derive import verify
-from derive.answer import Issued
+from derive.answer import Issued, worst
 
 PART = Issued("1", "1")
 
@@ -47,3 +47,12 @@ def test_a_comparison_that_cannot_fail_fails(monkeypatch, broken):
     check = verify.compare(PART, "n", "m", [1.0, 2.0], [1.0, 2.0], 1e-12)
     assert not check.passed
     assert math.isinf(check.max_error) and "cannot fail" in check.method
+
+
+def test_the_worst_error_is_infinite_where_one_is_not_a_number():
+    """answer.worst, how checks gather their errors: max() keeps a NaN only when it comes first."""
+    nan = float("nan")
+    assert max([0.0, nan, 1e-3]) == 1e-3  # what it replaces
+    assert worst([0.0, nan, 1e-3]) == worst([nan]) == worst([]) == float("inf")
+    assert worst([1e-3, 2e-3, 0.0]) == 2e-3
+    assert worst([0, 10**400]) == 10**400  # an exact count's error: no conversion to float

@@ -28,7 +28,7 @@ import numpy as np
 import sympy as sp
 
 from derive import crosscheck
-from derive.answer import Check, Skipped
+from derive.answer import Check, Skipped, worst
 from derive.config import Config
 from derive.latex.notation import Series
 from derive.matexpr import evaluate
@@ -378,7 +378,7 @@ def published_check(section: Section, v: dict[str, np.ndarray], activation: str,
     tolerance = max(FLOAT64_EPS, float(precision.rounding))
     return Check(BirnnParts.instance.id, PUBLISHED_VS_HIGH_PRECISION,
                  f"published loss against the direct forward pass, published gradients against complex-step "
-                 f"derivatives ({which}), {precision.digits} digits (rel.; float64's rounding)", max(errors),
+                 f"derivatives ({which}), {precision.digits} digits (rel.; float64's rounding)", worst(errors),
                  tolerance, tuple(f"{KEY}.{INSTANCE}.{k}" for k in ("loss", "grad_W_b", "grad_U_f")))
 
 

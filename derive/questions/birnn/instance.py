@@ -8,9 +8,11 @@ instructions (fused multiply-adds, vector widths)."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 import mpmath
@@ -92,8 +94,8 @@ class Evaluation:
     loss: Any
     grad_W_b: np.ndarray
     grad_U_f: np.ndarray
-    g_f: dict[int, np.ndarray]
-    g_b: dict[int, np.ndarray]
+    g_f: Mapping[int, np.ndarray]
+    g_b: Mapping[int, np.ndarray]
 
 
 def forward(act: Activation, v: dict[str, np.ndarray], apply: Any) -> dict[str, dict[int, np.ndarray]]:
@@ -252,4 +254,4 @@ def _high_precision(forms: ClosedForms, act: Activation, key: Exact, digits: int
         ev = evaluate_forms(forms, act, mp_values(_arrays(key)), mp_apply)
     for array in (ev.grad_W_b, ev.grad_U_f, *ev.g_f.values(), *ev.g_b.values()):
         array.setflags(write=False)
-    return ev
+    return dataclasses.replace(ev, g_f=MappingProxyType(ev.g_f), g_b=MappingProxyType(ev.g_b))

@@ -37,7 +37,7 @@ import sympy as sp
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.matrices.expressions.diagonal import DiagMatrix
 
-from derive.answer import Check, Row
+from derive.answer import Check, Row, worst
 from derive.latex.notation import Jacobian, Series, Subscripted
 from derive.latex.printer import tex
 from derive.questions.birnn import scalar
@@ -441,15 +441,15 @@ def row_errors(section: Section, path: Trajectory) -> tuple[list[float], dict[Cl
             errors.append(float("inf"))
             continue
         last[current] = row
-        worst = 0.0
+        cases_errors: list[float] = []
         for entry, point in cases:
             values = Values(path, section.direction, entry, point)
             try:
                 got = values.scalar(row.rhs) if section.scalar else values.matrix(row.rhs)
-                worst = max(worst, relative(got, expected(current, path, entry, point)))
+                cases_errors.append(relative(got, expected(current, path, entry, point)))
             except (Unreadable, TypeError, ValueError, KeyError, AttributeError, IndexError):
-                worst = float("inf")
-        errors.append(worst)
+                cases_errors.append(float("inf"))
+        errors.append(worst(cases_errors))
     return errors, last
 
 
@@ -501,4 +501,4 @@ def rows_check(view: DerivationView, activation_name: str, seed: int) -> Check:
                  f"evaluated on a seeded random trajectory (d = {SIZE}, T = {END}, t = {NOW}) against complex-step "
                  f"derivatives (h={STEP:g}) of the assignment's equations, every (i, j) of the entries (rel.); the "
                  "boxed forms against those rows, the weights' gradients as their sums over t = 1..T",
-                 max(errors, default=float("inf")), TOLERANCE)
+                 worst(errors), TOLERANCE)

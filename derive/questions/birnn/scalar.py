@@ -2,8 +2,10 @@
 component-form row, with the sums already written out) as a program of plain float arithmetic:
 the work and rows checks read the same row at many values, and SymPy's substitution and
 arithmetic cost far more than the arithmetic itself. The program is built once per expression
-from its tree (no code is generated or executed); a part it does not know raises TypeError, and
-a value it is not given KeyError, as SymPy's float() of a row with that part left would fail.
+from its tree (no code is generated or executed). It fails wherever SymPy's float() of the row
+would, and on more: a part it does not know (any function but tanh and exp, a constant such as
+pi) raises TypeError, a value it is not given KeyError, and a value that is not a finite real
+number TypeError; the checks count each as an infinite error.
 """
 
 from __future__ import annotations
@@ -47,4 +49,6 @@ def value(run: Program, values: Mapping[sp.Basic, float]) -> float:
         raise TypeError(f"no float value: {exc}") from None
     if isinstance(got, complex):
         raise TypeError("no float value: a complex number")
+    if not math.isfinite(got):
+        raise TypeError(f"no float value: {got}")
     return float(got)

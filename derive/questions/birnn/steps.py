@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from derive.answer import Check, Row
+from derive.answer import Check, Row, worst
 from derive.latex.notation import Subscripted
 from derive.matexpr import evaluate
 from derive.questions.birnn import scalar
@@ -87,18 +87,19 @@ def _at(row_i: int, col_j: int) -> tuple[tuple[sp.Symbol, int], ...]:
 
 
 @functools.lru_cache(maxsize=4096)
-def _expanded(expr: sp.Expr, at: tuple[tuple[sp.Symbol, int], ...]) -> tuple[scalar.Program, tuple[sp.Indexed, ...]]:
-    """A component-form row with d = SIZE and i, j substituted and its sums done, as a program of
+def _expanded(expr: sp.Expr, at: tuple[tuple[sp.Symbol, int], ...],
+              size: int) -> tuple[scalar.Program, tuple[sp.Indexed, ...]]:
+    """A component-form row with d = size and i, j substituted and its sums done, as a program of
     float arithmetic, and the entries it reads: symbolic work that depends on the row and (i, j)
     only, not on the values, so each process does it once per row and entry however many
     instances it checks."""
-    done = sp.sympify(expr).subs({D: SIZE, **dict(at)}).doit()
+    done = sp.sympify(expr).subs({D: size, **dict(at)}).doit()
     return scalar.program(done), tuple(done.atoms(sp.Indexed))
 
 
 def _scalar(expr: sp.Expr, at: tuple[tuple[sp.Symbol, int], ...], sized: Mapping[Any, np.ndarray]) -> float:
     """A component-form row (sums over k = 1..d of indexed entries) at concrete i, j and d."""
-    run, read = _expanded(expr, at)
+    run, read = _expanded(expr, at, SIZE)
     entries = {}
     for entry in read:
         array = sized[entry.base.label]
@@ -165,7 +166,7 @@ def expand(derivation: Derivation) -> None:
     for rows in derivation.entry_rows.values():
         for row in filter(_evaluated, rows):
             for row_i, col_j in np.ndindex(SIZE, SIZE):
-                _expanded(row.rhs, _at(row_i, col_j))
+                _expanded(row.rhs, _at(row_i, col_j), SIZE)
 
 
 def _entry_errors(derivation: Derivation, rng: np.random.Generator) -> list[float]:
@@ -204,4 +205,4 @@ def work_check(derivation: Derivation, seed: int) -> Check:
     return Check(BirnnParts.derivation.id, NAME,
                  f"{rows} rows evaluated on seeded random values, d = {SIZE}, against the step loss, its "
                  f"central differences (h={STEP:g}) and (Wx + Uh)_i (rel.); the {unevaluated} rows with f' "
-                 "unevaluated are not", max(errors, default=np.inf), TOLERANCE)
+                 "unevaluated are not", worst(errors), TOLERANCE)

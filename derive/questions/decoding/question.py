@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import sympy as sp
 
-from derive.answer import Boxed, Check, Issued
+from derive.answer import Boxed, Check, Issued, worst
 from derive.config import Config
 from derive.graded_parts import EXACT, NUMBER, O_FORM, WORDS, GradedPart, get
 from derive.properties import Property
@@ -170,13 +170,14 @@ def _feasibility_check(answer: DecodingAnswer) -> Check:
         return math.log10(q.p) - math.log10(q.q)
 
     stated = answer.assumptions
-    err = max(abs(log10(stated.rate) - 18), abs(log10(stated.seconds_per_year) - math.log10(31_557_600)),
-              abs(log10(stated.universe_years) - math.log10(13.787e9)))
+    errors = [abs(log10(stated.rate) - 18), abs(log10(stated.seconds_per_year) - math.log10(31_557_600)),
+              abs(log10(stated.universe_years) - math.log10(13.787e9))]
     for f in answer.feasibility:
         total = answer.config.vocabulary_size**f.steps
         years = math.log10(total) - 18 - math.log10(31_557_600)
-        err = max(err, abs(f.count - total), abs(f.log10 - math.log10(total)), abs(log10(f.years) - years),
-                  abs(log10(f.universes) - (years - math.log10(13.787e9))))
+        errors += [abs(f.count - total), abs(f.log10 - math.log10(total)), abs(log10(f.years) - years),
+                   abs(log10(f.universes) - (years - math.log10(13.787e9)))]
+    err = worst(errors)
     return Check(DecodingParts.impractical.id,
                  "sequences, years and universes", "N^T by integer powers; log10 of the years at 10^18 "
                  "sequences/s and in ages of the universe, recomputed", err, 1e-9)
@@ -240,10 +241,10 @@ def _shortfall_check(answer: DecodingAnswer, restated: Restated, ranked: list[li
     def rank(words: search.Path) -> tuple[int, search.Path]:
         return -restated.score[words], words
 
-    worst = max(rank(h.words) for h in answer.beams)
+    lowest = max(rank(h.words) for h in answer.beams)
     kept = [set(depth[:cfg.beam_width]) for depth in ranked]  # sets: one lookup per path, not a scan
     missed = [(h.words, next(t for t in range(1, cfg.steps + 1) if h.words[:t] not in kept[t - 1]))
-              for h in answer.ranking if rank(h.words) < worst and h.words not in kept[-1]]
+              for h in answer.ranking if rank(h.words) < lowest and h.words not in kept[-1]]
     expected = (answer.optimum.score - answer.greedy.score, first,
                 None if first is None else (greedy[first - 1], cfg.tree[greedy[:first]]),
                 None if first is None else (best[first - 1], cfg.tree[best[:first]]),

@@ -80,13 +80,6 @@ def _decimal(value: sp.Expr, digits: int) -> Tex:
     return formatting.dec(value, digits)
 
 
-@functools.lru_cache(maxsize=256, typed=True)
-def _exact(expr: sp.Expr) -> Tex:
-    """formatting.exact, a pure function of the expression: the cost models' formulas are the
-    same in every variant, and printing them again took a tenth of the solutions' view."""
-    return formatting.exact(expr)
-
-
 def _power_of_ten(value: int) -> Tex:
     """-10^{9}, 10^{18}: a signed power of ten as such, any other number as a decimal."""
     sign, size = ("-" if value < 0 else ""), abs(value)
@@ -358,7 +351,7 @@ class DecodingView:
 
 
 def _cost_rows(per_step: dict[str, sp.Expr], totals: dict[str, sp.Expr]) -> tuple[CostRow, ...]:
-    return tuple(CostRow(name, _exact(expr), _exact(totals[name]))
+    return tuple(CostRow(name, formatting.exact(expr), formatting.exact(totals[name]))
                  for name, expr in per_step.items())
 
 
@@ -373,19 +366,19 @@ def _enumeration(a: DecodingAnswer) -> Enumeration:
 def _algorithm1(a: DecodingAnswer) -> Algorithm1:
     c = a.cost
     *counts, last = (Count(a.cost_numbers[name], name) for name in c.totals)
-    return Algorithm1(rows=_cost_rows(c.per_step, c.totals), time=_exact(c.time),
-                      space=_exact(c.space), time_big_o=_exact(c.time_big_o),
-                      space_big_o=_exact(c.space_big_o), counts=tuple(counts),
+    return Algorithm1(rows=_cost_rows(c.per_step, c.totals), time=formatting.exact(c.time),
+                      space=formatting.exact(c.space), time_big_o=formatting.exact(c.time_big_o),
+                      space_big_o=formatting.exact(c.space_big_o), counts=tuple(counts),
                       last_count=last, stored=a.cost_numbers[search.SPACE])
 
 
 def _sorting(a: DecodingAnswer) -> Sorting:
     s = a.sort_cost
-    return Sorting(powers_of_two=_exact(s.powers_of_two), worst_case=_exact(s.worst_case),
+    return Sorting(powers_of_two=formatting.exact(s.powers_of_two), worst_case=formatting.exact(s.worst_case),
                    recurrence_up_to=beam_sort.RECURRENCE_UP_TO, exhaustive_up_to=beam_sort.EXHAUSTIVE_UP_TO,
                    attained_at=_in_words(beam_sort.ATTAINED_AT),
-                   rows=_cost_rows(s.per_step, s.totals), per_step_big_o=_exact(s.per_step_big_o),
-                   time_big_o=_exact(s.time_big_o), scores=a.sort_numbers[search.SCORES],
+                   rows=_cost_rows(s.per_step, s.totals), per_step_big_o=formatting.exact(s.per_step_big_o),
+                   time_big_o=formatting.exact(s.time_big_o), scores=a.sort_numbers[search.SCORES],
                    comparisons=a.sort_numbers[beam_sort.SORT_COMPARISONS], bound_factor=beam_sort.BOUND_FACTOR)
 
 
@@ -429,7 +422,7 @@ def view(answer: DecodingAnswer, beams_at: str) -> DecodingView:
     """The solutions' view of an answer; `beams_at`: the beams' dotted key in answers.json."""
     cfg = answer.config
     return DecodingView(beam_width=cfg.beam_width, steps=cfg.steps, vocabulary_size=cfg.vocabulary_size,
-                        counting=Counting(_exact(answer.count), _exact(answer.count_no_bos)),
+                        counting=Counting(formatting.exact(answer.count), formatting.exact(answer.count_no_bos)),
                         enumeration=_enumeration(answer), algorithm1=_algorithm1(answer), sorting=_sorting(answer),
                         literal=_literal(answer), search=_search(answer, beams_at),
                         limitations=_limitations(answer))

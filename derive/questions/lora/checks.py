@@ -24,7 +24,7 @@ import numpy as np
 import sympy as sp
 
 from derive import crosscheck
-from derive.answer import Check, Issued
+from derive.answer import Check, Issued, worst
 from derive.asymptotic import TOLERANCE, big_o_check
 from derive.config import Config
 from derive.latex.formatting import exact
@@ -312,14 +312,14 @@ def reference_output(mod: str, drawn: list[np.ndarray], heads: int, bits: int | 
 def forward_check(measured: list[Run]) -> Check:
     """The instrumented passes compute the modules: each output against a plain NumPy forward
     pass (QLoRA's from dequant(quant(W)) computed here, not from the bit planes)."""
-    err, passes = 0.0, 0
+    errors = [0.0]
     for size, bits, counted in measured:
         for (mod, meth), counter in counted.items():
             if counter.shapes_only:
                 continue
             want = reference_output(mod, counter.drawn, size[3], bits if meth == "qlora" else None)
-            err = max(err, max_rel_error(counter.output, want))
-            passes += 1
+            errors.append(max_rel_error(counter.output, want))
+    err, passes = worst(errors), len(errors) - 1
     return Check(LoraParts.costs.id, "the instrumented passes compute the modules",
                  f"each of the {passes} outputs with data against a plain NumPy forward pass (QLoRA from "
                  "dequant(quant(W)) with an FP32 scale, not from the bit planes) (rel.)",
