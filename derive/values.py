@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from decimal import Decimal
 from typing import Any
@@ -14,8 +15,10 @@ Table = dict[str, Any]
 MAX_FRACTION_DIGITS = 100  # the smallest nonzero magnitude is 1e-100
 
 
+@functools.lru_cache(maxsize=4096)
 def path_key(prefix: str, name: str) -> str:
-    """A key for a message; names that are not bare TOML keys are quoted on one line."""
+    """A key for a message; names that are not bare TOML keys are quoted on one line (kept per
+    process: a tree's reader makes one for every edge of every draw)."""
     bare = name.replace("_", "").replace("-", "").isalnum() and name.isascii()
     return f"{prefix}.{name}" if bare else f"{prefix}[{json.dumps(name, ensure_ascii=True)}]"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -125,6 +126,15 @@ def over_axes(tensor: np.ndarray, axes: tuple[int, ...]) -> tuple[np.ndarray, np
 
 
 def _group(index: tuple[int, ...], values: tuple[sp.Rational, ...], axes: tuple[int, ...]) -> Group:
+    """One group's statistics and work, kept per process by its place, values and axes and by the
+    names it prints (a variant's draw and its build derive the same tensor; a test renames)."""
+    return _worked(index, values, axes, AXIS_NAMES, tuple(MOMENTS.items()), APPROX_DIGITS)
+
+
+@functools.lru_cache(maxsize=1024)
+def _worked(index: tuple[int, ...], values: tuple[sp.Rational, ...], axes: tuple[int, ...],
+            *names: object) -> Group:
+    """(`names`: AXIS_NAMES, MOMENTS and APPROX_DIGITS, read here, as the cache key only.)"""
     m = sp.Integer(len(values))
     group = [sp.Eq(sp.Symbol(AXIS_NAMES[a]), index[a] + 1) for a in range(3) if a not in axes]  # c = 1, ...
     mu, sigma2 = Subscripted(MOMENTS["mean"], *group), Subscripted(MOMENTS["variance"], *group)
