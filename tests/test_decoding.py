@@ -328,7 +328,7 @@ def test_the_largest_beam_costs_what_its_candidates_cost(load_text):
 
 MEMOS = (q2a._counts, q2a._evaluated, q2a._feasibility_rows, read_back._count_error, read_back.text,
          beam_sort._lambdified, beam_sort._recurrence, beam_sort._measured, reference._uniform,
-         decoding_view._decimal, printer._remembered_tex)
+         printer._remembered_decimal, printer._remembered_tex)
 
 
 def _everything(cfg: config.Config) -> tuple:

@@ -9,7 +9,6 @@ and the decoding macros of templates/macros.tex.j2 only print.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -69,15 +68,7 @@ def _elided(items: Sequence[X], show: Callable[[X], Item], head: int, tail: int 
 
 def _logp(value: sp.Expr) -> Tex:
     """A log-probability or a score, to as many digits as on the figure's edges."""
-    return _decimal(value, treefig.LOGP_DIGITS)
-
-
-@functools.lru_cache(maxsize=4096, typed=True)
-def _decimal(value: sp.Expr, digits: int) -> Tex:
-    """formatting.dec, a pure function of the exact number and the digits (kept by type too, so
-    an int and an equal SymPy integer are formatted apart): a variant's step tables format the
-    same scores, tenths, over and over, and formatting took most of the solutions' view."""
-    return formatting.dec(value, digits)
+    return formatting.dec(value, treefig.LOGP_DIGITS)
 
 
 def _power_of_ten(value: int) -> Tex:
@@ -357,7 +348,7 @@ def _cost_rows(per_step: dict[str, sp.Expr], totals: dict[str, sp.Expr]) -> tupl
 
 def _enumeration(a: DecodingAnswer) -> Enumeration:
     rows = tuple(FeasibilityRow(f.steps, formatting.fixed(f.log10, EXPONENT_DECIMALS),
-                                _decimal(f.years, ESTIMATE_DIGITS), _decimal(f.universes, ESTIMATE_DIGITS))
+                                formatting.dec(f.years, ESTIMATE_DIGITS), formatting.dec(f.universes, ESTIMATE_DIGITS))
                  for f in a.feasibility)
     return Enumeration(rate=_power_of_ten(a.assumptions.rate),
                        universe_billions=formatting.dec(a.assumptions.universe_years / BILLION), rows=rows)
