@@ -42,6 +42,7 @@ D = sp.Symbol("d", integer=True, positive=True)
 A = sp.Symbol("a")  # a pre-activation
 H = sp.Symbol("h")  # a hidden unit, h = f(a)
 T_NOW = sp.Symbol("t", integer=True, positive=True)  # the step the derivation is written at
+ROW, COL = sp.symbols("i j", integer=True, positive=True)  # the component form's entry (i, j)
 T_END = sp.Symbol("T", integer=True, positive=True)  # the last step
 DEFINITIONS = {"tanh": sp.tanh(A), "sigmoid": 1 / (1 + sp.exp(-A))}
 DISPLAY = {"tanh": sp.tanh, "sigmoid": sp.Function("sigma")}
@@ -317,7 +318,7 @@ def _show_fprime(expr: sp.MatrixExpr, pre: sp.MatrixExpr) -> sp.MatrixExpr:
 
 def _entry_rows(act: Activation, direction: str) -> tuple[Row, ...]:
     """(dh_{t+1}/dh_t)_{ij} (or the backward one) from the scalar component form."""
-    i, j, k = sp.symbols("i j k", integer=True, positive=True)
+    i, j, k = ROW, COL, sp.Symbol("k", integer=True, positive=True)
     src, dst, xo = (0, 1, 1) if direction == "f" else (0, -1, -1)
     state = hf if direction == "f" else hb
     Wm, Um = (W_f, U_f) if direction == "f" else (W_b, U_b)

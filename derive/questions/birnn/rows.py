@@ -41,7 +41,7 @@ from derive.answer import Check, Row, worst
 from derive.latex.notation import Jacobian, Series, Subscripted
 from derive.latex.printer import tex
 from derive.questions.birnn import scalar
-from derive.questions.birnn.model import BirnnParts
+from derive.questions.birnn.model import COL, ROW, BirnnParts
 
 if TYPE_CHECKING:
     from derive.questions.birnn.view import DerivationView
@@ -201,7 +201,6 @@ def printed(part: Any) -> str:
 
 # --- The claims' values -----------------------------------------------------------------------
 
-ROW, COL = sp.symbols("i j", integer=True, positive=True)  # the component form's indices i, j
 ENTRIES = [(i, j) for i in range(SIZE) for j in range(SIZE)]
 POINTS = (-1.3, -0.2, 0.4, 1.7)  # where the activation's rows are compared
 
@@ -261,8 +260,7 @@ def at_entry(body: sp.Basic, i: int, j: int) -> tuple[scalar.Program, tuple[sp.I
     """A prepared row at the entry (i, j) (0-based) as a program of float arithmetic, and the
     indexed entries it then reads: symbolic work of the row and the entry alone, done once per
     process for every trajectory."""
-    done = body.xreplace({ROW: sp.Integer(i + 1), COL: sp.Integer(j + 1)})
-    return scalar.program(done), tuple(done.atoms(sp.Indexed))
+    return scalar.compiled(body.xreplace({ROW: sp.Integer(i + 1), COL: sp.Integer(j + 1)}))
 
 
 class Unreadable(ValueError):

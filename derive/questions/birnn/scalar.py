@@ -40,6 +40,11 @@ def program(expr: sp.Basic) -> Program:
     raise TypeError(f"no float value for {type(expr).__name__}")
 
 
+def compiled(expr: sp.Basic) -> tuple[Program, tuple[sp.Indexed, ...]]:
+    """The expression's program and the indexed entries it reads."""
+    return program(expr), tuple(expr.atoms(sp.Indexed))
+
+
 def value(run: Program, values: Mapping[sp.Basic, float]) -> float:
     """The program's value; a value that is not a finite real number (a complex power, a division
     by zero, an overflow) raises TypeError, as SymPy's float() of it does."""

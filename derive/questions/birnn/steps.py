@@ -23,7 +23,9 @@ from derive.latex.notation import Subscripted
 from derive.matexpr import evaluate
 from derive.questions.birnn import scalar
 from derive.questions.birnn.model import (
+    COL,
     FPRIME,
+    ROW,
     T_NOW,
     WEIGHTS,
     BirnnParts,
@@ -78,9 +80,6 @@ def _sized(arrays: Mapping[Any, np.ndarray]) -> dict[Any, np.ndarray]:
     return {sp.sympify(label).subs(D, SIZE): array for label, array in arrays.items()}
 
 
-ROW, COL = sp.symbols("i j", integer=True, positive=True)  # the component form's entry, as birnn_model names it
-
-
 def _at(row_i: int, col_j: int) -> tuple[tuple[sp.Symbol, int], ...]:
     """The entry (row_i, col_j) (0-based) as the substitution of a component-form row."""
     return (ROW, row_i + 1), (COL, col_j + 1)
@@ -93,8 +92,7 @@ def _expanded(expr: sp.Expr, at: tuple[tuple[sp.Symbol, int], ...],
     float arithmetic, and the entries it reads: symbolic work that depends on the row and (i, j)
     only, not on the values, so each process does it once per row and entry however many
     instances it checks."""
-    done = sp.sympify(expr).subs({D: size, **dict(at)}).doit()
-    return scalar.program(done), tuple(done.atoms(sp.Indexed))
+    return scalar.compiled(sp.sympify(expr).subs({D: size, **dict(at)}).doit())
 
 
 def _scalar(expr: sp.Expr, at: tuple[tuple[sp.Symbol, int], ...], sized: Mapping[Any, np.ndarray]) -> float:
