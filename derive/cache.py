@@ -227,6 +227,7 @@ def _encode_expr(e: sp.Basic) -> list[Any]:
 # A name an entry may give a symbol, a string or an undefined function: an identifier that is not
 # one of Python's keywords or builtins. Expressions read from the cache reach sympy.lambdify,
 # which writes names into the code it runs; any other name makes the entry damaged (recomputed).
+# The pattern is notation.PLAIN_NAME's, written here: derive.latex imports this module.
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
 
